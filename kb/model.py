@@ -1,0 +1,138 @@
+"""Normalized documents: the one shape every stage after ingestion reads.
+
+Ingestion turns any source file into ``Document`` objects; indexing, the site and the API
+only ever see these. Ids and anchors are derived from stable things (the source path,
+statute chapter numbers, headings) so links survive rebuilds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+BlockKind = Literal["p", "li", "h", "para"]
+
+
+@dataclass
+class Block:
+    """One piece of a section's body.
+
+    ``p``: a paragraph; ``li``: a list item; ``h``: a minor heading inside a section (for
+    example "Lagens innehåll" inside a statute chapter); ``para``: a statute paragraph
+    marker ("3 §") whose ``anchor`` is linkable (e.g. ``kap19a-3``), followed by its ``p``s.
+    """
+
+    kind: BlockKind
+    text: str
+    anchor: str | None = None
+
+
+@dataclass
+class Section:
+    """A searchable, linkable unit: one heading and the body under it.
+
+    ``path`` is the heading path inside the document, outermost first, e.g.
+    ``["Upphandla cirkulärt i praktiken", "Erfarenheter från praktiken"]``.
+    ``anchor`` is unique within the document.
+    """
+
+    anchor: str
+    path: list[str]
+    blocks: list[Block] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+
+    @property
+    def heading(self) -> str:
+        return self.path[-1] if self.path else ""
+
+    @property
+    def level(self) -> int:
+        return len(self.path)
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(b.text for b in self.blocks if b.text)
+
+
+@dataclass
+class Document:
+    """A normalized document.
+
+    ``id`` is derived from the source path (see ``doc_id``), never from the title, so
+    that URLs survive edits. ``source`` is the path relative to ``sources/`` with ``/``
+    separators. Several documents may share one source (the IVL page yields one
+    document per project, with ``parent`` set to the page's id).
+    ``meta`` holds ``publisher``, ``type``, ``date`` (ISO), ``reviewed`` (ISO, "Senast
+    granskad"), ``url``, ``license`` and anything else the source provided (``beteckning``…).
+    """
+
+    id: str
+    title: str
+    source: str
+    sections: list[Section]
+    meta: dict[str, Any] = field(default_factory=dict)
+    tags: list[str] = field(default_factory=list)
+    parent: str | None = None
+    content_hash: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Document:
+        sections = [
+            Section(
+                anchor=s["anchor"],
+                path=list(s["path"]),
+                blocks=[Block(**b) for b in s["blocks"]],
+                tags=list(s.get("tags", [])),
+            )
+            for s in data["sections"]
+        ]
+        return cls(
+            id=data["id"],
+            title=data["title"],
+            source=data["source"],
+            sections=sections,
+            meta=dict(data.get("meta", {})),
+            tags=list(data.get("tags", [])),
+            parent=data.get("parent"),
+            content_hash=data.get("content_hash", ""),
+        )
+
+
+def fold_ascii(text: str) -> str:
+    """'Återbruk Möbler' -> 'Aterbruk Mobler' (strip diacritics, keep case)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def slugify(text: str, max_length: int = 80) -> str:
+    """A stable, ASCII, URL-safe slug: 'Cirkulära Göteborg' -> 'cirkulara-goteborg'."""
+    slug = re.sub(r"[^a-z0-9]+", "-", fold_ascii(text).lower()).strip("-")
+    return slug[:max_length].rstrip("-") or "x"
+
+
+def doc_id(source: str) -> str:
+    """Document id from a source path: 'related/sfs/sfs-2016-1145.md' -> 'related/sfs/sfs-2016-1145'.
+
+    Each path segment is slugified, the extension dropped; the result is usable in URLs.
+    """
+    stem = re.sub(r"\.[A-Za-z0-9]{1,5}$", "", source)
+    return "/".join(slugify(part, 120) for part in stem.split("/") if part)
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def unique_anchor(base: str, taken: set[str]) -> str:
+    """Return ``base`` or ``base-2``, ``base-3``… whichever is free, and mark it taken."""
+    anchor, n = base, 2
+    while anchor in taken:
+        anchor, n = f"{base}-{n}", n + 1
+    taken.add(anchor)
+    return anchor
