@@ -1,0 +1,51 @@
+"""Helpers every parser shares: collecting sections with unique anchors, tidying inline text."""
+
+from __future__ import annotations
+
+import re
+
+from ..model import Block, BlockKind, Section, slugify, unique_anchor
+
+_SPACE = re.compile(r"[\s\u00a0\u2000-\u200a\u202f\u3000]+")
+# Screen-reader link labels; they occur mid-sentence ("Copper8 Länk till annan webbplats, …. i samarbete").
+_LINK_LABEL = re.compile(
+    r"[\s,]*\(?\bLänk till (?:en )?annan webbplats(?:,\s*öppnas i (?:ett )?nytt fönster)?\.?\)?"
+    r"|[\s,]*\(?\böppnas i (?:ett )?nytt fönster\.?\)?",
+    re.I,
+)
+
+
+def strip_link_labels(text: str) -> str:
+    return _LINK_LABEL.sub("", text)
+
+
+def clean(text: str) -> str:
+    """Collapse whitespace runs (incl. newlines, no-break spaces) to one space and trim."""
+    return _SPACE.sub(" ", text).strip()
+
+
+class Sections:
+    """Accumulates sections in order; anchors are unique within one document (``taken``)."""
+
+    def __init__(self) -> None:
+        self.sections: list[Section] = []
+        self.taken: set[str] = set()
+
+    def start(self, path: list[str], anchor: str | None = None, tags: list[str] | None = None) -> Section:
+        base = anchor or slugify(path[-1] if path else "inledning")
+        section = Section(anchor=unique_anchor(base, self.taken), path=list(path), tags=list(tags or []))
+        self.sections.append(section)
+        return section
+
+    def anchor(self, base: str) -> str:
+        return unique_anchor(base, self.taken)
+
+    def add(self, kind: BlockKind, text: str, anchor: str | None = None) -> None:
+        """Append a block to the current section (the caller starts one first)."""
+        text = clean(text)
+        if text or anchor:
+            self.sections[-1].blocks.append(Block(kind=kind, text=text, anchor=anchor))
+
+    def result(self) -> list[Section]:
+        """Sections that hold something; an empty intro section is noise in search results."""
+        return [s for s in self.sections if any(b.text for b in s.blocks)]
