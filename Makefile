@@ -1,0 +1,33 @@
+# Two entry points (see README): `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test setup setup-test browser lint clean
+
+$(BIN)/kb: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(BIN)/kb
+
+setup: $(BIN)/kb
+
+browser:
+	bash scripts/setup-browser.sh
+
+## Set up, build the shipped knowledge base (index + site) and run a first search.
+run: setup
+	$(BIN)/kb build
+	$(BIN)/kb search "återbruk möbler" --limit 5
+
+## Set up (venv, test tools, Chromium for browser tests) and run lint + all tests.
+test: setup browser
+	$(BIN)/ruff check kb tests
+	$(BIN)/python -m pytest -q
+
+lint: setup
+	$(BIN)/ruff check kb tests
+
+clean:
+	rm -rf build site .pytest_cache

@@ -1,0 +1,218 @@
+"""The index stage: normalized documents → a versioned Whoosh index.
+
+Each *section* is one Whoosh document, so a hit points at the right part of the right
+document. Every build writes a new version folder next to the current one and then
+switches the ``current`` symlink atomically, so readers (the CLI, a running API) never
+see a half-written index, and a build killed mid-way leaves the previous one serving.
+
+A version folder holds the Whoosh files, ``documents.jsonl`` (the normalized documents,
+for the API and the site) and ``meta.json`` (version, build time, counts).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+
+from kb.analysis import folded_analyzer, swedish_analyzer
+from kb.model import Document
+
+SCHEMA_VERSION = 1
+HEADING_SEPARATOR = " › "
+CURRENT = "current"
+
+
+def make_schema() -> Schema:
+    """Exact-spelling fields analysed with lemmas and compounds, plus ``*_f`` accent-folded twins."""
+    sv, folded = swedish_analyzer(), folded_analyzer()
+    return Schema(
+        key=ID(stored=True, unique=True),
+        doc_id=ID(stored=True),
+        parent=ID(stored=True),
+        anchor=STORED,
+        source=STORED,
+        title=TEXT(analyzer=sv, stored=True, spelling=True),
+        heading=TEXT(analyzer=sv, stored=True, spelling=True),
+        body=TEXT(analyzer=sv, stored=True, spelling=True),
+        title_f=TEXT(analyzer=folded),
+        heading_f=TEXT(analyzer=folded),
+        body_f=TEXT(analyzer=folded),
+        tags=KEYWORD(stored=True, commas=True, lowercase=False),
+        publisher=ID(stored=True),
+        type=ID(stored=True),
+        date=STORED,
+    )
+
+
+def section_records(doc: Document) -> Iterable[dict]:
+    """The Whoosh field values for each section of ``doc``."""
+    meta = doc.meta
+    date = meta.get("reviewed") or meta.get("date") or ""
+    for section in doc.sections:
+        heading = HEADING_SEPARATOR.join(section.path)
+        body = section.text
+        tags = sorted(set(doc.tags) | set(section.tags))
+        yield {
+            "key": f"{doc.id}#{section.anchor}",
+            "doc_id": doc.id,
+            "parent": doc.parent or "",
+            "anchor": section.anchor,
+            "source": doc.source,
+            "title": doc.title,
+            "heading": heading,
+            "body": body,
+            "title_f": doc.title,
+            "heading_f": heading,
+            "body_f": body,
+            "tags": ",".join(tags),
+            "publisher": meta.get("publisher") or "",
+            "type": meta.get("type") or "",
+            "date": str(date),
+        }
+
+
+@dataclass
+class IndexInfo:
+    version: str
+    built_at: str
+    documents: int
+    sections: int
+    path: Path
+
+
+def read_info(version_dir: Path) -> IndexInfo:
+    meta = json.loads((version_dir / "meta.json").read_text(encoding="utf-8"))
+    return IndexInfo(
+        version=meta["version"],
+        built_at=meta["built_at"],
+        documents=meta["documents"],
+        sections=meta["sections"],
+        path=version_dir,
+    )
+
+
+def current_version_dir(index_root: Path) -> Path | None:
+    """The version folder ``current`` points at, or None when nothing has been built."""
+    link = index_root / CURRENT
+    if not link.exists():
+        return None
+    return link.resolve()
+
+
+def new_version_name() -> str:
+    return time.strftime("v%Y%m%dT%H%M%S", time.gmtime()) + f"-{os.getpid()}-{time.monotonic_ns() % 10**6}"
+
+
+def write_index(
+    documents: list[Document],
+    index_root: Path,
+    progress: Callable[[int], None] | None = None,
+) -> IndexInfo:
+    """Write a complete new index version for ``documents`` and switch ``current`` to it."""
+    index_root.mkdir(parents=True, exist_ok=True)
+    version = new_version_name()
+    tmp_dir = index_root / f".tmp-{version}"
+    tmp_dir.mkdir()
+    try:
+        ix = whoosh_index.create_in(str(tmp_dir), make_schema())
+        writer = ix.writer(limitmb=256)
+        sections = 0
+        for i, doc in enumerate(documents):
+            for record in section_records(doc):
+                writer.add_document(**record)
+                sections += 1
+            if progress:
+                progress(i + 1)
+        writer.commit()
+        with open(tmp_dir / "documents.jsonl", "w", encoding="utf-8") as out:
+            for doc in documents:
+                out.write(json.dumps(doc.to_dict(), ensure_ascii=False) + "\n")
+        meta = {
+            "version": version,
+            "schema": SCHEMA_VERSION,
+            "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "documents": len(documents),
+            "sections": sections,
+        }
+        (tmp_dir / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
+        _fsync_tree(tmp_dir)
+        final_dir = index_root / version
+        os.rename(tmp_dir, final_dir)
+        switch_current(index_root, final_dir)
+    except BaseException:
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+        raise
+    prune_versions(index_root, keep=2)
+    return read_info(final_dir)
+
+
+def switch_current(index_root: Path, version_dir: Path) -> None:
+    """Atomically point ``current`` at ``version_dir`` (rename of a fresh symlink over the old)."""
+    tmp_link = index_root / f".current-{os.getpid()}"
+    if tmp_link.is_symlink() or tmp_link.exists():
+        tmp_link.unlink()
+    os.symlink(version_dir.name, tmp_link)
+    os.replace(tmp_link, index_root / CURRENT)
+    _fsync_dir(index_root)
+
+
+def prune_versions(index_root: Path, keep: int = 2) -> None:
+    """Remove old versions and leftovers of killed builds, keeping the newest ``keep``.
+
+    A server that still has an older version open keeps reading it: on POSIX the open
+    files stay readable after unlinking.
+    """
+    current = current_version_dir(index_root)
+    versions = sorted(p for p in index_root.iterdir() if p.is_dir() and p.name.startswith("v"))
+    for old in versions[:-keep]:
+        if current is None or old.resolve() != current:
+            shutil.rmtree(old, ignore_errors=True)
+    for leftover in index_root.glob(".tmp-*"):
+        if _owner_dead(leftover.name):
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _owner_dead(name: str) -> bool:
+    """Whether the build that made ``.tmp-v…-PID-…`` is gone (so its leftovers can go)."""
+    try:
+        pid = int(name.split("-")[2])
+    except (IndexError, ValueError):
+        return True
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def load_documents(version_dir: Path) -> list[Document]:
+    with open(version_dir / "documents.jsonl", encoding="utf-8") as f:
+        return [Document.from_dict(json.loads(line)) for line in f if line.strip()]
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in folder.iterdir():
+        if path.is_file():
+            with open(path, "rb") as f:
+                os.fsync(f.fileno())
+    _fsync_dir(folder)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

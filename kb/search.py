@@ -1,0 +1,628 @@
+"""The search stage: a query string → ranked, diversified section hits with snippets.
+
+Ranking is Whoosh's BM25F over section fields with boosts (heading > title > body), each
+query word expanded to its analysed variants (lemma, compound parts, accent-folded form)
+with weights that favour the exact spelling. Words are OR-ed with a coordination bonus, so
+sections with all words rank first but a section missing one is still found. Sections of
+one document are spread out so it cannot fill the first page alone. When a word finds
+nothing, a fuzzy retry and a "did you mean" suggestion step in.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh.collectors import TimeLimitCollector
+from whoosh.query import And, FuzzyTerm, Or, Phrase, Prefix, Query, Term
+from whoosh.scoring import BM25F
+from whoosh.searching import TimeLimit
+from whoosh.sorting import FieldFacet
+
+from kb.analysis import folded_analyzer, load_synonyms, swedish_analyzer
+from kb.index import HEADING_SEPARATOR, IndexInfo, current_version_dir, load_documents, read_info
+from kb.model import Document, fold_ascii
+from kb.snippets import make_snippet
+from kb.urls import document_url
+
+MAX_QUERY_CHARS = 500
+MAX_QUERY_WORDS = 32
+MAX_LIMIT = 50
+TIME_LIMIT_S = 1.0
+POOL = 120  # hits scored and diversified before paging
+FIELD_BOOSTS = {"heading": 2.5, "title": 2.0, "body": 1.0}
+FOLDED_WEIGHT = 0.6
+PART_DAMPING = 0.3
+SYNONYM_WEIGHT = 0.6
+COORDINATION_POWER = 2.0
+FACETS = ("tags", "publisher", "type")
+
+
+class SearchError(Exception):
+    """A query that cannot be run; the message is meant for the user."""
+
+
+class IndexMissing(SearchError):
+    pass
+
+
+@dataclass
+class Hit:
+    title: str
+    section: str
+    source: str
+    url: str
+    anchor: str
+    snippet: str
+    score: float
+    publisher: str
+    type: str
+    date: str
+    tags: list[str]
+    doc_id: str
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class SearchResult:
+    query: str
+    total: int
+    took_ms: float
+    suggestion: str | None
+    hits: list[Hit]
+    offset: int = 0
+    limit: int = 10
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    fuzzy: bool = False
+    timed_out: bool = False
+
+    def to_json(self, facets: bool = False) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "query": self.query,
+            "total": self.total,
+            "took_ms": round(self.took_ms, 2),
+            "suggestion": self.suggestion,
+            "hits": [h.to_json() for h in self.hits],
+        }
+        if facets:
+            out["facets"] = self.facets
+        return out
+
+
+# ---------------------------------------------------------------- query parsing
+
+_TOKEN_RE = re.compile(r'"([^"]*)"|(\S+)')
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+@dataclass
+class QueryPart:
+    """A unit of the user's query: a word, a quoted phrase, or a prefix (``möb*``)."""
+
+    text: str
+    kind: str  # "word" | "phrase" | "prefix"
+
+
+def clean_query(query: str) -> str:
+    query = _CONTROL_RE.sub(" ", query)
+    return " ".join(query.split())[:MAX_QUERY_CHARS * 20]
+
+
+def parse_query(query: str) -> list[QueryPart]:
+    """Words, balanced "quoted phrases" and trailing-star prefixes; all else is plain text.
+
+    Unbalanced quotes, lone operators and stray punctuation are treated as text, never as
+    syntax errors: users paste all sorts of things into a search box.
+    """
+    parts: list[QueryPart] = []
+    for m in _TOKEN_RE.finditer(query):
+        if m.group(1) is not None:
+            if m.group(1).strip():
+                parts.append(QueryPart(m.group(1).strip(), "phrase"))
+            continue
+        word = m.group(2).replace('"', "")
+        if word in {"AND", "OR", "NOT", "&&", "||"}:
+            continue
+        if word.endswith("*") and len(word.rstrip("*")) >= 3 and word.rstrip("*").isalnum():
+            parts.append(QueryPart(word.rstrip("*").lower(), "prefix"))
+        elif re.search(r"\w", word):
+            parts.append(QueryPart(word, "word"))
+    return parts[:MAX_QUERY_WORDS]
+
+
+class QueryBuilder:
+    """Turns parsed query parts into a Whoosh query over the exact and folded fields."""
+
+    def __init__(self, reader, synonyms: list[list[str]]):
+        self.reader = reader
+        self.sv = swedish_analyzer()
+        self.folded = folded_analyzer()
+        self.synonyms = synonyms
+        self._synonym_keys: list[tuple[list[frozenset[str]], list[str]]] | None = None
+
+    def tokens(self, text: str, folded: bool = False) -> list[str]:
+        analyzer = self.folded if folded else self.sv
+        seen: list[str] = []
+        for t in analyzer(text, mode="index"):
+            if t.text not in seen:
+                seen.append(t.text)
+        return seen
+
+    def word_query(self, word: str, weight: float = 1.0) -> tuple[Query | None, bool, Query | None]:
+        """All variants of one word across fields; returns (query, found as a whole word).
+
+        Variants at least 70 % as long as the word (the word itself, its lemma) are
+        "whole"; shorter ones are compound parts. Parts matter when the whole word is
+        not in the index ("kontorsmöbler"); when it is ("incitamentsavtal"), parts are
+        damped so "avtal" alone cannot outrank the word the user typed.
+        """
+        lower = word.lower()
+        variants: list[tuple[str, str, float]] = []  # (field suffix, token, weight)
+        for suffix, tokens, base, folded_word in (
+            ("", self.tokens(word), 1.0, lower),
+            ("_f", self.tokens(word, folded=True), FOLDED_WEIGHT, fold_ascii(lower)),
+        ):
+            for token in tokens:
+                variants.append((suffix, token, base * _variant_weight(token, folded_word)))
+        if not variants:
+            return None, True, None  # only stop words
+        found = False
+        present: list[tuple[str, str, float, bool]] = []
+        for suffix, token, w in variants:
+            whole = len(token) >= 0.7 * len(fold_ascii(lower))
+            for fieldname in FIELD_BOOSTS:
+                if self.reader.doc_frequency(fieldname + suffix, token):
+                    present.append((fieldname + suffix, token, w, whole))
+                    found = found or whole
+        clauses = [
+            Term(f, t, boost=FIELD_BOOSTS[f.removesuffix("_f")] * w * weight * (1.0 if whole or not found else PART_DAMPING))
+            for f, t, w, whole in present
+        ]
+        query = Or(clauses) if clauses else None
+        whole = [c for c, (_, _, _, is_whole) in zip(clauses, present) if is_whole]
+        coord = Or(whole) if found and whole else query
+        return query, found, coord
+
+    def phrase_query(self, text: str, boost: float = 1.0) -> Query | None:
+        words = self.tokens_in_order(text)
+        if not words:
+            return None
+        if len(words) == 1:
+            return Or([Term(f, words[0], boost=b * boost) for f, b in FIELD_BOOSTS.items()])
+        return Or([Phrase(f, words, boost=b * boost) for f, b in FIELD_BOOSTS.items()])
+
+    def tokens_in_order(self, text: str) -> list[str]:
+        """First token at each position: the word itself, for phrase matching."""
+        out: list[str] = []
+        last_pos = None
+        for t in self.sv(text, mode="query", positions=True):
+            if t.pos != last_pos:
+                out.append(t.text)
+                last_pos = t.pos
+        return out
+
+    def fuzzy_query(self, word: str) -> Query:
+        folded = fold_ascii(word.lower())
+        maxdist = 1 if len(folded) < 8 else 2
+        return Or(
+            [
+                FuzzyTerm(fieldname + "_f", folded, boost=boost * 0.5, maxdist=maxdist, prefixlength=2)
+                for fieldname, boost in FIELD_BOOSTS.items()
+            ]
+        )
+
+    def word_key(self, word: str) -> frozenset[str]:
+        """The folded whole-word forms of a word (itself and its lemma), for synonym lookup."""
+        folded = fold_ascii(word.lower())
+        return frozenset(t for t in self.tokens(word, folded=True) if len(t) >= 0.7 * len(folded)) | {folded}
+
+    def synonym_spans(self, words: list[str]) -> list[tuple[int, int, list[str]]]:
+        """(start, end, group) for each run of words that is a known synonym phrase.
+
+        Words are compared by lemma, so "miljövarudeklarationer" finds the group of
+        "miljövarudeklaration" (= EPD).
+        """
+        if self._synonym_keys is None:
+            self._synonym_keys = [
+                ([self.word_key(w) for w in phrase.split()], group)
+                for group in self.synonyms
+                for phrase in group
+            ]
+        keys = [self.word_key(w.strip(".,;:!?()")) for w in words]
+        spans, i = [], 0
+        while i < len(keys):
+            best = None
+            for phrase_keys, group in self._synonym_keys:
+                n = len(phrase_keys)
+                if n <= len(keys) - i and (best is None or n > best[0]) and all(
+                    pk & qk for pk, qk in zip(phrase_keys, keys[i : i + n])
+                ):
+                    best = (n, group)
+            if best:
+                spans.append((i, i + best[0], best[1]))
+                i += best[0]
+            else:
+                i += 1
+        return spans
+
+
+def _variant_weight(token: str, word: str) -> float:
+    """Exact spelling 1.0; lemmas and compound parts less, shorter parts least."""
+    if token == word:
+        return 1.0
+    return 0.3 + 0.6 * min(1.0, len(token) / max(1, len(word)))
+
+
+# ---------------------------------------------------------------- searcher
+
+
+class Searcher:
+    """Answers queries from the current index version; reopens when a build switched it."""
+
+    def __init__(self, index_root: Path, site_url: str, synonyms_path: Path | None = None):
+        self.index_root = Path(index_root)
+        self.site_url = site_url
+        self.synonyms = load_synonyms(synonyms_path)
+        self._lock = threading.Lock()
+        self._version_dir: Path | None = None
+        self._state: _State | None = None
+
+    # -- index lifecycle
+    def _current(self) -> _State:
+        version_dir = current_version_dir(self.index_root)
+        if version_dir is None:
+            raise IndexMissing(f"No index in {self.index_root}. Run `kb build` first.")
+        state = self._state
+        if state is None or version_dir != self._version_dir:
+            with self._lock:
+                if self._state is None or version_dir != self._version_dir:
+                    self._state = _State.open(version_dir, self.synonyms)
+                    self._version_dir = version_dir
+                state = self._state
+        return state
+
+    def info(self) -> IndexInfo:
+        return self._current().info
+
+    def document(self, doc_id: str) -> Document | None:
+        return self._current().documents.get(doc_id)
+
+    def documents(self) -> dict[str, Document]:
+        return self._current().documents
+
+    # -- search
+    def search(
+        self,
+        query: str,
+        limit: int = 10,
+        offset: int = 0,
+        tags: list[str] | tuple[str, ...] = (),
+        publisher: str | None = None,
+        type: str | None = None,
+        facets: bool = False,
+        time_limit: float = TIME_LIMIT_S,
+    ) -> SearchResult:
+        started = time.perf_counter()
+        if limit < 1 or limit > MAX_LIMIT:
+            raise SearchError(f"limit must be between 1 and {MAX_LIMIT}")
+        if offset < 0:
+            raise SearchError("offset must be 0 or more")
+        state = self._current()
+        cleaned = clean_query(query)
+        parts = parse_query(cleaned)
+        if not parts:
+            return SearchResult(query, 0, _ms(started), None, [], offset, limit)
+        q, groups, missing = state.build_query(parts)
+        suggestion = None
+        fuzzy = False
+        if missing:
+            suggestion = state.suggest_correction(parts, missing)
+            q, groups, _ = state.build_query(parts, fuzzy_words=missing)
+            fuzzy = True
+        if q is None:
+            return SearchResult(query, 0, _ms(started), suggestion, [], offset, limit)
+        filter_q = _filter_query(tags, publisher, type)
+        hits, total, facet_counts, timed_out = state.run(
+            q, groups, filter_q, max(POOL, offset + limit), facets, time_limit
+        )
+        if total == 0 and not fuzzy:
+            words = [p.text for p in parts if p.kind == "word"]
+            if words:
+                q, groups, _ = state.build_query(parts, fuzzy_words=set(words))
+                hits, total, facet_counts, timed_out = state.run(
+                    q, groups, filter_q, max(POOL, offset + limit), facets, time_limit
+                )
+                suggestion = suggestion or state.suggest_correction(parts, set(words))
+                fuzzy = True
+        ranked = diversify(hits)
+        page = ranked[offset : offset + limit]
+        match_terms = state.match_terms(parts)
+        out_hits = [state.make_hit(h, match_terms, self.site_url) for h in page]
+        if suggestion and suggestion.lower() == cleaned.lower():
+            suggestion = None
+        return SearchResult(
+            query, total, _ms(started), suggestion, out_hits, offset, limit, facet_counts, fuzzy, timed_out
+        )
+
+    def suggest(self, prefix: str, limit: int = 8) -> list[str]:
+        return self._current().complete(prefix, limit)
+
+    def more_like_this(self, doc_id: str, limit: int = 5) -> list[tuple[str, str]]:
+        return self._current().more_like_this(doc_id, limit)
+
+
+def _filter_query(tags, publisher, type_) -> Query | None:
+    clauses: list[Query] = [Term("tags", t) for t in tags if t]
+    if publisher:
+        clauses.append(Term("publisher", publisher))
+    if type_:
+        clauses.append(Term("type", type_))
+    return And(clauses) if clauses else None
+
+
+def _ms(started: float) -> float:
+    return (time.perf_counter() - started) * 1000
+
+
+@dataclass
+class RawHit:
+    fields: dict[str, Any]
+    score: float
+
+
+def diversify(hits: list[RawHit], decay: float = 0.55) -> list[RawHit]:
+    """Re-rank so each further section of the same document counts for less.
+
+    The n-th section of a document (0-based) keeps ``decay**n`` of its score: a document
+    with one very strong section and many weak ones no longer fills the first page.
+    """
+    seen: dict[str, int] = {}
+    rescored = []
+    for h in hits:
+        n = seen.get(h.fields["doc_id"], 0)
+        seen[h.fields["doc_id"]] = n + 1
+        rescored.append((h.score * decay**n, h))
+    rescored.sort(key=lambda pair: -pair[0])
+    return [RawHit(h.fields, s) for s, h in rescored]
+
+
+class _State:
+    """One opened index version: Whoosh searcher, documents, query builder."""
+
+    def __init__(self, version_dir: Path, synonyms):
+        self.version_dir = version_dir
+        self.info = read_info(version_dir)
+        self.ix = whoosh_index.open_dir(str(version_dir))
+        self._local = threading.local()
+        self.documents = {d.id: d for d in load_documents(version_dir)}
+        self.synonyms = synonyms
+        self._completions: list[tuple[str, str]] | None = None
+
+    @classmethod
+    def open(cls, version_dir: Path, synonyms) -> _State:
+        return cls(version_dir, synonyms)
+
+    @property
+    def searcher(self):
+        s = getattr(self._local, "searcher", None)
+        if s is None:
+            s = self.ix.searcher(weighting=BM25F(B=0.75, K1=1.2))
+            self._local.searcher = s
+            self._local.builder = QueryBuilder(s.reader(), self.synonyms)
+        return s
+
+    @property
+    def builder(self) -> QueryBuilder:
+        self.searcher  # noqa: B018 - ensures the thread-local builder exists
+        return self._local.builder
+
+    def build_query(self, parts: list[QueryPart], fuzzy_words: set[str] | None = None):
+        """The whole query, and the words that found nothing (candidates for correction)."""
+        b = self.builder
+        groups: list[Query] = []
+        coord_groups: list[Query] = []
+        missing: set[str] = set()
+        words = [p.text for p in parts]
+        spans = {start: (end, group) for start, end, group in b.synonym_spans(words)}
+        i = 0
+        while i < len(parts):
+            part = parts[i]
+            if i in spans and all(p.kind == "word" for p in parts[i : spans[i][0]]):
+                end, group = spans[i]
+                alternatives = [b.phrase_query(alt, boost=SYNONYM_WEIGHT) for alt in group]
+                own = [b.word_query(p.text)[0] for p in parts[i:end]]
+                own_q = And([q for q in own if q is not None]) if all(own) else None
+                clauses = [q for q in alternatives + [own_q] if q is not None]
+                if clauses:
+                    groups.append(Or(clauses))
+                    coord_groups.append(groups[-1])
+                i = end
+                continue
+            coord = None
+            if part.kind == "phrase":
+                q = b.phrase_query(part.text)
+            elif part.kind == "prefix":
+                q = Or([Prefix(f + "_f", fold_ascii(part.text)) for f in FIELD_BOOSTS])
+            else:
+                q, found, coord = b.word_query(part.text)
+                if fuzzy_words and part.text in fuzzy_words and len(part.text) >= 4:
+                    fq = b.fuzzy_query(part.text)
+                    q = Or([q, fq]) if q is not None else fq
+                elif not found and len(part.text) >= 4 and not part.text.isdigit():
+                    missing.add(part.text)
+            if q is not None:
+                groups.append(q)
+                coord_groups.append(coord or q)
+            i += 1
+        if not groups:
+            return None, coord_groups, missing
+        if len(groups) == 1:
+            return groups[0], coord_groups, missing
+        # The And clause lifts sections holding every word into the scored pool.
+        return Or([*groups, And(coord_groups)]), coord_groups, missing
+
+    def run(self, q: Query, groups: list[Query], filter_q, pool: int, facets: bool, time_limit: float):
+        s = self.searcher
+        kwargs: dict[str, Any] = {"filter": filter_q}
+        if facets:
+            kwargs["groupedby"] = {name: FieldFacet(name, allow_overlap=(name == "tags")) for name in FACETS}
+        collector = s.collector(limit=pool, **kwargs)
+        tlc = TimeLimitCollector(collector, timelimit=time_limit, use_alarm=False)
+        timed_out = False
+        try:
+            s.search_with_collector(q, tlc)
+        except TimeLimit:
+            timed_out = True
+        results = tlc.results()
+        scored = [(hit.docnum, hit.score or 0.0) for hit in results]
+        coords = self.coordination(groups, [d for d, _ in scored]) if len(groups) > 1 else {}
+        hits = [
+            RawHit(s.stored_fields(d), score * coords.get(d, 1.0))
+            for d, score in scored
+        ]
+        facet_counts: dict[str, dict[str, int]] = {}
+        if facets:
+            for name in FACETS:
+                try:
+                    groups = results.groups(name)
+                except KeyError:
+                    groups = {}
+                counts = {str(k): len(v) for k, v in groups.items() if k not in (None, "")}
+                facet_counts[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+        total = results.scored_length() if timed_out else len(results)
+        return hits, total, facet_counts, timed_out
+
+    def coordination(self, groups: list[Query], docnums: list[int]) -> dict[int, float]:
+        """Per pooled section, ((1 + words matched) / (1 + words)) ** COORDINATION_POWER.
+
+        A section that holds every query word keeps its score; one missing a word is
+        still found, but ranks below sections that have them all.
+        """
+        s = self.searcher
+        matched = dict.fromkeys(docnums, 0)
+        ordered = sorted(docnums)
+        for g in groups:
+            m = g.matcher(s, s.boolean_context())
+            for d in ordered:
+                if not m.is_active():
+                    break
+                if m.id() < d:
+                    m.skip_to(d)
+                if m.is_active() and m.id() == d:
+                    matched[d] += 1
+        n = len(groups)
+        return {d: ((1 + c) / (1 + n)) ** COORDINATION_POWER for d, c in matched.items()}
+
+    def match_terms(self, parts: list[QueryPart]) -> set[str]:
+        """Folded forms of every variant of every query word, for marking snippets."""
+        b = self.builder
+        terms: set[str] = set()
+        for p in parts:
+            terms.update(b.tokens(p.text, folded=True))
+            if p.kind == "prefix":
+                terms.add(fold_ascii(p.text.lower()) + "*")
+        return terms
+
+    def make_hit(self, raw: RawHit, match_terms: set[str], site_url: str) -> Hit:
+        f = raw.fields
+        heading = f.get("heading", "")
+        snippet = make_snippet(f.get("body", ""), match_terms)
+        return Hit(
+            title=f.get("title", ""),
+            section=heading,
+            source=f.get("source", ""),
+            url=document_url(site_url, f["doc_id"], f.get("anchor")),
+            anchor=f.get("anchor", ""),
+            snippet=snippet,
+            score=round(raw.score, 4),
+            publisher=f.get("publisher", ""),
+            type=f.get("type", ""),
+            date=f.get("date", ""),
+            tags=[t for t in f.get("tags", "").split(",") if t],
+            doc_id=f["doc_id"],
+        )
+
+    def suggest_correction(self, parts: list[QueryPart], missing: set[str]) -> str | None:
+        """'cirkulär upphandlnig' -> 'cirkulär upphandling', from the index's own words."""
+        s = self.searcher
+        changed = False
+        words = []
+        for p in parts:
+            text = p.text
+            if p.kind == "word" and p.text in missing:
+                lower = p.text.lower()
+                candidates = s.suggest("body", lower, limit=1, maxdist=2, prefix=1)
+                if candidates and candidates[0] != lower:
+                    text, changed = candidates[0], True
+            words.append(f'"{text}"' if p.kind == "phrase" else text)
+        return " ".join(words) if changed else None
+
+    def complete(self, prefix: str, limit: int) -> list[str]:
+        """Titles and headings that start with the prefix (folded), then indexed words."""
+        key = fold_ascii(clean_query(prefix)).lower()
+        if not key:
+            return []
+        if self._completions is None:
+            seen: dict[str, str] = {}
+            for doc in self.documents.values():
+                for label in [doc.title] + [s.heading for s in doc.sections]:
+                    if label and len(label) < 120:
+                        seen.setdefault(fold_ascii(label).lower(), label)
+            self._completions = sorted(seen.items())
+        out: list[str] = []
+        i = bisect.bisect_left(self._completions, (key, ""))
+        while i < len(self._completions) and len(out) < limit and self._completions[i][0].startswith(key):
+            out.append(self._completions[i][1])
+            i += 1
+        if len(out) < limit:
+            last = key.split()[-1] if key.split() else key
+            head = key[: len(key) - len(last)]
+            reader = self.searcher.reader()
+            words = []
+            for term in reader.expand_prefix("body_f", last):
+                t = term.decode("utf-8") if isinstance(term, bytes) else term
+                words.append((reader.doc_frequency("body_f", t), t))
+                if len(words) > 200:
+                    break
+            for _, t in sorted(words, reverse=True)[: limit - len(out)]:
+                out.append(head + t)
+        return out[:limit]
+
+    def more_like_this(self, doc_id: str, limit: int) -> list[tuple[str, str]]:
+        s = self.searcher
+        doc = self.documents.get(doc_id)
+        if doc is None:
+            return []
+        text = " ".join([doc.title] + [sec.text[:2000] for sec in doc.sections[:5]])
+        keywords = [w for w, _ in s.key_terms_from_text("body", text, numterms=12)]
+        if not keywords:
+            return []
+        q = Or([Term("body", w) for w in keywords])
+        results = s.search(q, limit=60)
+        out: list[tuple[str, str]] = []
+        seen = {doc_id}
+        for hit in results:
+            other = hit["doc_id"]
+            if other in seen:
+                continue
+            seen.add(other)
+            out.append((other, hit["title"]))
+            if len(out) >= limit:
+                break
+        return out
+
+
+def section_label(title: str, heading: str) -> str:
+    """'Title › Section' for display, without repeating a title that is also the heading."""
+    if not heading or heading == title:
+        return title
+    return f"{title}{HEADING_SEPARATOR}{heading}"
+
