@@ -22,17 +22,17 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 
-from kb.analysis import folded_analyzer, swedish_analyzer
+from kb.analysis import index_analyzer
 from kb.model import Document
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 HEADING_SEPARATOR = " › "
 CURRENT = "current"
 
 
 def make_schema() -> Schema:
-    """Exact-spelling fields analysed with lemmas and compounds, plus ``*_f`` accent-folded twins."""
-    sv, folded = swedish_analyzer(), folded_analyzer()
+    """Text fields hold each word, its lemma, compound parts and their accent-folded twins."""
+    sv = index_analyzer()
     return Schema(
         key=ID(stored=True, unique=True),
         doc_id=ID(stored=True),
@@ -42,9 +42,6 @@ def make_schema() -> Schema:
         title=TEXT(analyzer=sv, stored=True, spelling=True),
         heading=TEXT(analyzer=sv, stored=True, spelling=True),
         body=TEXT(analyzer=sv, stored=True, spelling=True),
-        title_f=TEXT(analyzer=folded),
-        heading_f=TEXT(analyzer=folded),
-        body_f=TEXT(analyzer=folded),
         tags=KEYWORD(stored=True, commas=True, lowercase=False),
         publisher=ID(stored=True),
         type=ID(stored=True),
@@ -69,9 +66,6 @@ def section_records(doc: Document) -> Iterable[dict]:
             "title": doc.title,
             "heading": heading,
             "body": body,
-            "title_f": doc.title,
-            "heading_f": heading,
-            "body_f": body,
             "tags": ",".join(tags),
             "publisher": meta.get("publisher") or "",
             "type": meta.get("type") or "",
@@ -86,6 +80,7 @@ class IndexInfo:
     documents: int
     sections: int
     path: Path
+    fingerprint: str = ""
 
 
 def read_info(version_dir: Path) -> IndexInfo:
@@ -96,6 +91,7 @@ def read_info(version_dir: Path) -> IndexInfo:
         documents=meta["documents"],
         sections=meta["sections"],
         path=version_dir,
+        fingerprint=meta.get("fingerprint", ""),
     )
 
 
@@ -115,6 +111,7 @@ def write_index(
     documents: list[Document],
     index_root: Path,
     progress: Callable[[int], None] | None = None,
+    fingerprint: str = "",
 ) -> IndexInfo:
     """Write a complete new index version for ``documents`` and switch ``current`` to it."""
     index_root.mkdir(parents=True, exist_ok=True)
@@ -141,6 +138,7 @@ def write_index(
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "documents": len(documents),
             "sections": sections,
+            "fingerprint": fingerprint,
         }
         (tmp_dir / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
         _fsync_tree(tmp_dir)

@@ -25,25 +25,37 @@ from kb.model import Document
 CACHE_VERSION = 1
 
 
-def _code_fingerprint() -> str:
+def _hash_code(*modules) -> str:
+    h = hashlib.sha256(str(CACHE_VERSION).encode())
+    for module in modules:
+        path = Path(module.__file__)
+        files = sorted(path.parent.glob("*.py")) if path.name == "__init__.py" else [path]
+        for f in files:
+            h.update(f.read_bytes())
+    return h.hexdigest()[:12]
+
+
+_FINGERPRINTS: dict[str, str] = {}
+
+
+def code_fingerprint() -> str:
     """Hash of the ingestion code and model: a parser change invalidates cached documents."""
     import kb.ingest
     import kb.model
 
-    h = hashlib.sha256(str(CACHE_VERSION).encode())
-    for path in sorted(Path(kb.ingest.__file__).parent.glob("*.py")) + [Path(kb.model.__file__)]:
-        h.update(path.read_bytes())
-    return h.hexdigest()[:12]
+    if "ingest" not in _FINGERPRINTS:
+        _FINGERPRINTS["ingest"] = _hash_code(kb.ingest, kb.model)
+    return _FINGERPRINTS["ingest"]
 
 
-_FINGERPRINT: str | None = None
+def index_fingerprint() -> str:
+    """Hash of the analysis and index code: a change there means the index must be rebuilt."""
+    import kb.analysis
+    import kb.index
 
-
-def code_fingerprint() -> str:
-    global _FINGERPRINT
-    if _FINGERPRINT is None:
-        _FINGERPRINT = _code_fingerprint()
-    return _FINGERPRINT
+    if "index" not in _FINGERPRINTS:
+        _FINGERPRINTS["index"] = _hash_code(kb.analysis, kb.index)
+    return _FINGERPRINTS["index"]
 
 
 class BuildError(Exception):
@@ -192,13 +204,19 @@ def build(
                 "(for example `kb ingest vägledning.md`)."
             )
         current = current_version_dir(project.index_root)
-        if current is not None and not report.ingested and _same_documents(current, documents):
+        if (
+            current is not None
+            and not report.ingested
+            and read_info(current).fingerprint == index_fingerprint()
+            and _same_documents(current, documents)
+        ):
             report.index = read_info(current)
         else:
             total = len(documents)
             report.index = write_index(
                 documents,
                 project.index_root,
+                fingerprint=index_fingerprint(),
                 progress=(lambda n: progress("index", n, total)) if progress else None,
             )
             report.index_rebuilt = True

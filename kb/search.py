@@ -38,8 +38,8 @@ TIME_LIMIT_S = 1.0
 POOL = 120  # hits scored and diversified before paging
 FIELD_BOOSTS = {"heading": 2.5, "title": 2.0, "body": 1.0}
 FOLDED_WEIGHT = 0.6
-PART_DAMPING = 0.3
-SYNONYM_WEIGHT = 0.6
+PART_DAMPING = 0.1
+SYNONYM_WEIGHT = 0.8
 COORDINATION_POWER = 2.0
 FACETS = ("tags", "publisher", "type")
 
@@ -166,12 +166,13 @@ class QueryBuilder:
         """
         lower = word.lower()
         variants: list[tuple[str, str, float]] = []  # (field suffix, token, weight)
-        for suffix, tokens, base, folded_word in (
-            ("", self.tokens(word), 1.0, lower),
-            ("_f", self.tokens(word, folded=True), FOLDED_WEIGHT, fold_ascii(lower)),
-        ):
-            for token in tokens:
-                variants.append((suffix, token, base * _variant_weight(token, folded_word)))
+        exact = self.tokens(word)
+        for token in exact:
+            variants.append(("", token, _variant_weight(token, lower)))
+        folded_word = fold_ascii(lower)
+        for token in self.tokens(word, folded=True):
+            if token not in exact:
+                variants.append(("", token, FOLDED_WEIGHT * _variant_weight(token, folded_word)))
         if not variants:
             return None, True, None  # only stop words
         found = False
@@ -183,7 +184,7 @@ class QueryBuilder:
                     present.append((fieldname + suffix, token, w, whole))
                     found = found or whole
         clauses = [
-            Term(f, t, boost=FIELD_BOOSTS[f.removesuffix("_f")] * w * weight * (1.0 if whole or not found else PART_DAMPING))
+            Term(f, t, boost=FIELD_BOOSTS[f] * w * weight * (1.0 if whole or not found else PART_DAMPING))
             for f, t, w, whole in present
         ]
         query = Or(clauses) if clauses else None
@@ -214,7 +215,7 @@ class QueryBuilder:
         maxdist = 1 if len(folded) < 8 else 2
         return Or(
             [
-                FuzzyTerm(fieldname + "_f", folded, boost=boost * 0.5, maxdist=maxdist, prefixlength=2)
+                FuzzyTerm(fieldname, folded, boost=boost * 0.5, maxdist=maxdist, prefixlength=2)
                 for fieldname, boost in FIELD_BOOSTS.items()
             ]
         )
@@ -450,7 +451,7 @@ class _State:
             if part.kind == "phrase":
                 q = b.phrase_query(part.text)
             elif part.kind == "prefix":
-                q = Or([Prefix(f + "_f", fold_ascii(part.text)) for f in FIELD_BOOSTS])
+                q = Or([Prefix(f, fold_ascii(part.text)) for f in FIELD_BOOSTS])
             else:
                 q, found, coord = b.word_query(part.text)
                 if fuzzy_words and part.text in fuzzy_words and len(part.text) >= 4:
@@ -587,9 +588,9 @@ class _State:
             head = key[: len(key) - len(last)]
             reader = self.searcher.reader()
             words = []
-            for term in reader.expand_prefix("body_f", last):
+            for term in reader.expand_prefix("body", fold_ascii(last)):
                 t = term.decode("utf-8") if isinstance(term, bytes) else term
-                words.append((reader.doc_frequency("body_f", t), t))
+                words.append((reader.doc_frequency("body", t), t))
                 if len(words) > 200:
                     break
             for _, t in sorted(words, reverse=True)[: limit - len(out)]:

@@ -22,7 +22,7 @@ import threading
 from whoosh.analysis import Analyzer, LanguageAnalyzer
 
 from kb.analysis.compound import CompoundFilter, CompoundSplitter
-from kb.analysis.fold import FoldFilter
+from kb.analysis.fold import AddFoldedFilter, FoldFilter
 from kb.analysis.hyphen import HyphenCoordinationFilter
 from kb.analysis.lemma import LemmaFilter
 from kb.analysis.lexicon import Lexicon, fold, get_lexicon
@@ -34,6 +34,7 @@ from kb.analysis.tokenizer import SwedishTokenizer
 __all__ = [
     "CompoundFilter",
     "CompoundSplitter",
+    "AddFoldedFilter",
     "FoldFilter",
     "HyphenCoordinationFilter",
     "LemmaFilter",
@@ -44,6 +45,7 @@ __all__ = [
     "SwedishTokenizer",
     "fold",
     "folded_analyzer",
+    "index_analyzer",
     "get_lexicon",
     "get_splitter",
     "load_synonyms",
@@ -110,6 +112,15 @@ def folded_analyzer(expand_query: bool = False) -> Analyzer:
             LemmaFilter(folded=True), CompoundFilter(folded=True, boost=PART_BOOST), expand_query=expand_query
         )
     )
+
+
+def index_analyzer() -> Analyzer:
+    """The Swedish chain plus the folded twin of each token, for one field holding both.
+
+    "återbruk" is indexed as återbruk and aterbruk at one position; queries typed with
+    or without diacritics find it, and the search layer weights exact forms higher.
+    """
+    return swedish_analyzer() | AddFoldedFilter()
 
 
 def stock_analyzer() -> Analyzer:
