@@ -188,7 +188,7 @@ class QueryBuilder:
             for f, t, w, whole in present
         ]
         query = Or(clauses) if clauses else None
-        whole = [c for c, (_, _, _, is_whole) in zip(clauses, present) if is_whole]
+        whole = [c for c, (_, _, _, is_whole) in zip(clauses, present, strict=True) if is_whole]
         coord = Or(whole) if found and whole else query
         return query, found, coord
 
@@ -244,7 +244,7 @@ class QueryBuilder:
             for phrase_keys, group in self._synonym_keys:
                 n = len(phrase_keys)
                 if n <= len(keys) - i and (best is None or n > best[0]) and all(
-                    pk & qk for pk, qk in zip(phrase_keys, keys[i : i + n])
+                    pk & qk for pk, qk in zip(phrase_keys, keys[i : i + n], strict=True)
                 ):
                     best = (n, group)
             if best:
