@@ -36,9 +36,9 @@ MAX_QUERY_WORDS = 32
 MAX_LIMIT = 50
 TIME_LIMIT_S = 1.0
 POOL = 120  # hits scored and diversified before paging
-FIELD_BOOSTS = {"heading": 2.5, "title": 2.0, "body": 1.0}
+FIELD_BOOSTS = {"heading": 1.5, "title": 2.0, "body": 1.0}
 FOLDED_WEIGHT = 0.6
-PART_DAMPING = 0.1
+PART_DAMPING = 0.3
 SYNONYM_WEIGHT = 0.8
 COORDINATION_POWER = 2.0
 FACETS = ("tags", "publisher", "type")
@@ -108,7 +108,7 @@ class QueryPart:
     """A unit of the user's query: a word, a quoted phrase, or a prefix (``möb*``)."""
 
     text: str
-    kind: str  # "word" | "phrase" | "prefix"
+    kind: str  # "word" | "phrase" | "prefix" | "coordination"
 
 
 def clean_query(query: str) -> str:
@@ -116,12 +116,38 @@ def clean_query(query: str) -> str:
     return " ".join(query.split())[:MAX_QUERY_CHARS * 20]
 
 
+_CONJUNCTIONS = {"och", "eller", "samt", "respektive"}
+
+
 def parse_query(query: str) -> list[QueryPart]:
     """Words, balanced "quoted phrases" and trailing-star prefixes; all else is plain text.
 
     Unbalanced quotes, lone operators and stray punctuation are treated as text, never as
-    syntax errors: users paste all sorts of things into a search box.
+    syntax errors: users paste all sorts of things into a search box. A hyphen
+    coordination ("bygg- och rivningsavfall") becomes one ``coordination`` part so its
+    words can be expanded together (byggavfall, rivningsavfall).
     """
+    parts = _parse_parts(query)
+    out: list[QueryPart] = []
+    i = 0
+    while i < len(parts):
+        j = i
+        while j + 1 < len(parts) and parts[j].kind == "word" and parts[j].text.rstrip(",").endswith("-") and len(parts[j].text) > 2:
+            j += 1
+            if parts[j].kind == "word" and parts[j].text.lower() in _CONJUNCTIONS:
+                j += 1
+            if j >= len(parts):
+                break
+        if j > i and j < len(parts) and parts[j].kind == "word" and not parts[j].text.endswith("-"):
+            out.append(QueryPart(" ".join(p.text for p in parts[i : j + 1]), "coordination"))
+            i = j + 1
+        else:
+            out.append(parts[i])
+            i += 1
+    return out
+
+
+def _parse_parts(query: str) -> list[QueryPart]:
     parts: list[QueryPart] = []
     for m in _TOKEN_RE.finditer(query):
         if m.group(1) is not None:
@@ -209,6 +235,17 @@ class QueryBuilder:
                 out.append(t.text)
                 last_pos = t.pos
         return out
+
+    def coordination_query(self, text: str) -> Query | None:
+        """"bygg- och rivningsavfall": any of the coordinated compounds (byggavfall, rivningsavfall)."""
+        from kb.analysis import get_splitter
+
+        words = [w for w in text.split() if w.lower() not in _CONJUNCTIONS]
+        last = words[-1]
+        head = get_splitter().head(last.lower()) or ""
+        compounds = [w.rstrip(",-") + head for w in words[:-1] if w.rstrip(",-")] + [last]
+        clauses = [q for q in (self.word_query(w)[0] for w in compounds) if q is not None]
+        return Or(clauses) if clauses else None
 
     def fuzzy_query(self, word: str) -> Query:
         folded = fold_ascii(word.lower())
@@ -448,7 +485,9 @@ class _State:
                 i = end
                 continue
             coord = None
-            if part.kind == "phrase":
+            if part.kind == "coordination":
+                q = b.coordination_query(part.text)
+            elif part.kind == "phrase":
                 q = b.phrase_query(part.text)
             elif part.kind == "prefix":
                 q = Or([Prefix(f, fold_ascii(part.text)) for f in FIELD_BOOSTS])
