@@ -32,7 +32,7 @@ def build_site(project: Project, documents: list[Document], progress: Progress |
         swap_into_place,
     )
     from kb.site.related import related_documents
-    from kb.site.static_search import build_static_search, static_search_files
+    from kb.site.static_search import static_search_files
 
     site_url, site_name = project.site_settings()
     documents = sorted(documents, key=lambda d: d.id)
@@ -40,7 +40,7 @@ def build_site(project: Project, documents: list[Document], progress: Progress |
     ctx.related = related_documents(project, documents, site_url, progress=progress)
     pages = generate_pages(ctx)
     extra = {"opensearch.xml": opensearch_xml(site_url, site_name)}
-    extra.update(static_search_files(documents))
+    extra.update(static_search_files(documents, progress=progress, cache_dir=project.build))
     write_docs(project.docs_dir, pages, extra, progress=progress)
     if progress:
         progress("site html", 0, 1)
@@ -48,7 +48,6 @@ def build_site(project: Project, documents: list[Document], progress: Progress |
     staging = staging_dir(project)
     try:
         mkdocs_build(project, staging)
-        build_static_search(staging, documents)
         pages_built = count_pages(staging)
         swap_into_place(staging, project.site_dir)
     except BaseException:

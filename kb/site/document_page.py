@@ -31,10 +31,12 @@ def safe_anchor(anchor: str) -> str:
 
 
 def front_matter(title: str, tags: list[str] | None = None) -> list[str]:
-    lines = ["---", f"title: {yaml_str(title)}"]
+    """YAML front matter. The theme puts ``title`` and tag names into HTML unescaped (in the
+    header, the navigation, tag chips), so they are HTML-escaped here."""
+    lines = ["---", f"title: {yaml_str(html_text(title))}"]
     if tags:
         lines.append("tags:")
-        lines.extend(f"  - {yaml_str(t)}" for t in tags)
+        lines.extend(f"  - {yaml_str(html_text(t))}" for t in tags)
     lines += ["---", ""]
     return lines
 

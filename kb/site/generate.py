@@ -46,7 +46,8 @@ def opensearch_xml(site_url: str, site_name: str) -> str:
         "  <Language>sv</Language>\n"
         f'  <Url type="text/html" method="get" template="{xml_escape(base)}sok/?q={{searchTerms}}"/>\n'
         f'  <Url type="application/json" method="get" template="{xml_escape(base)}api/search?q={{searchTerms}}"/>\n'
-        f'  <Url type="application/opensearchdescription+xml" rel="self" template="{xml_escape(base)}opensearch.xml"/>\n'
+        '  <Url type="application/opensearchdescription+xml" rel="self" '
+        f'template="{xml_escape(base)}opensearch.xml"/>\n'
         f"  <Image height=\"32\" width=\"32\" type=\"image/svg+xml\">{xml_escape(base)}assets/kb/icon.svg</Image>\n"
         "</OpenSearchDescription>\n"
     )

@@ -1,31 +1,64 @@
-"""The static search index, used by the search page when no search API answers.
+"""The static search shipped with the site (used by the search page when no API answers).
 
-First version: Pagefind over the built HTML (one result per page, sub-results per section).
+Engine choice, measured in Chromium on tests/data/dev.json (see docs-notes/site.md): our own
+index with the Swedish analysis precomputed (``static_index``) beats Pagefind and lunr here,
+because queries need lemmas, compound parts and folded spellings that those stem-only
+engines cannot produce. The index files are written into the docs folder, so MkDocs (and
+Zensical) copy them into the site like any other static file.
+
+Analysing the whole corpus takes a while, so the files are cached in ``build/`` under a key
+over the documents and the code and data that shape them; an unchanged knowledge base
+reuses them.
 """
 
 from __future__ import annotations
 
-import subprocess
-import sys
+import hashlib
+import json
+import os
+from collections.abc import Callable
 from pathlib import Path
 
 from kb.model import Document
+from kb.site.static_index import build_static_index
+
+CACHE_NAME = "site-search-cache.json"
+_CODE = [Path(__file__).with_name("static_index.py"), Path(__file__).with_name("context.py")]
 
 
-class StaticSearchError(Exception):
-    pass
+def _code_files() -> list[Path]:
+    root = Path(__file__).resolve().parents[1]
+    files = list(_CODE) + sorted((root / "analysis").glob("*.py")) + sorted((root / "data").glob("*"))
+    return [f for f in files if f.is_file()]
 
 
-def static_search_files(documents: list[Document]) -> dict[str, bytes | str]:
-    return {}
+def cache_key(documents: list[Document]) -> str:
+    h = hashlib.sha256()
+    for f in _code_files():
+        h.update(f.name.encode())
+        h.update(f.read_bytes())
+    h.update(json.dumps([d.to_dict() for d in documents], ensure_ascii=False, sort_keys=True).encode())
+    return h.hexdigest()[:24]
 
 
-def build_static_search(site: Path, documents: list[Document]) -> None:
-    cmd = [
-        sys.executable, "-m", "pagefind", "--site", str(site), "--silent",
-        "--root-selector", "article",
-        "--exclude-selectors", ".kb-meta, .kb-related, .headerlink",
-    ]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise StaticSearchError("Pagefind failed: " + (proc.stderr or proc.stdout)[-2000:])
+def static_search_files(
+    documents: list[Document],
+    progress: Callable[[str, int, int], None] | None = None,
+    cache_dir: Path | None = None,
+) -> dict[str, str]:
+    key = cache_key(documents) if cache_dir else ""
+    cache = cache_dir / CACHE_NAME if cache_dir else None
+    if cache is not None and cache.exists():
+        try:
+            data = json.loads(cache.read_text(encoding="utf-8"))
+            if data.get("key") == key:
+                return data["files"]
+        except (OSError, ValueError, KeyError):
+            pass
+    files = build_static_index(documents, progress=progress)
+    if cache is not None:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_text(json.dumps({"key": key, "files": files}, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, cache)
+    return files

@@ -1,0 +1,264 @@
+/* Static search engine: the index `kb build` ships under sok-index/ (see kb/site/static_index.py).
+ *
+ * Scoring follows the API's search: BM25F over heading, title and body (precomputed per term
+ * and section), each query word expanded to its analysed variants (lemma, compound parts,
+ * folded spelling) with weights that favour the exact spelling, words OR-ed with a
+ * coordination factor, and sections of one document spread out in the ranking.
+ */
+(function () {
+  "use strict";
+  var KB = window.KB = window.KB || {};
+  var DIR = "sok-index/";
+  var COORDINATION_POWER = 2.0;
+  var DIVERSIFY_DECAY = 0.55;
+  var WORD_RE = /[\p{L}\p{N}]+(?:[-:][\p{L}\p{N}]+)*/gu;
+
+  var cache = {};
+  function json(path) {
+    if (!cache[path]) {
+      cache[path] = fetch(KB.siteUrl(DIR + path)).then(function (r) {
+        if (!r.ok) throw new Error("Sökindexet saknas (" + path + ")");
+        return r.json();
+      });
+    }
+    return cache[path];
+  }
+  function meta() { return json("meta.json"); }
+
+  function fnv1a(text) {
+    var h = 0x811c9dc5;
+    for (var ch of text) {
+      h ^= ch.codePointAt(0);
+      h = Math.imul(h, 0x01000193) >>> 0;
+    }
+    return h >>> 0;
+  }
+
+  function fold(text) {
+    return text.normalize("NFKD").replace(/[\u0300-\u036f]/g, "");
+  }
+
+  function shardOf(m, term) { return json("t/" + (fnv1a(term) % m.shards) + ".json"); }
+
+  /* ------------------------------------------------------------ query parsing */
+  function parse(q) {
+    var parts = [];
+    var re = /"([^"]*)"|(\S+)/g, m;
+    while ((m = re.exec(q))) {
+      var text = m[1] != null ? m[1] : m[2];
+      var prefix = m[1] == null && /\*$/.test(text) && text.replace(/\*+$/, "").length >= 3;
+      var words = text.toLowerCase().match(WORD_RE) || [];
+      words.forEach(function (w, i) {
+        parts.push({ word: w, prefix: prefix && i === words.length - 1 });
+      });
+    }
+    return parts.slice(0, 32);
+  }
+
+  function pairs(flat) {
+    var out = [];
+    for (var i = 0; i + 1 < flat.length; i += 2) out.push([flat[i], flat[i + 1]]);
+    return out;
+  }
+
+  /* Variants of one query word: [[term key, weight], …]; term keys of folded terms start with "~". */
+  function variants(m, part) {
+    var w = part.word, f = fold(w);
+    if (part.prefix) return prefixVariants(m, w);
+    return Promise.all([shardOf(m, w), shardOf(m, f)]).then(function (sh) {
+      var exact = sh[0].w[w] !== undefined ? pairs(sh[0].w[w]) : [[w, 1]];
+      var folded = sh[1].w["~" + f] !== undefined ? pairs(sh[1].w["~" + f]) : [[f, 1]];
+      var known = exact.length === 0 || sh[0].t[w] !== undefined || sh[0].w[w] !== undefined ||
+        sh[1].t["~" + f] !== undefined || sh[1].t[f] !== undefined || sh[1].w["~" + f] !== undefined;
+      if (exact.length === 0) return { stop: true, list: [] };
+      var list = exact.map(function (p) { return [p[0], p[1]]; })
+        .concat(folded.map(function (p) { return ["~" + p[0], p[1] * m.foldedWeight]; }));
+      if (known) return { list: list };
+      return guess(m, w).then(function (extra) { return { list: list.concat(extra) }; });
+    });
+  }
+
+  /* A word the corpus does not hold: compound parts found in the vocabulary (with the
+     analysed variants of the last part), else close spellings. */
+  function guess(m, w) {
+    return json("vocab.json").then(function (vocab) {
+      var set = KB._vocabSet || (KB._vocabSet = new Set(vocab));
+      for (var i = 3; i <= w.length - 3; i++) {
+        var head = w.slice(0, i), tail = w.slice(i);
+        var heads = [head];
+        if (/s$/.test(head) && head.length > 3) heads.push(head.slice(0, -1));
+        var headHit = heads.find(function (h) { return set.has(h); });
+        if (!headHit) continue;
+        var tailHit = [tail].concat(tailLemmas(tail)).find(function (t) { return set.has(t); });
+        if (!tailHit) continue;
+        return shardOf(m, tailHit).then(function (sh) {
+          var tv = sh.w[tailHit] !== undefined ? pairs(sh.w[tailHit]) : [[tailHit, 1]];
+          return tv.map(function (p) { return [p[0], p[1] * 0.5]; }).concat([[headHit, 0.25]]);
+        });
+      }
+      return closest(vocab, w).map(function (t) { return [t, 0.7]; });
+    });
+  }
+
+  /* "möbler" → "möbel": common Swedish plural/definite endings, checked against the vocabulary. */
+  function tailLemmas(tail) {
+    var out = [];
+    [["erna", ""], ["arna", ""], ["orna", ""], ["er", ""], ["ar", ""], ["or", "a"], ["en", ""], ["et", ""],
+     ["na", ""], ["n", ""], ["ler", "el"], ["rer", "er"], ["s", ""]].forEach(function (r) {
+      if (tail.endsWith(r[0]) && tail.length - r[0].length >= 3) out.push(tail.slice(0, -r[0].length) + r[1]);
+    });
+    return out;
+  }
+
+  function closest(vocab, w) {
+    if (w.length < 5) return [];
+    var max = w.length >= 9 ? 2 : 1, best = [], bestD = max + 1;
+    for (var i = 0; i < vocab.length; i++) {
+      var t = vocab[i];
+      if (t[0] !== w[0] || Math.abs(t.length - w.length) > max) continue;
+      var d = distance(w, t, max);
+      if (d < bestD) { bestD = d; best = [t]; } else if (d === bestD && best.length < 3) best.push(t);
+    }
+    return best;
+  }
+
+  function distance(a, b, max) {
+    var prev = [], cur = [], i, j;
+    for (j = 0; j <= b.length; j++) prev[j] = j;
+    for (i = 1; i <= a.length; i++) {
+      cur = [i];
+      var rowMin = i;
+      for (j = 1; j <= b.length; j++) {
+        cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+        if (cur[j] < rowMin) rowMin = cur[j];
+      }
+      if (rowMin > max) return max + 1;
+      prev = cur;
+    }
+    return prev[b.length];
+  }
+
+  function prefixVariants(m, w) {
+    var p = w.replace(/\*+$/, "");
+    return json("vocab.json").then(function (vocab) {
+      var terms = vocab.filter(function (t) { return t.startsWith(p); }).slice(0, 40);
+      return { list: terms.map(function (t) { return [t, t === p ? 1 : 0.6]; }) };
+    });
+  }
+
+  function postings(m, key) {
+    var bare = key.charAt(0) === "~" ? key.slice(1) : key;
+    return shardOf(m, bare).then(function (sh) {
+      var flat = sh.t[key];
+      if (flat === undefined && key !== bare) flat = sh.t[bare]; // folded postings equal to the exact ones
+      return flat || [];
+    });
+  }
+
+  /* ------------------------------------------------------------ scoring */
+  KB.staticSearch = function (q, limit) {
+    limit = limit || 20;
+    return meta().then(function (m) {
+      var parts = parse(q);
+      return Promise.all(parts.map(function (p) { return variants(m, p); })).then(function (vs) {
+        var groups = vs.filter(function (v) { return !v.stop; });
+        return Promise.all(groups.map(function (g) {
+          return Promise.all(g.list.map(function (v) { return postings(m, v[0]); }));
+        })).then(function (lists) {
+          var scores = new Map(), matched = new Map();
+          lists.forEach(function (perVariant, gi) {
+            var seen = new Set();
+            perVariant.forEach(function (flat, vi) {
+              var weight = groups[gi].list[vi][1], half = flat.length / 2, sid = 0;
+              for (var k = 0; k < half; k++) {
+                sid += flat[k];
+                scores.set(sid, (scores.get(sid) || 0) + weight * flat[half + k] / m.scale);
+                if (!seen.has(sid)) { seen.add(sid); matched.set(sid, (matched.get(sid) || 0) + 1); }
+              }
+            });
+          });
+          var n = groups.length, ranked = [];
+          scores.forEach(function (s, sid) {
+            var power = KB.coordinationPower != null ? KB.coordinationPower : COORDINATION_POWER;
+            var c = Math.pow((1 + (matched.get(sid) || 0)) / (1 + n), power);
+            ranked.push([sid, s * (n > 1 ? c : 1)]);
+          });
+          ranked.sort(function (a, b) { return b[1] - a[1] || a[0] - b[0]; });
+          ranked = diversify(m, ranked.slice(0, 200));
+          var terms = [];
+          groups.forEach(function (g) { g.list.forEach(function (v) { terms.push(fold(v[0].replace(/^~/, ""))); }); });
+          parts.forEach(function (p) { terms.push(fold(p.word)); });
+          return makeHits(m, ranked.slice(0, limit), terms).then(function (hits) {
+            return { mode: "static", engine: "kb", total: ranked.length, hits: hits };
+          });
+        });
+      });
+    });
+  };
+
+  function diversify(m, ranked) {
+    var seen = new Map();
+    return ranked.map(function (r) {
+      var doc = m.sections[r[0]][0], k = seen.get(doc) || 0;
+      seen.set(doc, k + 1);
+      return [r[0], r[1] * Math.pow(DIVERSIFY_DECAY, k)];
+    }).sort(function (a, b) { return b[1] - a[1] || a[0] - b[0]; });
+  }
+
+  function makeHits(m, ranked, terms) {
+    var shards = {};
+    ranked.forEach(function (r) { shards[Math.floor(r[0] / m.textShard)] = true; });
+    var keys = Object.keys(shards);
+    return Promise.all(keys.map(function (k) { return json("x/" + k + ".json"); })).then(function (loaded) {
+      var texts = {};
+      keys.forEach(function (k, i) { texts[k] = loaded[i]; });
+      return ranked.map(function (r) {
+        var sec = m.sections[r[0]], d = m.docs[sec[0]];
+        var text = texts[Math.floor(r[0] / m.textShard)][r[0] % m.textShard] || "";
+        return {
+          title: d[1], section: sec[2] === d[1] ? "" : sec[2], doc_id: d[0], anchor: sec[1],
+          url: KB.docUrl(d[0], sec[1]), source: d[2], publisher: d[3], type: d[4], date: d[5], tags: d[6],
+          snippetHtml: snippet(text, terms), score: Math.round(r[1] * 1000) / 1000
+        };
+      });
+    });
+  }
+
+  /* ------------------------------------------------------------ snippets */
+  function escapeHtml(s) {
+    return s.replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+
+  function matches(word, terms) {
+    var f = fold(word.toLowerCase());
+    return terms.some(function (t) {
+      return t.length >= 3 && (f === t || (t.length >= 4 && f.indexOf(t) >= 0));
+    });
+  }
+
+  function snippet(text, terms, max) {
+    max = max || 240;
+    var sentences = text.split(/(?<=[.!?:])\s+|\n+/).filter(Boolean);
+    var best = 0, bestScore = -1;
+    sentences.forEach(function (s, i) {
+      var found = new Set();
+      (s.match(WORD_RE) || []).forEach(function (w) { if (matches(w, terms)) found.add(fold(w.toLowerCase())); });
+      var score = found.size * 10 - i * 0.01;
+      if (score > bestScore) { bestScore = score; best = i; }
+    });
+    var out = sentences[best] || "";
+    for (var j = best + 1; out.length < max * 0.6 && j < sentences.length; j++) out += " " + sentences[j];
+    if (out.length > max) {
+      var firstHit = out.search(new RegExp("\\S*(" + terms.filter(function (t) { return t.length >= 4; })
+        .map(function (t) { return t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }).join("|") + ")", "iu"));
+      var start = firstHit > max / 2 ? out.lastIndexOf(" ", firstHit - 40) + 1 : 0;
+      out = (start > 0 ? "\u2026" : "") + out.slice(start, start + max).replace(/\s\S*$/, "") + "\u2026";
+    }
+    return out.replace(/([\p{L}\p{N}]+(?:[-:][\p{L}\p{N}]+)*)|([^\p{L}\p{N}]+)/gu, function (all, word, other) {
+      if (word) return matches(word, terms) ? "<mark>" + escapeHtml(word) + "</mark>" : escapeHtml(word);
+      return escapeHtml(other);
+    });
+  }
+})();

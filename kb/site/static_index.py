@@ -1,0 +1,227 @@
+"""The static search index: the Swedish analysis done at build time, shipped as sharded JSON.
+
+The browser cannot run the Python analysis, so both sides of it are precomputed here:
+
+- index side: every section's title, heading path and body go through ``swedish_analyzer()``
+  (word, lemma, compound parts) and ``folded_analyzer()`` (the same without diacritics); each
+  (term, section) pair gets its BM25F score, with the same field boosts as the API's search;
+- query side: every word of the corpus is mapped to its query-time analysis (lemma, compound
+  parts, folded forms), so "möbler" also looks up "möbel" and "kontorsmöbler" finds
+  "möbel". Words outside the corpus fall back to a compound split and fuzzy match over the
+  shipped vocabulary, in ``kb-search.js``.
+
+Files, under ``sok-index/`` in the site:
+
+- ``meta.json``: documents, sections (document, anchor, heading path), stop words, parameters;
+- ``t/<n>.json``: shard ``n`` of the term postings and of the word map (a term or word goes to
+  shard ``fnv1a(term) % shards``), so a query loads a few small files, not the whole index;
+- ``x/<n>.json``: section texts for snippets, ``TEXT_SHARD`` sections per file;
+- ``vocab.json``: the indexed terms, for compound splitting, prefix and fuzzy matching.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable
+
+from kb.model import Document, fold_ascii
+
+INDEX_DIR = "sok-index"
+FIELD_BOOSTS = {"heading": 2.5, "title": 2.0, "body": 1.0, "theme": 0.5}
+K1, B = 1.2, 0.75
+FOLDED_WEIGHT = 0.6
+SHARDS = 64
+TEXT_SHARD = 24
+SNIPPET_TEXT_MAX = 40_000
+SCORE_SCALE = 100
+FORMAT = 1
+
+
+def fnv1a(text: str) -> int:
+    """32-bit FNV-1a over the code points of ``text`` (the same function is in kb-search.js)."""
+    h = 0x811C9DC5
+    for ch in text:
+        h ^= ord(ch)
+        h = (h * 0x01000193) & 0xFFFFFFFF
+    return h
+
+
+def variant_weight(token: str, word: str) -> float:
+    """Exact spelling 1.0; lemmas and compound parts less, shorter parts least (as kb.search)."""
+    if token == word:
+        return 1.0
+    return 0.3 + 0.6 * min(1.0, len(token) / max(1, len(word)))
+
+
+def section_fields(doc: Document) -> list[tuple[str, str, dict[str, str]]]:
+    """(anchor, heading path, fields) per section. ``theme``: the tags of the document with the
+    description of each theme, so "återbruk" finds the projects marked "cirkulär" (weakly)."""
+    from kb.site.context import THEMES
+
+    theme = " ".join(f"{t} {THEMES.get(t, '')}" for t in sorted(set(doc.tags)))
+    out = []
+    for s in doc.sections:
+        heading = " › ".join(s.path)
+        fields = {"title": doc.title, "heading": heading, "body": s.text}
+        if theme:
+            fields["theme"] = theme
+        out.append((s.anchor, heading, fields))
+    return out
+
+
+def build_static_index(
+    documents: list[Document], progress: Callable[[str, int, int], None] | None = None
+) -> dict[str, str]:
+    """Site-relative path → JSON text of every file of the static index."""
+    from kb.analysis import SwedishTokenizer, folded_analyzer, swedish_analyzer
+    from kb.analysis.stop import STOP_WORDS
+
+    analyze = _WordAnalysis(swedish_analyzer(), folded_analyzer(), SwedishTokenizer(lowercase=True))
+
+    docs_meta = []
+    sections_meta = []
+    texts: list[str] = []
+    # term → {section: {field: weighted tf}}; "~" prefix for folded terms
+    tf: dict[str, dict[int, dict[str, float]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(float)))
+    lengths: dict[str, dict[int, int]] = {f: {} for f in FIELD_BOOSTS}
+
+    for di, doc in enumerate(documents):
+        meta = doc.meta
+        docs_meta.append([
+            doc.id, doc.title, doc.source, str(meta.get("publisher") or ""), str(meta.get("type") or ""),
+            str(meta.get("reviewed") or meta.get("date") or ""), list(doc.tags),
+        ])
+        for anchor, heading, fields in section_fields(doc):
+            si = len(sections_meta)
+            sections_meta.append([di, anchor, heading])
+            texts.append(fields["body"][:SNIPPET_TEXT_MAX])
+            for field, text in fields.items():
+                exact, folded, positions = analyze(text)
+                for term, weight in exact.items():
+                    tf[term][si][field] += weight
+                for term, weight in folded.items():
+                    tf["~" + term][si][field] += weight
+                lengths[field][si] = max(1, positions)
+        if progress and (di % 50 == 0 or di + 1 == len(documents)):
+            progress("site search index", di + 1, len(documents))
+    words = analyze.words
+
+    n = len(sections_meta)
+    avg = {f: (sum(v.values()) / len(v) if v else 1.0) for f, v in lengths.items()}
+    shards: list[dict[str, dict]] = [{"t": {}, "w": {}} for _ in range(SHARDS)]
+    encoded: dict[str, list[int]] = {}
+    for term, postings in tf.items():
+        df = len(postings)
+        idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
+        ids, scores = [], []
+        last = 0
+        for si in sorted(postings):
+            tfw = sum(
+                FIELD_BOOSTS[f] * v / (1 - B + B * lengths[f][si] / avg[f]) for f, v in postings[si].items()
+            )
+            score = round(idf * tfw * (K1 + 1) / (tfw + K1) * SCORE_SCALE)
+            if score <= 0:
+                continue
+            ids.append(si - last)
+            last = si
+            scores.append(score)
+        if ids:
+            encoded[term] = ids + scores
+    for term, postings_ in encoded.items():
+        bare = term.removeprefix("~")
+        if term.startswith("~") and encoded.get(bare) == postings_:
+            continue  # the folded postings equal the exact ones: kb-search.js falls back to them
+        shards[fnv1a(bare) % SHARDS]["t"][term] = postings_
+
+    svq, faq = swedish_analyzer(expand_query=True), folded_analyzer(expand_query=True)
+    for word in words:
+        exact = _query_variants(svq, word, word)
+        if exact != [word, 1.0]:
+            shards[fnv1a(word) % SHARDS]["w"][word] = exact
+        folded_word = fold_ascii(word)
+        folded = _query_variants(faq, folded_word, folded_word)
+        if folded != [folded_word, 1.0]:
+            shards[fnv1a(folded_word) % SHARDS]["w"]["~" + folded_word] = folded
+
+    vocab = sorted(t for t in tf if not t.startswith("~") and len(t) >= 3 and not t.isdigit())
+    files = {
+        f"{INDEX_DIR}/meta.json": _dump({
+            "format": FORMAT,
+            "shards": SHARDS,
+            "textShard": TEXT_SHARD,
+            "scale": SCORE_SCALE,
+            "foldedWeight": FOLDED_WEIGHT,
+            "stop": sorted(STOP_WORDS),
+            "docs": docs_meta,
+            "sections": sections_meta,
+        }),
+        f"{INDEX_DIR}/vocab.json": _dump(vocab),
+    }
+    for i, shard in enumerate(shards):
+        files[f"{INDEX_DIR}/t/{i}.json"] = _dump(shard)
+    for i in range(0, n, TEXT_SHARD):
+        files[f"{INDEX_DIR}/x/{i // TEXT_SHARD}.json"] = _dump(texts[i : i + TEXT_SHARD])
+    return files
+
+
+class _WordAnalysis:
+    """The analyzers applied word by word with a memo: the same tokens as analysing whole texts
+    (lemma, compound parts, folded forms), many times faster since words repeat. Hyphen
+    coordination ("bygg- och rivningsavfall" → "byggavfall") spans words, so those phrases
+    are also analysed whole."""
+
+    HYPHEN_PHRASE = re.compile(r"\w+-\s*(?:,\s*\w+-\s*)*(?:och|eller|samt)\s+\w+", re.IGNORECASE)
+
+    def __init__(self, sv, fa, tokenizer):
+        self.sv, self.fa, self.tokenizer = sv, fa, tokenizer
+        self.memo: dict[str, tuple[list, list]] = {}
+        self.words: Counter[str] = Counter()
+
+    def word(self, word: str) -> tuple[list, list]:
+        got = self.memo.get(word)
+        if got is None:
+            got = ([(t.text, t.boost) for t in self.sv(word)], [(t.text, t.boost) for t in self.fa(word)])
+            self.memo[word] = got
+        return got
+
+    def __call__(self, text: str) -> tuple[dict[str, float], dict[str, float], int]:
+        exact: dict[str, float] = defaultdict(float)
+        folded: dict[str, float] = defaultdict(float)
+        positions = 0
+        for tok in self.tokenizer(text):
+            self.words[tok.text] += 1
+            e, f = self.word(tok.text)
+            positions += 1 if e else 0
+            for term, boost in e:
+                exact[term] += boost
+            for term, boost in f:
+                folded[term] += boost
+        if "-" in text:
+            for m in self.HYPHEN_PHRASE.finditer(text):
+                for t in self.sv(m.group(0)):
+                    if t.text not in exact:
+                        exact[t.text] += t.boost
+                for t in self.fa(m.group(0)):
+                    if t.text not in folded:
+                        folded[t.text] += t.boost
+        return exact, folded, positions
+
+
+def _query_variants(analyzer, text: str, word: str) -> list:
+    """Flat [token, weight, token, weight, …] of a word's query-time analysis."""
+    best: dict[str, float] = {}
+    for t in analyzer(text, mode="query"):
+        w = round(variant_weight(t.text, word) * (t.boost or 1.0), 2)
+        if w > best.get(t.text, 0.0):
+            best[t.text] = w
+    flat: list = []
+    for token, w in best.items():
+        flat += [token, w]
+    return flat
+
+
+def _dump(data) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))

@@ -1,0 +1,121 @@
+"""Helpers for the site tests: throw-away projects, a static file server, link extraction."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SOURCES = REPO / "sources"
+
+# A small knowledge base: the IVL page (projects), the Region Stockholm page and LOU.
+SMALL_SOURCES = [
+    "seeds/MANIFEST.tsv",
+    "seeds/000_0263c3a175406f7d.txt",
+    "seeds/004_2b01af607921aa6d.txt",
+    "related/sfs/sfs-2016-1145.md",
+]
+
+
+def make_project(root: Path, sources: list[str] | None = SMALL_SOURCES, link_all: bool = False) -> Path:
+    """A project folder with the repo's ``mkdocs.yml`` and ``overrides/`` and some sources.
+
+    ``link_all`` symlinks the repo's whole ``sources/`` (the default knowledge base).
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
+    shutil.copytree(REPO / "overrides", root / "overrides")
+    if link_all:
+        (root / "sources").symlink_to(SOURCES, target_is_directory=True)
+    else:
+        for rel in sources or []:
+            add_source(root, rel)
+    return root
+
+
+def add_source(root: Path, rel: str) -> None:
+    target = root / "sources" / rel
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(SOURCES / rel, target)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serve(directory: Path) -> Iterator[str]:
+    """``python -m http.server`` on a free loopback port; yields the base URL."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(directory)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}/"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base, timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+class _Collect(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.ids: dict[str, str] = {}
+        self.links: list[str] = []
+        self.scripts: list[str] = []
+        self.attrs: list[tuple[str, str, str | None]] = []
+        self._capture: list[tuple[str, str, list[str]]] = []
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            self.attrs.append((tag, name, value))
+        d = dict(attrs)
+        if tag == "a" and d.get("href"):
+            self.links.append(d["href"])
+        if tag == "script":
+            self.scripts.append(d.get("src") or "")
+        if d.get("id"):
+            self._capture.append((tag, d["id"], []))
+            self.ids.setdefault(d["id"], "")
+
+    def handle_data(self, data):
+        for _, _, buf in self._capture:
+            buf.append(data)
+
+    def handle_endtag(self, tag):
+        if self._capture and self._capture[-1][0] == tag:
+            _, ident, buf = self._capture.pop()
+            self.ids[ident] = " ".join("".join(buf).split())
+
+
+def parse_html(path: Path) -> _Collect:
+    parser = _Collect()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+def page_file(site: Path, url_path: str) -> Path:
+    """The HTML file a site-relative URL (``dok/x/``, without fragment) resolves to."""
+    url_path = re.sub(r"[?#].*$", "", url_path)
+    path = site / url_path
+    return path / "index.html" if url_path.endswith("/") or url_path == "" else path

@@ -1,0 +1,153 @@
+"""The published site in headless Chromium (Debian's, driven by Playwright from PyPI).
+
+Set-up: ``scripts/setup-browser.sh`` installs ``chromium`` when /usr/bin/chromium is missing
+(never ``playwright install``). The site of the default knowledge base is built into a
+temporary project and served by ``python -m http.server``, so search runs in static mode.
+A screenshot of each step is saved under ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from site_support import REPO, make_project, serve
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = REPO / "test-artifacts" / "site"
+PROJECT_TITLE = "Affärsmodellinnovation för cirkulära möbelflöden"
+LOU = "dok/related/sfs/sfs-2016-1145/"
+
+
+def _ensure_chromium() -> None:
+    if not CHROMIUM.exists():
+        subprocess.run(["sh", str(REPO / "scripts" / "setup-browser.sh")], check=False, timeout=900)
+    if not CHROMIUM.exists():
+        pytest.skip("no /usr/bin/chromium (scripts/setup-browser.sh could not install it)")
+
+
+@pytest.fixture(scope="module")
+def site_url(tmp_path_factory):
+    from kb.config import Project
+    from kb.pipeline import build
+
+    root = make_project(tmp_path_factory.mktemp("browser-kb"), link_all=True)
+    build(Project(root))
+    with serve(root / "site") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    _ensure_chromium()
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, site_url):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="sv-SE")
+    pg = context.new_page()
+    outside: list[str] = []
+    pg.on("request", lambda r: outside.append(r.url) if not r.url.startswith(site_url) else None)
+    pg.outside_requests = outside
+    yield pg
+    context.close()
+    assert not [u for u in outside if not u.startswith("data:")], f"requests outside the site: {outside}"
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+def test_start_page_renders_in_swedish(page, site_url):
+    page.goto(site_url)
+    assert page.locator("html").get_attribute("lang") == "sv"
+    assert "Kunskapsbank" in page.locator("h1").first.inner_text()
+    assert page.get_by_role("link", name="återbruk möbler").count() >= 1
+    assert page.locator('link[rel="search"][type="application/opensearchdescription+xml"]').count() == 1
+    shot(page, "01-start")
+
+
+def test_navigation_reaches_ivl_project(page, site_url):
+    page.goto(site_url)
+    page.locator(".md-nav--primary").get_by_role("link", name="Teman", exact=True).first.click()
+    page.wait_for_url("**/teman/")
+    shot(page, "02-teman")
+    page.locator("article").get_by_role("link", name=PROJECT_TITLE).first.click()
+    page.wait_for_url("**/affarsmodellinnovation-for-cirkulara-mobelfloden/")
+    assert page.locator("h1").first.inner_text().startswith(PROJECT_TITLE)
+    assert "IVL Svenska Miljöinstitutet" in page.locator(".kb-meta").inner_text()
+    shot(page, "03-projekt")
+
+
+def test_section_link_scrolls_to_heading(page, site_url):
+    page.goto(site_url + LOU)
+    toc = page.locator(".md-nav--secondary a.md-nav__link[href='#kap19a']").first
+    toc.click()
+    page.wait_for_function("() => location.hash === '#kap19a'")
+    page.wait_for_timeout(300)
+    top = page.evaluate("() => document.getElementById('kap19a').getBoundingClientRect().top")
+    assert 0 <= top < 200, top
+    shot(page, "04-avsnitt")
+    page.goto(site_url + LOU + "#kap19a-3")
+    page.wait_for_timeout(300)
+    box = page.evaluate("() => document.getElementById('kap19a-3').getBoundingClientRect().top")
+    assert 0 <= box < 300, box
+    shot(page, "05-paragraf")
+
+
+def test_static_search_finds_project_first(page, site_url):
+    page.goto(site_url + "sok/?q=%C3%A5terbruk+m%C3%B6bler")
+    page.wait_for_selector("#kb-search[data-state=done]", timeout=20000)
+    assert page.locator("#kb-search").get_attribute("data-mode") == "static"
+    first = page.locator(".kb-hit").first
+    assert first.locator(".kb-hit__title").inner_text() == PROJECT_TITLE
+    assert first.locator(".kb-hit__snippet mark").count() >= 1
+    shot(page, "06-sok")
+    first.locator(".kb-hit__title").click()
+    page.wait_for_url("**/affarsmodellinnovation-for-cirkulara-mobelfloden/**")
+
+
+def test_header_search_box_leads_to_search_page(page, site_url):
+    page.goto(site_url + LOU)
+    box = page.locator("input.md-search__input")
+    box.fill("återbruk möbler")
+    box.press("Enter")
+    page.wait_for_url("**/sok/?q=*")
+    page.wait_for_selector("#kb-search[data-state=done]", timeout=20000)
+    assert page.locator(".kb-hit .kb-hit__title").first.inner_text() == PROJECT_TITLE
+    shot(page, "07-sidhuvud-sok")
+
+
+def test_static_search_quality_on_dev_queries(page, site_url):
+    """nDCG@10, recall@10 and MRR of the static engine in the browser, on tests/data/dev.json."""
+    from kb.evaluate import EvalHit, score_query
+
+    judged = json.loads((REPO / "tests" / "data" / "dev.json").read_text(encoding="utf-8"))
+    page.goto(site_url + "sok/")
+    page.wait_for_function("() => window.KB && window.KB.staticSearch")
+    rows = []
+    for q in judged:
+        result = page.evaluate("q => KB.staticSearch(q, 10)", q["query"])
+        hits = [EvalHit(h["title"], h["section"], h.get("source", ""), h["url"]) for h in result["hits"]]
+        rows.append(score_query(q["relevant"], hits))
+    n = len(rows)
+    ndcg, recall, mrr = (sum(r[i] for r in rows) / n for i in range(3))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "static-search-dev.json").write_text(json.dumps(
+        {"ndcg@10": round(ndcg, 4), "recall@10": round(recall, 4), "mrr": round(mrr, 4), "queries": n,
+         "zero": [q["query"] for q, r in zip(judged, rows, strict=True) if r[2] == 0]}, ensure_ascii=False, indent=1))
+    floor = float(os.environ.get("KB_STATIC_NDCG_FLOOR", "0.6"))
+    assert ndcg >= floor, (ndcg, recall, mrr)
