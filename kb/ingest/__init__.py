@@ -7,13 +7,16 @@ as data (skips with reasons) rather than exceptions, so a build can list what it
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path, PurePosixPath
 
 from ..model import Document, content_hash
 from .base import SkipSource, SourceFile
 from .decode import decode
-from .discover import SUFFIXES, discover
+from .discover import SUFFIXES, discover, nonblocking
 from .html import ingest_html
+from .limits import max_source_bytes, too_large
 from .markdown import ingest_markdown
 from .text import ingest_text
 
@@ -26,10 +29,7 @@ def ingest(source: SourceFile) -> list[Document]:
     ``content_hash`` covers the file bytes and its metadata, so a manifest edit also counts as
     a change for incremental rebuilds.
     """
-    try:
-        data = Path(source.path).read_bytes()
-    except OSError as exc:
-        raise SkipSource(f"unreadable: {exc.strerror or exc}") from exc
+    data = read_source(Path(source.path))
     suffix = PurePosixPath(source.rel).suffix.lower()
     text = decode(data, suffix)
     fallback = str(source.meta.get("title") or PurePosixPath(source.rel).stem)
@@ -45,3 +45,25 @@ def ingest(source: SourceFile) -> list[Document]:
     for doc in docs:
         doc.content_hash = digest
     return docs
+
+
+def read_source(path: Path) -> bytes:
+    """The file's bytes, never more than the size limit; only regular files (no FIFO, no device)."""
+    limit = max_source_bytes()
+    try:
+        handle = open(path, "rb", opener=nonblocking)
+    except OSError as exc:
+        raise SkipSource(f"unreadable: {exc.strerror or exc}") from exc
+    with handle:
+        st = os.fstat(handle.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise SkipSource("not a regular file")
+        if st.st_size > limit:
+            raise SkipSource(too_large(st.st_size))
+        try:
+            data = handle.read(limit + 1)
+        except OSError as exc:
+            raise SkipSource(f"unreadable: {exc.strerror or exc}") from exc
+    if len(data) > limit:  # the file grew after fstat
+        raise SkipSource(too_large(len(data)))
+    return data

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from ..model import Block, BlockKind, Section, slugify, unique_anchor
+from .limits import split_long
 
 _SPACE = re.compile(r"[\s\u00a0\u2000-\u200a\u202f\u3000]+")
 # Screen-reader link labels; they occur mid-sentence ("Copper8 Länk till annan webbplats, …. i samarbete").
@@ -41,10 +42,18 @@ class Sections:
         return unique_anchor(base, self.taken)
 
     def add(self, kind: BlockKind, text: str, anchor: str | None = None) -> None:
-        """Append a block to the current section (the caller starts one first)."""
+        """Append a block to the current section (the caller starts one first).
+
+        An over-long paragraph (a file on one line) becomes several blocks of at most
+        ``MAX_BLOCK_CHARS``, so no later stage handles a megabyte-long paragraph.
+        """
         text = clean(text)
-        if text or anchor:
-            self.sections[-1].blocks.append(Block(kind=kind, text=text, anchor=anchor))
+        if not text:
+            if anchor:
+                self.sections[-1].blocks.append(Block(kind=kind, text=text, anchor=anchor))
+            return
+        for i, piece in enumerate(split_long(text)):
+            self.sections[-1].blocks.append(Block(kind=kind, text=piece, anchor=anchor if i == 0 else None))
 
     def result(self) -> list[Section]:
         """Sections that hold something; an empty intro section is noise in search results."""

@@ -72,6 +72,9 @@ def _to_str(data: bytes, is_html: bool) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    mostly_utf8 = _mostly_utf8(data)
+    if mostly_utf8 is not None:
+        return mostly_utf8
     western = data.decode("cp1252", errors="replace")
     non_ascii = [c for c in western if ord(c) > 127]
     if non_ascii and sum(c in _WESTERN for c in non_ascii) >= 0.7 * len(non_ascii):
@@ -80,6 +83,22 @@ def _to_str(data: bytes, is_html: bool) -> str:
     if best is None:
         raise SkipSource("binary file (no text encoding detected)")
     return str(best)
+
+
+def _mostly_utf8(data: bytes) -> str | None:
+    """UTF-8 with a few broken bytes (a truncated copy, a stray Latin-1 byte) stays UTF-8.
+
+    Text in a single-byte encoding almost never contains valid multi-byte UTF-8 sequences
+    ("möbler" in cp1252 is ``m\\xf6bler``, invalid), so when valid sequences outnumber the
+    invalid bytes the file is UTF-8 and the broken bytes become U+FFFD, instead of the whole
+    file turning into mojibake ("mÃ¶bler") through a cp1252 or statistical guess.
+    """
+    text = data.decode("utf-8", errors="replace")
+    invalid = text.count("\ufffd") - data.count("\ufffd".encode())
+    valid = sum(1 for c in text if ord(c) > 127 and c != "\ufffd")
+    if valid >= 3 and valid > 2 * invalid:
+        return text
+    return None
 
 
 def _declared_charset(head: bytes) -> str | None:

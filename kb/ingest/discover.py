@@ -2,16 +2,21 @@
 
 The walk follows directory symlinks (curators link shared folders in) but remembers every real
 directory it entered, so a link back up the tree is reported once instead of looping forever.
+Only regular files are read: a named pipe or a link to ``/dev/zero`` named ``.txt`` would
+otherwise block or never end. Files over the size limit (``limits.MAX_SOURCE_BYTES``) and
+names that are not valid UTF-8 are skipped with a reason before anything is read.
 """
 
 from __future__ import annotations
 
 import errno
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
 from .base import SourceFile
+from .limits import max_source_bytes, too_large
 from .meta import MANIFEST, SIDECAR_SUFFIXES, load_yaml_mapping, read_manifest
 
 SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
@@ -54,14 +59,18 @@ def discover(sources_dir: Path) -> tuple[list[SourceFile], list[tuple[str, str]]
             try:
                 is_dir = entry.is_dir()  # follows symlinks
             except OSError as exc:
-                skips.append((rel, _reason(exc)))
+                skips.append((printable(rel), _reason(exc)))
+                continue
+            if not _valid_name(entry.name):
+                if is_dir or entry.name.lower().endswith(SUFFIXES):
+                    skips.append((printable(rel), "name is not valid UTF-8: rename it"))
                 continue
             if is_dir:
                 stack.append((path, rel))
                 continue
             if not entry.name.lower().endswith(SUFFIXES):
                 continue
-            problem = _unreadable(path)
+            problem = _not_a_source(path)
             if problem:
                 skips.append((rel, problem))
                 continue
@@ -79,20 +88,59 @@ def _reason(exc: OSError) -> str:
     return f"unreadable: {exc.strerror or exc}"
 
 
-def _unreadable(path: Path) -> str | None:
-    """Why ``path`` cannot be read, or None. Opening is the only honest test (root ignores modes)."""
-    if path.is_symlink() and not path.exists():
-        try:
-            path.stat()
-        except OSError as exc:
-            return _reason(exc)
-        return "broken symlink"
+def _valid_name(name: str) -> bool:
+    """False for names with bytes that are not UTF-8 (``os`` gives them as lone surrogates)."""
     try:
-        with open(path, "rb") as handle:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def printable(rel: str) -> str:
+    """``rel`` safe to print and store: undecodable bytes shown as ``\\xf6``."""
+    return os.fsencode(rel).decode("utf-8", errors="backslashreplace")
+
+
+def _not_a_source(path: Path) -> str | None:
+    """Why ``path`` cannot be ingested, or None: unreadable, not a regular file, or too large."""
+    try:
+        st = path.stat()
+    except OSError as exc:
+        return _reason(exc)
+    if not stat.S_ISREG(st.st_mode):
+        return f"not a regular file ({_kind(st.st_mode)})"
+    if st.st_size > max_source_bytes():
+        return too_large(st.st_size)
+    return _unreadable(path)
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "named pipe"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    return "special file"
+
+
+def _unreadable(path: Path) -> str | None:
+    """Why ``path`` cannot be read, or None. Opening is the only honest test (root ignores modes).
+
+    Non-blocking, so that a file swapped for a FIFO after the regular-file check cannot hang.
+    """
+    try:
+        with open(path, "rb", opener=nonblocking) as handle:
             handle.read(1)
     except OSError as exc:
         return _reason(exc)
     return None
+
+
+def nonblocking(path: str, flags: int) -> int:
+    """``open(..., opener=nonblocking)``: no wait on FIFOs (no effect on regular files)."""
+    return os.open(path, flags | os.O_NONBLOCK)
 
 
 def _load_manifest(directory: Path, dir_rel: str, entries: list[os.DirEntry], skips: list) -> dict:
@@ -125,6 +173,13 @@ def _meta_for(rel: str, manifests: dict[str, dict[str, dict[str, str]]], path: P
         except (OSError, ValueError) as exc:
             meta["warning"] = f"sidecar unreadable: {exc}"
             continue
-        meta.update({k: v for k, v in data.items() if v is not None and v != ""})
+        # Scalars only: a list or mapping (or a YAML alias bomb) has no place in metadata.
+        meta.update({k: v for k, v in data.items() if v is not None and v != "" and _scalar(v)})
         break
     return meta
+
+
+def _scalar(value: Any) -> bool:
+    import datetime as dt
+
+    return isinstance(value, (str, int, float, bool, dt.date))

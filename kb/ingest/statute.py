@@ -12,7 +12,7 @@ from typing import Any
 from ..model import Document, doc_id, slugify
 from .base import SkipSource
 from .build import Sections, clean
-from .markdown import parse_blocks
+from .markdown import parse_blocks, scalar_text
 
 _CHAPTER = re.compile(r"^(\d+)\s*([a-z])?\s*kap\b\.?", re.I)
 # The paragraph label is the trailing "N [a] §"; anything before it is converter debris.
@@ -29,7 +29,7 @@ def ingest_statute(
 ) -> list[Document]:
     """Build the statute document; a statute with metadata only is skipped ("metadata but no body")."""
     blocks = parse_blocks(body)
-    title = clean(str(front.get("rubrik") or "")) or next(
+    title = clean(scalar_text(front.get("rubrik"))) or next(
         (b.text for b in blocks if b.kind == "heading" and b.level == 1), fallback_title
     )
     blocks = [b for b in blocks if not (b.kind == "heading" and b.level == 1)]
