@@ -89,7 +89,8 @@ class _ProgressPrinter:
 @click.option("--quiet", "-q", is_flag=True, help="No progress display.")
 def build(root: str | None, strict: bool, no_site: bool, wait: bool, quiet: bool) -> None:
     """Ingest sources/, index them and publish the site (only changed sources are re-read)."""
-    from kb.pipeline import BuildError, build as run_build
+    from kb.pipeline import BuildError
+    from kb.pipeline import build as run_build
 
     project = _project(root)
     if not project.sources.is_dir():
@@ -151,8 +152,15 @@ def search(
     type_: str | None,
     as_json: bool,
 ) -> None:
-    """Search the knowledge base, e.g.  kb search "återbruk möbler"."""
-    from kb.search import IndexMissing, SearchError, Searcher
+    """Search the knowledge base: ranked sections with snippets and links.
+
+    \b
+    Examples:
+      kb search "återbruk möbler"
+      kb search kontorsmöbler --tag cirkulär --json
+      kb search "19 a kap direktupphandling" --type författning
+    """
+    from kb.search import IndexMissing, Searcher, SearchError
 
     project = _project(root)
     site_url, _ = project.site_settings()
@@ -219,7 +227,8 @@ def ingest_cmd(paths: tuple[str, ...], root: str | None, into: str, no_build: bo
     Each file is parsed first; a file that cannot be ingested is reported and not copied.
     """
     from kb.ingest import SkipSource, SourceFile, ingest
-    from kb.pipeline import BuildError, build as run_build
+    from kb.pipeline import BuildError
+    from kb.pipeline import build as run_build
 
     project = _project(root)
     if ".." in Path(into).parts or Path(into).is_absolute():
@@ -258,7 +267,10 @@ def ingest_cmd(paths: tuple[str, ...], root: str | None, into: str, no_build: bo
 @click.option("--min-ndcg", type=float, default=None, help="Exit 5 if nDCG@10 is below this.")
 @click.option("--json", "as_json", is_flag=True, help="Print figures as JSON.")
 def eval_cmd(judgments: str, root: str | None, no_baseline: bool, min_ndcg: float | None, as_json: bool) -> None:
-    """Measure relevance on judged queries (format of eval/dev.json): nDCG@10, recall@10, MRR."""
+    """Measure relevance on judged queries: nDCG@10, recall@10, MRR, next to stock Whoosh.
+
+    JUDGMENTS is a file in the format of tests/data/dev.json.
+    """
     from kb.evaluate import evaluate_project, format_report
 
     project = _project(root)
@@ -276,6 +288,10 @@ def eval_cmd(judgments: str, root: str | None, no_baseline: bool, min_ndcg: floa
     if min_ndcg is not None and reports["kb"].ndcg < min_ndcg:
         sys.exit(EXIT_EVAL)
 
+
+from kb.api.cli_serve import serve  # noqa: E402 - light module; uvicorn is imported when serving
+
+main.add_command(serve)
 
 if __name__ == "__main__":
     main()

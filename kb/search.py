@@ -40,7 +40,9 @@ FIELD_BOOSTS = {"heading": 1.5, "title": 2.0, "body": 1.0}
 FOLDED_WEIGHT = 0.6
 PART_DAMPING = 0.3
 SYNONYM_WEIGHT = 0.8
-COORDINATION_POWER = 2.0
+COORDINATION_POWER = 1.5
+BM25_B, BM25_K1 = 0.75, 1.2
+AND_BOOST = 1.0
 FACETS = ("tags", "publisher", "type")
 
 
@@ -175,47 +177,52 @@ class QueryBuilder:
         self._synonym_keys: list[tuple[list[frozenset[str]], list[str]]] | None = None
 
     def tokens(self, text: str, folded: bool = False) -> list[str]:
+        return [t for t, _ in self.variants(text, folded)]
+
+    def variants(self, text: str, folded: bool = False) -> list[tuple[str, bool]]:
+        """(token, whole) pairs: the word and its lemmas are whole; compound parts are not.
+
+        The analyzers give parts a lower boost, which is how they are told apart.
+        """
         analyzer = self.folded if folded else self.sv
-        seen: list[str] = []
+        out: dict[str, bool] = {}
         for t in analyzer(text, mode="index"):
-            if t.text not in seen:
-                seen.append(t.text)
-        return seen
+            out[t.text] = out.get(t.text, False) or t.boost >= 1.0
+        return list(out.items())
 
     def word_query(self, word: str, weight: float = 1.0) -> tuple[Query | None, bool, Query | None]:
-        """All variants of one word across fields; returns (query, found as a whole word).
+        """All variants of one word across fields; returns (query, found as a whole word, coord query).
 
-        Variants at least 70 % as long as the word (the word itself, its lemma) are
-        "whole"; shorter ones are compound parts. Parts matter when the whole word is
-        not in the index ("kontorsmöbler"); when it is ("incitamentsavtal"), parts are
-        damped so "avtal" alone cannot outrank the word the user typed.
+        Parts matter when the whole word is not in the index ("kontorsmöbler"); when it
+        is ("incitamentsavtal"), parts are damped so "avtal" alone cannot outrank the
+        word the user typed. The coord query (whole forms only, when found) decides
+        whether a section counts as containing the word.
         """
         lower = word.lower()
-        variants: list[tuple[str, str, float]] = []  # (field suffix, token, weight)
-        exact = self.tokens(word)
-        for token in exact:
-            variants.append(("", token, _variant_weight(token, lower)))
+        variants: list[tuple[str, float, bool]] = []  # (token, weight, whole)
+        exact = self.variants(word)
+        for token, whole in exact:
+            variants.append((token, _variant_weight(token, lower), whole))
+        seen = {t for t, _ in exact}
         folded_word = fold_ascii(lower)
-        for token in self.tokens(word, folded=True):
-            if token not in exact:
-                variants.append(("", token, FOLDED_WEIGHT * _variant_weight(token, folded_word)))
+        for token, whole in self.variants(word, folded=True):
+            if token not in seen:
+                variants.append((token, FOLDED_WEIGHT * _variant_weight(token, folded_word), whole))
         if not variants:
             return None, True, None  # only stop words
-        found = False
         present: list[tuple[str, str, float, bool]] = []
-        for suffix, token, w in variants:
-            whole = len(token) >= 0.7 * len(fold_ascii(lower))
+        for token, w, whole in variants:
             for fieldname in FIELD_BOOSTS:
-                if self.reader.doc_frequency(fieldname + suffix, token):
-                    present.append((fieldname + suffix, token, w, whole))
-                    found = found or whole
+                if self.reader.doc_frequency(fieldname, token):
+                    present.append((fieldname, token, w, whole))
+        found = any(whole for *_, whole in present)
         clauses = [
             Term(f, t, boost=FIELD_BOOSTS[f] * w * weight * (1.0 if whole or not found else PART_DAMPING))
             for f, t, w, whole in present
         ]
         query = Or(clauses) if clauses else None
-        whole = [c for c, (_, _, _, is_whole) in zip(clauses, present, strict=True) if is_whole]
-        coord = Or(whole) if found and whole else query
+        whole_clauses = [c for c, (*_, is_whole) in zip(clauses, present, strict=True) if is_whole]
+        coord = Or(whole_clauses) if found and whole_clauses else query
         return query, found, coord
 
     def phrase_query(self, text: str, boost: float = 1.0) -> Query | None:
@@ -260,7 +267,7 @@ class QueryBuilder:
     def word_key(self, word: str) -> frozenset[str]:
         """The folded whole-word forms of a word (itself and its lemma), for synonym lookup."""
         folded = fold_ascii(word.lower())
-        return frozenset(t for t in self.tokens(word, folded=True) if len(t) >= 0.7 * len(folded)) | {folded}
+        return frozenset(t for t, whole in self.variants(word, folded=True) if whole) | {folded}
 
     def synonym_spans(self, words: list[str]) -> list[tuple[int, int, list[str]]]:
         """(start, end, group) for each run of words that is a known synonym phrase.
@@ -452,7 +459,7 @@ class _State:
     def searcher(self):
         s = getattr(self._local, "searcher", None)
         if s is None:
-            s = self.ix.searcher(weighting=BM25F(B=0.75, K1=1.2))
+            s = self.ix.searcher(weighting=BM25F(B=BM25_B, K1=BM25_K1))
             self._local.searcher = s
             self._local.builder = QueryBuilder(s.reader(), self.synonyms)
         return s
@@ -507,10 +514,13 @@ class _State:
         if len(groups) == 1:
             return groups[0], coord_groups, missing
         # The And clause lifts sections holding every word into the scored pool.
-        return Or([*groups, And(coord_groups)]), coord_groups, missing
+        return Or([*groups, And(coord_groups, boost=AND_BOOST)]), coord_groups, missing
 
     def run(self, q: Query, groups: list[Query], filter_q, pool: int, facets: bool, time_limit: float):
         s = self.searcher
+        if filter_q is not None and not any(True for _ in s.docs_for_query(filter_q)):
+            # Whoosh treats an empty filter set as "no filter": answer "nothing" ourselves.
+            return [], 0, {name: {} for name in FACETS} if facets else {}, False
         kwargs: dict[str, Any] = {"filter": filter_q}
         if facets:
             kwargs["groupedby"] = {name: FieldFacet(name, allow_overlap=(name == "tags")) for name in FACETS}

@@ -1,0 +1,56 @@
+"""``kb serve``: the site and the search API in one process (register with ``main.add_command(serve)``)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port.")
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, exists=True),
+    default=None,
+    help="Project folder holding build/ and site/ (default: the current folder).",
+)
+@click.option(
+    "--cors-origin",
+    "cors_origins",
+    multiple=True,
+    help="Let pages from this origin call the API, e.g. https://intranet.example.se (repeatable).",
+)
+@click.option("--reload", is_flag=True, help="Restart on code changes (development only).")
+def serve(host: str, port: int, root: str | None, cors_origins: tuple[str, ...], reload: bool) -> None:
+    """Serve site/ and the search API (http://127.0.0.1:8000/, docs at /api/docs).
+
+    A new index from `kb build` is picked up without restarting. For production with several
+    workers, see the README (gunicorn with kb.api.asgi:app).
+    """
+    import uvicorn
+
+    root_path = Path(root or ".").resolve()
+    if not (root_path / "build" / "index" / "current").exists():
+        click.echo("Note: no index yet; run `kb build` (the server picks it up without a restart).", err=True)
+    os.environ["KB_ROOT"] = str(root_path)
+    if cors_origins:
+        os.environ["KB_CORS_ORIGINS"] = ",".join(cors_origins)
+    click.echo(f"Serving {root_path} on http://{host}:{port}/  (API docs: /api/docs)", err=True)
+    if reload:
+        uvicorn.run(
+            "kb.api.asgi:app_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            reload=True,
+            reload_dirs=[str(Path(__file__).resolve().parents[1])],
+        )
+        return
+    from kb.api.app import create_app
+    from kb.api.settings import ApiSettings
+    from kb.config import Project
+
+    uvicorn.run(create_app(Project(root_path), ApiSettings.from_env()), host=host, port=port)
