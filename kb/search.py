@@ -134,7 +134,7 @@ def parse_query(query: str) -> list[QueryPart]:
     i = 0
     while i < len(parts):
         j = i
-        while j + 1 < len(parts) and parts[j].kind == "word" and parts[j].text.rstrip(",").endswith("-") and len(parts[j].text) > 2:
+        while j + 1 < len(parts) and _open_modifier(parts[j]):
             j += 1
             if parts[j].kind == "word" and parts[j].text.lower() in _CONJUNCTIONS:
                 j += 1
@@ -147,6 +147,11 @@ def parse_query(query: str) -> list[QueryPart]:
             out.append(parts[i])
             i += 1
     return out
+
+
+def _open_modifier(part: QueryPart) -> bool:
+    """'bygg-' or 'bygg-,': the first member of a hyphen coordination."""
+    return part.kind == "word" and len(part.text) > 2 and part.text.rstrip(",").endswith("-")
 
 
 def _parse_parts(query: str) -> list[QueryPart]:
