@@ -1,0 +1,310 @@
+"""The JSON endpoints under /api.
+
+Whoosh calls are blocking CPU work: they run in worker threads (``def`` endpoints, or
+``anyio.to_thread`` for search), never on the event loop. Search responses are cached per
+index version, so a repeated query is answered on the event loop without touching Whoosh.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Annotated
+
+import anyio
+import anyio.to_thread
+from fastapi import APIRouter, Query, Request
+from fastapi import Path as PathParam
+from fastapi.responses import JSONResponse, Response
+
+import kb
+from kb.api.cache import ResponseCache
+from kb.api.errors import ApiError
+from kb.api.models import DocumentResponse, ErrorResponse, HealthResponse, SearchResponse, SuggestResponse
+from kb.api.settings import ApiSettings
+from kb.config import Project
+from kb.index import current_version_dir
+from kb.search import FACETS, MAX_LIMIT, MAX_QUERY_CHARS, IndexMissing, Searcher
+from kb.urls import document_url
+
+MAX_OFFSET = 1000
+MAX_FILTER_CHARS = 200
+MAX_TAGS = 10
+MAX_PREFIX_CHARS = 100
+MAX_SUGGESTIONS = 20
+
+router = APIRouter(prefix="/api")
+
+
+@dataclass
+class ApiState:
+    project: Project
+    settings: ApiSettings
+    searcher: Searcher
+    site_url: str
+    site_dir: Path
+    cache: ResponseCache
+
+    def version(self) -> str:
+        """Name of the index version being served (cheap: one readlink, no index access)."""
+        version_dir = current_version_dir(self.project.index_root)
+        if version_dir is None:
+            raise IndexMissing(f"No index in {self.project.index_root}")
+        return version_dir.name
+
+    def etag(self, version: str) -> str:
+        return f'W/"kb{kb.__version__}-{version}"'
+
+
+def _state(request: Request) -> ApiState:
+    return request.app.state.kb
+
+
+_ERRORS = {
+    400: {"model": ErrorResponse, "description": "Bad parameter: `parameter` names it."},
+    503: {
+        "model": ErrorResponse,
+        "description": "No index built yet, or the search exceeded its time bound.",
+    },
+}
+
+
+def _check_params(request: Request, allowed: frozenset[str]) -> None:
+    for name in request.query_params.keys():
+        if name not in allowed:
+            raise ApiError(400, f"unknown parameter; allowed: {', '.join(sorted(allowed))}", name[:60])
+
+
+def _not_modified(request: Request, etag: str) -> bool:
+    header = request.headers.get("if-none-match")
+    if not header:
+        return False
+    if header.strip() == "*":
+        return True
+    bare = etag.removeprefix("W/")
+    return any(tag.strip().removeprefix("W/") == bare for tag in header.split(","))
+
+
+def _cached_headers(state: ApiState, etag: str) -> dict[str, str]:
+    return {"ETag": etag, "Cache-Control": state.settings.cache_control}
+
+
+def _json_bytes(data) -> bytes:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+# ---------------------------------------------------------------- search
+
+SEARCH_PARAMS = frozenset({"q", "limit", "offset", "tag", "publisher", "type"})
+
+
+@router.get(
+    "/search",
+    summary="Search sections",
+    response_model=None,
+    responses={200: {"model": SearchResponse, "description": "Ranked section hits."}, **_ERRORS},
+)
+async def search(
+    request: Request,
+    q: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=MAX_QUERY_CHARS,
+            description='Words, "quoted phrases" and prefixes (`möb*`, at least 3 letters); '
+            "spelling mistakes and missing accents are tolerated.",
+            examples=["återbruk möbler"],
+        ),
+    ],
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Hits per page.")] = 10,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Hits to skip (paging).")] = 0,
+    tag: Annotated[
+        list[Annotated[str, Query(max_length=MAX_FILTER_CHARS)]] | None,
+        Query(
+            max_length=MAX_TAGS,
+            description="Only sections with this tag; repeat for several (all must match).",
+        ),
+    ] = None,
+    publisher: Annotated[
+        str | None, Query(max_length=MAX_FILTER_CHARS, description="Only documents from this publisher.")
+    ] = None,
+    type: Annotated[
+        str | None, Query(max_length=MAX_FILTER_CHARS, description="Only documents of this type.")
+    ] = None,
+) -> Response:
+    """The same hit objects as `kb search --json`, plus total, paging, a spelling suggestion and
+    facet counts (tags, publisher, type) over all matching sections."""
+    _check_params(request, SEARCH_PARAMS)
+    state = _state(request)
+    version = state.version()
+    etag = state.etag(version)
+    headers = _cached_headers(state, etag)
+    if _not_modified(request, etag):
+        return Response(status_code=304, headers=headers)
+    tags = tuple(tag or ())
+    key = (version, q, limit, offset, tags, publisher, type)
+    body = state.cache.get(key)
+    if body is None:
+        work = partial(_run_search, state, version, q, limit, offset, tags, publisher, type)
+        try:
+            with anyio.fail_after(state.settings.request_timeout):
+                body, cacheable = await anyio.to_thread.run_sync(work, abandon_on_cancel=True)
+        except TimeoutError:
+            raise ApiError(
+                503,
+                f"the search took longer than {state.settings.request_timeout:g} s; try fewer or other words",
+                "q",
+                {"Retry-After": "1"},
+            ) from None
+        if cacheable and state.version() == version:
+            state.cache.put(key, body)
+        elif not cacheable:
+            headers = {"Cache-Control": "no-store"}
+    return Response(body, media_type="application/json", headers=headers)
+
+
+def _run_search(state: ApiState, version, q, limit, offset, tags, publisher, type_) -> tuple[bytes, bool]:
+    result = state.searcher.search(
+        q,
+        limit=limit,
+        offset=offset,
+        tags=tags,
+        publisher=publisher or None,
+        type=type_ or None,
+        facets=True,
+        time_limit=state.settings.time_limit,
+    )
+    data = result.to_json(facets=True)
+    data["facets"] = {name: result.facets.get(name, {}) for name in FACETS}
+    end = offset + len(result.hits)
+    data.update(
+        offset=offset,
+        limit=limit,
+        next_offset=end if result.hits and end < result.total else None,
+        fuzzy=result.fuzzy,
+        timed_out=result.timed_out,
+        index_version=version,
+    )
+    return _json_bytes(data), not result.timed_out
+
+
+# ---------------------------------------------------------------- suggest
+
+
+@router.get(
+    "/suggest",
+    summary="Completions for a search box",
+    response_model=None,
+    responses={200: {"model": SuggestResponse, "description": "Completions, best first."}, **_ERRORS},
+)
+def suggest(
+    request: Request,
+    q: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=MAX_PREFIX_CHARS,
+            description="What the user typed so far.",
+            examples=["upp"],
+        ),
+    ],
+    limit: Annotated[int, Query(ge=1, le=MAX_SUGGESTIONS, description="Completions to return.")] = 8,
+) -> Response:
+    """Titles and section headings starting with `q` (accents optional), then indexed words."""
+    _check_params(request, frozenset({"q", "limit"}))
+    state = _state(request)
+    version = state.version()
+    etag = state.etag(version)
+    headers = _cached_headers(state, etag)
+    if _not_modified(request, etag):
+        return Response(status_code=304, headers=headers)
+    items = state.searcher.suggest(q, limit=limit)
+    return Response(
+        _json_bytes({"query": q, "suggestions": items}), media_type="application/json", headers=headers
+    )
+
+
+# ---------------------------------------------------------------- documents
+
+
+@router.get(
+    "/documents/{id:path}",
+    summary="A document's metadata and sections",
+    response_model=None,
+    responses={
+        200: {"model": DocumentResponse, "description": "The document."},
+        404: {"model": ErrorResponse, "description": "No document with this id."},
+        **_ERRORS,
+    },
+)
+def get_document(
+    request: Request,
+    id: Annotated[
+        str, PathParam(description="Document id, may contain slashes: `related/sfs/sfs-2016-1145`.")
+    ],
+    text: Annotated[bool, Query(description="Include each section's plain text.")] = False,
+) -> Response:
+    _check_params(request, frozenset({"text"}))
+    state = _state(request)
+    version = state.version()
+    etag = state.etag(version)
+    headers = _cached_headers(state, etag)
+    doc = state.searcher.document(id.strip("/")) if len(id) <= 1000 else None
+    if doc is None:
+        raise ApiError(404, "no document with this id", "id")
+    if _not_modified(request, etag):
+        return Response(status_code=304, headers=headers)
+    data = {
+        "id": doc.id,
+        "title": doc.title,
+        "source": doc.source,
+        "url": document_url(state.site_url, doc.id),
+        "parent": doc.parent,
+        "meta": doc.meta,
+        "tags": doc.tags,
+        "sections": [
+            {
+                "anchor": s.anchor,
+                "heading": s.heading,
+                "path": s.path,
+                "level": s.level,
+                "url": document_url(state.site_url, doc.id, s.anchor),
+                "tags": s.tags,
+                **({"text": s.text} if text else {}),
+            }
+            for s in doc.sections
+        ],
+        "index_version": version,
+    }
+    return Response(_json_bytes(data), media_type="application/json", headers=headers)
+
+
+# ---------------------------------------------------------------- health
+
+
+@router.get(
+    "/health",
+    summary="Index version, build time and counts",
+    response_model=None,
+    responses={200: {"model": HealthResponse, "description": "The index being served."}, **_ERRORS},
+)
+def health(request: Request) -> Response:
+    _check_params(request, frozenset())
+    state = _state(request)
+    info = state.searcher.info()
+    data = {
+        "status": "ok",
+        "index_version": info.version,
+        "built_at": info.built_at,
+        "documents": info.documents,
+        "sections": info.sections,
+        "site": state.site_dir.is_dir(),
+    }
+    return JSONResponse(data, headers={"Cache-Control": "no-store"})
+
+
+@router.api_route("/{rest:path}", methods=["GET", "HEAD"], include_in_schema=False)
+def api_not_found(rest: str) -> Response:
+    raise ApiError(404, "no such endpoint; see /api/docs", None)
