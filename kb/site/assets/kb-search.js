@@ -185,9 +185,10 @@
           });
           ranked.sort(function (a, b) { return b[1] - a[1] || a[0] - b[0]; });
           ranked = diversify(m, ranked.slice(0, 200));
-          var terms = [];
-          groups.forEach(function (g) { g.list.forEach(function (v) { terms.push(fold(v[0].replace(/^~/, ""))); }); });
-          parts.forEach(function (p) { terms.push(fold(p.word)); });
+          var terms = groups.map(function (g) {   /* for snippets: the strong variants of each word */
+            var strong = g.list.filter(function (v) { return v[1] >= 0.55; });
+            return (strong.length ? strong : g.list).map(function (v) { return fold(v[0].replace(/^~/, "")); });
+          });
           return makeHits(m, ranked.slice(0, limit), terms).then(function (hits) {
             return { mode: "static", engine: "kb", total: ranked.length, hits: hits };
           });
@@ -238,22 +239,31 @@
     });
   }
 
-  function snippet(text, terms, max) {
+  /* The sentence matching most query words (then most matches, then the earliest), marked. */
+  function snippet(text, termGroups, max) {
     max = max || 240;
+    var terms = [].concat.apply([], termGroups);
     var sentences = text.split(/(?<=[.!?:])\s+|\n+/).filter(Boolean);
     var best = 0, bestScore = -1;
     sentences.forEach(function (s, i) {
-      var found = new Set();
-      (s.match(WORD_RE) || []).forEach(function (w) { if (matches(w, terms)) found.add(fold(w.toLowerCase())); });
-      var score = found.size * 10 - i * 0.01;
+      var groups = new Set(), hits = 0;
+      (s.match(WORD_RE) || []).forEach(function (w) {
+        termGroups.forEach(function (g, gi) { if (matches(w, g)) { groups.add(gi); hits++; } });
+      });
+      var score = groups.size * 10 - i * 0.05 - (s.length > 400 ? 3 : 0) - (hits ? 0 : 1);
       if (score > bestScore) { bestScore = score; best = i; }
     });
     var out = sentences[best] || "";
     for (var j = best + 1; out.length < max * 0.6 && j < sentences.length; j++) out += " " + sentences[j];
     if (out.length > max) {
-      var firstHit = out.search(new RegExp("\\S*(" + terms.filter(function (t) { return t.length >= 4; })
-        .map(function (t) { return t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }).join("|") + ")", "iu"));
-      var start = firstHit > max / 2 ? out.lastIndexOf(" ", firstHit - 40) + 1 : 0;
+      var folded = out.replace(/./gu, function (c) { var f = fold(c); return f.length === c.length ? f : c; }).toLowerCase();
+      var firstHit = -1;
+      terms.forEach(function (t) {
+        if (t.length < 3) return;
+        var at = folded.indexOf(t);
+        if (at >= 0 && (firstHit < 0 || at < firstHit)) firstHit = at;
+      });
+      var start = firstHit > max / 2 ? out.lastIndexOf(" ", Math.max(0, firstHit - 60)) + 1 : 0;
       out = (start > 0 ? "\u2026" : "") + out.slice(start, start + max).replace(/\s\S*$/, "") + "\u2026";
     }
     return out.replace(/([\p{L}\p{N}]+(?:[-:][\p{L}\p{N}]+)*)|([^\p{L}\p{N}]+)/gu, function (all, word, other) {
