@@ -58,6 +58,7 @@ def create_app(project: Project, settings: ApiSettings | None = None) -> FastAPI
     )
     app.state.kb = state
     install_error_handlers(app)
+
     @app.get("/api/docs", include_in_schema=False)
     def api_docs() -> HTMLResponse:
         if not hasattr(app.state, "docs_html"):

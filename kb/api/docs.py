@@ -56,9 +56,7 @@ def render_docs(spec: dict[str, Any]) -> str:
     ]
     for path, ops in spec.get("paths", {}).items():
         for method, op in ops.items():
-            parts.append(
-                f"<h2><span class='m'>{escape(method.upper())}</span> <code>{escape(path)}</code></h2>"
-            )
+            parts.append(f"<h2><span class='m'>{escape(method.upper())}</span> <code>{escape(path)}</code></h2>")
             parts.append(f"<p><b>{escape(op.get('summary', ''))}</b></p>")
             if op.get("description"):
                 parts.append(f"<p>{escape(op['description'])}</p>")

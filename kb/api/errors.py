@@ -87,9 +87,7 @@ def install_error_handlers(app: FastAPI) -> None:
         headers = dict(exc.headers or {})
         if request.url.path.startswith("/api"):
             messages = {404: "not found", 405: "method not allowed"}
-            return error_response(
-                exc.status_code, messages.get(exc.status_code, str(exc.detail)), None, headers
-            )
+            return error_response(exc.status_code, messages.get(exc.status_code, str(exc.detail)), None, headers)
         # Static pages: plain text, never the requested path.
         text = {404: "Not found.", 405: "Method not allowed."}.get(exc.status_code, "Error.")
         return PlainTextResponse(text, status_code=exc.status_code, headers=headers)

@@ -8,7 +8,7 @@ variable             meaning                                                    
 KB_ROOT              project folder (holds build/index and site/)                   ``.``
 KB_CORS_ORIGINS      origins allowed to call the API from a browser, comma-separated none
 KB_TIME_LIMIT        seconds Whoosh may spend collecting hits for one query         0.5
-KB_REQUEST_TIMEOUT   hard bound in seconds on one search response (then 503)        3.0
+KB_REQUEST_TIMEOUT   hard bound in seconds on one search response (then timed_out)  2.0
 KB_CACHE_SIZE        search responses kept per worker (LRU, per index version)      1024
 KB_CACHE_MAX_AGE     ``Cache-Control: max-age`` in seconds (0: always revalidate)   0
 KB_SERVE_SITE        ``0`` to serve only the API, not site/                         1
@@ -30,7 +30,7 @@ def _split_origins(value: str) -> tuple[str, ...]:
 class ApiSettings:
     cors_origins: tuple[str, ...] = ()
     time_limit: float = 0.5
-    request_timeout: float = 3.0
+    request_timeout: float = 2.0
     cache_size: int = 1024
     cache_max_age: int = 0
     serve_site: bool = True

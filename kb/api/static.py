@@ -16,8 +16,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 NO_SITE_MESSAGE = (
-    "The site has not been built yet: run `kb build` on the server.\n"
-    "The search API is available: see /api/docs.\n"
+    "The site has not been built yet: run `kb build` on the server.\nThe search API is available: see /api/docs.\n"
 )
 
 

@@ -1,0 +1,31 @@
+"""Schemathesis against /api/openapi.json: no 5xx, and every response matches the schema."""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from api_support import shared_project
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, settings
+
+from kb.api import create_app
+
+
+@pytest.fixture(scope="module")
+def api_schema():
+    app = create_app(shared_project())
+    with TestClient(app):  # runs the lifespan (warm-up) once; schemathesis then calls the app directly
+        yield schemathesis.openapi.from_asgi("/api/openapi.json", app)
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+@schema.parametrize()
+@settings(
+    max_examples=50,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.function_scoped_fixture],
+)
+def test_api_conforms_to_its_schema(case):
+    case.call_and_validate()
