@@ -24,6 +24,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 ARTIFACTS = REPO / "test-artifacts" / "site"
 PROJECT_TITLE = "Affärsmodellinnovation för cirkulära möbelflöden"
 LOU = "dok/related/sfs/sfs-2016-1145/"
+SERVED: dict[str, Path] = {}
 
 
 def _ensure_chromium() -> None:
@@ -40,6 +41,7 @@ def site_url(tmp_path_factory):
 
     root = make_project(tmp_path_factory.mktemp("browser-kb"), link_all=True)
     build(Project(root))
+    SERVED["site"] = root / "site"
     with serve(root / "site") as url:
         yield url
 
@@ -151,3 +153,63 @@ def test_static_search_quality_on_dev_queries(page, site_url):
          "zero": [q["query"] for q, r in zip(judged, rows, strict=True) if r[2] == 0]}, ensure_ascii=False, indent=1))
     floor = float(os.environ.get("KB_STATIC_NDCG_FLOOR", "0.6"))
     assert ndcg >= floor, (ndcg, recall, mrr)
+
+
+def test_search_page_uses_api_when_it_answers(browser, site_url):
+    """Served with a search API (as by `kb serve`), the page shows the API's hits; their
+    snippets keep only <mark>, everything else shows as text."""
+    import threading
+    from functools import partial
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+    from urllib.parse import parse_qs, urlparse
+
+    root = SERVED["site"]
+
+    class Handler(SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            url = urlparse(self.path)
+            if url.path != "/api/search":
+                return super().do_GET()
+            q = parse_qs(url.query).get("q", [""])[0]
+            body = json.dumps({
+                "query": q, "total": 1, "took_ms": 1.0, "suggestion": None, "hits": [{
+                    "title": "Lag om offentlig upphandling", "section": "19 a kap. Direktupphandling",
+                    "source": "related/sfs/sfs-2016-1145.md", "url": "http://elsewhere.invalid/x",
+                    "anchor": "kap19a", "doc_id": "related/sfs/sfs-2016-1145",
+                    "snippet": "Om <mark>direktupphandling</mark> &lt;script&gt;<img src=x onerror=alert(1)>",
+                    "score": 1.0, "publisher": "Finansdepartementet", "type": "författning",
+                    "date": "2016-12-01", "tags": []}],
+            }).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Handler, directory=str(root)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_address[1]}/"
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        dialogs: list[str] = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.goto(base + "sok/?q=direktupphandling")
+        page.wait_for_selector("#kb-search[data-state=done]", timeout=20000)
+        assert page.locator("#kb-search").get_attribute("data-mode") == "api"
+        hit = page.locator(".kb-hit").first
+        assert hit.locator(".kb-hit__snippet mark").inner_text() == "direktupphandling"
+        assert hit.locator(".kb-hit__snippet img, .kb-hit__snippet script").count() == 0
+        assert "<script>" in hit.locator(".kb-hit__snippet").inner_text()
+        href = hit.locator(".kb-hit__section-link").get_attribute("href")
+        assert href == base + "dok/related/sfs/sfs-2016-1145/#kap19a"
+        page.wait_for_timeout(200)
+        assert not dialogs
+        shot(page, "08-sok-api")
+    finally:
+        context.close()
+        server.shutdown()
