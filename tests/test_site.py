@@ -312,3 +312,53 @@ def test_urls_stable_when_a_source_is_added(tmp_path: Path):
     changed = [u for u in before if u in after and after[u] != before[u]]
     assert not missing and not changed, (missing[:5], changed[:5])
     assert len(after) > len(before)
+
+
+# ---------------------------------------------------------------- escaping, property-based
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_TRICKY = st.sampled_from(list("<>&\"'`*_[](){}#+-.!|\\:=~^ \n\t") + ["javascript:", "onerror=", "<script>",
+                          "&lt;", "&#x3C;", "{: #x}", "[TOC]", "1.", "---", "http://x.se"])
+_TEXT = st.lists(st.one_of(_TRICKY, st.text(alphabet="abcåäöABC 12", max_size=4)), max_size=25).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TEXT)
+def test_md_text_renders_as_exactly_the_text(text):
+    import markdown
+
+    from kb.site.markup import clean
+
+    md = markdown.Markdown(extensions=["attr_list", "toc"])
+    html = md.convert(md_text(text))
+    if not clean(text):
+        return
+    inner = re.fullmatch(r"<p>(.*)</p>", html, re.S)
+    assert inner, html  # one paragraph, nothing else (no list, heading, code block)
+    assert "<" not in inner.group(1)  # no element at all inside
+    assert html_unescape(inner.group(1)) == clean(text)
+
+
+_CITING = st.lists(st.one_of(_TRICKY, st.sampled_from(["LOU", " 19 a kap. ", "(2016:1145)", " 4 kap. 1 § ", "lagen ",
+                                                       " om offentlig upphandling", "LUF"])), max_size=20).map("".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_CITING)
+def test_cross_referenced_text_renders_as_the_text_with_safe_links(text):
+    import markdown
+
+    from kb.site.markup import clean
+
+    xref = CrossReferencer([statute(), citing()])
+    md = markdown.Markdown(extensions=["attr_list", "toc"])
+    html = md.convert(xref.link(text, citing(), "dok/test/citing/index.md"))
+    if not clean(text):
+        return
+    inner = re.fullmatch(r"<p>(.*)</p>", html, re.S)
+    assert inner, html
+    for tag in re.findall(r"<[^>]+>", inner.group(1)):
+        assert re.fullmatch(r'<a href="\.\./\.\./related/sfs/sfs-2016-1145/index\.md(#kap[0-9a-z-]+)?">|</a>', tag), tag
+    assert html_unescape(re.sub(r"<[^>]+>", "", inner.group(1))) == clean(text)

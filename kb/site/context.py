@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from kb.model import Document, slugify
@@ -94,16 +94,12 @@ class SiteContext:
         self.xref = CrossReferencer(self.documents)
 
     def by_publisher(self) -> dict[str, list[Document]]:
-        groups: dict[str, list[Document]] = defaultdict(list)
-        for d in self.documents:
-            groups[publisher_of(d)].append(d)
-        return dict(sorted(groups.items(), key=lambda kv: kv[0].lower()))
+        """Publisher name → documents. Names that share a page slug ("Region Skåne",
+        "region skane") share one page, under the most frequent spelling."""
+        return _group_by_slug(self.documents, publisher_of, key=str.lower)
 
     def by_type(self) -> dict[str, list[Document]]:
-        groups: dict[str, list[Document]] = defaultdict(list)
-        for d in self.documents:
-            groups[type_of(d)].append(d)
-        return dict(sorted(groups.items(), key=lambda kv: type_label(kv[0]).lower()))
+        return _group_by_slug(self.documents, type_of, key=lambda t: type_label(t).lower())
 
     def by_theme(self) -> dict[str, list[Document]]:
         groups: dict[str, list[Document]] = {t: [] for t in THEMES}
@@ -111,3 +107,14 @@ class SiteContext:
             for t in d.tags:
                 groups.setdefault(t, []).append(d)
         return groups
+
+
+def _group_by_slug(documents: list[Document], name_of, key) -> dict[str, list[Document]]:
+    groups: dict[str, list[Document]] = defaultdict(list)
+    names: dict[str, Counter] = defaultdict(Counter)
+    for d in documents:
+        name = name_of(d)
+        groups[slugify(name)].append(d)
+        names[slugify(name)][name] += 1
+    out = {names[slug].most_common(1)[0][0]: docs for slug, docs in groups.items()}
+    return dict(sorted(out.items(), key=lambda kv: key(kv[0])))
