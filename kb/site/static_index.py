@@ -146,6 +146,8 @@ def build_static_index(
         if folded != [folded_word, 1.0]:
             shards[fnv1a(folded_word) % SHARDS]["w"]["~" + folded_word] = folded
 
+    _add_synonyms(shards, svq)
+
     vocab = sorted(t for t in tf if not t.startswith("~") and len(t) >= 3 and not t.isdigit())
     files = {
         f"{INDEX_DIR}/meta.json": _dump({
@@ -208,6 +210,40 @@ class _WordAnalysis:
                     if t.text not in folded:
                         folded[t.text] += t.boost
         return exact, folded, positions
+
+
+SYNONYM_WEIGHT = 0.5
+
+
+def _add_synonyms(shards: list[dict[str, dict]], analyzer) -> None:
+    """A one-word synonym ("lou", "epd", "återbruk") also looks up the words of the other
+    phrases of its group (kb/data/synonyms.txt, as the API), at a lower weight."""
+    from kb.analysis import load_synonyms
+
+    try:
+        groups = load_synonyms()
+    except Exception:  # noqa: BLE001 - a broken synonyms file must not break the site
+        return
+    for group in groups:
+        for phrase in group:
+            if " " in phrase:
+                continue
+            word = phrase.lower()
+            shard = shards[fnv1a(word) % SHARDS]["w"]
+            flat = list(shard.get(word, [word, 1.0]))
+            if not flat:
+                continue  # a stop word
+            present = set(flat[0::2])
+            for other in group:
+                if other == phrase:
+                    continue
+                tokens = [t.text for t in analyzer(other, mode="query")]
+                weight = round(SYNONYM_WEIGHT / max(1, len(tokens)) ** 0.5, 2)
+                for token in tokens:
+                    if token not in present:
+                        flat += [token, weight]
+                        present.add(token)
+            shard[word] = flat
 
 
 def _query_variants(analyzer, text: str, word: str) -> list:
