@@ -24,6 +24,7 @@ from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 
 from kb.analysis import index_analyzer
 from kb.model import Document
+from kb.segment import INDEX_NAME
 
 SCHEMA_VERSION = 2
 HEADING_SEPARATOR = " › "
@@ -107,31 +108,33 @@ def new_version_name() -> str:
     return time.strftime("v%Y%m%dT%H%M%S", time.gmtime()) + f"-{os.getpid()}-{time.monotonic_ns() % 10**6}"
 
 
+SEGMENT_TEXT_BYTES = 12_000_000  # text per segment: bounds a worker's in-memory postings (~350 MB)
+PARALLEL_MIN_SECTIONS = 4_000  # below this one in-process segment is faster than forking
+
+
 def write_index(
     documents: list[Document],
     index_root: Path,
     progress: Callable[[int], None] | None = None,
     fingerprint: str = "",
+    procs: int | None = None,
 ) -> IndexInfo:
-    """Write a complete new index version for ``documents`` and switch ``current`` to it."""
+    """Write a complete new index version for ``documents`` and switch ``current`` to it.
+
+    Everything is written into ``.tmp-<version>`` and renamed into place before the
+    ``current`` symlink is switched, so an interrupted build (Ctrl-C, a kill) leaves the
+    previous version serving; the next build removes the leftovers.
+    """
     index_root.mkdir(parents=True, exist_ok=True)
+    prune_versions(index_root, keep=2)
     version = new_version_name()
     tmp_dir = index_root / f".tmp-{version}"
     tmp_dir.mkdir()
     try:
-        ix = whoosh_index.create_in(str(tmp_dir), make_schema())
-        writer = ix.writer(limitmb=256)
-        sections = 0
-        for i, doc in enumerate(documents):
-            for record in section_records(doc):
-                writer.add_document(**record)
-                sections += 1
-            if progress:
-                progress(i + 1)
-        writer.commit()
-        with open(tmp_dir / "documents.jsonl", "w", encoding="utf-8") as out:
-            for doc in documents:
-                out.write(json.dumps(doc.to_dict(), ensure_ascii=False) + "\n")
+        schema = make_schema()
+        whoosh_index.create_in(str(tmp_dir), schema)
+        segments, sections = build_segments(tmp_dir, schema, documents, progress=progress, procs=procs)
+        _write_toc(tmp_dir, schema, segments, generation=1)
         meta = {
             "version": version,
             "schema": SCHEMA_VERSION,
@@ -140,6 +143,7 @@ def write_index(
             "sections": sections,
             "fingerprint": fingerprint,
         }
+        write_manifest(tmp_dir, documents)
         (tmp_dir / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
         _fsync_tree(tmp_dir)
         final_dir = index_root / version
@@ -150,6 +154,140 @@ def write_index(
         raise
     prune_versions(index_root, keep=2)
     return read_info(final_dir)
+
+
+def _write_toc(folder: Path, schema: Schema, segments: list, generation: int) -> None:
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.index import TOC, clean_files
+
+    storage = FileStorage(str(folder))
+    TOC(schema, segments, generation).write(storage, INDEX_NAME)
+    clean_files(storage, INDEX_NAME, generation, segments)
+
+
+def write_manifest(folder: Path, documents: list[Document]) -> None:
+    """``documents.ids.json``: [id, content_hash, source] per document, for cheap change checks."""
+    rows = [[d.id, d.content_hash, d.source] for d in documents]
+    (folder / "documents.ids.json").write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+
+
+def read_manifest(folder: Path) -> list[list[str]] | None:
+    try:
+        return json.loads((folder / "documents.ids.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+# -- bulk segment writing in worker processes ----------------------------------------------
+
+_JOB: dict = {}
+
+
+def _doc_size(doc: Document) -> int:
+    return sum(len(b.text) for s in doc.sections for b in s.blocks) + len(doc.title) * len(doc.sections)
+
+
+def _text_size(documents: list[Document]) -> int:
+    return sum(_doc_size(d) for d in documents)
+
+
+def _chunks(documents: list[Document], target: int) -> list[tuple[int, int]]:
+    bounds, start, size = [], 0, 0
+    for i, doc in enumerate(documents):
+        size += _doc_size(doc)
+        if size >= target:
+            bounds.append((start, i + 1))
+            start, size = i + 1, 0
+    if start < len(documents):
+        bounds.append((start, len(documents)))
+    return bounds
+
+
+def _segment_worker(index: int) -> tuple[int, object, int]:
+    from whoosh.filedb.filestore import FileStorage
+
+    from kb.segment import SegmentBuilder
+
+    job = _JOB
+    start, end = job["bounds"][index]
+    docs = job["documents"][start:end]
+    counter = job.get("counter")
+    builder = SegmentBuilder(FileStorage(str(job["folder"])), job["schema"])
+    with open(job["folder"] / f".documents-{index:04d}.jsonl", "w", encoding="utf-8") as out:
+        for n, doc in enumerate(docs, 1):
+            for record in section_records(doc):
+                builder.add(record)
+            out.write(json.dumps(doc.to_dict(), ensure_ascii=False) + "\n")
+            if counter is not None and n % 50 == 0:
+                with counter.get_lock():
+                    counter.value += 50
+    segment = builder.finish()
+    if counter is not None:
+        with counter.get_lock():
+            counter.value += len(docs) % 50
+    return index, segment, builder.docnum
+
+
+def _ignore_sigint() -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def build_segments(
+    folder: Path,
+    schema: Schema,
+    documents: list[Document],
+    progress: Callable[[int], None] | None = None,
+    procs: int | None = None,
+) -> tuple[list, int]:
+    """Write ``documents`` as whoosh segments in ``folder`` (plus ``documents.jsonl``).
+
+    Contiguous runs of documents become segments, written by ``procs`` forked workers
+    (default: the CPU count) when the corpus is large enough to pay for it.
+    """
+    import multiprocessing
+
+    from kb.analysis import warm
+
+    procs = procs or os.cpu_count() or 1
+    total_sections = sum(len(d.sections) for d in documents)
+    bounds = _chunks(documents, SEGMENT_TEXT_BYTES)
+    if procs > 1 and len(bounds) < procs and total_sections >= PARALLEL_MIN_SECTIONS:
+        bounds = _chunks(documents, max(1, _text_size(documents) // procs + 1))
+    parallel = procs > 1 and len(bounds) > 1 and total_sections >= PARALLEL_MIN_SECTIONS
+    if not parallel:
+        bounds = [(0, len(documents))]
+    warm()  # lexicons built once here and shared with forked workers
+    _JOB.clear()
+    _JOB.update(folder=folder, schema=schema, documents=documents, bounds=bounds)
+    results: list = []
+    try:
+        if parallel:
+            ctx = multiprocessing.get_context("fork")
+            counter = ctx.Value("l", 0)
+            _JOB["counter"] = counter
+            with ctx.Pool(min(procs, len(bounds)), initializer=_ignore_sigint, maxtasksperchild=1) as pool:
+                pending = pool.map_async(_segment_worker, range(len(bounds)), chunksize=1)
+                while not pending.ready():
+                    pending.wait(0.25)
+                    if progress:
+                        progress(min(counter.value, len(documents)))
+                results = pending.get()
+        else:
+            results = [_segment_worker(0)]
+            if progress:
+                progress(len(documents))
+    finally:
+        _JOB.clear()
+    results.sort(key=lambda r: r[0])
+    with open(folder / "documents.jsonl", "wb") as out:
+        for index, _, _ in results:
+            part = folder / f".documents-{index:04d}.jsonl"
+            with open(part, "rb") as f:
+                shutil.copyfileobj(f, out, 1 << 20)
+            part.unlink()
+    return [segment for _, segment, _ in results], sum(n for _, _, n in results)
 
 
 def switch_current(index_root: Path, version_dir: Path) -> None:

@@ -1,0 +1,268 @@
+"""Bulk writing of whoosh3 segments from section records, several processes at once.
+
+Whoosh's ``SegmentWriter`` runs each field value through the analyzer's generator chain,
+runs it again for spelling words, pushes every posting through a sorting pool as a tuple and
+writes them one ``add()`` call at a time. Here one process builds a whole segment:
+
+* text fields go through ``FieldAnalysis`` (memoized per distinct word; the document title,
+  repeated in each section, is analysed once per document);
+* postings are gathered per term in memory and handed to whoosh's own ``W3FieldWriter`` /
+  ``W3PostingsWriter`` one *block* at a time (same bytes, same term infos, same files);
+* stored fields, lengths and columns go through whoosh's ``W3PerDocWriter`` as in
+  ``SegmentWriter.add_document``;
+* spelling words (``spell_*`` fields, which whoosh writes as one docnum-0 posting per section
+  and word) become one posting per word whose weight is the section count, so
+  ``reader.frequency`` and therefore ``searcher.suggest`` are unchanged.
+
+Segments are written by forked workers over contiguous runs of documents, so document
+numbers follow document order as in a single-writer build; the caller writes the TOC.
+"""
+
+from __future__ import annotations
+
+import zlib
+from array import array
+from collections.abc import Callable, Iterable
+from pickle import dumps
+from typing import Any
+
+from whoosh.codec.whoosh3 import COMPRESSION_MIN_SIZE, WHOOSH3_HEADER_MAGIC, W3Codec, W3TermInfo
+from whoosh.fields import TEXT, Schema
+from whoosh.formats import Positions
+from whoosh.system import emptybytes, pack_int, pack_long, pack_uint, pack_ushort
+from whoosh.util.numeric import byte_to_length, length_to_byte
+from whoosh.util.numlists import delta_encode
+
+from kb.analysis.fast import FieldAnalysis
+
+INDEX_NAME = "MAIN"
+_MAGIC = WHOOSH3_HEADER_MAGIC
+_TERMINFO = W3TermInfo._struct
+
+
+_encode_positions = Positions().encode
+_SINGLES: dict[int, bytes] = {}
+
+
+def _single(pos: int) -> bytes:
+    """``Positions.encode([pos])``, memoized (most postings hold one position)."""
+    hit = _SINGLES.get(pos)
+    if hit is None:
+        hit = _SINGLES[pos] = _encode_positions([pos])
+    return hit
+
+
+class SegmentBuilder:
+    """Collects section records and writes them as one whoosh3 segment."""
+
+    def __init__(self, storage, schema: Schema, codec: W3Codec | None = None) -> None:
+        self.storage = storage
+        self.schema = schema
+        self.codec = codec or W3Codec()
+        self.segment = self.codec.new_segment(storage, INDEX_NAME)
+        self.perdoc = self.codec.per_document_writer(storage, self.segment)
+        self.docnum = 0
+        self.fields = {name: schema[name] for name in schema.names()}
+        self.fast: dict[str, FieldAnalysis] = {}
+        for name, field in self.fields.items():
+            if isinstance(field, TEXT) and isinstance(field.format, Positions) and field.analyzer is not None:
+                try:
+                    self.fast[name] = FieldAnalysis(field.analyzer)
+                except TypeError:
+                    pass
+        shared: dict[int, FieldAnalysis] = {}
+        for name, fa in list(self.fast.items()):  # one memo per analyzer config
+            key = id(self.fields[name].analyzer)
+            self.fast[name] = shared.setdefault(key, fa)
+        # field -> term bytes -> [docnums, weights, values, lengths]
+        self.postings: dict[str, dict[bytes, list]] = {}
+        self.spelling: dict[str, dict[bytes, int]] = {}
+        self.lengths: dict[str, dict[int, int]] = {}
+        self._memo: dict[tuple[str, str], tuple[dict, set]] = {}
+
+    def add(self, record: dict[str, Any], memo_fields: Iterable[str] = ("title",)) -> None:
+        """Add one section; like ``SegmentWriter.add_document(**record)``."""
+        perdoc = self.perdoc
+        docnum = self.docnum
+        perdoc.start_doc(docnum)
+        for fieldname in sorted(name for name in record if not name.startswith("_")):
+            value = record[fieldname]
+            if value is None:
+                continue
+            field = self.fields[fieldname]
+            length = 0
+            if field.indexed:
+                fa = self.fast.get(fieldname)
+                if fa is not None:
+                    if fieldname in memo_fields:
+                        key = (fieldname, value)
+                        hit = self._memo.get(key)
+                        if hit is None:
+                            self._memo.clear()
+                            hit = self._memo[key] = fa.analyze(value)
+                        terms, spell = hit
+                    else:
+                        terms, spell = fa.analyze(value)
+                    length = self._add_text(fieldname, field, terms, docnum)
+                    if field.separate_spelling():
+                        counts = self.spelling.setdefault(field.spelling_fieldname(fieldname), {})
+                        for word in spell:
+                            counts[word] = counts.get(word, 0) + 1
+                else:
+                    length = self._add_generic(fieldname, field, value, docnum)
+                    if field.separate_spelling():  # pragma: no cover - only text fields spell here
+                        raise ValueError(f"spelling on non-Swedish field {fieldname}")
+            sv = value if field.stored else None
+            perdoc.add_field(fieldname, field, sv, length)
+            if field.column_type is not None:
+                perdoc.add_column_value(fieldname, field.column_type, field.to_column_value(value))
+            if length and field.scorable:
+                self.lengths.setdefault(fieldname, {})[docnum] = length
+        perdoc.finish_doc()
+        self.docnum += 1
+
+    def _add_text(self, fieldname: str, field, terms: dict[str, list], docnum: int) -> int:
+        table = self.postings.setdefault(fieldname, {})
+        fb = field.format.field_boost
+        length = 0
+        encode = _encode_positions
+        get = table.get
+        for term, (weight, poslist) in terms.items():
+            n = len(poslist)
+            length += n
+            entry = get(term)
+            if entry is None:
+                entry = table[term] = []
+            entry += (docnum, weight * fb, encode(poslist) if n > 1 else _single(poslist[0]))
+        return length if field.scorable else 0
+
+    def _add_generic(self, fieldname: str, field, value, docnum: int) -> int:
+        table = self.postings.setdefault(fieldname, {})
+        length = 0
+        for tbytes, freq, weight, vbytes in field.index(value):
+            if field.scorable:
+                length += freq
+            entry = table.get(tbytes)
+            if entry is None:
+                entry = table[tbytes] = []
+            entry += (docnum, weight, vbytes)
+        return length
+
+    def finish(self):
+        """Write the postings and close the segment; returns the whoosh segment object."""
+        self.perdoc.close()
+        self.segment.set_doc_count(self.docnum)
+        fw = self.codec.field_writer(self.storage, self.segment)
+        names = sorted(set(self.postings) | set(self.spelling))
+        for fieldname in names:
+            if fieldname in self.postings:
+                field = self.fields[fieldname]
+                quantized = _quantize(self.lengths.get(fieldname, {}))
+                self._write_field(fw, fieldname, field, self.postings.pop(fieldname), quantized)
+            else:
+                self._write_spelling(fw, fieldname, self.spelling.pop(fieldname))
+        fw.close()
+        return self.segment
+
+    def _write_field(self, fw, fieldname: str, field, table: dict[bytes, list], lengths: dict[int, int]) -> None:
+        """Each term's postings as whoosh3 blocks, byte for byte what ``W3PostingsWriter`` writes
+        when fed one posting at a time (block pickles, compression, term info, term table)."""
+        fw.start_field(fieldname, field)
+        pw = fw._postwriter
+        limit = pw._blocklimit
+        compression = pw._compression
+        postfile = fw._postfile
+        add_term = fw._tindex.add
+        prefix = pack_ushort(fw._fieldid)
+        fixedsize = field.format.fixed_value_size()
+        pack_info = _TERMINFO.pack
+        lengths_get = lengths.get
+        for term in sorted(table):
+            flat = table.pop(term)
+            btext = term.encode("utf-8") if isinstance(term, str) else term
+            docnums = array("I", flat[0::3])
+            weights = flat[1::3]
+            values = flat[2::3]
+            n = len(docnums)
+            offset = postfile.tell()
+            out = bytearray(_MAGIC)
+            total = 0.0
+            minlength = None
+            maxlength = 0
+            maxweight = 0
+            for start in range(0, n, limit):
+                ids = docnums[start : start + limit]
+                ws = weights[start : start + limit]
+                w32 = array("f", ws).tolist()
+                vs = values[start : start + limit]
+                bmax = max(ws)
+                bmax = bmax if bmax > 0 else 0
+                lens = [x for x in map(lengths_get, ids) if x]
+                bmin = min(lens) if lens else None
+                bmaxlen = max(lens) if lens else 0
+                if all(w == 1.0 for w in w32):
+                    mw = None
+                elif all(w == w32[0] for w in w32):
+                    mw = w32[0]
+                else:
+                    mw = tuple(w32)
+                if fixedsize is None or fixedsize < 0:
+                    mv = tuple(v for v in vs if v)
+                elif fixedsize == 0:
+                    mv = None
+                else:
+                    mv = emptybytes.join(v for v in vs if v)
+                databytes = dumps((tuple(delta_encode(ids)), mw, mv), 2)
+                comp = compression if len(databytes) >= COMPRESSION_MIN_SIZE else 0
+                if comp:
+                    databytes = zlib.compress(databytes, comp)
+                infobytes = dumps(
+                    (len(ids), ids[-1], bmax, comp, length_to_byte(bmin), length_to_byte(bmaxlen)), 2
+                )
+                blocklength = len(infobytes) + len(databytes)
+                if start + limit >= n:
+                    blocklength = -blocklength
+                out += pack_int(blocklength)
+                out += infobytes
+                out += databytes
+                total += sum(w32)
+                if bmin is not None and (minlength is None or bmin < minlength):
+                    minlength = bmin
+                maxlength = max(maxlength, bmaxlen)
+                maxweight = max(maxweight, bmax)
+            postfile.write(bytes(out))
+            info = pack_info(
+                0,
+                total,
+                n,
+                0 if minlength is None else length_to_byte(minlength),
+                length_to_byte(maxlength),
+                maxweight,
+                docnums[0],
+                docnums[-1],
+            )
+            add_term(prefix + btext, info + pack_long(offset) + pack_int(len(out)))
+        fw.finish_field()
+
+    def _write_spelling(self, fw, fieldname: str, counts: dict[bytes, int]) -> None:
+        table = {b: [0, float(n), pack_uint(n)] for b, n in counts.items()}
+        self._write_field(fw, fieldname, self.schema[fieldname], table, {})
+
+
+def _quantize(lengths: dict[int, int]) -> dict[int, int]:
+    """Field lengths as the per-document reader returns them (one byte, decoded)."""
+    out = {}
+    for docnum, n in lengths.items():
+        lb = length_to_byte(n)
+        if lb:
+            out[docnum] = byte_to_length(lb)
+    return out
+
+
+def build_segment(storage, schema: Schema, records: Iterable[dict], on_record: Callable[[], None] | None = None):
+    builder = SegmentBuilder(storage, schema)
+    for record in records:
+        builder.add(record)
+        if on_record:
+            on_record()
+    return builder.finish(), builder.docnum
