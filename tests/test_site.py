@@ -273,6 +273,8 @@ def test_zensical_builds_the_generated_pages(handmade_site: Path, tmp_path: Path
     page = root / "zsite" / "dok" / "related" / "sfs" / "sfs-2016-1145" / "index.html"
     html = page.read_text(encoding="utf-8")
     assert 'lang="sv"' in html and 'id="kap19a-3"' in html and 'id="kap19a"' in html
+    assert (root / "zsite" / "sok-index" / "meta.json").exists()  # the static search ships too
+    assert (root / "zsite" / "opensearch.xml").exists()
 
 
 # ---------------------------------------------------------------- stable URLs across rebuilds

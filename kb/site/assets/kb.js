@@ -7,9 +7,14 @@
 (function () {
   "use strict";
 
+  /* The site root: this script is <root>/assets/kb/kb.js (works under any sub-path, with
+     MkDocs and Zensical alike); else the theme's config. */
+  var script = document.currentScript;
   var configEl = document.getElementById("__config");
   var config = configEl ? JSON.parse(configEl.textContent) : { base: "." };
-  var ROOT = new URL(String(config.base || ".").replace(/\/?$/, "/"), location.href);
+  var ROOT = script && script.src
+    ? new URL("../../", script.src)
+    : new URL(String(config.base || ".").replace(/\/?$/, "/"), location.href);
   var API_TIMEOUT_MS = 2500;
   var LIMIT = 20;
 
