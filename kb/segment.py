@@ -216,9 +216,7 @@ class SegmentBuilder:
                 comp = compression if len(databytes) >= COMPRESSION_MIN_SIZE else 0
                 if comp:
                     databytes = zlib.compress(databytes, comp)
-                infobytes = dumps(
-                    (len(ids), ids[-1], bmax, comp, length_to_byte(bmin), length_to_byte(bmaxlen)), 2
-                )
+                infobytes = dumps((len(ids), ids[-1], bmax, comp, length_to_byte(bmin), length_to_byte(bmaxlen)), 2)
                 blocklength = len(infobytes) + len(databytes)
                 if start + limit >= n:
                     blocklength = -blocklength

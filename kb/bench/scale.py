@@ -1,0 +1,344 @@
+"""Scale benchmark: the project's ingestion + Swedish index vs stock Whoosh, in one run.
+
+    python -m kb.bench.scale /work/shared/corpus/scale [--limit N] [--procs 2] [--rounds 5]
+
+Reads every ``*.tar.gz`` in PATH (Markdown members: statutes with YAML front matter, Government
+Offices texts), then
+
+* kb: parses each member with the project's ingestion (``kb.ingest`` parsers on the bytes, the
+  real sectioning; in ``--procs`` worker processes), writes the index with the full Swedish
+  analysis (``kb.index.write_index``: parallel bulk segments), and times dev-query searches
+  with ``kb.search.Searcher`` in this process;
+* stock: whoosh with ``LanguageAnalyzer("sv")``, one document per file (title = first ``# ``
+  line, body = the whole text), one process, default writer; queries through a
+  ``MultifieldParser`` over title/body.
+
+Prints documents, sections, MB of text, wall seconds, MB/s, index size, peak RSS (this process
+plus its children, sampled) and query p50/p95, and the kb/stock ratios. Reading the archives
+is timed separately and excluded from both builds (both start from the same bytes in memory).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import tarfile
+import tempfile
+import threading
+import time
+from pathlib import Path, PurePosixPath
+
+ROOT = Path(__file__).resolve().parents[2]
+DEV_QUERIES = ROOT / "tests" / "data" / "dev.json"
+
+
+# -- input -------------------------------------------------------------------------------
+
+
+def read_archives(path: Path, limit: int | None = None) -> list[tuple[str, bytes]]:
+    """(rel, bytes) for each Markdown member, under a ``related/<archive>/`` layout, in name order."""
+    items: list[tuple[str, bytes]] = []
+    archives = sorted(path.glob("*.tar.gz")) if path.is_dir() else [path]
+    per_archive = None if limit is None else max(1, limit // max(1, len(archives)))
+    for archive in archives:
+        prefix = "related/" + archive.name.split("-")[0] + "/"
+        taken = 0
+        with tarfile.open(archive) as tf:
+            for member in tf:
+                if not member.isfile() or not member.name.endswith((".md", ".markdown")):
+                    continue
+                name = member.name[2:] if member.name.startswith("./") else member.name
+                name = name.split("/", 1)[1] if name.startswith(prefix.split("/")[1] + "/") else name
+                items.append((prefix + name, tf.extractfile(member).read()))
+                taken += 1
+                if per_archive is not None and taken >= per_archive:
+                    break
+    items.sort(key=lambda item: item[0])
+    return items
+
+
+def ingest_bytes(rel: str, data: bytes) -> list:
+    """``kb.ingest.ingest`` on bytes instead of a path (no manifest: empty metadata)."""
+    from kb.ingest import SkipSource
+    from kb.ingest.decode import decode
+    from kb.ingest.markdown import ingest_markdown
+    from kb.model import content_hash
+
+    try:
+        text = decode(data, ".md")
+        docs = ingest_markdown(rel, text, {}, PurePosixPath(rel).stem)
+    except SkipSource:
+        return []
+    if not any(s.blocks for d in docs for s in d.sections):
+        return []
+    digest = content_hash(data + b"{}")
+    for doc in docs:
+        doc.content_hash = digest
+    return docs
+
+
+_ITEMS: list[tuple[str, bytes]] = []
+
+
+def _ingest_range(bounds: tuple[int, int]) -> list:
+    out = []
+    for rel, data in _ITEMS[bounds[0] : bounds[1]]:
+        out.extend(ingest_bytes(rel, data))
+    return out
+
+
+def ingest_all(items: list[tuple[str, bytes]], procs: int) -> list:
+    """Ingest in ``procs`` forked workers over contiguous slices; documents keep item order."""
+    import multiprocessing
+
+    from kb.pipeline import dedupe_ids
+
+    global _ITEMS
+    _ITEMS = items
+    step = max(1, len(items) // (procs * 8) + 1)
+    bounds = [(i, min(i + step, len(items))) for i in range(0, len(items), step)]
+    if procs <= 1:
+        docs = [d for b in bounds for d in _ingest_range(b)]
+    else:
+        with multiprocessing.get_context("fork").Pool(procs) as pool:
+            docs = [d for part in pool.imap(_ingest_range, bounds) for d in part]
+    _ITEMS = []
+    return dedupe_ids(docs)
+
+
+# -- measuring ---------------------------------------------------------------------------
+
+
+class PeakRSS:
+    """Peak of (RSS of this process + RSS of all its descendants), sampled every 50 ms."""
+
+    def __init__(self) -> None:
+        self.peak = 0
+        self.peak_pss = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> PeakRSS:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.sample()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.05):
+            self.sample()
+
+    def sample(self) -> None:
+        total = pss = 0
+        for pid in _descendants(os.getpid()) + [os.getpid()]:
+            total += _rss(pid)
+            pss += _pss(pid)
+        self.peak = max(self.peak, total)
+        self.peak_pss = max(self.peak_pss, pss)
+
+
+def _descendants(pid: int) -> list[int]:
+    out: list[int] = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return out
+    for tid in tasks:
+        try:
+            children = Path(f"/proc/{pid}/task/{tid}/children").read_text().split()
+        except OSError:
+            continue
+        for child in map(int, children):
+            out.append(child)
+            out.extend(_descendants(child))
+    return out
+
+
+def _rss(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def _pss(pid: int) -> int:
+    """Proportional set size: shared (forked, copy-on-write) pages counted once overall."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def folder_size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
+
+
+def latencies(run, queries: list[str], rounds: int) -> tuple[float, float]:
+    for q in queries:  # warm-up round (opens readers, fills caches)
+        run(q)
+    times = []
+    for _ in range(rounds):
+        for q in queries:
+            started = time.perf_counter()
+            run(q)
+            times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    return statistics.median(times), times[min(len(times) - 1, int(0.95 * len(times)))]
+
+
+def dev_queries() -> list[str]:
+    return [q["query"] for q in json.loads(DEV_QUERIES.read_text(encoding="utf-8"))]
+
+
+# -- the two systems ---------------------------------------------------------------------
+
+
+def run_kb(items, workdir: Path, procs: int, rounds: int) -> dict:
+    from kb.analysis import warm
+    from kb.index import write_index
+    from kb.search import Searcher
+
+    index_root = workdir / "kb-index"
+    with PeakRSS() as rss:
+        started = time.perf_counter()
+        warm()
+        documents = ingest_all(items, procs)
+        ingested = time.perf_counter()
+        info = write_index(documents, index_root, procs=procs)
+        finished = time.perf_counter()
+    text_mb = sum(len(b.text.encode()) for d in documents for s in d.sections for b in s.blocks) / 1e6
+    searcher = Searcher(index_root, "http://127.0.0.1:8000/")
+    p50, p95 = latencies(lambda q: searcher.search(q, limit=10), dev_queries(), rounds)
+    return {
+        "documents": info.documents,
+        "sections": info.sections,
+        "text_mb": text_mb,
+        "seconds": finished - started,
+        "ingest_s": ingested - started,
+        "index_s": finished - ingested,
+        "index_mb": folder_size(info.path) / 1e6,
+        "rss_mb": rss.peak / 1e6,
+        "pss_mb": rss.peak_pss / 1e6,
+        "p50": p50,
+        "p95": p95,
+    }
+
+
+def run_stock(items, workdir: Path, rounds: int) -> dict:
+    from whoosh import index as whoosh_index
+    from whoosh.analysis import LanguageAnalyzer
+    from whoosh.fields import ID, TEXT, Schema
+    from whoosh.qparser import MultifieldParser, OrGroup
+
+    from kb.ingest.decode import decode
+
+    folder = workdir / "stock-index"
+    folder.mkdir()
+    analyzer = LanguageAnalyzer("sv")
+    schema = Schema(
+        path=ID(stored=True, unique=True), title=TEXT(analyzer=analyzer, stored=True), body=TEXT(analyzer=analyzer)
+    )
+    text_bytes = 0
+    with PeakRSS() as rss:
+        started = time.perf_counter()
+        ix = whoosh_index.create_in(str(folder), schema)
+        writer = ix.writer(limitmb=256)
+        for rel, data in items:
+            text = decode(data, ".md")
+            text_bytes += len(data)
+            title = next((line[2:].strip() for line in text.splitlines() if line.startswith("# ")), rel)
+            writer.add_document(path=rel, title=title, body=text)
+        writer.commit()
+        finished = time.perf_counter()
+    parser = MultifieldParser(["title", "body"], schema, group=OrGroup)
+    searcher = ix.searcher()
+
+    def run(q: str) -> None:
+        hits = searcher.search(parser.parse(q), limit=10)
+        [h["path"] for h in hits]
+
+    p50, p95 = latencies(run, dev_queries(), rounds)
+    return {
+        "documents": len(items),
+        "sections": len(items),
+        "text_mb": text_bytes / 1e6,
+        "seconds": finished - started,
+        "index_mb": folder_size(folder) / 1e6,
+        "rss_mb": rss.peak / 1e6,
+        "pss_mb": rss.peak_pss / 1e6,
+        "p50": p50,
+        "p95": p95,
+    }
+
+
+def format_table(kb: dict, stock: dict | None) -> str:
+    rows = [
+        ("documents", "documents", "{:,.0f}"),
+        ("sections (index docs)", "sections", "{:,.0f}"),
+        ("MB of text", "text_mb", "{:.1f}"),
+        ("wall seconds", "seconds", "{:.1f}"),
+        ("MB/s", "mbs", "{:.2f}"),
+        ("index size MB", "index_mb", "{:.1f}"),
+        ("peak RSS MB (with children)", "rss_mb", "{:.0f}"),
+        ("peak PSS MB (with children)", "pss_mb", "{:.0f}"),
+        ("query p50 ms", "p50", "{:.2f}"),
+        ("query p95 ms", "p95", "{:.2f}"),
+    ]
+    for r in (kb, stock):
+        if r:
+            r["mbs"] = r["text_mb"] / r["seconds"] if r["seconds"] else 0.0
+    head = f"{'':30} {'kb (Swedish)':>14}" + (f" {'stock whoosh':>14} {'kb/stock':>9}" if stock else "")
+    lines = [head]
+    for label, key, fmt in rows:
+        line = f"{label:30} {fmt.format(kb[key]):>14}"
+        if stock:
+            ratio = kb[key] / stock[key] if stock[key] else float("nan")
+            line += f" {fmt.format(stock[key]):>14} {ratio:>9.2f}"
+        lines.append(line)
+    lines.append(f"(kb wall = ingest {kb['ingest_s']:.1f} s + index {kb['index_s']:.1f} s)")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("path", type=Path, help="folder with the *.tar.gz archives (or one archive)")
+    ap.add_argument("--limit", type=int, default=None, help="only the first N members (split over archives)")
+    ap.add_argument("--procs", type=int, default=os.cpu_count() or 1, help="worker processes for kb")
+    ap.add_argument("--rounds", type=int, default=5, help="query rounds over the dev queries")
+    ap.add_argument("--no-stock", action="store_true", help="skip the stock Whoosh run")
+    ap.add_argument("--keep", type=Path, default=None, help="build in this folder and keep it")
+    args = ap.parse_args(argv)
+
+    started = time.perf_counter()
+    items = read_archives(args.path, args.limit)
+    print(
+        f"read {len(items):,} members, {sum(len(b) for _, b in items) / 1e6:.1f} MB "
+        f"in {time.perf_counter() - started:.1f} s (not counted below)",
+        flush=True,
+    )
+    workdir = args.keep or Path(tempfile.mkdtemp(prefix="kb-scale-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        kb = run_kb(items, workdir, args.procs, args.rounds)
+        print(f"kb: {kb['seconds']:.1f} s", flush=True)
+        stock = None if args.no_stock else run_stock(items, workdir, args.rounds)
+        print(format_table(kb, stock))
+    finally:
+        if args.keep is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,114 @@
+"""The bulk index path (kb.analysis.fast + kb.segment) must index exactly like whoosh's own writer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from whoosh import index as whoosh_index
+
+from kb import index as kb_index
+from kb.analysis import index_analyzer
+from kb.analysis.fast import FieldAnalysis, reference_analysis
+from kb.ingest import discover, ingest
+from kb.model import Block, Document, Section
+
+ROOT = Path(__file__).resolve().parents[1]
+
+TRICKY = [
+    "bygg- och rivningsavfall samt LCA-baserade krav",
+    "Miljö- och energidepartementet, jordförvärvs- och arrendelagstiftningen",
+    "bygg-, anläggnings- och fastighetsentreprenader",
+    "och-eller",
+    "Av- och på-",
+    "-",
+    "x--y z",
+    "näringsminister- och",
+    "İstanbul och 19 a kap. 3 § 2016:1145, 1,5 procent",
+    "Återbruk av möbler i kontorsmöblerna; återvinning, återbrukade",
+    "EU-rätt och EU- och EES-avtalet",
+    "1-3 §§ och 4 a-5 b §§",
+]
+
+
+@pytest.fixture(scope="module")
+def documents() -> list[Document]:
+    sources, _ = discover(ROOT / "sources")
+    docs: list[Document] = []
+    for source in sources[:60]:
+        try:
+            docs.extend(ingest(source))
+        except Exception:  # noqa: BLE001 - skips are fine here
+            continue
+    tricky = Document(
+        id="t/tricky",
+        title="Bygg- och rivningsavfall",
+        source="t/tricky.md",
+        sections=[Section(anchor="a", path=["Bygg- och rivningsavfall"], blocks=[Block("p", t) for t in TRICKY])],
+    )
+    return [tricky, *docs]
+
+
+def test_field_analysis_equals_generator_chain(documents):
+    analyzer = index_analyzer()
+    fast = FieldAnalysis(analyzer)
+    values = list(TRICKY)
+    for doc in documents:
+        for record in kb_index.section_records(doc):
+            values += [record["title"], record["heading"], record["body"]]
+    for value in values:
+        assert fast.analyze(value) == reference_analysis(analyzer, value), value[:80]
+
+
+def _dump(folder: Path) -> dict:
+    ix = whoosh_index.open_dir(str(folder))
+    with ix.reader() as r:
+        out: dict = {"stored": [r.stored_fields(i) for i in range(r.doc_count_all())]}
+        for fn in r.indexed_field_names():
+            for t in r.field_terms(fn):
+                if fn.startswith("spell_"):
+                    out[(fn, t)] = r.frequency(fn, t)
+                    continue
+                m = r.postings(fn, t)
+                items = []
+                while m.is_active():
+                    items.append((m.id(), round(m.weight(), 5), m.value()))
+                    m.next()
+                out[(fn, t)] = (items, r.doc_frequency(fn, t))
+        for fn in ("title", "heading", "body"):
+            out[("len", fn)] = [r.doc_field_length(i, fn) for i in range(r.doc_count_all())]
+            out[("stats", fn)] = (r.field_length(fn), r.min_field_length(fn), r.max_field_length(fn))
+    return out
+
+
+def test_bulk_segments_equal_whoosh_writer(documents, tmp_path, monkeypatch):
+    reference = tmp_path / "ref"
+    reference.mkdir()
+    ix = whoosh_index.create_in(str(reference), kb_index.make_schema())
+    with ix.writer() as w:
+        for doc in documents:
+            for record in kb_index.section_records(doc):
+                w.add_document(**record)
+    # force several segments written by two worker processes
+    monkeypatch.setattr(kb_index, "SEGMENT_TEXT_BYTES", 60_000)
+    monkeypatch.setattr(kb_index, "PARALLEL_MIN_SECTIONS", 1)
+    info = kb_index.write_index(documents, tmp_path / "idx", procs=2)
+    assert len(whoosh_index.open_dir(str(info.path)).reader().leaf_readers()) > 1
+    assert _dump(info.path) == _dump(reference)
+    assert kb_index.load_documents(info.path)[0].id == documents[0].id
+    assert [d.id for d in kb_index.load_documents(info.path)] == [d.id for d in documents]
+
+
+def test_interrupted_build_leaves_previous_index(documents, tmp_path, monkeypatch):
+    root = tmp_path / "idx"
+    first = kb_index.write_index(documents[:5], root, procs=1)
+
+    def boom(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(kb_index, "_write_toc", boom)
+    with pytest.raises(KeyboardInterrupt):
+        kb_index.write_index(documents, root, procs=1)
+    assert kb_index.current_version_dir(root) == first.path.resolve()
+    assert not list(root.glob(".tmp-*"))
+    assert whoosh_index.open_dir(str(first.path)).doc_count() == first.sections
