@@ -42,7 +42,7 @@ def test_rebuild_switches_index_without_failed_requests(tmp_path):
         try:
             seed = project.sources / "seeds" / "000_0263c3a175406f7d.txt"
             with open(seed, "a", encoding="utf-8") as f:
-                f.write("\n\nZebrafinkar och återbruk\n\nZebrafinkar är ett nytt ord som bara finns efter ombyggnaden.\n")
+                f.write("\n\nZebrafinkar och återbruk\n\nZebrafinkar är ett ord som bara finns efter ombyggnaden.\n")
             report = build(project, site=False)
             assert report.index_rebuilt
             seen = len(statuses)

@@ -14,6 +14,7 @@ import kb
 from kb.api.cache import ResponseCache
 from kb.api.docs import render_docs
 from kb.api.errors import install_error_handlers
+from kb.api.fastpath import SearchFastPath
 from kb.api.routes import ApiState, router
 from kb.api.settings import ApiSettings
 from kb.api.static import SiteFiles
@@ -39,6 +40,7 @@ def create_app(project: Project, settings: ApiSettings | None = None) -> FastAPI
         site_url=site_url,
         site_dir=settings.site_dir or project.site_dir,
         cache=ResponseCache(settings.cache_size),
+        raw_cache=ResponseCache(settings.cache_size),
     )
 
     @asynccontextmanager
@@ -70,6 +72,7 @@ def create_app(project: Project, settings: ApiSettings | None = None) -> FastAPI
     _tidy_openapi(app)
     if settings.serve_site:
         app.mount("/", SiteFiles(state.site_dir), name="site")
+    app.add_middleware(SearchFastPath, state=state)
     app.add_middleware(NoSniff)
     if settings.cors_origins:
         app.add_middleware(

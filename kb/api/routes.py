@@ -7,8 +7,9 @@ index version, so a repeated query is answered on the event loop without touchin
 
 from __future__ import annotations
 
+import asyncio
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Annotated
@@ -47,6 +48,9 @@ class ApiState:
     site_url: str
     site_dir: Path
     cache: ResponseCache
+    raw_cache: ResponseCache
+    inflight: dict = field(default_factory=dict)
+    limiter: anyio.CapacityLimiter | None = None
 
     def version(self) -> str:
         """Name of the index version being served (cheap: one readlink, no index access)."""
@@ -150,17 +154,48 @@ async def search(
         work = partial(_run_search, state, version, q, limit, offset, tags, publisher, type)
         try:
             with anyio.fail_after(state.settings.request_timeout):
-                body, cacheable = await anyio.to_thread.run_sync(work, abandon_on_cancel=True)
+                body, cacheable = await _compute_once(state, key, work, request.scope["query_string"])
         except TimeoutError:
             # The hard bound: answer now with no hits and timed_out=true (never a 5xx for an
-            # input); the abandoned search finishes in its thread and is not cached.
+            # input). The search itself goes on in its thread and is cached if it completes.
             body = _timed_out_body(q, limit, offset, version, state.settings.request_timeout)
             return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})
-        if cacheable and state.version() == version:
-            state.cache.put(key, body)
-        elif not cacheable:
+        if not cacheable:
             headers = {"Cache-Control": "no-store"}
     return Response(body, media_type="application/json", headers=headers)
+
+
+async def _compute_once(state: ApiState, key, work, raw_query: bytes) -> tuple[bytes, bool]:
+    """Run ``work`` in a search thread, once for concurrent identical requests (single flight).
+
+    At most ``settings.search_threads`` searches run at once per process: Whoosh is CPU work
+    under the GIL, so more threads only stretch every search (and its time limit) without
+    adding throughput. The task is shielded: a request that gives up (time bound) does not
+    cancel the search, whose result is cached for the next request.
+    """
+    task = state.inflight.get(key)
+    if task is None:
+        task = asyncio.ensure_future(_search_and_cache(state, key, work, raw_query))
+        state.inflight[key] = task
+        task.add_done_callback(partial(_forget, state, key))
+    return await asyncio.shield(task)
+
+
+async def _search_and_cache(state: ApiState, key, work, raw_query: bytes) -> tuple[bytes, bool]:
+    if state.limiter is None:
+        state.limiter = anyio.CapacityLimiter(state.settings.search_threads)
+    body, cacheable = await anyio.to_thread.run_sync(work, limiter=state.limiter)
+    if cacheable and state.version() == key[0]:
+        state.cache.put(key, body)
+        state.raw_cache.put((key[0], raw_query), body)  # for kb.api.fastpath
+    return body, cacheable
+
+
+def _forget(state: ApiState, key, task: asyncio.Future) -> None:
+    if state.inflight.get(key) is task:
+        del state.inflight[key]
+    if not task.cancelled():
+        task.exception()  # retrieved: no "never retrieved" warning when every waiter gave up
 
 
 def _check_query(q: str) -> None:
@@ -244,8 +279,12 @@ def suggest(
     headers = _cached_headers(state, etag)
     if _not_modified(request, etag):
         return Response(status_code=304, headers=headers)
-    items = state.searcher.suggest(q, limit=limit)
-    return Response(_json_bytes({"query": q, "suggestions": items}), media_type="application/json", headers=headers)
+    key = ("suggest", version, q, limit)
+    body = state.cache.get(key)
+    if body is None:
+        body = _json_bytes({"query": q, "suggestions": state.searcher.suggest(q, limit=limit)})
+        state.cache.put(key, body)
+    return Response(body, media_type="application/json", headers=headers)
 
 
 # ---------------------------------------------------------------- documents

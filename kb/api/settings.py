@@ -9,6 +9,7 @@ KB_ROOT              project folder (holds build/index and site/)               
 KB_CORS_ORIGINS      origins allowed to call the API from a browser, comma-separated none
 KB_TIME_LIMIT        seconds Whoosh may spend collecting hits for one query         0.5
 KB_REQUEST_TIMEOUT   hard bound in seconds on one search response (then timed_out)  2.0
+KB_SEARCH_THREADS    searches computed at once per worker process (others queue)    2
 KB_CACHE_SIZE        search responses kept per worker (LRU, per index version)      1024
 KB_CACHE_MAX_AGE     ``Cache-Control: max-age`` in seconds (0: always revalidate)   0
 KB_SERVE_SITE        ``0`` to serve only the API, not site/                         1
@@ -31,6 +32,7 @@ class ApiSettings:
     cors_origins: tuple[str, ...] = ()
     time_limit: float = 0.5
     request_timeout: float = 2.0
+    search_threads: int = 2
     cache_size: int = 1024
     cache_max_age: int = 0
     serve_site: bool = True
@@ -44,6 +46,7 @@ class ApiSettings:
             cors_origins=_split_origins(env.get("KB_CORS_ORIGINS", "")),
             time_limit=float(env.get("KB_TIME_LIMIT", cls.time_limit)),
             request_timeout=float(env.get("KB_REQUEST_TIMEOUT", cls.request_timeout)),
+            search_threads=max(1, int(env.get("KB_SEARCH_THREADS", cls.search_threads))),
             cache_size=int(env.get("KB_CACHE_SIZE", cls.cache_size)),
             cache_max_age=int(env.get("KB_CACHE_MAX_AGE", cls.cache_max_age)),
             serve_site=env.get("KB_SERVE_SITE", "1") not in ("0", "false", "no"),
