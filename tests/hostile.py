@@ -13,11 +13,23 @@ from __future__ import annotations
 import os
 import random
 import re
+import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 BIG_MB = 50
+REPO = Path(__file__).resolve().parents[1]
+# A small real knowledge base (copied from the repo's sources/, never from ../shared): the two
+# seeds, the procurement act and some Government Offices texts on the circular economy.
+SMALL_KB = [
+    "seeds/000_0263c3a175406f7d.txt",
+    "seeds/004_2b01af607921aa6d.txt",
+    "related/sfs/sfs-2016-1145.md",
+    "related/regeringen/artiklar/2015/07/cirkular-ekonomi-inom-eu--en-prioriterad-fraga-for-regeringen.md",
+    "related/regeringen/informationsmaterial/2021/01/cirkular-ekonomi---handlingsplan-for-omstallning-av-sverige.md",
+    "related/regeringen/rapporter/2022/02/sveriges-handlingsplan-for-plast.md",
+]
 SWEDISH = (
     "Återbruk av möbler är en del av cirkulär upphandling. Begagnade kontorsmöbler kan renoveras "
     "och klädas om i stället för att köpas nya; åtgärden minskar både avfall och kostnader."
@@ -222,6 +234,20 @@ def make_hostile_sources(sources: Path, big_mb: int = BIG_MB, unreadable: bool =
     cases.append(Case("200 kB word without spaces", "blob.md", "ingest", word="garderober"))
 
     return cases
+
+
+def copy_sources(root: Path, picks: list[str] = SMALL_KB) -> None:
+    """Copy the picked files of the repo's sources/ with their manifests filtered to them."""
+    sources = REPO / "sources"
+    for rel in picks:
+        target = root / "sources" / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(sources / rel, target)
+    for folder in ("seeds", "related"):
+        lines = (sources / folder / "MANIFEST.tsv").read_text(encoding="utf-8").splitlines()
+        wanted = {rel.split("/", 1)[1] for rel in picks if rel.startswith(folder + "/")}
+        keep = [lines[0]] + [line for line in lines[1:] if line.split("\t", 1)[0] in wanted]
+        (root / "sources" / folder / "MANIFEST.tsv").write_text("\n".join(keep) + "\n", encoding="utf-8")
 
 
 def reason_ok(case: Case, reason: str) -> bool:

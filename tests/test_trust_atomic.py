@@ -27,33 +27,14 @@ from kb.config import Project
 from kb.index import current_version_dir, read_info
 from kb.pipeline import build, build_lock
 from kb.search import Searcher
+from tests.hostile import SMALL_KB, copy_sources
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCES = REPO / "sources"
 DEV = json.loads((REPO / "tests" / "data" / "dev.json").read_text(encoding="utf-8"))
 SITE_URL = "http://127.0.0.1:8000/"
-PICK = [
-    "seeds/000_0263c3a175406f7d.txt",
-    "seeds/004_2b01af607921aa6d.txt",
-    "related/sfs/sfs-2016-1145.md",
-    "related/regeringen/artiklar/2015/07/cirkular-ekonomi-inom-eu--en-prioriterad-fraga-for-regeringen.md",
-    "related/regeringen/informationsmaterial/2021/01/cirkular-ekonomi---handlingsplan-for-omstallning-av-sverige.md",
-    "related/regeringen/rapporter/2022/02/sveriges-handlingsplan-for-plast.md",
-]
+PICK = SMALL_KB
 ADDED = "related/sfs/sfs-2016-1146.md"  # added by the modification, so the index must rebuild
-
-
-def copy_sources(root: Path, picks: list[str]) -> None:
-    """Copy the picked files with their manifests filtered to them (no read of ../shared)."""
-    for rel in picks:
-        target = root / "sources" / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(SOURCES / rel, target)
-    for folder in ("seeds", "related"):
-        lines = (SOURCES / folder / "MANIFEST.tsv").read_text(encoding="utf-8").splitlines()
-        wanted = {rel.split("/", 1)[1] for rel in picks if rel.startswith(folder + "/")}
-        keep = [lines[0]] + [line for line in lines[1:] if line.split("\t", 1)[0] in wanted]
-        (root / "sources" / folder / "MANIFEST.tsv").write_text("\n".join(keep) + "\n", encoding="utf-8")
 
 
 def dev_results(project: Project) -> dict[str, list[str]]:
