@@ -58,6 +58,8 @@ ABUSIVE = [
     "${jndi:ldap://x}",
     " ".join(f"ord{i}xq" for i in range(80))[:500],
     "a" * 500,
+    ("möbelupphandling" * 40)[:500],
+    ("möbelupphandling " * 40)[:500],
     "-",
     "NOT NOT NOT",
 ]
