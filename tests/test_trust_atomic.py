@@ -180,7 +180,10 @@ def test_second_build_stops_with_a_clear_message_or_waits(kb_root: Path) -> None
 
 @pytest.mark.slow
 def test_two_real_builds_at_once(kb_root: Path) -> None:
-    """Two racing builds without --wait: one builds, the other stops (exit 4); with --wait both succeed."""
+    """Two racing builds without --wait: one builds, the other stops (exit 4); the index stays whole.
+
+    (``--wait`` is covered deterministically by the test above.)
+    """
     project = Project(kb_root)
     modify_sources(kb_root, 200)
     a, b = start_build(kb_root), start_build(kb_root)
@@ -189,11 +192,6 @@ def test_two_real_builds_at_once(kb_root: Path) -> None:
     assert codes in ([0, 4], [0, 0]), (out_a + err_a, out_b + err_b)
     if codes == [0, 4]:
         assert "Another `kb build` is running" in (err_a + err_b)
-    check_index(project)
-    modify_sources(kb_root, 201)
-    a, b = start_build(kb_root, "--wait"), start_build(kb_root, "--wait")
-    (out_a, err_a), (out_b, err_b) = a.communicate(timeout=120), b.communicate(timeout=120)
-    assert a.returncode == 0 and b.returncode == 0, (out_a + err_a, out_b + err_b)
     check_index(project)
     results = dev_results(project)
     assert sum(bool(v) for v in results.values()) >= len(DEV) // 2
