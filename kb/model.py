@@ -104,8 +104,17 @@ class Document:
         )
 
 
+_FOLD_TABLE = str.maketrans("åäöéèêëüáàâÅÄÖÉÈÜÁÀ", "aaoeeeeuaaaAAOEEUAA")
+
+
 def fold_ascii(text: str) -> str:
-    """'Återbruk Möbler' -> 'Aterbruk Mobler' (strip diacritics, keep case)."""
+    """'Återbruk Möbler' -> 'Aterbruk Mobler' (strip diacritics, keep case).
+
+    A translation table handles Swedish letters quickly; NFKD covers the rest.
+    """
+    text = text.translate(_FOLD_TABLE)
+    if text.isascii():
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 

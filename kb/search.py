@@ -23,7 +23,6 @@ from whoosh.collectors import TimeLimitCollector
 from whoosh.query import And, FuzzyTerm, Or, Phrase, Prefix, Query, Term
 from whoosh.scoring import BM25F
 from whoosh.searching import TimeLimit
-from whoosh.sorting import FieldFacet
 
 from kb.analysis import folded_analyzer, load_synonyms, swedish_analyzer
 from kb.index import HEADING_SEPARATOR, IndexInfo, current_version_dir, load_documents, read_info
@@ -34,6 +33,8 @@ from kb.urls import document_url
 MAX_QUERY_CHARS = 500
 MAX_QUERY_WORDS = 32
 MAX_LIMIT = 50
+MAX_FUZZY_WORDS = 4  # words per query that get a fuzzy retry and a suggestion
+MAX_FUZZY_LENGTH = 24  # longer "words" are not typos of real words
 TIME_LIMIT_S = 1.0
 POOL = 120  # hits scored and diversified before paging
 FIELD_BOOSTS = {"heading": 1.5, "title": 2.0, "body": 1.0}
@@ -149,6 +150,11 @@ def parse_query(query: str) -> list[QueryPart]:
     return out
 
 
+def _correctable(word: str) -> bool:
+    """Worth a fuzzy retry and a spelling suggestion: a real-looking word, not a 10,000-letter blob."""
+    return 4 <= len(word) <= MAX_FUZZY_LENGTH and not any(c.isdigit() for c in word)
+
+
 def _open_modifier(part: QueryPart) -> bool:
     """'bygg-' or 'bygg-,': the first member of a hyphen coordination."""
     return part.kind == "word" and len(part.text) > 2 and part.text.rstrip(",").endswith("-")
@@ -168,7 +174,10 @@ def _parse_parts(query: str) -> list[QueryPart]:
             parts.append(QueryPart(word.rstrip("*").lower(), "prefix"))
         elif re.search(r"\w", word):
             parts.append(QueryPart(word, "word"))
-    return parts[:MAX_QUERY_WORDS]
+    unique: dict[tuple[str, str], QueryPart] = {}
+    for part in parts:
+        unique.setdefault((part.kind, part.text.lower()), part)
+    return list(unique.values())[:MAX_QUERY_WORDS]
 
 
 class QueryBuilder:
@@ -180,6 +189,17 @@ class QueryBuilder:
         self.folded = folded_analyzer()
         self.synonyms = synonyms
         self._synonym_keys: list[tuple[list[frozenset[str]], list[str]]] | None = None
+        self._df: dict[tuple[str, str], int] = {}
+
+    def doc_frequency(self, fieldname: str, token: str) -> int:
+        """Cached: the index version is immutable, and term lookups dominate query building."""
+        key = (fieldname, token)
+        df = self._df.get(key)
+        if df is None:
+            if len(self._df) > 100_000:
+                self._df.clear()
+            df = self._df[key] = self.reader.doc_frequency(fieldname, token)
+        return df
 
     def tokens(self, text: str, folded: bool = False) -> list[str]:
         return [t for t, _ in self.variants(text, folded)]
@@ -210,7 +230,9 @@ class QueryBuilder:
             variants.append((token, _variant_weight(token, lower), whole))
         seen = {t for t, _ in exact}
         folded_word = fold_ascii(lower)
-        for token, whole in self.variants(word, folded=True):
+        # Every indexed token has its folded twin, so folded variants only add something
+        # when the word was typed without diacritics ("mobler" -> lemma "mobel").
+        for token, whole in self.variants(word, folded=True) if lower == folded_word else ():
             if token not in seen:
                 variants.append((token, FOLDED_WEIGHT * _variant_weight(token, folded_word), whole))
         if not variants:
@@ -218,7 +240,7 @@ class QueryBuilder:
         present: list[tuple[str, str, float, bool]] = []
         for token, w, whole in variants:
             for fieldname in FIELD_BOOSTS:
-                if self.reader.doc_frequency(fieldname, token):
+                if self.doc_frequency(fieldname, token):
                     present.append((fieldname, token, w, whole))
         found = any(whole for *_, whole in present)
         clauses = [
@@ -384,8 +406,8 @@ class Searcher:
             q, groups, filter_q, max(POOL, offset + limit), facets, time_limit
         )
         if total == 0 and not fuzzy:
-            words = [p.text for p in parts if p.kind == "word"]
-            if words:
+            words = [p.text for p in parts if p.kind == "word" and _correctable(p.text)][:MAX_FUZZY_WORDS]
+            if words and _ms(started) < time_limit * 500:
                 q, groups, _ = state.build_query(parts, fuzzy_words=set(words))
                 hits, total, facet_counts, timed_out = state.run(
                     q, groups, filter_q, max(POOL, offset + limit), facets, time_limit
@@ -424,8 +446,9 @@ def _ms(started: float) -> float:
 
 @dataclass
 class RawHit:
-    fields: dict[str, Any]
+    doc_id: str
     score: float
+    docnum: int = -1
 
 
 def diversify(hits: list[RawHit], decay: float = 0.55) -> list[RawHit]:
@@ -437,11 +460,11 @@ def diversify(hits: list[RawHit], decay: float = 0.55) -> list[RawHit]:
     seen: dict[str, int] = {}
     rescored = []
     for h in hits:
-        n = seen.get(h.fields["doc_id"], 0)
-        seen[h.fields["doc_id"]] = n + 1
+        n = seen.get(h.doc_id, 0)
+        seen[h.doc_id] = n + 1
         rescored.append((h.score * decay**n, h))
     rescored.sort(key=lambda pair: -pair[0])
-    return [RawHit(h.fields, s) for s, h in rescored]
+    return [RawHit(h.doc_id, s, h.docnum) for s, h in rescored]
 
 
 class _State:
@@ -452,9 +475,21 @@ class _State:
         self.info = read_info(version_dir)
         self.ix = whoosh_index.open_dir(str(version_dir))
         self._local = threading.local()
-        self.documents = {d.id: d for d in load_documents(version_dir)}
+        self._open_lock = threading.Lock()
+        self._documents: dict[str, Document] | None = None
+        self._doc_ids: list[str] | None = None
+        self._facet_sets: dict[str, dict[str, frozenset[int]]] | None = None
         self.synonyms = synonyms
         self._completions: list[tuple[str, str]] | None = None
+
+    @property
+    def documents(self) -> dict[str, Document]:
+        """The normalized documents of this version, read on first use (the API, the site)."""
+        if self._documents is None:
+            with self._open_lock:
+                if self._documents is None:
+                    self._documents = {d.id: d for d in load_documents(self.version_dir)}
+        return self._documents
 
     @classmethod
     def open(cls, version_dir: Path, synonyms) -> _State:
@@ -508,7 +543,7 @@ class _State:
                 if fuzzy_words and part.text in fuzzy_words and len(part.text) >= 4:
                     fq = b.fuzzy_query(part.text)
                     q = Or([q, fq]) if q is not None else fq
-                elif not found and len(part.text) >= 4 and not part.text.isdigit():
+                elif not found and _correctable(part.text) and len(missing) < MAX_FUZZY_WORDS:
                     missing.add(part.text)
             if q is not None:
                 groups.append(q)
@@ -522,38 +557,68 @@ class _State:
         return Or([*groups, And(coord_groups, boost=AND_BOOST)]), coord_groups, missing
 
     def run(self, q: Query, groups: list[Query], filter_q, pool: int, facets: bool, time_limit: float):
+        """Score the top ``pool`` sections; count all matches and facets from unscored docsets.
+
+        Counting apart from scoring lets Whoosh's top-N collector skip low-scoring blocks,
+        and only the page's stored fields are ever read.
+        """
         s = self.searcher
-        if filter_q is not None and not any(True for _ in s.docs_for_query(filter_q)):
-            # Whoosh treats an empty filter set as "no filter": answer "nothing" ourselves.
+        matched = self.docset(q)
+        if filter_q is not None:
+            matched &= self.docset(filter_q)
+        if not matched:
             return [], 0, {name: {} for name in FACETS} if facets else {}, False
-        kwargs: dict[str, Any] = {"filter": filter_q}
-        if facets:
-            kwargs["groupedby"] = {name: FieldFacet(name, allow_overlap=(name == "tags")) for name in FACETS}
-        collector = s.collector(limit=pool, **kwargs)
+        collector = s.collector(limit=pool, filter=matched)
         tlc = TimeLimitCollector(collector, timelimit=time_limit, use_alarm=False)
         timed_out = False
         try:
             s.search_with_collector(q, tlc)
         except TimeLimit:
             timed_out = True
-        results = tlc.results()
-        scored = [(hit.docnum, hit.score or 0.0) for hit in results]
+        scored = [(hit.docnum, hit.score or 0.0) for hit in tlc.results()]
         coords = self.coordination(groups, [d for d, _ in scored]) if len(groups) > 1 else {}
-        hits = [
-            RawHit(s.stored_fields(d), score * coords.get(d, 1.0))
-            for d, score in scored
-        ]
-        facet_counts: dict[str, dict[str, int]] = {}
-        if facets:
+        hits = [RawHit(self.doc_ids[d], score * coords.get(d, 1.0), d) for d, score in scored]
+        facet_counts = self.facet_counts(matched) if facets else {}
+        return hits, len(matched), facet_counts, timed_out
+
+    def docset(self, q: Query) -> set[int]:
+        """Docnums of live sections matching ``q`` (unscored)."""
+        s = self.searcher
+        reader = s.reader()
+        ids = set(s.docs_for_query(q))
+        if reader.has_deletions():
+            ids = {d for d in ids if not reader.is_deleted(d)}
+        return ids
+
+    @property
+    def doc_ids(self) -> list[str]:
+        """docnum -> document id, read once from the postings of the ``doc_id`` field."""
+        if self._doc_ids is None:
+            reader = self.searcher.reader()
+            ids = [""] * reader.doc_count_all()
+            for term in reader.lexicon("doc_id"):
+                text = term.decode("utf-8") if isinstance(term, bytes) else term
+                for d in reader.postings("doc_id", text).all_ids():
+                    ids[d] = text
+            self._doc_ids = ids
+        return self._doc_ids
+
+    def facet_counts(self, matched: set[int]) -> dict[str, dict[str, int]]:
+        if self._facet_sets is None:
+            reader = self.searcher.reader()
+            sets: dict[str, dict[str, frozenset[int]]] = {}
             for name in FACETS:
-                try:
-                    groups = results.groups(name)
-                except KeyError:
-                    groups = {}
-                counts = {str(k): len(v) for k, v in groups.items() if k not in (None, "")}
-                facet_counts[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-        total = results.scored_length() if timed_out else len(results)
-        return hits, total, facet_counts, timed_out
+                sets[name] = {}
+                for term in reader.lexicon(name):
+                    text = term.decode("utf-8") if isinstance(term, bytes) else term
+                    if text:
+                        sets[name][text] = frozenset(reader.postings(name, text).all_ids())
+            self._facet_sets = sets
+        out: dict[str, dict[str, int]] = {}
+        for name, values in self._facet_sets.items():
+            counts = {v: len(matched & ids) for v, ids in values.items()}
+            out[name] = dict(sorted(((v, n) for v, n in counts.items() if n), key=lambda kv: (-kv[1], kv[0])))
+        return out
 
     def coordination(self, groups: list[Query], docnums: list[int]) -> dict[int, float]:
         """Per pooled section, ((1 + words matched) / (1 + words)) ** COORDINATION_POWER.
@@ -587,7 +652,7 @@ class _State:
         return terms
 
     def make_hit(self, raw: RawHit, match_terms: set[str], site_url: str) -> Hit:
-        f = raw.fields
+        f = self.searcher.stored_fields(raw.docnum)
         heading = f.get("heading", "")
         snippet = make_snippet(f.get("body", ""), match_terms)
         return Hit(

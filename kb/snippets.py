@@ -1,29 +1,44 @@
 """Snippets: the best short passage of a section, HTML-escaped, matched words in ``<mark>``.
 
-Matching uses the folded analyzer, so "mobler", "möbler" and the part "möbel" of
-"kontorsmöbler" all mark the word as written in the text. Only passages that could
-contain a match (a cheap substring test) are analysed, which keeps long statute
-chapters fast.
+A word of the text matches when any of its analysed forms (folded: word, lemma, compound
+parts) is a query term, so "mobler", "möbler" and the part "möbel" of "kontorsmöbler" all
+mark the word as written. Each distinct word is analysed once per process (a bounded
+cache), and only paragraphs that could contain a match (a cheap substring test) are
+scanned, which keeps long statute chapters fast.
 """
 
 from __future__ import annotations
 
 import html
 import re
+import threading
 
 from kb.analysis import folded_analyzer
 from kb.model import fold_ascii
 
 WINDOW = 220
-_analyzer = None
+MAX_SCAN_CHARS = 60_000
+CACHE_LIMIT = 200_000
+_WORD_RE = re.compile(r"\w+(?:[:\-]\w+)*")
 _MARK_RE = re.compile(r"</?mark>")
+_forms: dict[str, frozenset[str]] = {}
+_lock = threading.Lock()
+_analyzer = None
 
 
-def _folded():
-    global _analyzer
-    if _analyzer is None:
-        _analyzer = folded_analyzer()
-    return _analyzer
+def word_forms(word: str) -> frozenset[str]:
+    """Folded analysed forms of one lower-cased word (cached)."""
+    forms = _forms.get(word)
+    if forms is None:
+        global _analyzer
+        with _lock:
+            if _analyzer is None:
+                _analyzer = folded_analyzer()
+            forms = frozenset(t.text for t in _analyzer(word, mode="index")) | {fold_ascii(word)}
+        if len(_forms) > CACHE_LIMIT:
+            _forms.clear()
+        _forms[word] = forms
+    return forms
 
 
 def make_snippet(text: str, terms: set[str], window: int = WINDOW) -> str:
@@ -32,11 +47,9 @@ def make_snippet(text: str, terms: set[str], window: int = WINDOW) -> str:
         return ""
     spans = find_matches(text, terms)
     if not spans:
-        return _escape_window(text, 0, window, [])
-    start = _best_start(spans, window)
-    start = _snap_start(text, start)
-    end = min(len(text), start + window)
-    end = _snap_end(text, end)
+        return _escape_window(text, 0, _snap_end(text, window), [])
+    start = _snap_start(text, _best_start(spans, window))
+    end = _snap_end(text, min(len(text), start + window))
     inside = [(s, e) for s, e in spans if s >= start and e <= end]
     return _escape_window(text, start, end, inside)
 
@@ -49,20 +62,22 @@ def plain(snippet_html: str) -> str:
 def find_matches(text: str, terms: set[str]) -> list[tuple[int, int]]:
     if not terms:
         return []
-    prefixes = {t.rstrip("*")[:4] for t in terms if t}
-    stars = [t[:-1] for t in terms if t.endswith("*")]
-    spans: set[tuple[int, int]] = set()
+    exact = {t for t in terms if not t.endswith("*")}
+    stars = tuple(t[:-1] for t in terms if t.endswith("*") and len(t) > 1)
+    prefixes = {t.rstrip("*")[:4] for t in terms if t.rstrip("*")}
+    spans: list[tuple[int, int]] = []
     offset = 0
-    for para in text.split("\n"):
+    for para in text[:MAX_SCAN_CHARS].split("\n"):
         folded = fold_ascii(para).lower()
-        if any(p and p in folded for p in prefixes):
-            for tok in _folded()(para, chars=True, mode="index"):
-                if tok.text in terms or any(tok.text.startswith(s) for s in stars):
-                    spans.add((offset + tok.startchar, offset + tok.endchar))
+        if any(p in folded for p in prefixes):
+            for m in _WORD_RE.finditer(para):
+                word = m.group().lower()
+                if word_forms(word) & exact or (stars and fold_ascii(word).startswith(stars)):
+                    spans.append((offset + m.start(), offset + m.end()))
+            if len(spans) > 60:
+                break
         offset += len(para) + 1
-        if len(spans) > 60:
-            break
-    return sorted(spans)
+    return spans
 
 
 def _best_start(spans: list[tuple[int, int]], window: int) -> int:

@@ -65,8 +65,8 @@ def test_one_document_cannot_fill_the_first_page(default_searcher):
 
 
 def test_diversify_decays_repeated_documents():
-    hits = [RawHit({"doc_id": "a"}, 10), RawHit({"doc_id": "a"}, 9), RawHit({"doc_id": "b"}, 6)]
-    assert [h.fields["doc_id"] for h in diversify(hits)] == ["a", "b", "a"]
+    hits = [RawHit("a", 10), RawHit("a", 9), RawHit("b", 6)]
+    assert [h.doc_id for h in diversify(hits)] == ["a", "b", "a"]
 
 
 def test_missing_word_still_finds_sections(default_searcher):
