@@ -152,3 +152,17 @@ def test_relevance_on_dev_set_does_not_regress(default_kb):
     kb = reports["kb"]
     assert kb.ndcg >= 0.85, kb.to_json()
     assert not kb.zero, kb.zero
+
+
+def test_more_like_this_finds_related_documents(default_searcher):
+    doc_id = "seeds/004-2b01af607921aa6d/affarsmodellinnovation-for-cirkulara-mobelfloden"
+    related = default_searcher.more_like_this(doc_id, limit=5)
+    assert related and all(other != doc_id for other, _ in related)
+    assert default_searcher.more_like_this("no/such/doc") == []
+
+
+def test_suggest_completes_titles_and_words(default_searcher):
+    completions = default_searcher.suggest("affärsm")
+    assert completions[0] == "Affärsmodellinnovation för cirkulära möbelflöden"
+    assert default_searcher.suggest("aterb")  # folded prefix finds återbruk…
+    assert default_searcher.suggest("") == []
