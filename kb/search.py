@@ -11,6 +11,7 @@ nothing, a fuzzy retry and a "did you mean" suggestion step in.
 from __future__ import annotations
 
 import bisect
+import heapq
 import re
 import threading
 import time
@@ -20,7 +21,7 @@ from typing import Any
 
 from whoosh import index as whoosh_index
 from whoosh.collectors import TimeLimitCollector
-from whoosh.query import And, FuzzyTerm, Or, Phrase, Prefix, Query, Term
+from whoosh.query import And, Or, Phrase, Prefix, Query, Term
 from whoosh.scoring import BM25F
 from whoosh.searching import TimeLimit
 
@@ -190,6 +191,7 @@ class QueryBuilder:
         self.synonyms = synonyms
         self._synonym_keys: list[tuple[list[frozenset[str]], list[str]]] | None = None
         self._df: dict[tuple[str, str], int] = {}
+        self._corrections: dict[str, list[str]] = {}
 
     def doc_frequency(self, fieldname: str, token: str) -> int:
         """Cached: the index version is immutable, and term lookups dominate query building."""
@@ -216,7 +218,10 @@ class QueryBuilder:
         return list(out.items())
 
     def word_query(self, word: str, weight: float = 1.0) -> tuple[Query | None, bool, Query | None]:
-        """All variants of one word across fields; returns (query, found as a whole word, coord query).
+        """All variants of one word across fields; returns (query, understood, coord query).
+
+        "Understood": the word or its lemma is indexed, or all its compound parts are;
+        otherwise it is a candidate for spelling correction.
 
         Parts matter when the whole word is not in the index ("kontorsmöbler"); when it
         is ("incitamentsavtal"), parts are damped so "avtal" alone cannot outrank the
@@ -243,6 +248,13 @@ class QueryBuilder:
                 if self.doc_frequency(fieldname, token):
                     present.append((fieldname, token, w, whole))
         found = any(whole for *_, whole in present)
+        if not found:
+            # A compound whose every part is indexed ("kontorsmöbler") is understood, not a typo.
+            parts = {t for t, _, whole in variants if not whole}
+            indexed_parts = {t for _, t, _, whole in present if not whole}
+            understood = bool(parts) and parts == indexed_parts
+        else:
+            understood = True
         clauses = [
             Term(f, t, boost=FIELD_BOOSTS[f] * w * weight * (1.0 if whole or not found else PART_DAMPING))
             for f, t, w, whole in present
@@ -250,7 +262,7 @@ class QueryBuilder:
         query = Or(clauses) if clauses else None
         whole_clauses = [c for c, (*_, is_whole) in zip(clauses, present, strict=True) if is_whole]
         coord = Or(whole_clauses) if found and whole_clauses else query
-        return query, found, coord
+        return query, understood, coord
 
     def phrase_query(self, text: str, boost: float = 1.0) -> Query | None:
         words = self.tokens_in_order(text)
@@ -281,15 +293,28 @@ class QueryBuilder:
         clauses = [q for q in (self.word_query(w)[0] for w in compounds) if q is not None]
         return Or(clauses) if clauses else None
 
-    def fuzzy_query(self, word: str) -> Query:
-        folded = fold_ascii(word.lower())
-        maxdist = 1 if len(folded) < 8 else 2
-        return Or(
-            [
-                FuzzyTerm(fieldname, folded, boost=boost * 0.5, maxdist=maxdist, prefixlength=2)
-                for fieldname, boost in FIELD_BOOSTS.items()
+    def corrections(self, word: str, limit: int = 3) -> list[str]:
+        """Indexed words within a small edit distance of ``word``, best first (cached).
+
+        One spelling lookup in the body's word list serves both the "did you mean"
+        suggestion and the fuzzy retry, instead of a fuzzy automaton per field.
+        """
+        lower = word.lower()
+        cached = self._corrections.get(lower)
+        if cached is None:
+            maxdist = 1 if len(lower) < 8 else 2
+            cached = [
+                c for c in self.reader.corrector("body").suggest(lower, limit=limit, maxdist=maxdist, prefix=2)
+                if c != lower
             ]
-        )
+            if len(self._corrections) > 10_000:
+                self._corrections.clear()
+            self._corrections[lower] = cached
+        return cached
+
+    def fuzzy_query(self, word: str) -> Query | None:
+        clauses = [q for q in (self.word_query(c, weight=0.5)[0] for c in self.corrections(word)) if q is not None]
+        return Or(clauses) if clauses else None
 
     def word_key(self, word: str) -> frozenset[str]:
         """The folded whole-word forms of a word (itself and its lemma), for synonym lookup."""
@@ -542,7 +567,8 @@ class _State:
                 q, found, coord = b.word_query(part.text)
                 if fuzzy_words and part.text in fuzzy_words and len(part.text) >= 4:
                     fq = b.fuzzy_query(part.text)
-                    q = Or([q, fq]) if q is not None else fq
+                    if fq is not None:
+                        q = Or([q, fq]) if q is not None else fq
                 elif not found and _correctable(part.text) and len(missing) < MAX_FUZZY_WORDS:
                     missing.add(part.text)
             if q is not None:
@@ -557,27 +583,28 @@ class _State:
         return Or([*groups, And(coord_groups, boost=AND_BOOST)]), coord_groups, missing
 
     def run(self, q: Query, groups: list[Query], filter_q, pool: int, facets: bool, time_limit: float):
-        """Score the top ``pool`` sections; count all matches and facets from unscored docsets.
+        """Score every matching section in one pass; keep the top ``pool`` for ranking.
 
-        Counting apart from scoring lets Whoosh's top-N collector skip low-scoring blocks,
-        and only the page's stored fields are ever read.
+        One pass yields the exact total, the docset for facets and the scores, and only
+        the page's stored fields are ever read.
         """
         s = self.searcher
-        matched = self.docset(q)
-        if filter_q is not None:
-            matched &= self.docset(filter_q)
-        if not matched:
+        if filter_q is not None and not self.docset(filter_q):
+            # Whoosh treats an empty filter set as "no filter": answer "nothing" ourselves.
             return [], 0, {name: {} for name in FACETS} if facets else {}, False
-        collector = s.collector(limit=pool, filter=matched)
+        collector = s.collector(limit=None, filter=filter_q)
         tlc = TimeLimitCollector(collector, timelimit=time_limit, use_alarm=False)
         timed_out = False
         try:
             s.search_with_collector(q, tlc)
         except TimeLimit:
             timed_out = True
-        scored = [(hit.docnum, hit.score or 0.0) for hit in tlc.results()]
-        coords = self.coordination(groups, [d for d, _ in scored]) if len(groups) > 1 else {}
-        hits = [RawHit(self.doc_ids[d], score * coords.get(d, 1.0), d) for d, score in scored]
+        results = tlc.results()
+        all_hits = [(hit.score or 0.0, hit.docnum) for hit in results]
+        matched = {d for _, d in all_hits}
+        scored = heapq.nlargest(pool, all_hits)
+        coords = self.coordination(groups, [d for _, d in scored]) if len(groups) > 1 else {}
+        hits = [RawHit(self.doc_ids[d], score * coords.get(d, 1.0), d) for score, d in scored]
         facet_counts = self.facet_counts(matched) if facets else {}
         return hits, len(matched), facet_counts, timed_out
 
@@ -672,15 +699,13 @@ class _State:
 
     def suggest_correction(self, parts: list[QueryPart], missing: set[str]) -> str | None:
         """'cirkulär upphandlnig' -> 'cirkulär upphandling', from the index's own words."""
-        s = self.searcher
         changed = False
         words = []
         for p in parts:
             text = p.text
             if p.kind == "word" and p.text in missing:
-                lower = p.text.lower()
-                candidates = s.suggest("body", lower, limit=1, maxdist=2, prefix=1)
-                if candidates and candidates[0] != lower:
+                candidates = self.builder.corrections(p.text)
+                if candidates:
                     text, changed = candidates[0], True
             words.append(f'"{text}"' if p.kind == "phrase" else text)
         return " ".join(words) if changed else None
