@@ -118,8 +118,12 @@ def write_index(
     progress: Callable[[int], None] | None = None,
     fingerprint: str = "",
     procs: int | None = None,
+    switch: bool = True,
 ) -> IndexInfo:
     """Write a complete new index version for ``documents`` and switch ``current`` to it.
+
+    With ``switch=False`` the version is complete but not yet current: the pipeline
+    builds the site from it first and switches both together.
 
     Everything is written into ``.tmp-<version>`` and renamed into place before the
     ``current`` symlink is switched, so an interrupted build (Ctrl-C, a kill) leaves the
@@ -148,7 +152,8 @@ def write_index(
         _fsync_tree(tmp_dir)
         final_dir = index_root / version
         os.rename(tmp_dir, final_dir)
-        switch_current(index_root, final_dir)
+        if switch:
+            switch_current(index_root, final_dir)
     except BaseException:
         shutil.rmtree(tmp_dir, ignore_errors=True)
         raise

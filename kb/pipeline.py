@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kb.config import Project
-from kb.index import IndexInfo, current_version_dir, load_documents, read_info, write_index
+from kb.index import IndexInfo, current_version_dir, load_documents, read_info, switch_current, write_index
 from kb.ingest import SkipSource, SourceFile, discover, ingest
 from kb.model import Document
 
@@ -216,6 +216,7 @@ def build(
             report.index = write_index(
                 documents,
                 project.index_root,
+                switch=not site,
                 fingerprint=index_fingerprint(),
                 progress=(lambda n: progress("index", n, total)) if progress else None,
             )
@@ -224,8 +225,11 @@ def build(
             from kb.site import build_site  # the site stage is optional for tests of the core
 
             site_started = time.perf_counter()
-            report.site_pages = build_site(project, documents, progress=progress)
+            report.site_pages = build_site(project, documents, progress=progress, index_dir=report.index.path)
             report.site_seconds = time.perf_counter() - site_started
+            if report.index_rebuilt:
+                # Site first, then the index: a build killed before this line leaves both old.
+                switch_current(project.index_root, report.index.path)
     report.seconds = time.perf_counter() - started
     return report
 

@@ -364,8 +364,12 @@ def _variant_weight(token: str, word: str) -> float:
 class Searcher:
     """Answers queries from the current index version; reopens when a build switched it."""
 
-    def __init__(self, index_root: Path, site_url: str, synonyms_path: Path | None = None):
+    def __init__(
+        self, index_root: Path, site_url: str, synonyms_path: Path | None = None, version_dir: Path | None = None
+    ):
+        """``version_dir`` pins one index version (the build uses it before switching to it)."""
         self.index_root = Path(index_root)
+        self.pinned_version = Path(version_dir) if version_dir else None
         self.site_url = site_url
         self.synonyms = load_synonyms(synonyms_path)
         self._lock = threading.Lock()
@@ -374,7 +378,7 @@ class Searcher:
 
     # -- index lifecycle
     def _current(self) -> _State:
-        version_dir = current_version_dir(self.index_root)
+        version_dir = self.pinned_version or current_version_dir(self.index_root)
         if version_dir is None:
             raise IndexMissing(f"No index in {self.index_root}. Run `kb build` first.")
         state = self._state

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from pathlib import Path
 
 from kb.config import Project
 from kb.model import Document
@@ -18,8 +19,13 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
 
 
-def build_site(project: Project, documents: list[Document], progress: Progress | None = None) -> int:
-    """Build ``site/`` from ``documents``; returns the number of HTML pages built."""
+def build_site(
+    project: Project, documents: list[Document], progress: Progress | None = None, index_dir: Path | None = None
+) -> int:
+    """Build ``site/`` from ``documents``; returns the number of HTML pages built.
+
+    ``index_dir`` is the index version to take "Se även" from (default: the current one).
+    """
     import shutil
 
     from kb.site.context import SiteContext
@@ -37,7 +43,7 @@ def build_site(project: Project, documents: list[Document], progress: Progress |
     site_url, site_name = project.site_settings()
     documents = sorted(documents, key=lambda d: d.id)
     ctx = SiteContext(documents, site_url, site_name)
-    ctx.related = related_documents(project, documents, site_url, progress=progress)
+    ctx.related = related_documents(project, documents, site_url, progress=progress, index_dir=index_dir)
     pages = generate_pages(ctx)
     extra = {"opensearch.xml": opensearch_xml(site_url, site_name)}
     extra.update(static_search_files(documents, progress=progress, cache_dir=project.build))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from pathlib import Path
 
 from kb.config import Project
 from kb.model import Document
@@ -19,12 +20,13 @@ def related_documents(
     site_url: str,
     limit: int = RELATED,
     progress: Callable[[str, int, int], None] | None = None,
+    index_dir: Path | None = None,
 ) -> dict[str, list[tuple[str, str]]]:
     """doc id → [(doc id, title)], empty when there is no index (the pages then omit "Se även")."""
     try:
         from kb.search import Searcher
 
-        searcher = Searcher(project.index_root, site_url)
+        searcher = Searcher(project.index_root, site_url, version_dir=index_dir)
     except Exception as e:  # noqa: BLE001 - the site must build without an index too
         log.warning("no related documents: %s", e)
         return {}
