@@ -235,9 +235,9 @@ class QueryBuilder:
             variants.append((token, _variant_weight(token, lower), whole))
         seen = {t for t, _ in exact}
         folded_word = fold_ascii(lower)
-        # Every indexed token has its folded twin, so folded variants only add something
-        # when the word was typed without diacritics ("mobler" -> lemma "mobel").
-        for token, whole in self.variants(word, folded=True) if lower == folded_word else ():
+        # The folded analysis adds lemmas and parts of input typed without diacritics
+        # ("mobler" -> "mobel"); for words with them it still finds a few forms more.
+        for token, whole in self.variants(word, folded=True):
             if token not in seen:
                 variants.append((token, FOLDED_WEIGHT * _variant_weight(token, folded_word), whole))
         if not variants:
