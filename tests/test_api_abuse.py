@@ -62,6 +62,7 @@ ABUSIVE = [
     ("möbelupphandling " * 40)[:500],
     "-",
     "NOT NOT NOT",
+    "möb* upp* kli* åte* cir*",
 ]
 
 
@@ -70,7 +71,8 @@ def test_abusive_queries(client, q):
     started = time.perf_counter()
     r = client.get("/api/search", params={"q": q, "limit": 50})
     _check(r, started)
-    if sum(w.endswith("*") and len(w.rstrip("*")) >= 3 for w in q.split()) > 3:
+    distinct_wildcards = {w.lower() for w in q.split() if w.endswith("*") and len(w.rstrip("*")) >= 3}
+    if len(distinct_wildcards) > 3:  # repeated words count once: the parser drops duplicates
         assert r.status_code == 400 and r.json()["parameter"] == "q"
 
 

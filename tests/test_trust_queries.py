@@ -6,7 +6,7 @@ the operators AND/OR/NOT, wildcards, unbalanced quotes, ``~``/``^``, 10,000-char
 empty input, with random ``limit``/``offset``/filters. Each answers within ``BOUND_S``.
 
 Documented bound: 2 s per query, measured in-process with the analysers loaded (a fresh
-``kb search`` process adds the one-time analyser load on top, see docs-notes/trust.md).
+``kb search`` process adds the one-time analyser load on top, see docs/trust.md).
 """
 
 from __future__ import annotations

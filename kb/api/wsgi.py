@@ -3,7 +3,7 @@
     gunicorn -w 2 -k gthread --threads 4 'kb.api.wsgi:application'
 
 The ASGI setup (``kb.api.asgi:app`` with uvicorn workers) is the recommended one: see
-docs-notes/api.md for the measurements. The lifespan warm-up does not run under WSGI.
+docs/api.md for the measurements. The lifespan warm-up does not run under WSGI.
 """
 
 from a2wsgi import ASGIMiddleware

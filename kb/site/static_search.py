@@ -1,6 +1,6 @@
 """The static search shipped with the site (used by the search page when no API answers).
 
-Engine choice, measured in Chromium on tests/data/dev.json (see docs-notes/site.md): our own
+Engine choice, measured in Chromium on tests/data/dev.json (see docs/site.md): our own
 index with the Swedish analysis precomputed (``static_index``) beats Pagefind and lunr here,
 because queries need lemmas, compound parts and folded spellings that those stem-only
 engines cannot produce. The index files are written into the docs folder, so MkDocs (and
