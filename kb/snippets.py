@@ -14,7 +14,7 @@ import re
 import threading
 
 from kb.analysis import folded_analyzer
-from kb.model import fold_ascii
+from kb.model import FOLD_TABLE, fold_ascii
 
 WINDOW = 220
 MAX_SCAN_CHARS = 60_000
@@ -68,7 +68,7 @@ def find_matches(text: str, terms: set[str]) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     offset = 0
     for para in text[:MAX_SCAN_CHARS].split("\n"):
-        folded = fold_ascii(para).lower()
+        folded = para.lower().translate(FOLD_TABLE)  # Swedish letters only: a cheap pre-test
         if any(p in folded for p in prefixes):
             for m in _WORD_RE.finditer(para):
                 word = m.group().lower()
