@@ -553,11 +553,13 @@ class _State:
                 end, group = spans[i]
                 alternatives = [b.phrase_query(alt, boost=SYNONYM_WEIGHT) for alt in group]
                 own = [b.word_query(p.text)[0] for p in parts[i:end]]
-                own_q = And([q for q in own if q is not None]) if all(own) else None
-                clauses = [q for q in alternatives + [own_q] if q is not None]
-                if clauses:
-                    groups.append(Or(clauses))
-                    coord_groups.append(groups[-1])
+                own_all = And([q for q in own if q is not None]) if all(own) else None
+                strict = [q for q in alternatives + [own_all] if q is not None]
+                # Single words of a multi-word phrase still count a little ("cirkulär" alone).
+                loose = [q for q in own if q is not None] if end - i > 1 else []
+                if strict or loose:
+                    groups.append(Or(strict + ([Or(loose, boost=SYNONYM_WEIGHT * 0.5)] if loose else [])))
+                    coord_groups.append(Or(strict) if strict else groups[-1])
                 i = end
                 continue
             coord = None
