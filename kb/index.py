@@ -24,6 +24,7 @@ from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 
 from kb.analysis import index_analyzer
 from kb.model import Document
+from kb.processes import process_alive
 from kb.segment import INDEX_NAME
 
 SCHEMA_VERSION = 2
@@ -327,15 +328,7 @@ def _owner_dead(name: str) -> bool:
         pid = int(name.split("-")[2])
     except (IndexError, ValueError):
         return True
-    if pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
+    return not process_alive(pid)
 
 
 def load_documents(version_dir: Path) -> list[Document]:

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from kb.config import Project
+from kb.processes import process_alive
 
 
 class SiteBuildError(Exception):
@@ -30,22 +31,10 @@ def clean_stale_staging(project: Project) -> None:
     """Remove staging folders left by killed builds (their process is gone)."""
     for path in project.site_dir.parent.glob(project.site_dir.name + ".new-*"):
         pid = path.name.rsplit("-", 1)[-1]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not process_alive(int(pid)):
             shutil.rmtree(path, ignore_errors=True)
     for path in project.site_dir.parent.glob(project.site_dir.name + ".old-*"):
         shutil.rmtree(path, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def mkdocs_build(project: Project, out_dir: Path, strict: bool = True) -> None:
