@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 from pathlib import Path, PurePosixPath
 
@@ -42,9 +43,25 @@ def ingest(source: SourceFile) -> list[Document]:
     if not any(s.blocks for d in docs for s in d.sections):
         raise SkipSource("no text content")
     digest = content_hash(data + json.dumps(source.meta, sort_keys=True, default=str).encode())
+    path_date = date_from_path(source.rel)
     for doc in docs:
         doc.content_hash = digest
+        if path_date and not doc.meta.get("date"):
+            doc.meta["date"] = path_date
     return docs
+
+
+_PATH_DATE = re.compile(r"(?:^|/)((?:19|20)\d\d)/(0[1-9]|1[0-2])/")
+
+
+def date_from_path(rel: str) -> str | None:
+    """'regeringen/artiklar/2014/12/x.md' -> '2014-12': archives file texts by year and month.
+
+    Used only when neither the manifest nor the text gives a date, so the site can still
+    order and show them.
+    """
+    m = _PATH_DATE.search(rel)
+    return f"{m.group(1)}-{m.group(2)}" if m else None
 
 
 def read_source(path: Path) -> bytes:
