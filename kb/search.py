@@ -43,6 +43,7 @@ FOLDED_WEIGHT = 0.6
 PART_DAMPING = 0.3
 SYNONYM_WEIGHT = 0.8
 COORDINATION_POWER = 1.5
+PARTIAL_CREDIT = 0.9
 BM25_B, BM25_K1 = 0.75, 1.2
 AND_BOOST = 1.0
 FACETS = ("tags", "publisher", "type")
@@ -582,11 +583,11 @@ class _State:
                 coord_groups.append(coord or q)
             i += 1
         if not groups:
-            return None, coord_groups, missing
+            return None, list(zip(coord_groups, groups, strict=True)), missing
         if len(groups) == 1:
-            return groups[0], coord_groups, missing
+            return groups[0], list(zip(coord_groups, groups, strict=True)), missing
         # The And clause lifts sections holding every word into the scored pool.
-        return Or([*groups, And(coord_groups, boost=AND_BOOST)]), coord_groups, missing
+        return Or([*groups, And(coord_groups, boost=AND_BOOST)]), list(zip(coord_groups, groups, strict=True)), missing
 
     def run(self, q: Query, groups: list[Query], filter_q, pool: int, facets: bool, time_limit: float):
         """Score every matching section in one pass; keep the top ``pool`` for ranking.
@@ -653,26 +654,39 @@ class _State:
             out[name] = dict(sorted(((v, n) for v, n in counts.items() if n), key=lambda kv: (-kv[1], kv[0])))
         return out
 
-    def coordination(self, groups: list[Query], docnums: list[int]) -> dict[int, float]:
+    def coordination(self, groups: list[tuple[Query, Query]], docnums: list[int]) -> dict[int, float]:
         """Per pooled section, ((1 + words matched) / (1 + words)) ** COORDINATION_POWER.
 
         A section that holds every query word keeps its score; one missing a word is
-        still found, but ranks below sections that have them all.
+        still found, but ranks below sections that have them all. A word met only through
+        a compound part ("bygg" of "byggprodukter") counts as PARTIAL_CREDIT of a word.
         """
-        s = self.searcher
-        matched = dict.fromkeys(docnums, 0)
+        matched = dict.fromkeys(docnums, 0.0)
         ordered = sorted(docnums)
-        for g in groups:
-            m = g.matcher(s, s.boolean_context())
+        for strict_q, full_q in groups:
+            strict = self._matching(strict_q, ordered)
+            loose = self._matching(full_q, ordered) if full_q is not strict_q else strict
             for d in ordered:
-                if not m.is_active():
-                    break
-                if m.id() < d:
-                    m.skip_to(d)
-                if m.is_active() and m.id() == d:
+                if d in strict:
                     matched[d] += 1
+                elif d in loose:
+                    matched[d] += PARTIAL_CREDIT
         n = len(groups)
         return {d: ((1 + c) / (1 + n)) ** COORDINATION_POWER for d, c in matched.items()}
+
+    def _matching(self, q: Query, ordered: list[int]) -> set[int]:
+        """Which of the (sorted) docnums ``q`` matches, skipping through its postings."""
+        s = self.searcher
+        m = q.matcher(s, s.boolean_context())
+        found: set[int] = set()
+        for d in ordered:
+            if not m.is_active():
+                break
+            if m.id() < d:
+                m.skip_to(d)
+            if m.is_active() and m.id() == d:
+                found.add(d)
+        return found
 
     def match_terms(self, parts: list[QueryPart]) -> set[str]:
         """Folded forms of every variant of every query word, for marking snippets."""
