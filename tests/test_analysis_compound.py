@@ -9,6 +9,7 @@ from kb.analysis import CompoundFilter, CompoundSplitter, SwedishTokenizer, get_
 
 SPLITS = [
     ("kontorsmöbler", ["kontor", "möbel"]),
+    ("rivavfall", ["riva", "avfall"]),  # a verb stem as modifier
     ("möbelflöden", ["möbel", "flöde"]),
     ("upphandlingskriterier", ["upphandling", "kriterium"]),
     ("textilavfall", ["textil", "avfall"]),
@@ -33,6 +34,8 @@ SPLITS = [
 ]
 WHOLE = [
     "kontor",
+    "reparation",  # not repa + ration
+    "byggnation",  # not bygg + nation
     "möbel",
     "avfall",
     "hållbar",

@@ -26,6 +26,8 @@ Part = tuple[str, str]  # (surface as written, lemma)
 SUFFIXES: frozenset[str] = frozenset(
     "het ning else skap lig isk bar are ande ende tion itet ism ist ell ig iv ering era "
     "barhet lighet ighet ingen".split()
+    # Words that end -ation read as a false head: repa+ration, bygg+nation.
+    + "ration nation".split()
 )
 # Particles/prefixes that are lemmas but make derivations, not compounds (återvinning).
 PREFIXES: frozenset[str] = frozenset(
@@ -177,6 +179,8 @@ class CompoundSplitter:
             for vowel in "ae":
                 if text + vowel in lex:  # elided vowel: skol -> skola, bygg -> bygga
                     return (text if self.lemmatize(text) else text + vowel, 1)
+        elif len(text) == 3 and text + "a" in lex and self.lemmatize(text + "a") == text + "a":
+            return (text + "a", 2)  # a verb stem as modifier: riv -> riva (rivavfall)
         return None
 
 
