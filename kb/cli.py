@@ -63,18 +63,18 @@ class _ProgressPrinter:
         if not self.enabled:
             return
         now = time.perf_counter()
-        if stage != self.stage:
+        new_stage = stage != self.stage
+        if new_stage:
             if self.stage:
                 click.echo("", err=True)
             self.stage, self.started = stage, now
-        if now - self.last < 0.2 and done < total:
+        if not new_stage and now - self.last < 0.2 and done < total:
             return
         self.last = now
-        rate = done / max(now - self.started, 1e-6)
-        left = (total - done) / rate if rate > 0 else 0
-        click.echo(
-            f"\r{stage:>7}: {done}/{total} ({rate:,.0f}/s, ~{left:,.0f} s left)  ", nl=False, err=True
-        )
+        elapsed = now - self.started
+        rate = done / elapsed if elapsed > 0.5 else 0.0
+        eta = f" ({rate:,.0f}/s, ~{(total - done) / rate:,.0f} s left)" if rate > 0 and done < total else ""
+        click.echo(f"\r{stage:>7}: {done}/{total}{eta}    ", nl=False, err=True)
 
     def close(self) -> None:
         if self.enabled and self.stage:

@@ -213,6 +213,8 @@ def build(
             report.index = read_info(current)
         else:
             total = len(documents)
+            if progress:
+                progress("index", 0, total)
             report.index = write_index(
                 documents,
                 project.index_root,
