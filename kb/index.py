@@ -320,6 +320,10 @@ def prune_versions(index_root: Path, keep: int = 2) -> None:
     for leftover in index_root.glob(".tmp-*"):
         if _owner_dead(leftover.name):
             shutil.rmtree(leftover, ignore_errors=True)
+    for link in index_root.glob(".current-*"):  # a symlink a killed build made but did not rename
+        pid = link.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and not process_alive(int(pid)):
+            link.unlink(missing_ok=True)
 
 
 def _owner_dead(name: str) -> bool:

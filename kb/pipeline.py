@@ -21,6 +21,7 @@ from kb.config import Project
 from kb.index import IndexInfo, current_version_dir, load_documents, read_info, switch_current, write_index
 from kb.ingest import SkipSource, SourceFile, discover, ingest
 from kb.model import Document
+from kb.processes import process_alive
 
 CACHE_VERSION = 1
 
@@ -151,6 +152,10 @@ def ingest_all(
     for stale in project.documents_cache.glob("*.json"):
         if stale.name not in live_cache:
             stale.unlink(missing_ok=True)
+    for partial in project.documents_cache.glob("*.tmp*"):  # cache writes of killed builds
+        pid = partial.suffix.removeprefix(".tmp")
+        if pid.isdigit() and not process_alive(int(pid)):
+            partial.unlink(missing_ok=True)
     return documents
 
 

@@ -112,3 +112,26 @@ def test_interrupted_build_leaves_previous_index(documents, tmp_path, monkeypatc
     assert kb_index.current_version_dir(root) == first.path.resolve()
     assert not list(root.glob(".tmp-*"))
     assert whoosh_index.open_dir(str(first.path)).doc_count() == first.sections
+
+
+def test_litter_of_killed_builds_is_removed(tmp_path):
+    """A dead build's stray `current` symlink and partial cache file go at the next build."""
+    import os
+
+    from kb.config import Project
+    from kb.pipeline import build
+
+    root = tmp_path / "kb"
+    (root / "sources").mkdir(parents=True)
+    (root / "sources" / "a.md").write_text("# Återbruk\n\nMöbler kan återbrukas.\n", encoding="utf-8")
+    project = Project(root)
+    build(project, site=False)
+    dead_pid = 2**22 + 12345  # above the largest pid_max Linux allows: never a live process
+    stray_link = project.index_root / f".current-{dead_pid}"
+    os.symlink("nowhere", stray_link)
+    partial = project.documents_cache / f"x.tmp{dead_pid}"
+    partial.write_text("{", encoding="utf-8")
+    (root / "sources" / "b.md").write_text("# Klimatkrav\n\nKrav i upphandling.\n", encoding="utf-8")
+    build(project, site=False)
+    assert not stray_link.is_symlink()
+    assert not partial.exists()
