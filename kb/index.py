@@ -26,6 +26,7 @@ from kb.analysis import index_analyzer
 from kb.model import Document
 from kb.processes import process_alive
 from kb.segment import INDEX_NAME
+from kb.themes import theme_text
 
 SCHEMA_VERSION = 2
 HEADING_SEPARATOR = " › "
@@ -44,6 +45,7 @@ def make_schema() -> Schema:
         title=TEXT(analyzer=sv, stored=True, spelling=True),
         heading=TEXT(analyzer=sv, stored=True, spelling=True),
         body=TEXT(analyzer=sv, stored=True, spelling=True),
+        theme=TEXT(analyzer=sv),
         tags=KEYWORD(stored=True, commas=True, lowercase=False),
         publisher=ID(stored=True),
         type=ID(stored=True),
@@ -68,6 +70,7 @@ def section_records(doc: Document) -> Iterable[dict]:
             "title": doc.title,
             "heading": heading,
             "body": body,
+            "theme": theme_text(tags),
             "tags": ",".join(tags),
             "publisher": meta.get("publisher") or "",
             "type": meta.get("type") or "",

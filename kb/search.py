@@ -38,7 +38,7 @@ MAX_FUZZY_WORDS = 4  # words per query that get a fuzzy retry and a suggestion
 MAX_FUZZY_LENGTH = 24  # longer "words" are not typos of real words
 TIME_LIMIT_S = 1.0
 POOL = 120  # hits scored and diversified before paging
-FIELD_BOOSTS = {"heading": 1.5, "title": 2.0, "body": 1.0}
+FIELD_BOOSTS = {"heading": 1.5, "title": 2.0, "body": 1.0, "theme": 0.5}
 FOLDED_WEIGHT = 0.6
 PART_DAMPING = 0.3
 SYNONYM_WEIGHT = 0.8
@@ -789,5 +789,7 @@ def section_label(title: str, heading: str) -> str:
     """'Title › Section' for display, without repeating a title that is also the heading."""
     if not heading or heading == title:
         return title
+    if heading.startswith(title + HEADING_SEPARATOR):
+        heading = heading[len(title) + len(HEADING_SEPARATOR) :]
     return f"{title}{HEADING_SEPARATOR}{heading}"
 

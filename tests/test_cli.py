@@ -14,7 +14,7 @@ def run(*args):
 
 
 def test_search_prints_ranked_hits(default_kb):
-    result = run("search", "möbler", "--root", str(default_kb.root), "--limit", "3")
+    result = run("search", "återbruk möbler", "--root", str(default_kb.root), "--limit", "3")
     assert result.exit_code == 0
     assert "1. Affärsmodellinnovation för cirkulära möbelflöden" in result.output
     assert "/dok/seeds/" in result.output

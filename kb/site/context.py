@@ -7,12 +7,8 @@ from dataclasses import dataclass, field
 
 from kb.model import Document, slugify
 from kb.site.xref import CrossReferencer
+from kb.themes import THEMES  # noqa: F401 - re-exported for the site modules
 from kb.urls import DOCUMENT_PREFIX, SEARCH_PAGE
-
-THEMES = {
-    "cirkulär": "Cirkulär upphandling: återbruk, cirkulära affärsmodeller och materialflöden.",
-    "klimatanpassad": "Klimatanpassad upphandling: klimatkrav, klimatpåverkan och klimatkompensation.",
-}
 
 # Document types as headings (plural); other types are shown capitalised as they are.
 TYPE_LABELS = {
