@@ -589,7 +589,9 @@ class _State:
         # The And clause lifts sections holding every word into the scored pool.
         return Or([*groups, And(coord_groups, boost=AND_BOOST)]), list(zip(coord_groups, groups, strict=True)), missing
 
-    def run(self, q: Query, groups: list[Query], filter_q, pool: int, facets: bool, time_limit: float):
+    def run(
+        self, q: Query, groups: list[tuple[Query, Query]], filter_q, pool: int, facets: bool, time_limit: float
+    ):
         """Score every matching section in one pass; keep the top ``pool`` for ranking.
 
         One pass yields the exact total, the docset for facets and the scores, and only
