@@ -15,8 +15,6 @@ from pathlib import Path
 from kb.config import Project
 from kb.pipeline import build
 
-REPO = Path(__file__).resolve().parents[1]
-SOURCES = REPO / "sources"
 PICK = [
     "seeds/000_0263c3a175406f7d.txt",
     "seeds/004_2b01af607921aa6d.txt",
@@ -31,15 +29,9 @@ SECRET = "TOP-SECRET-outside-site"
 
 def copy_sources(dest: Path) -> None:
     """Copy the picked files (writable) with their manifests filtered to them."""
-    for rel in PICK:
-        target = dest / "sources" / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(SOURCES / rel, target)
-    for folder in ("seeds", "related"):
-        lines = (SOURCES / folder / "MANIFEST.tsv").read_text(encoding="utf-8").splitlines()
-        wanted = {rel.split("/", 1)[1] for rel in PICK if rel.startswith(folder + "/")}
-        keep = [lines[0]] + [line for line in lines[1:] if line.split("\t", 1)[0] in wanted]
-        (dest / "sources" / folder / "MANIFEST.tsv").write_text("\n".join(keep) + "\n", encoding="utf-8")
+    from tests.hostile import copy_sources as copy_picked
+
+    copy_picked(dest, PICK)
 
 
 def make_site(root: Path) -> None:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 BIG_MB = 50
 REPO = Path(__file__).resolve().parents[1]
-# A small real knowledge base (copied from the repo's sources/, never from ../shared): the two
+# A small real knowledge base, copied from the repo's own sources/ (tests never read outside the repo): the two
 # seeds, the procurement act and some Government Offices texts on the circular economy.
 SMALL_KB = [
     "seeds/000_0263c3a175406f7d.txt",

@@ -23,6 +23,7 @@ from kb.cli import main
 from kb.config import Project
 from kb.pipeline import build
 from kb.search import Searcher
+from tests.api_support import call_raw
 
 REPO = Path(__file__).resolve().parents[1]
 SITE_URL = "http://127.0.0.1:8000/"
@@ -248,46 +249,9 @@ TRAVERSALS = [
 ]
 
 
-def call_raw(app, raw_path: str) -> tuple[int, bytes]:
-    """One GET with exactly this path (the server's decoded form), past any client-side normalisation."""
-    import anyio
-
-    path = unquote(raw_path)
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": raw_path.encode("latin-1", "replace"),
-        "root_path": "",
-        "query_string": b"",
-        "headers": [(b"host", b"testserver")],
-        "client": ("127.0.0.1", 1234),
-        "server": ("testserver", 80),
-    }
-    out: dict = {"status": 0, "body": b"", "received": False}
-
-    async def receive():
-        if out["received"]:
-            await anyio.sleep_forever()
-        out["received"] = True
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message):
-        if message["type"] == "http.response.start":
-            out["status"] = message["status"]
-        elif message["type"] == "http.response.body":
-            out["body"] += message.get("body", b"")
-
-    anyio.run(app, scope, receive, send)
-    return out["status"], out["body"]
-
-
 @pytest.mark.parametrize("raw_path", TRAVERSALS)
 def test_static_serving_never_leaves_site(app, client, raw_path: str) -> None:
-    status, body = call_raw(app, raw_path)
+    status, body = call_raw(app, unquote(raw_path), raw_path)
     assert 400 <= status < 500, (raw_path, status, body[:100])
     assert SECRET.encode() not in body and b"root:x:0:0" not in body
     response = client.get(raw_path)  # the same through the HTTP client (which may normalise it)
