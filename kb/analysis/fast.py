@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import partial
 
 from whoosh.analysis import Analyzer
 
@@ -30,6 +31,16 @@ Expansion = tuple[tuple[str, float], ...]
 # A word ending in a hyphen ("bygg- och"): the only case where the hyphen filter holds tokens back.
 _OPEN_HYPHEN = re.compile(r"[^\W_]-(?![^\W_])")
 
+
+
+def _add_posting(terms: dict[str, list], term: str, weight: float, at: int) -> None:
+    """Add one occurrence of ``term`` (its weight and position) to the field's postings."""
+    hit = terms.get(term)
+    if hit is None:
+        terms[term] = [weight, [at]]
+    else:
+        hit[0] += weight
+        hit[1].append(at)
 
 class FieldAnalysis:
     """Memoized index analysis for one analyzer (one per process; caches grow with the vocabulary)."""
@@ -128,13 +139,7 @@ class FieldAnalysis:
         fold_of = self._fold
         expansions = self._morph.expansions
 
-        def emit(term: str, weight: float, at: int) -> None:
-            hit = terms.get(term)
-            if hit is None:
-                terms[term] = [weight, [at]]
-            else:
-                hit[0] += weight
-                hit[1].append(at)
+        emit = partial(_add_posting, terms)
 
         pieces = word.split("-")
         dropping = False
@@ -235,13 +240,7 @@ class FieldAnalysis:
         expansions = self._morph.expansions
         fold_of = self._fold
 
-        def emit(term: str, weight: float, at: int) -> None:
-            hit = terms.get(term)
-            if hit is None:
-                terms[term] = [weight, [at]]
-            else:
-                hit[0] += weight
-                hit[1].append(at)
+        emit = partial(_add_posting, terms)
 
         pos = -1
         dropping = False
@@ -298,13 +297,7 @@ class FieldAnalysis:
         expansions = self._morph.expansions
         fold_of = self._fold
 
-        def emit(term: str, weight: float, at: int) -> None:
-            hit = terms.get(term)
-            if hit is None:
-                terms[term] = [weight, [at]]
-            else:
-                hit[0] += weight
-                hit[1].append(at)
+        emit = partial(_add_posting, terms)
 
         pos = -1
         base: int | None = None
