@@ -123,10 +123,15 @@ def _print_report(report) -> None:
     for rel, reason in report.skipped:
         click.echo(f"  skipped {rel}: {reason}")
     index = report.index
-    state = "rebuilt" if report.index_rebuilt else "unchanged"
+    mode = getattr(report, "index_mode", "") or ("full" if report.index_rebuilt else "unchanged")
+    state = {
+        "full": "rebuilt",
+        "unchanged": "unchanged",
+        "incremental": f"updated ({report.index_changed} re-indexed, {report.index_removed} removed)",
+    }[mode]
     click.echo(
         f"Index {state}: {report.documents} documents, {report.sections} sections "
-        f"(version {index.version if index else '-'})."
+        f"(version {index.version if index else '-'}, {report.index_seconds:.1f} s)."
     )
     if report.site_pages is not None:
         click.echo(f"Site: {report.site_pages} pages in site/ ({report.site_seconds:.1f} s).")

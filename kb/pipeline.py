@@ -2,7 +2,10 @@
 
 Ingested documents are cached per source file in ``build/documents/``, keyed by the
 file's size, modification time and metadata, so a rebuild re-parses only changed files.
-Only one build runs at a time (a lock file); a second one waits or stops with a message.
+``build/sources.json`` records each source's key and documents (ids, content hashes), so
+a build that changes little neither parses nor loads the unchanged ones, and the index is
+updated (``kb.index_update``) instead of rewritten. Only one build runs at a time (a lock
+file); a second one waits or stops with a message.
 """
 
 from __future__ import annotations
@@ -16,9 +19,19 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from kb.config import Project
-from kb.index import IndexInfo, current_version_dir, load_documents, read_info, switch_current, write_index
+from kb.index import (
+    IndexInfo,
+    current_version_dir,
+    load_documents,
+    read_info,
+    read_manifest,
+    switch_current,
+    write_index,
+)
+from kb.index_update import FullBuildNeeded, Row, plan_update, update_index
 from kb.ingest import SkipSource, SourceFile, discover, ingest
 from kb.model import Document
 from kb.processes import process_alive
@@ -53,10 +66,18 @@ def index_fingerprint() -> str:
     """Hash of the analysis and index code: a change there means the index must be rebuilt."""
     import kb.analysis
     import kb.index
+    import kb.index_update
+    import kb.segment
+    import kb.themes
 
     if "index" not in _FINGERPRINTS:
-        _FINGERPRINTS["index"] = _hash_code(kb.analysis, kb.index)
+        _FINGERPRINTS["index"] = _hash_code(kb.analysis, kb.index, kb.index_update, kb.segment, kb.themes)
     return _FINGERPRINTS["index"]
+
+
+def build_fingerprint() -> str:
+    """What an index version records: documents parsed by other code are not updated, but rebuilt."""
+    return f"{index_fingerprint()}-{code_fingerprint()}"
 
 
 class BuildError(Exception):
@@ -76,7 +97,12 @@ class BuildReport:
     documents: int = 0
     sections: int = 0
     index: IndexInfo | None = None
-    index_rebuilt: bool = False
+    index_rebuilt: bool = False  # a new index version was written (fully or as an update)
+    index_mode: str = ""  # "unchanged" | "incremental" | "full"
+    index_changed: int = 0  # incremental: documents (re)indexed, and removed
+    index_removed: int = 0
+    full_build_reason: str = ""  # why an update was not possible, when it was tried
+    index_seconds: float = 0.0
     seconds: float = 0.0
     site_pages: int | None = None
     site_seconds: float | None = None
@@ -112,43 +138,135 @@ def _cache_path(project: Project, rel: str) -> Path:
     return project.documents_cache / (hashlib.sha256(rel.encode()).hexdigest()[:24] + ".json")
 
 
-def ingest_all(
-    project: Project, report: BuildReport, progress: Progress | None = None
-) -> list[Document]:
-    """Ingest every source, using the cache for unchanged files; fills ``report``."""
+class DocRef(NamedTuple):
+    """One document of the build, known from the source state without loading it."""
+
+    id: str  # final id, after ``dedupe_ids``
+    content_hash: str
+    source: str
+    sections: int
+    rel: str  # the source file it came from
+    position: int  # its place among that file's documents
+
+
+STATE_VERSION = 1
+
+
+class SourceScan:
+    """The result of looking at every source: document refs in order, and how to load them.
+
+    Unchanged sources are known from ``build/sources.json`` (cache key, skip reason, and per
+    document: id, content hash, section count), so a build where little changed reads one
+    small file and stats the sources instead of loading every cached document.
+    """
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.refs: list[DocRef] = []
+        self.fresh: dict[str, list[Document]] = {}  # rel -> documents ingested in this build
+        self.sources: dict[str, SourceFile] = {}
+        self.keys: dict[str, str] = {}
+        self._by_id: dict[str, DocRef] = {}
+
+    def load(self, ids: list[str]) -> dict[str, Document]:
+        """The documents with these (final) ids, from this build's ingestion or the cache."""
+        if not self._by_id:
+            self._by_id = {r.id: r for r in self.refs}
+        out: dict[str, Document] = {}
+        per_source: dict[str, list[Document]] = {}
+        for doc_id in ids:
+            ref = self._by_id[doc_id]
+            docs = per_source.get(ref.rel)
+            if docs is None:
+                docs = per_source[ref.rel] = self._source_documents(ref.rel)
+            if ref.position >= len(docs):
+                raise BuildError(f"{ref.rel} changed during the build; run `kb build` again.")
+            doc = docs[ref.position]
+            doc.id = ref.id  # the deduplicated id; the objects belong to this build
+            out[doc_id] = doc
+        return out
+
+    def load_all(self) -> list[Document]:
+        docs = self.load([r.id for r in self.refs])
+        return [docs[r.id] for r in self.refs]
+
+    def _source_documents(self, rel: str) -> list[Document]:
+        fresh = self.fresh.get(rel)
+        if fresh is not None:
+            return fresh
+        cached = _read_cache(_cache_path(self.project, rel), self.keys[rel])
+        if cached is None:  # the cache file vanished or broke since the scan: parse again
+            try:
+                cached = ingest(self.sources[rel])
+            except SkipSource as e:
+                raise BuildError(f"{rel} changed during the build ({e.reason}); run `kb build` again.") from None
+        return cached
+
+
+def _state_path(project: Project) -> Path:
+    return project.build / "sources.json"
+
+
+def _read_state(project: Project) -> dict[str, dict]:
+    try:
+        data = json.loads(_state_path(project).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
+        return {}
+    sources = data.get("sources")
+    return sources if isinstance(sources, dict) else {}
+
+
+def _write_state(project: Project, state: dict[str, dict]) -> None:
+    path = _state_path(project)
+    tmp = path.with_suffix(f".tmp{os.getpid()}")
+    tmp.write_text(json.dumps({"version": STATE_VERSION, "sources": state}, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def scan_sources(project: Project, report: BuildReport, progress: Progress | None = None) -> SourceScan:
+    """Ingest new and changed sources (cached per file); fills ``report``.
+
+    Unchanged files, including ones skipped before (a statute with no body), are not read
+    again: their outcome comes from the source state.
+    """
     sources, skipped = discover(project.sources)
     report.skipped.extend(skipped)
     project.documents_cache.mkdir(parents=True, exist_ok=True)
-    documents: list[Document] = []
-    live_cache: set[str] = set()
+    old_state = _read_state(project)
+    state: dict[str, dict] = {}
+    scan = SourceScan(project)
+    pairs: list[tuple[str, str, str, int, str, int]] = []  # (original id, hash, source, sections, rel, position)
     for i, source in enumerate(sources):
-        cache_file = _cache_path(project, source.rel)
-        live_cache.add(cache_file.name)
+        rel = source.rel
         try:
             key = _cache_key(source)
         except OSError as e:
-            report.skipped.append((source.rel, f"cannot read: {e.strerror or e}"))
+            report.skipped.append((rel, f"cannot read: {e.strerror or e}"))
             continue
-        cached = _read_cache(cache_file, key)
-        if cached is not None:
-            report.unchanged.append(source.rel)
-            documents.extend(cached)
-        else:
-            try:
-                docs = ingest(source)
-            except SkipSource as e:
-                report.skipped.append((source.rel, e.reason))
-                cache_file.unlink(missing_ok=True)
-                continue
-            except Exception as e:  # noqa: BLE001 - a bad file must never abort the build
-                report.skipped.append((source.rel, f"could not be parsed ({type(e).__name__}: {e})"[:200]))
-                cache_file.unlink(missing_ok=True)
-                continue
-            _write_cache(cache_file, key, docs)
-            report.ingested.append(source.rel)
-            documents.extend(docs)
+        entry = old_state.get(rel)
+        if not (isinstance(entry, dict) and entry.get("key") == key and _valid_entry(entry)):
+            entry = _ingest_source(project, source, key, scan)
+            if entry.get("skip") is None:
+                report.ingested.append(rel)
+        elif entry.get("skip") is None:
+            report.unchanged.append(rel)
+        if entry.get("skip") is not None:
+            report.skipped.append((rel, entry["skip"]))
+        if entry.get("cache", True):
+            state[rel] = entry
+        scan.sources[rel] = source
+        scan.keys[rel] = key
+        for position, (doc_id, digest, doc_source, n) in enumerate(entry.get("docs", [])):
+            pairs.append((doc_id, digest, doc_source, n, rel, position))
         if progress:
             progress("ingest", i + 1, len(sources))
+    report.removed = sorted(rel for rel, entry in old_state.items() if rel not in scan.sources and entry.get("docs"))
+    _write_state(project, state)
+    final_ids = dedupe_id_list([(p[0], p[2]) for p in pairs])
+    scan.refs = [DocRef(fid, p[1], p[2], p[3], p[4], p[5]) for fid, p in zip(final_ids, pairs, strict=True)]
+    live_cache = {_cache_path(project, rel).name for rel, entry in state.items() if entry.get("docs")}
     for stale in project.documents_cache.glob("*.json"):
         if stale.name not in live_cache:
             stale.unlink(missing_ok=True)
@@ -156,7 +274,34 @@ def ingest_all(
         pid = partial.suffix.removeprefix(".tmp")
         if pid.isdigit() and not process_alive(int(pid)):
             partial.unlink(missing_ok=True)
-    return documents
+    return scan
+
+
+def _valid_entry(entry: dict) -> bool:
+    docs = entry.get("docs", [])
+    return isinstance(docs, list) and all(isinstance(d, list) and len(d) == 4 for d in docs)
+
+
+def _ingest_source(project: Project, source: SourceFile, key: str, scan: SourceScan) -> dict:
+    """Parse one source, cache its documents; returns its state entry."""
+    cache_file = _cache_path(project, source.rel)
+    try:
+        docs = ingest(source)
+    except SkipSource as e:
+        cache_file.unlink(missing_ok=True)
+        # A read failure may be passing (permissions fixed without a new mtime): try again next time.
+        return {"key": key, "skip": e.reason, "cache": not e.reason.startswith("unreadable")}
+    except Exception as e:  # noqa: BLE001 - a bad file must never abort the build
+        cache_file.unlink(missing_ok=True)
+        return {"key": key, "skip": f"could not be parsed ({type(e).__name__}: {e})"[:200]}
+    _write_cache(cache_file, key, docs)
+    scan.fresh[source.rel] = docs
+    return {"key": key, "skip": None, "docs": [[d.id, d.content_hash, d.source, len(d.sections)] for d in docs]}
+
+
+def ingest_all(project: Project, report: BuildReport, progress: Progress | None = None) -> list[Document]:
+    """Every document of ``sources/`` (changed files parsed, the rest from the cache), ids deduplicated."""
+    return scan_sources(project, report, progress).load_all()
 
 
 def _read_cache(path: Path, key: str) -> list[Document] | None:
@@ -180,13 +325,20 @@ def _write_cache(path: Path, key: str, docs: list[Document]) -> None:
 
 def dedupe_ids(documents: list[Document]) -> list[Document]:
     """Keep the first document of each id (two sources could slugify alike: a.md and a.txt)."""
+    for doc, final in zip(documents, dedupe_id_list([(d.id, d.source) for d in documents]), strict=True):
+        doc.id = final
+    return documents
+
+
+def dedupe_id_list(pairs: list[tuple[str, str]]) -> list[str]:
+    """Final ids for (id, source) pairs in document order: a repeated id gets its source's hash."""
     seen: set[str] = set()
     out = []
-    for doc in documents:
-        if doc.id in seen:
-            doc.id = f"{doc.id}-{hashlib.sha1(doc.source.encode()).hexdigest()[:6]}"
-        seen.add(doc.id)
-        out.append(doc)
+    for doc_id, source in pairs:
+        if doc_id in seen:
+            doc_id = f"{doc_id}-{hashlib.sha1(source.encode()).hexdigest()[:6]}"
+        seen.add(doc_id)
+        out.append(doc_id)
     return out
 
 
@@ -195,42 +347,33 @@ def build(
     progress: Progress | None = None,
     site: bool = True,
     wait: bool = False,
+    full: bool = False,
 ) -> BuildReport:
-    """Ingest changed sources, rebuild the index when anything changed, then the site."""
+    """Ingest changed sources, bring the index up to date, then build the site.
+
+    The index is left as it is when no document changed, updated in place of a new
+    version (``kb.index_update``) when a few did, and written from scratch otherwise
+    (or with ``full=True``, or when the analysis, index or ingestion code changed).
+    """
     started = time.perf_counter()
     report = BuildReport()
     with build_lock(project, wait=wait):
-        documents = dedupe_ids(ingest_all(project, report, progress))
-        report.documents = len(documents)
-        report.sections = sum(len(d.sections) for d in documents)
-        if not documents:
+        scan = scan_sources(project, report, progress)
+        report.documents = len(scan.refs)
+        report.sections = sum(r.sections for r in scan.refs)
+        if not scan.refs:
             raise BuildError(
                 f"No documents to index in {project.sources}: add .txt, .md or .html files "
                 "(for example `kb ingest vägledning.md`)."
             )
-        current = current_version_dir(project.index_root)
-        if (
-            current is not None
-            and not report.ingested
-            and read_info(current).fingerprint == index_fingerprint()
-            and _same_documents(current, documents)
-        ):
-            report.index = read_info(current)
-        else:
-            total = len(documents)
-            if progress:
-                progress("index", 0, total)
-            report.index = write_index(
-                documents,
-                project.index_root,
-                switch=not site,
-                fingerprint=index_fingerprint(),
-                progress=(lambda n: progress("index", n, total)) if progress else None,
-            )
-            report.index_rebuilt = True
+        index_started = time.perf_counter()
+        documents = _bring_index_up_to_date(project, scan, report, progress, switch=not site, full=full)
+        report.index_seconds = time.perf_counter() - index_started
         if site:
             from kb.site import build_site  # the site stage is optional for tests of the core
 
+            if documents is None:
+                documents = load_documents(report.index.path)
             site_started = time.perf_counter()
             report.site_pages = build_site(project, documents, progress=progress, index_dir=report.index.path)
             report.site_seconds = time.perf_counter() - site_started
@@ -241,9 +384,58 @@ def build(
     return report
 
 
-def _same_documents(version_dir: Path, documents: list[Document]) -> bool:
-    try:
-        indexed = load_documents(version_dir)
-    except (OSError, ValueError, KeyError):
-        return False
-    return [(d.id, d.content_hash) for d in indexed] == [(d.id, d.content_hash) for d in documents]
+def _bring_index_up_to_date(
+    project: Project, scan: SourceScan, report: BuildReport, progress: Progress | None, switch: bool, full: bool
+) -> list[Document] | None:
+    """Leave, update or rebuild the index; returns the documents when it had to load them all."""
+    fingerprint = build_fingerprint()
+    rows = [Row(r.id, r.content_hash, r.source) for r in scan.refs]
+    current = current_version_dir(project.index_root)
+    old_rows = None
+    if current is not None and not full:
+        try:
+            info = read_info(current)
+        except (OSError, ValueError, KeyError):
+            info = None
+        if info is not None and info.fingerprint == fingerprint:
+            old_rows = read_manifest(current)
+            if old_rows is not None and [tuple(r) for r in old_rows] == [tuple(r) for r in rows]:
+                report.index = info
+                report.index_mode = "unchanged"
+                return None
+    if old_rows is not None:
+        plan = plan_update(old_rows, rows)
+        try:
+            if progress:
+                progress("update", 0, len(plan.changed) + len(plan.removed))
+            report.index = update_index(
+                current,
+                rows,
+                plan,
+                load=scan.load,
+                fingerprint=fingerprint,
+                switch=switch,
+                sections_of={r.id: r.sections for r in scan.refs},
+            )
+            if progress:
+                progress("update", len(plan.changed) + len(plan.removed), len(plan.changed) + len(plan.removed))
+            report.index_rebuilt = True
+            report.index_mode = "incremental"
+            report.index_changed, report.index_removed = len(plan.changed), len(plan.removed)
+            return None
+        except FullBuildNeeded as why:
+            report.full_build_reason = str(why)
+    documents = scan.load_all()
+    total = len(documents)
+    if progress:
+        progress("index", 0, total)
+    report.index = write_index(
+        documents,
+        project.index_root,
+        switch=switch,
+        fingerprint=fingerprint,
+        progress=(lambda n: progress("index", n, total)) if progress else None,
+    )
+    report.index_rebuilt = True
+    report.index_mode = "full"
+    return documents

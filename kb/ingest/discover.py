@@ -166,7 +166,10 @@ def _meta_for(rel: str, manifests: dict[str, dict[str, dict[str, str]]], path: P
             meta.update(row)
     for suffix in SIDECAR_SUFFIXES:
         sidecar = path.with_name(path.name + suffix)
-        if not sidecar.is_file():
+        try:
+            if not sidecar.is_file():
+                continue
+        except OSError:  # e.g. the name plus the suffix is longer than the file system allows
             continue
         try:
             data = load_yaml_mapping(sidecar.read_bytes().decode("utf-8-sig", errors="replace"))

@@ -1,0 +1,250 @@
+"""Incremental index updates: a new index version that shares the unchanged segments.
+
+A full build (``kb.index.write_index``) writes every section again. When only a few
+documents changed, this module writes a new version folder that
+
+* hard-links the segments of the current version, with the sections of changed and
+  removed documents marked deleted (whoosh keeps a segment's deleted docnums in the TOC,
+  so the segment files stay untouched);
+* writes the changed and added documents as one small new *update* segment; when
+  ``MAX_TAILS`` update segments have piled up, the next update rewrites their live
+  documents together with the changed ones into one (so searches open few segments);
+* writes ``documents.jsonl`` by copying the unchanged documents' lines as bytes, the
+  manifests and ``meta.json``, fsyncs, renames the folder into place and (optionally)
+  switches ``current``, exactly like a full build: readers never see a half-written
+  version and an interrupted update leaves the previous one serving.
+
+Deleted sections still count in whoosh's collection statistics (document count, term
+document frequencies, field lengths) until the next full build, as in any whoosh index
+with deletions; ``MAX_DELETED_RATIO`` and ``MAX_TAIL_SECTIONS`` bound that drift (and the
+cost of rewriting the tail) by asking the caller for a full build instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+from kb.index import (
+    SCHEMA_VERSION,
+    IndexInfo,
+    make_schema,
+    new_version_name,
+    prune_versions,
+    read_info,
+    read_manifest,
+    section_records,
+    switch_current,
+    write_manifest,
+)
+from kb.model import Document
+from kb.segment import INDEX_NAME, SegmentBuilder
+
+MAX_DELETED_RATIO = 0.10  # deleted sections / all indexed sections before a full build is due
+MAX_TAILS = 4  # update segments kept side by side; one more merges them into one
+MAX_TAIL_SECTIONS = 5_000  # sections in update segments before a full build is cheaper overall
+TAILS_KEY = "update_segments"  # meta.json: ids of the segments written by updates (none after a full build)
+
+
+class Row(NamedTuple):
+    """One document of a version, in document order: what ``documents.ids.json`` holds."""
+
+    id: str
+    content_hash: str
+    source: str
+
+
+@dataclass
+class UpdatePlan:
+    """What an update changes, decided from the manifests alone (no document is loaded)."""
+
+    changed: list[str]  # ids whose content is new or different: (re)indexed into the tail
+    removed: list[str]  # ids of the current version that are gone
+    carried: list[str]  # unchanged ids from merged update segments (rewritten into the new one)
+
+    @property
+    def empty(self) -> bool:
+        return not self.changed and not self.removed
+
+
+def plan_update(old_rows: Sequence[Sequence[str]], new_rows: Sequence[Row]) -> UpdatePlan:
+    """Which documents differ between the current version's manifest and the new rows.
+
+    A document counts as changed when its id is new, or its content hash or source
+    differs; ``carried`` is filled in by ``update_index`` (it needs the index).
+    """
+    old = {r[0]: (r[1], r[2]) for r in old_rows}
+    new_ids = set()
+    changed = []
+    for row in new_rows:
+        new_ids.add(row.id)
+        if old.get(row.id) != (row.content_hash, row.source):
+            changed.append(row.id)
+    removed = [i for i in old if i not in new_ids]
+    return UpdatePlan(changed=changed, removed=removed, carried=[])
+
+
+class FullBuildNeeded(Exception):
+    """The update would not pay off (too many deletions or a large tail): build from scratch."""
+
+
+def update_index(
+    current: Path,
+    new_rows: Sequence[Row],
+    plan: UpdatePlan,
+    load: Callable[[list[str]], Mapping[str, Document]],
+    fingerprint: str,
+    switch: bool = True,
+    sections_of: Mapping[str, int] | None = None,
+    interrupt_hook: Callable[[str], None] | None = None,
+) -> IndexInfo:
+    """Write a new version = ``current`` with ``plan`` applied; returns its info.
+
+    ``load(ids)`` returns the documents (with their final ids) to index into the tail.
+    ``sections_of`` (id → section count) lets the thresholds be checked before anything is
+    loaded. Raises ``FullBuildNeeded`` when a full build is the better choice.
+    ``interrupt_hook(stage)`` is for tests: it is called between the steps.
+    """
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.index import TOC
+    from whoosh.reading import SegmentReader
+
+    hook = interrupt_hook or (lambda stage: None)
+    index_root = current.parent
+    schema = make_schema()
+    old_storage = FileStorage(str(current))
+    toc = TOC.read(old_storage, INDEX_NAME, schema=schema)
+    old_meta = json.loads((current / "meta.json").read_text(encoding="utf-8"))
+    tails = set(old_meta.get(TAILS_KEY, []))
+    dropped = set(plan.changed) | set(plan.removed)
+    new_ids = {r.id for r in new_rows}
+    merge = len(tails) + 1 > MAX_TAILS
+    tail_live: set[str] = set()  # unchanged documents living in tail segments
+    for segment in toc.segments:
+        reader = SegmentReader(old_storage, schema, segment)
+        try:
+            for doc_id in dropped:
+                for docnum in _live(reader, doc_id):
+                    segment.delete_document(docnum)
+            if segment.segid in tails:
+                tail_live.update(i for i in map(_text, reader.lexicon("doc_id")) if _live(reader, i))
+        finally:
+            reader.close()
+    kept = [s for s in toc.segments if not (merge and s.segid in tails)]
+    deleted = sum(s.deleted_count() for s in kept)
+    total = sum(s.doc_count_all() for s in kept)
+    if total and deleted / total > MAX_DELETED_RATIO:
+        raise FullBuildNeeded(f"{deleted} of {total} indexed sections would be deleted")
+    if sections_of is not None and sum(sections_of.get(i, 0) for i in tail_live | dropped) > MAX_TAIL_SECTIONS:
+        raise FullBuildNeeded("many sections changed since the last full build")
+    plan.carried = [r.id for r in new_rows if r.id in tail_live] if merge else []
+    tail_ids = set(plan.carried) | (set(plan.changed) & new_ids)
+    tail_order = [r.id for r in new_rows if r.id in tail_ids]
+    docs = load(tail_order)
+    version = new_version_name()
+    tmp_dir = index_root / f".tmp-{version}"
+    tmp_dir.mkdir()
+    try:
+        linked = {name for segment in kept for name in segment.list_files(old_storage)}
+        for name in linked:
+            os.link(current / name, tmp_dir / name)
+        hook("linked")
+        storage = FileStorage(str(tmp_dir))
+        segments = list(kept)
+        new_tail = None
+        if tail_order:
+            builder = SegmentBuilder(storage, schema)
+            for doc_id in tail_order:
+                for record in section_records(docs[doc_id]):
+                    builder.add(record)
+            new_tail = builder.finish()
+            if builder.docnum:
+                segments.append(new_tail)
+        hook("segment")
+        TOC(schema, segments, toc.generation + 1).write(storage, INDEX_NAME)
+        _write_documents(current / "documents.jsonl", tmp_dir / "documents.jsonl", new_rows, docs, old_meta)
+        write_manifest(tmp_dir, list(new_rows))
+        live_sections = sum(s.doc_count() for s in segments)
+        meta = {
+            "version": version,
+            "schema": SCHEMA_VERSION,
+            "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "documents": len(new_rows),
+            "sections": live_sections,
+            "fingerprint": fingerprint,
+            "updated_from": old_meta.get("version", current.name),
+        }
+        meta[TAILS_KEY] = [s.segid for s in segments if s.segid in tails or s is new_tail]
+        (tmp_dir / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
+        hook("written")
+        _fsync_new_files(tmp_dir, skip=linked)
+        final_dir = index_root / version
+        os.rename(tmp_dir, final_dir)
+        hook("renamed")
+        if switch:
+            switch_current(index_root, final_dir)
+    except BaseException:
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+        raise
+    prune_versions(index_root, keep=2)
+    return read_info(final_dir)
+
+
+def _text(term: bytes | str) -> str:
+    return term.decode("utf-8") if isinstance(term, bytes) else term
+
+
+def _live(reader, doc_id: str) -> list[int]:
+    """Docnums of ``doc_id``'s sections not yet deleted in this segment."""
+    if ("doc_id", doc_id) not in reader:
+        return []
+    return [d for d in reader.postings("doc_id", doc_id).all_ids() if not reader.is_deleted(d)]
+
+
+def _write_documents(
+    old_path: Path, new_path: Path, rows: Sequence[Row], docs: Mapping[str, Document], old_meta: dict
+) -> None:
+    """``documents.jsonl`` in row order: new documents serialized, the rest copied as bytes.
+
+    Lines of the old file follow the old manifest's order, so each line's id is known
+    without parsing it; a line that does not start with its expected id stops the update.
+    """
+    old_rows = read_manifest(old_path.parent) or []
+    needed = {r.id for r in rows if r.id not in docs}
+    lines: dict[str, bytes] = {}
+    with open(old_path, "rb") as f:
+        for row, line in zip(old_rows, f, strict=False):
+            doc_id = row[0]
+            if doc_id in needed:
+                if not line.startswith(b'{"id": ' + json.dumps(doc_id, ensure_ascii=False).encode()):
+                    raise FullBuildNeeded(f"documents.jsonl of {old_meta.get('version')} does not match its manifest")
+                lines[doc_id] = line if line.endswith(b"\n") else line + b"\n"
+    missing = needed - set(lines)
+    if missing:
+        raise FullBuildNeeded(f"{len(missing)} documents missing from the current documents.jsonl")
+    with open(new_path, "wb") as out:
+        for row in rows:
+            doc = docs.get(row.id)
+            if doc is None:
+                out.write(lines.pop(row.id))
+            else:
+                out.write((json.dumps(doc.to_dict(), ensure_ascii=False) + "\n").encode("utf-8"))
+
+
+def _fsync_new_files(folder: Path, skip: set[str]) -> None:
+    """fsync what this update wrote (the hard-linked segment files are durable already)."""
+    for path in folder.iterdir():
+        if path.is_file() and path.name not in skip:
+            with open(path, "rb") as f:
+                os.fsync(f.fileno())
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
