@@ -129,13 +129,17 @@ def build_lock(project: Project, wait: bool = False) -> Iterator[None]:
 
 
 def _cache_key(source: SourceFile) -> str:
-    st = source.path.stat()
+    st = os.stat(source.path)
     raw = json.dumps([code_fingerprint(), source.rel, st.st_size, st.st_mtime_ns, source.meta], sort_keys=True)
     return hashlib.sha256(raw.encode()).hexdigest()[:20]
 
 
+def _cache_name(rel: str) -> str:
+    return hashlib.sha256(rel.encode()).hexdigest()[:24] + ".json"
+
+
 def _cache_path(project: Project, rel: str) -> Path:
-    return project.documents_cache / (hashlib.sha256(rel.encode()).hexdigest()[:24] + ".json")
+    return project.documents_cache / _cache_name(rel)
 
 
 class DocRef(NamedTuple):
@@ -263,13 +267,15 @@ def scan_sources(project: Project, report: BuildReport, progress: Progress | Non
         if progress:
             progress("ingest", i + 1, len(sources))
     report.removed = sorted(rel for rel, entry in old_state.items() if rel not in scan.sources and entry.get("docs"))
-    _write_state(project, state)
+    if state != old_state:
+        _write_state(project, state)
     final_ids = dedupe_id_list([(p[0], p[2]) for p in pairs])
     scan.refs = [DocRef(fid, p[1], p[2], p[3], p[4], p[5]) for fid, p in zip(final_ids, pairs, strict=True)]
-    live_cache = {_cache_path(project, rel).name for rel, entry in state.items() if entry.get("docs")}
-    for stale in project.documents_cache.glob("*.json"):
-        if stale.name not in live_cache:
-            stale.unlink(missing_ok=True)
+    live_cache = {_cache_name(rel) for rel, entry in state.items() if entry.get("docs")}
+    with os.scandir(project.documents_cache) as entries:
+        for stale in entries:
+            if stale.name.endswith(".json") and stale.name not in live_cache:
+                os.unlink(stale.path)
     for partial in project.documents_cache.glob("*.tmp*"):  # cache writes of killed builds
         pid = partial.suffix.removeprefix(".tmp")
         if pid.isdigit() and not process_alive(int(pid)):
