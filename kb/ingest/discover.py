@@ -51,6 +51,7 @@ def discover(sources_dir: Path) -> tuple[list[SourceFile], list[tuple[str, str]]
             skips.append((dir_rel or ".", f"unreadable folder: {exc.strerror or exc}"))
             continue
         manifests[dir_rel] = _load_manifest(directory, dir_rel, entries, skips)
+        names = {e.name for e in entries}
         for entry in entries:
             if entry.name.startswith("."):
                 continue
@@ -70,11 +71,12 @@ def discover(sources_dir: Path) -> tuple[list[SourceFile], list[tuple[str, str]]
                 continue
             if not entry.name.lower().endswith(SUFFIXES):
                 continue
-            problem = _not_a_source(path)
+            problem = _not_a_source(entry)
             if problem:
                 skips.append((rel, problem))
                 continue
-            files.append(SourceFile(path=path, rel=rel, meta=_meta_for(rel, manifests, path)))
+            sidecars = [path.with_name(entry.name + s) for s in SIDECAR_SUFFIXES if entry.name + s in names]
+            files.append(SourceFile(path=path, rel=rel, meta=_meta_for(rel, manifests, sidecars)))
     files.sort(key=lambda f: f.rel)
     skips.sort()
     return files, skips
@@ -102,17 +104,17 @@ def printable(rel: str) -> str:
     return os.fsencode(rel).decode("utf-8", errors="backslashreplace")
 
 
-def _not_a_source(path: Path) -> str | None:
-    """Why ``path`` cannot be ingested, or None: unreadable, not a regular file, or too large."""
+def _not_a_source(entry: os.DirEntry) -> str | None:
+    """Why ``entry`` cannot be ingested, or None: unreadable, not a regular file, or too large."""
     try:
-        st = path.stat()
+        st = entry.stat()  # follows symlinks; one system call, cached by the entry
     except OSError as exc:
         return _reason(exc)
     if not stat.S_ISREG(st.st_mode):
         return f"not a regular file ({_kind(st.st_mode)})"
     if st.st_size > max_source_bytes():
         return too_large(st.st_size)
-    return _unreadable(path)
+    return _unreadable(entry.path)
 
 
 def _kind(mode: int) -> str:
@@ -125,16 +127,22 @@ def _kind(mode: int) -> str:
     return "special file"
 
 
-def _unreadable(path: Path) -> str | None:
+def _unreadable(path: str) -> str | None:
     """Why ``path`` cannot be read, or None. Opening is the only honest test (root ignores modes).
 
-    Non-blocking, so that a file swapped for a FIFO after the regular-file check cannot hang.
+    Non-blocking, so that a file swapped for a FIFO after the regular-file check cannot hang;
+    raw descriptors, because this runs once per source on every build.
     """
     try:
-        with open(path, "rb", opener=nonblocking) as handle:
-            handle.read(1)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as exc:
         return _reason(exc)
+    try:
+        os.read(fd, 1)
+    except OSError as exc:
+        return _reason(exc)
+    finally:
+        os.close(fd)
     return None
 
 
@@ -155,8 +163,12 @@ def _load_manifest(directory: Path, dir_rel: str, entries: list[os.DirEntry], sk
     return read_manifest(text)
 
 
-def _meta_for(rel: str, manifests: dict[str, dict[str, dict[str, str]]], path: Path) -> dict[str, Any]:
-    """Manifest rows from the root down (nearer manifests win), then the sidecar on top."""
+def _meta_for(rel: str, manifests: dict[str, dict[str, dict[str, str]]], sidecars: list[Path]) -> dict[str, Any]:
+    """Manifest rows from the root down (nearer manifests win), then the sidecar on top.
+
+    ``sidecars``: the file's ``.meta.yml``/``.meta.yaml`` names found in its folder's listing
+    (looked up there rather than stat-ed, which would cost two system calls per source).
+    """
     meta: dict[str, Any] = {}
     parts = rel.split("/")
     for depth in range(len(parts)):
@@ -164,12 +176,11 @@ def _meta_for(rel: str, manifests: dict[str, dict[str, dict[str, str]]], path: P
         row = manifests.get(dir_rel, {}).get("/".join(parts[depth:]))
         if row:
             meta.update(row)
-    for suffix in SIDECAR_SUFFIXES:
-        sidecar = path.with_name(path.name + suffix)
+    for sidecar in sidecars:
         try:
             if not sidecar.is_file():
                 continue
-        except OSError:  # e.g. the name plus the suffix is longer than the file system allows
+        except OSError:
             continue
         try:
             data = load_yaml_mapping(sidecar.read_bytes().decode("utf-8-sig", errors="replace"))
