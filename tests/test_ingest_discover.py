@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import builtins
 import os
 from pathlib import Path
 
@@ -109,14 +108,14 @@ def test_unreadable_file_is_a_skip(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     _tree(tmp_path)
     secret = tmp_path / "secret.txt"
     secret.write_text("hemligt")
-    real_open = builtins.open
+    real_open = os.open
 
     def fake_open(file, *args, **kwargs):  # root can read mode-000 files, so simulate EACCES
         if os.fspath(file) == os.fspath(secret):
             raise PermissionError(13, "Permission denied", os.fspath(file))
         return real_open(file, *args, **kwargs)
 
-    monkeypatch.setattr(builtins, "open", fake_open)
+    monkeypatch.setattr(os, "open", fake_open)
     files, skips = discover(tmp_path)
     assert ("secret.txt", "unreadable: Permission denied") in skips
     assert "secret.txt" not in [f.rel for f in files]
