@@ -11,7 +11,6 @@ nothing, a fuzzy retry and a "did you mean" suggestion step in.
 from __future__ import annotations
 
 import bisect
-import heapq
 import re
 import threading
 import time
@@ -19,15 +18,15 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from whoosh import index as whoosh_index
-from whoosh.collectors import TimeLimitCollector
 from whoosh.query import And, Or, Phrase, Prefix, Query, Term
 from whoosh.scoring import BM25F
-from whoosh.searching import TimeLimit
 
 from kb.analysis import folded_analyzer, load_synonyms, swedish_analyzer
 from kb.index import HEADING_SEPARATOR, IndexInfo, current_version_dir, load_documents, read_info
 from kb.model import Document, fold_ascii
+from kb.scoring import ArrayScorer, TermCache
 from kb.snippets import make_snippet
 from kb.urls import document_url
 
@@ -193,6 +192,10 @@ class QueryBuilder:
         self._synonym_keys: list[tuple[list[frozenset[str]], list[str]]] | None = None
         self._df: dict[tuple[str, str], int] = {}
         self._corrections: dict[str, list[str]] = {}
+
+    def clear_caches(self) -> None:
+        self._df.clear()
+        self._corrections.clear()
 
     def doc_frequency(self, fieldname: str, token: str) -> int:
         """Cached: the index version is immutable, and term lookups dominate query building."""
@@ -394,6 +397,11 @@ class Searcher:
     def info(self) -> IndexInfo:
         return self._current().info
 
+    def clear_caches(self) -> None:
+        """Empty the bounded per-term caches (benchmarks: the cost of a query seen for the first time)."""
+        if self._state is not None:
+            self._state.clear_caches()
+
     def document(self, doc_id: str) -> Document | None:
         return self._current().documents.get(doc_id)
 
@@ -511,6 +519,8 @@ class _State:
         self._facet_sets: dict[str, dict[str, frozenset[int]]] | None = None
         self.synonyms = synonyms
         self._completions: list[tuple[str, str]] | None = None
+        self.term_cache = TermCache()
+        self.field_lengths: dict[tuple[int, str], np.ndarray] = {}
 
     @property
     def documents(self) -> dict[str, Document]:
@@ -532,7 +542,14 @@ class _State:
             s = self.ix.searcher(weighting=BM25F(B=BM25_B, K1=BM25_K1))
             self._local.searcher = s
             self._local.builder = QueryBuilder(s.reader(), self.synonyms)
+            self._local.scorer = ArrayScorer(s, BM25_B, BM25_K1, self.term_cache, self.field_lengths)
         return s
+
+    def clear_caches(self) -> None:
+        self.term_cache.clear()
+        builder = getattr(self._local, "builder", None)
+        if builder is not None:
+            builder.clear_caches()
 
     @property
     def builder(self) -> QueryBuilder:
@@ -592,39 +609,58 @@ class _State:
     def run(
         self, q: Query, groups: list[tuple[Query, Query]], filter_q, pool: int, facets: bool, time_limit: float
     ):
-        """Score every matching section in one pass; keep the top ``pool`` for ranking.
+        """Score every matching section (as arrays); keep the top ``pool`` for ranking.
 
-        One pass yields the exact total, the docset for facets and the scores, and only
+        One pass yields the exact total, the matches for facets and the scores, and only
         the page's stored fields are ever read.
         """
-        s = self.searcher
-        if filter_q is not None and not self.docset(filter_q):
-            # Whoosh treats an empty filter set as "no filter": answer "nothing" ourselves.
-            return [], 0, {name: {} for name in FACETS} if facets else {}, False
-        collector = s.collector(limit=None, filter=filter_q)
-        tlc = TimeLimitCollector(collector, timelimit=time_limit, use_alarm=False)
-        timed_out = False
-        try:
-            s.search_with_collector(q, tlc)
-        except TimeLimit:
-            timed_out = True
-        results = tlc.results()
-        all_hits = [(hit.score or 0.0, hit.docnum) for hit in results]
-        matched = {d for _, d in all_hits}
-        scored = heapq.nlargest(pool, all_hits)
-        coords = self.coordination(groups, [d for _, d in scored]) if len(groups) > 1 else {}
-        hits = [RawHit(self.doc_ids[d], score * coords.get(d, 1.0), d) for score, d in scored]
-        facet_counts = self.facet_counts(matched) if facets else {}
-        return hits, len(matched), facet_counts, timed_out
+        scorer = self.scorer
+        scorer.start(time_limit)
+        memo: dict[int, object] = {}
+        result = scorer.evaluate(q, memo)
+        mask = result.mask
+        if filter_q is not None:
+            mask = mask & self.docmask(filter_q)
+        if self.live is not None:
+            mask = mask & self.live
+        candidates = np.flatnonzero(mask)
+        total = len(candidates)
+        scores = result.scores[candidates]
+        if total > pool:
+            # Everything scoring at least the pool-th best score, ties included, then exact order.
+            kth = np.partition(scores, total - pool)[total - pool]
+            keep = scores >= kth
+            candidates, scores = candidates[keep], scores[keep]
+        order = np.lexsort((-candidates, -scores))[:pool]  # best first; ties: higher docnum first
+        pooled, pooled_scores = candidates[order], scores[order]
+        coords = self.coordination(groups, pooled, memo) if len(groups) > 1 else None
+        if coords is not None:
+            pooled_scores = pooled_scores * coords
+        doc_ids = self.doc_ids
+        hits = [RawHit(doc_ids[d], s, d) for d, s in zip(pooled.tolist(), pooled_scores.tolist(), strict=True)]
+        facet_counts = self.facet_counts(mask) if facets else {}
+        return hits, total, facet_counts, scorer.timed_out
 
-    def docset(self, q: Query) -> set[int]:
-        """Docnums of live sections matching ``q`` (unscored)."""
-        s = self.searcher
-        reader = s.reader()
-        ids = set(s.docs_for_query(q))
-        if reader.has_deletions():
-            ids = {d for d in ids if not reader.is_deleted(d)}
-        return ids
+    @property
+    def scorer(self) -> ArrayScorer:
+        self.searcher  # noqa: B018 - ensures the thread-local scorer exists
+        return self._local.scorer
+
+    def docmask(self, q: Query) -> np.ndarray:
+        """Which docnums match ``q`` (unscored; filters)."""
+        mask = np.zeros(self.scorer.doc_count, bool)
+        ids = list(self.searcher.docs_for_query(q))
+        if ids:
+            mask[np.array(ids, np.int64)] = True
+        return mask
+
+    @property
+    def live(self) -> np.ndarray | None:
+        """Mask of live (not deleted) docnums, or None when nothing is deleted."""
+        reader = self.searcher.reader()
+        if not reader.has_deletions():
+            return None
+        return np.array([not reader.is_deleted(d) for d in range(reader.doc_count_all())], bool)
 
     @property
     def doc_ids(self) -> list[str]:
@@ -639,56 +675,40 @@ class _State:
             self._doc_ids = ids
         return self._doc_ids
 
-    def facet_counts(self, matched: set[int]) -> dict[str, dict[str, int]]:
+    def facet_counts(self, matched: np.ndarray) -> dict[str, dict[str, int]]:
+        """Per facet value, how many matched sections carry it (``matched``: a mask over docnums)."""
         if self._facet_sets is None:
             reader = self.searcher.reader()
-            sets: dict[str, dict[str, frozenset[int]]] = {}
+            sets: dict[str, dict[str, np.ndarray]] = {}
             for name in FACETS:
                 sets[name] = {}
                 for term in reader.lexicon(name):
                     text = term.decode("utf-8") if isinstance(term, bytes) else term
                     if text:
-                        sets[name][text] = frozenset(reader.postings(name, text).all_ids())
+                        sets[name][text] = np.fromiter(reader.postings(name, text).all_ids(), np.int64)
             self._facet_sets = sets
         out: dict[str, dict[str, int]] = {}
         for name, values in self._facet_sets.items():
-            counts = {v: len(matched & ids) for v, ids in values.items()}
+            counts = {v: int(np.count_nonzero(matched[ids])) for v, ids in values.items()}
             out[name] = dict(sorted(((v, n) for v, n in counts.items() if n), key=lambda kv: (-kv[1], kv[0])))
         return out
 
-    def coordination(self, groups: list[tuple[Query, Query]], docnums: list[int]) -> dict[int, float]:
+    def coordination(
+        self, groups: list[tuple[Query, Query]], docnums: np.ndarray, memo: dict[int, object]
+    ) -> np.ndarray:
         """Per pooled section, ((1 + words matched) / (1 + words)) ** COORDINATION_POWER.
 
         A section that holds every query word keeps its score; one missing a word is
         still found, but ranks below sections that have them all. A word met only through
         a compound part ("bygg" of "byggprodukter") counts as PARTIAL_CREDIT of a word.
         """
-        matched = dict.fromkeys(docnums, 0.0)
-        ordered = sorted(docnums)
+        matched = np.zeros(len(docnums), np.float64)
         for strict_q, full_q in groups:
-            strict = self._matching(strict_q, ordered)
-            loose = self._matching(full_q, ordered) if full_q is not strict_q else strict
-            for d in ordered:
-                if d in strict:
-                    matched[d] += 1
-                elif d in loose:
-                    matched[d] += PARTIAL_CREDIT
+            strict = self.scorer.matches(strict_q, docnums, memo)
+            loose = self.scorer.matches(full_q, docnums, memo) if full_q is not strict_q else strict
+            matched += np.where(strict, 1.0, np.where(loose, PARTIAL_CREDIT, 0.0))
         n = len(groups)
-        return {d: ((1 + c) / (1 + n)) ** COORDINATION_POWER for d, c in matched.items()}
-
-    def _matching(self, q: Query, ordered: list[int]) -> set[int]:
-        """Which of the (sorted) docnums ``q`` matches, skipping through its postings."""
-        s = self.searcher
-        m = q.matcher(s, s.boolean_context())
-        found: set[int] = set()
-        for d in ordered:
-            if not m.is_active():
-                break
-            if m.id() < d:
-                m.skip_to(d)
-            if m.is_active() and m.id() == d:
-                found.add(d)
-        return found
+        return ((1 + matched) / (1 + n)) ** COORDINATION_POWER
 
     def match_terms(self, parts: list[QueryPart]) -> set[str]:
         """Folded forms of every variant of every query word, for marking snippets."""
