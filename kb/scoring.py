@@ -26,7 +26,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
-from whoosh.query import And, Or, Query, Term
+from whoosh.query import And, Or, Phrase, Query, Term
 from whoosh.util.numeric import byte_to_length
 
 CACHE_BYTES = 96 * 1024 * 1024
@@ -216,7 +216,54 @@ class ArrayScorer:
             if q.boost != 1.0:
                 combined.scores *= q.boost
             return combined
+        if type(q) is Phrase:
+            found = self._phrase(q)
+            if found is not None:
+                return Postings(found.ids, found.scores * q.boost) if q.boost != 1.0 else found
         return self._whoosh_matches(q)
+
+    def _phrase(self, q: Phrase) -> Postings | None:
+        """An exact phrase (Whoosh's default slop 1) from the words' arrays and positions; None: not handled.
+
+        Candidates are the sections holding every word (an array intersection); positions
+        are decoded for those sections only. The score is the words' scores summed, as
+        Whoosh's phrase matcher (an intersection of the term matchers) gives.
+        """
+        field = self.searcher.schema[q.fieldname] if q.fieldname in self.searcher.schema else None
+        if q.slop != 1 or len(q.words) < 2 or field is None or not field.format.supports("positions"):
+            return None
+        key = ("phrase:" + q.fieldname, "\t".join(q.words))
+        cached = self.cache.get(key)
+        if cached is not None:
+            return cached
+        words = [self.postings(q.fieldname, w) for w in q.words]
+        candidates = words[0].ids
+        for w in words[1:]:
+            candidates = np.intersect1d(candidates, w.ids, assume_unique=True)
+        if len(candidates):
+            positions = [self._positions(q.fieldname, w, candidates) for w in q.words]
+            keep = np.array([_adjacent([p[i] for p in positions]) for i in range(len(candidates))], bool)
+            candidates = candidates[keep]
+        scores = np.zeros(len(candidates), np.float64)
+        for w in words:
+            scores += w.scores[np.searchsorted(w.ids, candidates)]
+        found = Postings(candidates, scores)
+        self.cache.put(key, found)
+        return found
+
+    def _positions(self, fieldname: str, text: str, docnums: np.ndarray) -> list[list[int]]:
+        """Positions of a term in each of ``docnums`` (sorted index-wide docnums that all hold it)."""
+        field = self.searcher.schema[fieldname]
+        btext = field.to_bytes(text)
+        out: list[list[int]] = []
+        for sub, offset in self.leaves:
+            end = offset + sub.doc_count_all()
+            lo, hi = np.searchsorted(docnums, [offset, end])
+            if lo == hi:
+                continue
+            m = sub.reader().postings(fieldname, btext)
+            out.extend(_read_positions(m, (docnums[lo:hi] - offset).tolist(), field.format))
+        return out
 
     def _union(self, parts: list[Postings | Scored]) -> Scored:
         scores = np.zeros(self.doc_count, np.float64)
@@ -296,6 +343,42 @@ def _read_postings(m) -> tuple[np.ndarray, np.ndarray]:
         weights.append(m.weight())
         m.next()
     return np.array(ids, np.int64), np.array(weights, np.float64)
+
+
+def _adjacent(positions: list[list[int]]) -> bool:
+    """Whether word k occurs at p + k for some p, for every k (the words as a phrase)."""
+    starts = set(positions[0])
+    for k, later in enumerate(positions[1:], start=1):
+        starts &= {p - k for p in later}
+        if not starts:
+            return False
+    return True
+
+
+def _read_positions(m, targets: list[int], format_) -> list[list[int]]:
+    """Positions at each of ``targets`` (ascending local docnums the postings hold), block-wise when possible."""
+    out: list[list[int]] = []
+    if hasattr(m, "_read_data") and hasattr(m, "_goto") and not getattr(m, "_byteids", False):
+        t = 0
+        while m.is_active() and t < len(targets):
+            if m._maxid < targets[t]:
+                m._next_block()
+                continue
+            m._read_data()
+            ids = np.cumsum(np.asarray(m._data[0], dtype=np.int64))
+            values = m._data[2]
+            end = t
+            while end < len(targets) and targets[end] <= m._maxid:
+                end += 1
+            for i in np.searchsorted(ids, targets[t:end]).tolist():
+                out.append(format_.decode_positions(values[i]))
+            t = end
+            m._next_block()
+        return out
+    for target in targets:
+        m.skip_to(target)
+        out.append(m.value_as("positions"))
+    return out
 
 
 def _length_bytes(reader, fieldname: str) -> np.ndarray:

@@ -3,13 +3,16 @@
 A word of the text matches when any of its analysed forms (folded: word, lemma, compound
 parts) is a query term, so "mobler", "möbler" and the part "möbel" of "kontorsmöbler" all
 mark the word as written. Each distinct word is analysed once per process (a bounded
-cache), and only paragraphs that could contain a match (a cheap substring test) are
-scanned, which keeps long statute chapters fast.
+cache), and only words that hold a term's first letters are analysed at all, which keeps
+long statute chapters fast.
 """
 
 from __future__ import annotations
 
+import functools
 import html
+import itertools
+import math
 import re
 import threading
 
@@ -19,7 +22,10 @@ from kb.model import FOLD_TABLE, fold_ascii
 WINDOW = 220
 MAX_SCAN_CHARS = 60_000
 CACHE_LIMIT = 200_000
+MAX_SPELLINGS = 12  # spellings of one prefix searched as substrings; more go into a regex
+PREFIX = 3  # letters of a term a word must contain to be analysed (lemmas and parts share them)
 _WORD_RE = re.compile(r"\w+(?:[:\-]\w+)*")
+_RUN_RE = re.compile(r"[\w:\-]*")
 _MARK_RE = re.compile(r"</?mark>")
 _forms: dict[str, frozenset[str]] = {}
 _lock = threading.Lock()
@@ -60,24 +66,87 @@ def plain(snippet_html: str) -> str:
 
 
 def find_matches(text: str, terms: set[str]) -> list[tuple[int, int]]:
+    """Spans of the words of ``text`` (its first MAX_SCAN_CHARS) that match ``terms``.
+
+    Only words holding the first letters of a term (folded) are analysed: plain substring
+    searches over the lower-cased text find them, so long statute chapters cost little.
+    """
     if not terms:
         return []
     exact = {t for t in terms if not t.endswith("*")}
     stars = tuple(t[:-1] for t in terms if t.endswith("*") and len(t) > 1)
-    prefixes = {t.rstrip("*")[:4] for t in terms if t.rstrip("*")}
+    variants, pattern = _spellings(frozenset(t.rstrip("*")[:PREFIX] for t in terms if t.rstrip("*")))
+    scanned = text[:MAX_SCAN_CHARS]
+    lowered = scanned.lower()
+    if len(lowered) != len(scanned):  # a letter whose lower case is longer: offsets would shift
+        lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in scanned)
+    hits: set[int] = set()
+    for variant in variants:
+        pos = lowered.find(variant)
+        while pos >= 0:
+            hits.add(pos)
+            pos = lowered.find(variant, pos + 1)
+    if pattern is not None:
+        hits.update(m.start() for m in pattern.finditer(lowered))
     spans: list[tuple[int, int]] = []
-    offset = 0
-    for para in text[:MAX_SCAN_CHARS].split("\n"):
-        folded = para.lower().translate(FOLD_TABLE)  # Swedish letters only: a cheap pre-test
-        if any(p in folded for p in prefixes):
-            for m in _WORD_RE.finditer(para):
-                word = m.group().lower()
-                if word_forms(word) & exact or (stars and fold_ascii(word).startswith(stars)):
-                    spans.append((offset + m.start(), offset + m.end()))
-            if len(spans) > 60:
-                break
-        offset += len(para) + 1
+    matched: dict[str, bool] = {}  # per word of this text: does it match?
+    run_end, stop = -1, len(lowered)
+    for pos in sorted(hits):
+        if pos < run_end:
+            continue  # inside a run already read
+        if pos > stop:
+            break
+        run_start = pos
+        while run_start > 0 and _word_char(lowered[run_start - 1]):
+            run_start -= 1
+        run_end = _RUN_RE.match(lowered, pos).end()
+        for m in _WORD_RE.finditer(lowered, run_start, run_end):
+            word = m.group()
+            hit = matched.get(word)
+            if hit is None:
+                hit = matched[word] = not word_forms(word).isdisjoint(exact) or bool(
+                    stars and fold_ascii(word).startswith(stars)
+                )
+            if hit:
+                spans.append((m.start(), m.end()))
+                if len(spans) == 61:  # enough: finish this paragraph
+                    newline = lowered.find("\n", m.end())
+                    stop = newline if newline >= 0 else len(lowered)
     return spans
+
+
+def _word_char(c: str) -> bool:
+    """A character ``_WORD_RE`` words are made of (``\\w``, ``:`` and ``-``)."""
+    return c.isalnum() or c in "_:-"
+
+
+_UNFOLD: dict[str, str] = {}
+for _plain, _folded in FOLD_TABLE.items():
+    _UNFOLD.setdefault(chr(_folded), chr(_folded))
+    _UNFOLD[chr(_folded)] += chr(_plain)
+_UNFOLD = {k: "".join(sorted(set(v.lower()))) for k, v in _UNFOLD.items() if k.islower()}
+
+
+@functools.lru_cache(maxsize=1024)
+def _spellings(prefixes: frozenset[str]) -> tuple[tuple[str, ...], re.Pattern[str] | None]:
+    """How lower-case text whose folded form is one of ``prefixes`` is spelled.
+
+    Folding maps one letter to one letter, so each folded letter stands for the letters
+    that fold to it ("rat" -> rat, rät, råt, …). Those spellings are searched as plain
+    substrings, except for prefixes with too many of them, which go into one regex.
+    Prefixes holding an unfolded letter never occur in folded text.
+    """
+    plain: list[str] = []
+    classes: list[str] = []
+    for prefix in sorted(prefixes):
+        if any(ord(c) in FOLD_TABLE for c in prefix):
+            continue
+        letters = [_UNFOLD.get(c, c) for c in prefix]
+        if math.prod(len(options) for options in letters) <= MAX_SPELLINGS:
+            plain.extend("".join(spelling) for spelling in itertools.product(*letters))
+        else:
+            classes.append("".join("[" + re.escape(options) + "]" for options in letters))
+    return tuple(plain), (re.compile("|".join(classes)) if classes else None)
 
 
 def _best_start(spans: list[tuple[int, int]], window: int) -> int:
