@@ -9,10 +9,7 @@ long statute chapters fast.
 
 from __future__ import annotations
 
-import functools
 import html
-import itertools
-import math
 import re
 import threading
 
@@ -22,7 +19,6 @@ from kb.model import FOLD_TABLE, fold_ascii
 WINDOW = 220
 MAX_SCAN_CHARS = 60_000
 CACHE_LIMIT = 200_000
-MAX_SPELLINGS = 12  # spellings of one prefix searched as substrings; more go into a regex
 PREFIX = 3  # letters of a term a word must contain to be analysed (lemmas and parts share them)
 _WORD_RE = re.compile(r"\w+(?:[:\-]\w+)*")
 _RUN_RE = re.compile(r"[\w:\-]*")
@@ -68,40 +64,46 @@ def plain(snippet_html: str) -> str:
 def find_matches(text: str, terms: set[str]) -> list[tuple[int, int]]:
     """Spans of the words of ``text`` (its first MAX_SCAN_CHARS) that match ``terms``.
 
-    Only words holding the first letters of a term (folded) are analysed: plain substring
-    searches over the lower-cased text find them, so long statute chapters cost little.
+    Only words holding the first letters of a term are analysed. They are found with
+    byte searches in a folded, lower-cased latin-1 copy of the text (one byte per
+    character, so offsets agree; other characters become "?"), which keeps long statute
+    chapters cheap.
     """
     if not terms:
         return []
     exact = {t for t in terms if not t.endswith("*")}
     stars = tuple(t[:-1] for t in terms if t.endswith("*") and len(t) > 1)
-    variants, pattern = _spellings(frozenset(t.rstrip("*")[:PREFIX] for t in terms if t.rstrip("*")))
+    prefixes = {t.rstrip("*")[:PREFIX] for t in terms if t.rstrip("*")}
     scanned = text[:MAX_SCAN_CHARS]
-    lowered = scanned.lower()
-    if len(lowered) != len(scanned):  # a letter whose lower case is longer: offsets would shift
-        lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in scanned)
+    folded = scanned.encode("latin-1", "replace").translate(_FOLD_BYTES)
     hits: set[int] = set()
-    for variant in variants:
-        pos = lowered.find(variant)
+    for prefix in prefixes:
+        try:
+            needle = prefix.encode("latin-1").translate(_FOLD_BYTES)
+        except UnicodeEncodeError:  # not latin-1: look for it as written, in lower case
+            haystack, needle = scanned.lower(), prefix
+            if len(haystack) != len(scanned):
+                continue
+        else:
+            haystack = folded
+        pos = haystack.find(needle)
         while pos >= 0:
             hits.add(pos)
-            pos = lowered.find(variant, pos + 1)
-    if pattern is not None:
-        hits.update(m.start() for m in pattern.finditer(lowered))
+            pos = haystack.find(needle, pos + 1)
     spans: list[tuple[int, int]] = []
     matched: dict[str, bool] = {}  # per word of this text: does it match?
-    run_end, stop = -1, len(lowered)
+    run_end, stop = -1, len(scanned)
     for pos in sorted(hits):
         if pos < run_end:
             continue  # inside a run already read
         if pos > stop:
             break
         run_start = pos
-        while run_start > 0 and _word_char(lowered[run_start - 1]):
+        while run_start > 0 and _word_char(scanned[run_start - 1]):
             run_start -= 1
-        run_end = _RUN_RE.match(lowered, pos).end()
-        for m in _WORD_RE.finditer(lowered, run_start, run_end):
-            word = m.group()
+        run_end = _RUN_RE.match(scanned, pos).end()
+        for m in _WORD_RE.finditer(scanned, run_start, run_end):
+            word = m.group().lower()
             hit = matched.get(word)
             if hit is None:
                 hit = matched[word] = not word_forms(word).isdisjoint(exact) or bool(
@@ -110,8 +112,8 @@ def find_matches(text: str, terms: set[str]) -> list[tuple[int, int]]:
             if hit:
                 spans.append((m.start(), m.end()))
                 if len(spans) == 61:  # enough: finish this paragraph
-                    newline = lowered.find("\n", m.end())
-                    stop = newline if newline >= 0 else len(lowered)
+                    newline = scanned.find("\n", m.end())
+                    stop = newline if newline >= 0 else len(scanned)
     return spans
 
 
@@ -120,33 +122,16 @@ def _word_char(c: str) -> bool:
     return c.isalnum() or c in "_:-"
 
 
-_UNFOLD: dict[str, str] = {}
-for _plain, _folded in FOLD_TABLE.items():
-    _UNFOLD.setdefault(chr(_folded), chr(_folded))
-    _UNFOLD[chr(_folded)] += chr(_plain)
-_UNFOLD = {k: "".join(sorted(set(v.lower()))) for k, v in _UNFOLD.items() if k.islower()}
+def _fold_byte(b: int) -> int:
+    """Latin-1 byte -> the byte of its lower-cased, folded letter (itself when that is not one letter)."""
+    lower = chr(b).lower()
+    if len(lower) != 1:
+        return b
+    folded = lower.translate(FOLD_TABLE)
+    return ord(folded) if len(folded) == 1 and ord(folded) < 256 else b
 
 
-@functools.lru_cache(maxsize=1024)
-def _spellings(prefixes: frozenset[str]) -> tuple[tuple[str, ...], re.Pattern[str] | None]:
-    """How lower-case text whose folded form is one of ``prefixes`` is spelled.
-
-    Folding maps one letter to one letter, so each folded letter stands for the letters
-    that fold to it ("rat" -> rat, rät, råt, …). Those spellings are searched as plain
-    substrings, except for prefixes with too many of them, which go into one regex.
-    Prefixes holding an unfolded letter never occur in folded text.
-    """
-    plain: list[str] = []
-    classes: list[str] = []
-    for prefix in sorted(prefixes):
-        if any(ord(c) in FOLD_TABLE for c in prefix):
-            continue
-        letters = [_UNFOLD.get(c, c) for c in prefix]
-        if math.prod(len(options) for options in letters) <= MAX_SPELLINGS:
-            plain.extend("".join(spelling) for spelling in itertools.product(*letters))
-        else:
-            classes.append("".join("[" + re.escape(options) + "]" for options in letters))
-    return tuple(plain), (re.compile("|".join(classes)) if classes else None)
+_FOLD_BYTES = bytes(_fold_byte(b) for b in range(256))
 
 
 def _best_start(spans: list[tuple[int, int]], window: int) -> int:
