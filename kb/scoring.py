@@ -179,48 +179,120 @@ class ArrayScorer:
         return lengths
 
     # -- queries
+    #
+    # A query tree is a sum: an Or adds its children's scores (times its boost), so every
+    # leaf's scores go straight into one accumulator with the product of the boosts above
+    # it. Only an And needs to know where all its children match: its children's match
+    # masks are intersected, and its score is computed at those sections only.
+
     def evaluate(self, q: Query, memo: dict[int, object] | None = None) -> Scored:
-        """Scores and matches of ``q`` for every docnum; ``memo`` shares sub-results between calls."""
-        return self._dense(self._eval(q, {} if memo is None else memo))
+        """Scores and matches of ``q`` for every docnum; ``memo`` shares sub-results with ``matches``."""
+        memo = {} if memo is None else memo
+        scores = np.zeros(self.doc_count, np.float64)
+        mask = np.zeros(self.doc_count, bool)
+        self._accumulate(q, 1.0, scores, mask, memo)
+        return Scored(scores, mask)
 
     def matches(self, q: Query, docnums: np.ndarray, memo: dict[int, object]) -> np.ndarray:
-        """Which of ``docnums`` match ``q`` (a bool per docnum), sharing ``memo`` with ``evaluate``."""
-        found = self._eval(q, memo)
-        if isinstance(found, Postings):
-            return np.isin(docnums, found.ids)
-        return found.mask[docnums]
+        """Which of ``docnums`` (ascending) match ``q``: a bool per docnum."""
+        return self._score_at(q, docnums, memo)[1]
 
-    def _eval(self, q: Query, memo: dict[int, object]) -> Postings | Scored:
+    def _accumulate(self, q: Query, coef: float, scores: np.ndarray, mask: np.ndarray, memo) -> None:
+        """Add ``coef`` × the score of ``q`` where it matches, and mark those docnums."""
+        subs = _compound_children(q)
+        if subs == []:
+            return  # Whoosh: an empty compound matches nothing
+        if subs is None:
+            found = self._leaf(q, memo)
+            scores[found.ids] += found.scores * coef if coef != 1.0 else found.scores
+            mask[found.ids] = True
+        elif len(subs) == 1:
+            self._accumulate(subs[0], coef, scores, mask, memo)  # Whoosh drops a one-child compound's boost
+        elif type(q) is Or:
+            for sub in subs:
+                self._accumulate(sub, coef * q.boost, scores, mask, memo)
+        else:  # And
+            both = self._mask(subs[0], memo).copy()
+            for sub in subs[1:]:
+                both &= self._mask(sub, memo)
+            where = np.flatnonzero(both)
+            at, _ = self._score_at(q, where, memo)
+            scores[where] += at * coef
+            mask[where] = True
+
+    def _mask(self, q: Query, memo) -> np.ndarray:
+        """Where ``q`` matches, as a bool per docnum (cached in ``memo``)."""
+        key = ("mask", id(q))
+        done = memo.get(key)
+        if done is not None:
+            return done[1]
+        subs = _compound_children(q)
+        if not subs:
+            mask = np.zeros(self.doc_count, bool)
+            if subs is None:
+                mask[self._leaf(q, memo).ids] = True
+        elif len(subs) == 1:
+            mask = self._mask(subs[0], memo)
+        elif type(q) is Or:
+            mask = np.zeros(self.doc_count, bool)
+            for sub in subs:
+                if _compound_children(sub) is None:
+                    mask[self._leaf(sub, memo).ids] = True
+                else:
+                    mask |= self._mask(sub, memo)
+        else:
+            mask = self._mask(subs[0], memo).copy()
+            for sub in subs[1:]:
+                mask &= self._mask(sub, memo)
+        memo[key] = (q, mask)  # keeps q alive so its id cannot be reused
+        return mask
+
+    def _score_at(self, q: Query, docnums: np.ndarray, memo) -> tuple[np.ndarray, np.ndarray]:
+        """(score, matched) of ``q`` at each of ``docnums`` (ascending), from the sparse arrays."""
+        subs = _compound_children(q)
+        if subs is None:
+            found = self._leaf(q, memo)
+            if not len(found.ids):
+                return np.zeros(len(docnums), np.float64), np.zeros(len(docnums), bool)
+            pos = np.minimum(np.searchsorted(found.ids, docnums), len(found.ids) - 1)
+            matched = found.ids[pos] == docnums
+            return np.where(matched, found.scores[pos], 0.0), matched
+        if not subs:
+            return np.zeros(len(docnums), np.float64), np.zeros(len(docnums), bool)
+        if len(subs) == 1:
+            return self._score_at(subs[0], docnums, memo)
+        parts = [self._score_at(sub, docnums, memo) for sub in subs]
+        total = parts[0][0].copy()
+        matched = parts[0][1].copy()
+        for sub_scores, sub_matched in parts[1:]:
+            total += sub_scores
+            if type(q) is Or:
+                matched |= sub_matched
+            else:
+                matched &= sub_matched
+        if type(q) is And:
+            total[~matched] = 0.0
+        if q.boost != 1.0:
+            total *= q.boost
+        return total, matched
+
+    def _leaf(self, q: Query, memo) -> Postings:
+        """A term, phrase or other leaf's matches with their (boosted) scores (cached in ``memo``)."""
         key = id(q)
         done = memo.get(key)
         if done is not None:
-            return done[1]  # type: ignore[index]
-        result = self._eval_new(q, memo)
-        memo[key] = (q, result)  # keeps q alive so its id cannot be reused
-        return result
-
-    def _eval_new(self, q: Query, memo: dict[int, object]) -> Postings | Scored:
+            return done[1]
+        found: Postings | None = None
         if type(q) is Term:
             found = self.postings(q.fieldname, q.text)
-            if q.boost != 1.0:
-                return Postings(found.ids, found.scores * q.boost)
-            return found
-        if type(q) in (Or, And) and not getattr(q, "minmatch", 0) and not getattr(q, "scale", None):
-            subs = q.subqueries
-            if not subs:
-                return Postings(np.empty(0, np.int64), np.empty(0, np.float64))
-            if len(subs) == 1:
-                return self._eval(subs[0], memo)  # Whoosh drops the boost of a one-child compound
-            parts = [self._eval(s, memo) for s in subs]
-            combined = self._union(parts) if type(q) is Or else self._intersection(parts)
-            if q.boost != 1.0:
-                combined.scores *= q.boost
-            return combined
-        if type(q) is Phrase:
+        elif type(q) is Phrase:
             found = self._phrase(q)
-            if found is not None:
-                return Postings(found.ids, found.scores * q.boost) if q.boost != 1.0 else found
-        return self._whoosh_matches(q)
+        if found is None:
+            found = self._whoosh_matches(q)  # scores already boosted by Whoosh
+        elif q.boost != 1.0:
+            found = Postings(found.ids, found.scores * q.boost)
+        memo[key] = (q, found)
+        return found
 
     def _phrase(self, q: Phrase) -> Postings | None:
         """An exact phrase (Whoosh's default slop 1) from the words' arrays and positions; None: not handled.
@@ -265,38 +337,6 @@ class ArrayScorer:
             out.extend(_read_positions(m, (docnums[lo:hi] - offset).tolist(), field.format))
         return out
 
-    def _union(self, parts: list[Postings | Scored]) -> Scored:
-        scores = np.zeros(self.doc_count, np.float64)
-        mask = np.zeros(self.doc_count, bool)
-        for part in parts:
-            if isinstance(part, Postings):
-                scores[part.ids] += part.scores
-                mask[part.ids] = True
-            else:
-                scores += part.scores
-                mask |= part.mask
-        return Scored(scores, mask)
-
-    def _intersection(self, parts: list[Postings | Scored]) -> Scored:
-        dense = [self._dense(p) for p in parts]
-        mask = dense[0].mask.copy()
-        for d in dense[1:]:
-            mask &= d.mask
-        scores = np.zeros(self.doc_count, np.float64)
-        for d in dense:
-            scores += d.scores
-        scores[~mask] = 0.0
-        return Scored(scores, mask)
-
-    def _dense(self, part: Postings | Scored) -> Scored:
-        if isinstance(part, Scored):
-            return part
-        scores = np.zeros(self.doc_count, np.float64)
-        mask = np.zeros(self.doc_count, bool)
-        scores[part.ids] = part.scores
-        mask[part.ids] = True
-        return Scored(scores, mask)
-
     def _whoosh_matches(self, q: Query) -> Postings:
         """Whoosh's own matcher for what has no array form (phrases, prefixes), collected."""
         ids: list[int] = []
@@ -314,6 +354,13 @@ class ArrayScorer:
                     self.timed_out = True
                     break
         return Postings(np.array(ids, np.int64), np.array(scores, np.float64))
+
+
+def _compound_children(q: Query) -> list[Query] | None:
+    """The children of a plain Or/And (scored here as sums), or None for anything else."""
+    if type(q) in (Or, And) and not getattr(q, "minmatch", 0) and not getattr(q, "scale", None):
+        return q.subqueries
+    return None
 
 
 def _read_postings(m) -> tuple[np.ndarray, np.ndarray]:
