@@ -194,8 +194,8 @@ class ArrayScorer:
         return Scored(scores, mask)
 
     def matches(self, q: Query, docnums: np.ndarray, memo: dict[int, object]) -> np.ndarray:
-        """Which of ``docnums`` (ascending) match ``q``: a bool per docnum."""
-        return self._score_at(q, docnums, memo)[1]
+        """Which of ``docnums`` match ``q``: a bool per docnum."""
+        return self._mask(q, memo)[docnums]
 
     def _accumulate(self, q: Query, coef: float, scores: np.ndarray, mask: np.ndarray, memo) -> None:
         """Add ``coef`` × the score of ``q`` where it matches, and mark those docnums."""
