@@ -11,6 +11,7 @@ nothing, a fuzzy retry and a "did you mean" suggestion step in.
 from __future__ import annotations
 
 import bisect
+import os
 import re
 import threading
 import time
@@ -24,7 +25,7 @@ from whoosh.query import And, Or, Phrase, Prefix, Query, Term
 from whoosh.scoring import BM25F
 
 from kb.analysis import folded_analyzer, load_synonyms, swedish_analyzer
-from kb.index import HEADING_SEPARATOR, IndexInfo, current_version_dir, load_documents, read_info
+from kb.index import CURRENT, HEADING_SEPARATOR, IndexInfo, current_version_dir, load_documents, read_info
 from kb.model import Document, fold_ascii
 from kb.scoring import ArrayScorer, TermCache
 from kb.snippets import make_snippet
@@ -36,6 +37,7 @@ MAX_LIMIT = 50
 MAX_FUZZY_WORDS = 4  # words per query that get a fuzzy retry and a suggestion
 MAX_FUZZY_LENGTH = 24  # longer "words" are not typos of real words
 TIME_LIMIT_S = 1.0
+CACHE_WORDS = 20_000  # entries of each per-word cache of the query builder
 POOL = 120  # hits scored and diversified before paging
 FIELD_BOOSTS = {"heading": 1.5, "title": 2.0, "body": 1.0, "theme": 0.5}
 FOLDED_WEIGHT = 0.6
@@ -190,19 +192,23 @@ class QueryBuilder:
         self.folded = folded_analyzer()
         self.synonyms = synonyms
         self._synonym_keys: list[tuple[list[frozenset[str]], list[str]]] | None = None
+        self._synonym_starts: dict[str, list[int]] = {}  # folded form -> phrases whose first word has it
+        # Per-word caches (the index version is immutable); each is emptied when it grows past CACHE_WORDS.
         self._df: dict[tuple[str, str], int] = {}
         self._corrections: dict[str, list[str]] = {}
+        self._variants: dict[tuple[str, bool], list[tuple[str, bool]]] = {}
+        self._word_queries: dict[tuple[str, float], tuple[Query | None, bool, Query | None]] = {}
 
     def clear_caches(self) -> None:
-        self._df.clear()
-        self._corrections.clear()
+        for cache in (self._df, self._corrections, self._variants, self._word_queries):
+            cache.clear()
 
     def doc_frequency(self, fieldname: str, token: str) -> int:
         """Cached: the index version is immutable, and term lookups dominate query building."""
         key = (fieldname, token)
         df = self._df.get(key)
         if df is None:
-            if len(self._df) > 100_000:
+            if len(self._df) > CACHE_WORDS * 8:
                 self._df.clear()
             df = self._df[key] = self.reader.doc_frequency(fieldname, token)
         return df
@@ -215,13 +221,29 @@ class QueryBuilder:
 
         The analyzers give parts a lower boost, which is how they are told apart.
         """
-        analyzer = self.folded if folded else self.sv
-        out: dict[str, bool] = {}
-        for t in analyzer(text, mode="index"):
-            out[t.text] = out.get(t.text, False) or t.boost >= 1.0
-        return list(out.items())
+        key = (text, folded)
+        cached = self._variants.get(key)
+        if cached is None:
+            analyzer = self.folded if folded else self.sv
+            out: dict[str, bool] = {}
+            for t in analyzer(text, mode="index"):
+                out[t.text] = out.get(t.text, False) or t.boost >= 1.0
+            if len(self._variants) > CACHE_WORDS:
+                self._variants.clear()
+            cached = self._variants[key] = list(out.items())
+        return cached
 
     def word_query(self, word: str, weight: float = 1.0) -> tuple[Query | None, bool, Query | None]:
+        """``word_clauses``, cached per word: the queries are only read, never changed."""
+        key = (word, weight)
+        cached = self._word_queries.get(key)
+        if cached is None:
+            if len(self._word_queries) > CACHE_WORDS:
+                self._word_queries.clear()
+            cached = self._word_queries[key] = self.word_clauses(word, weight)
+        return cached
+
+    def word_clauses(self, word: str, weight: float = 1.0) -> tuple[Query | None, bool, Query | None]:
         """All variants of one word across fields; returns (query, understood, coord query).
 
         "Understood": the word or its lemma is indexed, or all its compound parts are;
@@ -337,11 +359,16 @@ class QueryBuilder:
                 for group in self.synonyms
                 for phrase in group
             ]
+            for number, (phrase_keys, _) in enumerate(self._synonym_keys):
+                for form in phrase_keys[0]:
+                    self._synonym_starts.setdefault(form, []).append(number)
         keys = [self.word_key(w.strip(".,;:!?()")) for w in words]
         spans, i = [], 0
         while i < len(keys):
             best = None
-            for phrase_keys, group in self._synonym_keys:
+            # Only phrases whose first word shares a form with this word can match; in list order.
+            for number in sorted({n for form in keys[i] for n in self._synonym_starts.get(form, ())}):
+                phrase_keys, group = self._synonym_keys[number]
                 n = len(phrase_keys)
                 if n <= len(keys) - i and (best is None or n > best[0]) and all(
                     pk & qk for pk, qk in zip(phrase_keys, keys[i : i + n], strict=True)
@@ -379,19 +406,31 @@ class Searcher:
         self._lock = threading.Lock()
         self._version_dir: Path | None = None
         self._state: _State | None = None
+        self._link_target: str | None = None  # what ``current`` pointed at when _state was checked
 
     # -- index lifecycle
     def _current(self) -> _State:
+        state = self._state
+        target = None
+        if self.pinned_version is None:
+            # One readlink instead of resolving the whole path: the common case is "unchanged".
+            # It is read before resolving, so a switch in between is seen at the next call.
+            try:
+                target = os.readlink(self.index_root / CURRENT)
+            except OSError:
+                target = None
+            if state is not None and target is not None and target == self._link_target:
+                return state
         version_dir = self.pinned_version or current_version_dir(self.index_root)
         if version_dir is None:
             raise IndexMissing(f"No index in {self.index_root}. Run `kb build` first.")
-        state = self._state
         if state is None or version_dir != self._version_dir:
             with self._lock:
                 if self._state is None or version_dir != self._version_dir:
                     self._state = _State.open(version_dir, self.synonyms)
                     self._version_dir = version_dir
                 state = self._state
+        self._link_target = target
         return state
 
     def info(self) -> IndexInfo:

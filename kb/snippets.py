@@ -99,7 +99,7 @@ def find_matches(text: str, terms: set[str]) -> list[tuple[int, int]]:
         if pos > stop:
             break
         run_start = pos
-        while run_start > 0 and _word_char(scanned[run_start - 1]):
+        while run_start > 0 and _word_char(scanned[run_start - 1]):  # usually a word start: no step
             run_start -= 1
         run_end = _RUN_RE.match(scanned, pos).end()
         for m in _WORD_RE.finditer(scanned, run_start, run_end):
