@@ -491,8 +491,7 @@ class Searcher:
                 )
                 suggestion = suggestion or state.suggest_correction(parts, set(words))
                 fuzzy = True
-        ranked = diversify(hits)
-        page = ranked[offset : offset + limit]
+        page = diversify(hits, keep=offset + limit)[offset:]
         match_terms = state.match_terms(parts)
         out_hits = [state.make_hit(h, match_terms, self.site_url) for h in page]
         if suggestion and suggestion.lower() == cleaned.lower():
@@ -528,20 +527,20 @@ class RawHit:
     docnum: int = -1
 
 
-def diversify(hits: list[RawHit], decay: float = 0.55) -> list[RawHit]:
-    """Re-rank so each further section of the same document counts for less.
+def diversify(hits: list[RawHit], decay: float = 0.55, keep: int | None = None) -> list[RawHit]:
+    """Re-rank so each further section of the same document counts for less; the best ``keep``.
 
     The n-th section of a document (0-based) keeps ``decay**n`` of its score: a document
     with one very strong section and many weak ones no longer fills the first page.
     """
     seen: dict[str, int] = {}
-    rescored = []
+    scores = []
     for h in hits:
         n = seen.get(h.doc_id, 0)
         seen[h.doc_id] = n + 1
-        rescored.append((h.score * decay**n, h))
-    rescored.sort(key=lambda pair: -pair[0])
-    return [RawHit(h.doc_id, s, h.docnum) for s, h in rescored]
+        scores.append(h.score * decay**n if n else h.score)
+    order = sorted(range(len(hits)), key=scores.__getitem__, reverse=True)  # stable: ties keep pool order
+    return [RawHit(hits[i].doc_id, scores[i], hits[i].docnum) for i in order[:keep]]
 
 
 class _State:

@@ -75,7 +75,9 @@ def find_matches(text: str, terms: set[str]) -> list[tuple[int, int]]:
     stars = tuple(t[:-1] for t in terms if t.endswith("*") and len(t) > 1)
     prefixes = {t.rstrip("*")[:PREFIX] for t in terms if t.rstrip("*")}
     scanned = text[:MAX_SCAN_CHARS]
-    folded = scanned.encode("latin-1", "replace").translate(_FOLD_BYTES)
+    raw = scanned.encode("latin-1", "replace")
+    folded = raw.translate(_FOLD_BYTES)
+    runs = raw.translate(_RUN_BYTES)  # "w" where a word character is, " " elsewhere
     hits: set[int] = set()
     for prefix in prefixes:
         try:
@@ -98,10 +100,15 @@ def find_matches(text: str, terms: set[str]) -> list[tuple[int, int]]:
             continue  # inside a run already read
         if pos > stop:
             break
-        run_start = pos
-        while run_start > 0 and _word_char(scanned[run_start - 1]):  # usually a word start: no step
+        run_start = runs.rfind(b" ", 0, pos) + 1
+        run_end = runs.find(b" ", pos)
+        if run_end < 0:
+            run_end = len(scanned)
+        # A letter outside latin-1 reads as "?", a separator there: widen the run over such letters.
+        while run_start > 0 and _word_char(scanned[run_start - 1]):
             run_start -= 1
-        run_end = _RUN_RE.match(scanned, pos).end()
+        if run_end < len(scanned) and _word_char(scanned[run_end]):
+            run_end = _RUN_RE.match(scanned, run_end).end()
         for m in _WORD_RE.finditer(scanned, run_start, run_end):
             word = m.group().lower()
             hit = matched.get(word)
@@ -132,6 +139,7 @@ def _fold_byte(b: int) -> int:
 
 
 _FOLD_BYTES = bytes(_fold_byte(b) for b in range(256))
+_RUN_BYTES = bytes(ord("w") if _word_char(chr(b)) else ord(" ") for b in range(256))
 
 
 def _best_start(spans: list[tuple[int, int]], window: int) -> int:
