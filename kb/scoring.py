@@ -203,7 +203,11 @@ class ArrayScorer:
         if subs == []:
             return  # Whoosh: an empty compound matches nothing
         if subs is None:
-            found = self._leaf(q, memo)
+            if type(q) is Term:  # unboosted postings, one multiplication for all boosts above
+                found = self.postings(q.fieldname, q.text)
+                coef *= q.boost
+            else:
+                found = self._leaf(q, memo)
             scores[found.ids] += found.scores * coef if coef != 1.0 else found.scores
             mask[found.ids] = True
         elif len(subs) == 1:
