@@ -105,9 +105,10 @@ def find_matches(text: str, terms: set[str]) -> list[tuple[int, int]]:
         if run_end < 0:
             run_end = len(scanned)
         # A letter outside latin-1 reads as "?", a separator there: widen the run over such letters.
-        while run_start > 0 and _word_char(scanned[run_start - 1]):
-            run_start -= 1
-        if run_end < len(scanned) and _word_char(scanned[run_end]):
+        if run_start > 0 and raw[run_start - 1] == _QUESTION_MARK:
+            while run_start > 0 and _word_char(scanned[run_start - 1]):
+                run_start -= 1
+        if run_end < len(scanned) and raw[run_end] == _QUESTION_MARK and _word_char(scanned[run_end]):
             run_end = _RUN_RE.match(scanned, run_end).end()
         for m in _WORD_RE.finditer(scanned, run_start, run_end):
             word = m.group().lower()
@@ -139,6 +140,7 @@ def _fold_byte(b: int) -> int:
 
 
 _FOLD_BYTES = bytes(_fold_byte(b) for b in range(256))
+_QUESTION_MARK = ord("?")
 _RUN_BYTES = bytes(ord("w") if _word_char(chr(b)) else ord(" ") for b in range(256))
 
 
