@@ -9,6 +9,7 @@ long statute chapters fast.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import threading
@@ -71,27 +72,25 @@ def find_matches(text: str, terms: set[str]) -> list[tuple[int, int]]:
     """
     if not terms:
         return []
-    exact = {t for t in terms if not t.endswith("*")}
-    stars = tuple(t[:-1] for t in terms if t.endswith("*") and len(t) > 1)
-    prefixes = {t.rstrip("*")[:PREFIX] for t in terms if t.rstrip("*")}
+    exact, stars, byte_needles, text_needles = _plan(frozenset(terms))
     scanned = text[:MAX_SCAN_CHARS]
     raw = scanned.encode("latin-1", "replace")
     folded = raw.translate(_FOLD_BYTES)
     runs = raw.translate(_RUN_BYTES)  # "w" where a word character is, " " elsewhere
     hits: set[int] = set()
-    for prefix in prefixes:
-        try:
-            needle = prefix.encode("latin-1").translate(_FOLD_BYTES)
-        except UnicodeEncodeError:  # not latin-1: look for it as written, in lower case
-            haystack, needle = scanned.lower(), prefix
-            if len(haystack) != len(scanned):
-                continue
-        else:
-            haystack = folded
-        pos = haystack.find(needle)
+    for needle in byte_needles:
+        pos = folded.find(needle)
         while pos >= 0:
             hits.add(pos)
-            pos = haystack.find(needle, pos + 1)
+            pos = folded.find(needle, pos + 1)
+    if text_needles:  # prefixes outside latin-1: looked for as written, in lower case
+        lowered = scanned.lower()
+        if len(lowered) == len(scanned):
+            for text_needle in text_needles:
+                pos = lowered.find(text_needle)
+                while pos >= 0:
+                    hits.add(pos)
+                    pos = lowered.find(text_needle, pos + 1)
     spans: list[tuple[int, int]] = []
     matched: dict[str, bool] = {}  # per word of this text: does it match?
     run_end, stop = -1, len(scanned)
@@ -123,6 +122,21 @@ def find_matches(text: str, terms: set[str]) -> list[tuple[int, int]]:
                     newline = scanned.find("\n", m.end())
                     stop = newline if newline >= 0 else len(scanned)
     return spans
+
+
+@functools.lru_cache(maxsize=256)
+def _plan(terms: frozenset[str]) -> tuple[frozenset[str], tuple[str, ...], tuple[bytes, ...], tuple[str, ...]]:
+    """What ``find_matches`` looks for, per set of terms: (exact terms, star prefixes, byte needles, text needles)."""
+    exact = frozenset(t for t in terms if not t.endswith("*"))
+    stars = tuple(t[:-1] for t in terms if t.endswith("*") and len(t) > 1)
+    byte_needles: set[bytes] = set()
+    text_needles: set[str] = set()
+    for prefix in {t.rstrip("*")[:PREFIX] for t in terms if t.rstrip("*")}:
+        try:
+            byte_needles.add(prefix.encode("latin-1").translate(_FOLD_BYTES))
+        except UnicodeEncodeError:
+            text_needles.add(prefix)
+    return exact, stars, tuple(sorted(byte_needles)), tuple(sorted(text_needles))
 
 
 def _word_char(c: str) -> bool:
