@@ -60,6 +60,9 @@ def run(
             cpu.append((time.thread_time() - started_cpu) * 1000)
     if profiler is not None:
         profiler.disable()
+    cache = searcher._current().term_cache
+    print(f"term cache: {len(cache)} entries, {cache.bytes / 1e6:.1f} MB (bound {cache.max_bytes / 1e6:.0f} MB), "
+          f"{cache.hits} hits, {cache.misses} misses")
     if cpu:
         cpu.sort()
         print(f"CPU time of this thread (less sensitive to other load): p50 {statistics.median(cpu):.2f} ms, "
