@@ -11,7 +11,7 @@ nothing, a fuzzy retry and a "did you mean" suggestion step in.
 from __future__ import annotations
 
 import bisect
-import heapq
+import os
 import re
 import threading
 import time
@@ -19,15 +19,15 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from whoosh import index as whoosh_index
-from whoosh.collectors import TimeLimitCollector
 from whoosh.query import And, Or, Phrase, Prefix, Query, Term
 from whoosh.scoring import BM25F
-from whoosh.searching import TimeLimit
 
 from kb.analysis import folded_analyzer, load_synonyms, swedish_analyzer
-from kb.index import HEADING_SEPARATOR, IndexInfo, current_version_dir, load_documents, read_info
+from kb.index import CURRENT, HEADING_SEPARATOR, IndexInfo, current_version_dir, load_documents, read_info
 from kb.model import Document, fold_ascii
+from kb.scoring import ArrayScorer, TermCache
 from kb.snippets import make_snippet
 from kb.urls import document_url
 
@@ -37,6 +37,7 @@ MAX_LIMIT = 50
 MAX_FUZZY_WORDS = 4  # words per query that get a fuzzy retry and a suggestion
 MAX_FUZZY_LENGTH = 24  # longer "words" are not typos of real words
 TIME_LIMIT_S = 1.0
+CACHE_WORDS = 20_000  # entries of each per-word cache of the query builder
 POOL = 120  # hits scored and diversified before paging
 FIELD_BOOSTS = {"heading": 1.5, "title": 2.0, "body": 1.0, "theme": 0.5}
 FOLDED_WEIGHT = 0.6
@@ -191,15 +192,23 @@ class QueryBuilder:
         self.folded = folded_analyzer()
         self.synonyms = synonyms
         self._synonym_keys: list[tuple[list[frozenset[str]], list[str]]] | None = None
+        self._synonym_starts: dict[str, list[int]] = {}  # folded form -> phrases whose first word has it
+        # Per-word caches (the index version is immutable); each is emptied when it grows past CACHE_WORDS.
         self._df: dict[tuple[str, str], int] = {}
         self._corrections: dict[str, list[str]] = {}
+        self._variants: dict[tuple[str, bool], list[tuple[str, bool]]] = {}
+        self._word_queries: dict[tuple[str, float], tuple[Query | None, bool, Query | None]] = {}
+
+    def clear_caches(self) -> None:
+        for cache in (self._df, self._corrections, self._variants, self._word_queries):
+            cache.clear()
 
     def doc_frequency(self, fieldname: str, token: str) -> int:
         """Cached: the index version is immutable, and term lookups dominate query building."""
         key = (fieldname, token)
         df = self._df.get(key)
         if df is None:
-            if len(self._df) > 100_000:
+            if len(self._df) > CACHE_WORDS * 8:
                 self._df.clear()
             df = self._df[key] = self.reader.doc_frequency(fieldname, token)
         return df
@@ -212,13 +221,29 @@ class QueryBuilder:
 
         The analyzers give parts a lower boost, which is how they are told apart.
         """
-        analyzer = self.folded if folded else self.sv
-        out: dict[str, bool] = {}
-        for t in analyzer(text, mode="index"):
-            out[t.text] = out.get(t.text, False) or t.boost >= 1.0
-        return list(out.items())
+        key = (text, folded)
+        cached = self._variants.get(key)
+        if cached is None:
+            analyzer = self.folded if folded else self.sv
+            out: dict[str, bool] = {}
+            for t in analyzer(text, mode="index"):
+                out[t.text] = out.get(t.text, False) or t.boost >= 1.0
+            if len(self._variants) > CACHE_WORDS:
+                self._variants.clear()
+            cached = self._variants[key] = list(out.items())
+        return cached
 
     def word_query(self, word: str, weight: float = 1.0) -> tuple[Query | None, bool, Query | None]:
+        """``word_clauses``, cached per word: the queries are only read, never changed."""
+        key = (word, weight)
+        cached = self._word_queries.get(key)
+        if cached is None:
+            if len(self._word_queries) > CACHE_WORDS:
+                self._word_queries.clear()
+            cached = self._word_queries[key] = self.word_clauses(word, weight)
+        return cached
+
+    def word_clauses(self, word: str, weight: float = 1.0) -> tuple[Query | None, bool, Query | None]:
         """All variants of one word across fields; returns (query, understood, coord query).
 
         "Understood": the word or its lemma is indexed, or all its compound parts are;
@@ -334,11 +359,16 @@ class QueryBuilder:
                 for group in self.synonyms
                 for phrase in group
             ]
+            for number, (phrase_keys, _) in enumerate(self._synonym_keys):
+                for form in phrase_keys[0]:
+                    self._synonym_starts.setdefault(form, []).append(number)
         keys = [self.word_key(w.strip(".,;:!?()")) for w in words]
         spans, i = [], 0
         while i < len(keys):
             best = None
-            for phrase_keys, group in self._synonym_keys:
+            # Only phrases whose first word shares a form with this word can match; in list order.
+            for number in sorted({n for form in keys[i] for n in self._synonym_starts.get(form, ())}):
+                phrase_keys, group = self._synonym_keys[number]
                 n = len(phrase_keys)
                 if n <= len(keys) - i and (best is None or n > best[0]) and all(
                     pk & qk for pk, qk in zip(phrase_keys, keys[i : i + n], strict=True)
@@ -376,23 +406,40 @@ class Searcher:
         self._lock = threading.Lock()
         self._version_dir: Path | None = None
         self._state: _State | None = None
+        self._link_target: str | None = None  # what ``current`` pointed at when _state was checked
 
     # -- index lifecycle
     def _current(self) -> _State:
+        state = self._state
+        target = None
+        if self.pinned_version is None:
+            # One readlink instead of resolving the whole path: the common case is "unchanged".
+            # It is read before resolving, so a switch in between is seen at the next call.
+            try:
+                target = os.readlink(self.index_root / CURRENT)
+            except OSError:
+                target = None
+            if state is not None and target is not None and target == self._link_target:
+                return state
         version_dir = self.pinned_version or current_version_dir(self.index_root)
         if version_dir is None:
             raise IndexMissing(f"No index in {self.index_root}. Run `kb build` first.")
-        state = self._state
         if state is None or version_dir != self._version_dir:
             with self._lock:
                 if self._state is None or version_dir != self._version_dir:
                     self._state = _State.open(version_dir, self.synonyms)
                     self._version_dir = version_dir
                 state = self._state
+        self._link_target = target
         return state
 
     def info(self) -> IndexInfo:
         return self._current().info
+
+    def clear_caches(self) -> None:
+        """Empty the bounded per-term caches (benchmarks: the cost of a query seen for the first time)."""
+        if self._state is not None:
+            self._state.clear_caches()
 
     def document(self, doc_id: str) -> Document | None:
         return self._current().documents.get(doc_id)
@@ -444,8 +491,7 @@ class Searcher:
                 )
                 suggestion = suggestion or state.suggest_correction(parts, set(words))
                 fuzzy = True
-        ranked = diversify(hits)
-        page = ranked[offset : offset + limit]
+        page = diversify(hits, keep=offset + limit)[offset:]
         match_terms = state.match_terms(parts)
         out_hits = [state.make_hit(h, match_terms, self.site_url) for h in page]
         if suggestion and suggestion.lower() == cleaned.lower():
@@ -481,20 +527,20 @@ class RawHit:
     docnum: int = -1
 
 
-def diversify(hits: list[RawHit], decay: float = 0.55) -> list[RawHit]:
-    """Re-rank so each further section of the same document counts for less.
+def diversify(hits: list[RawHit], decay: float = 0.55, keep: int | None = None) -> list[RawHit]:
+    """Re-rank so each further section of the same document counts for less; the best ``keep``.
 
     The n-th section of a document (0-based) keeps ``decay**n`` of its score: a document
     with one very strong section and many weak ones no longer fills the first page.
     """
     seen: dict[str, int] = {}
-    rescored = []
+    scores = []
     for h in hits:
         n = seen.get(h.doc_id, 0)
         seen[h.doc_id] = n + 1
-        rescored.append((h.score * decay**n, h))
-    rescored.sort(key=lambda pair: -pair[0])
-    return [RawHit(h.doc_id, s, h.docnum) for s, h in rescored]
+        scores.append(h.score * decay**n if n else h.score)
+    order = sorted(range(len(hits)), key=scores.__getitem__, reverse=True)  # stable: ties keep pool order
+    return [RawHit(hits[i].doc_id, scores[i], hits[i].docnum) for i in order[:keep]]
 
 
 class _State:
@@ -511,6 +557,8 @@ class _State:
         self._facet_sets: dict[str, dict[str, frozenset[int]]] | None = None
         self.synonyms = synonyms
         self._completions: list[tuple[str, str]] | None = None
+        self.term_cache = TermCache()
+        self.field_lengths: dict[tuple[int, str], np.ndarray] = {}
 
     @property
     def documents(self) -> dict[str, Document]:
@@ -532,7 +580,14 @@ class _State:
             s = self.ix.searcher(weighting=BM25F(B=BM25_B, K1=BM25_K1))
             self._local.searcher = s
             self._local.builder = QueryBuilder(s.reader(), self.synonyms)
+            self._local.scorer = ArrayScorer(s, BM25_B, BM25_K1, self.term_cache, self.field_lengths)
         return s
+
+    def clear_caches(self) -> None:
+        self.term_cache.clear()
+        builder = getattr(self._local, "builder", None)
+        if builder is not None:
+            builder.clear_caches()
 
     @property
     def builder(self) -> QueryBuilder:
@@ -592,39 +647,58 @@ class _State:
     def run(
         self, q: Query, groups: list[tuple[Query, Query]], filter_q, pool: int, facets: bool, time_limit: float
     ):
-        """Score every matching section in one pass; keep the top ``pool`` for ranking.
+        """Score every matching section (as arrays); keep the top ``pool`` for ranking.
 
-        One pass yields the exact total, the docset for facets and the scores, and only
+        One pass yields the exact total, the matches for facets and the scores, and only
         the page's stored fields are ever read.
         """
-        s = self.searcher
-        if filter_q is not None and not self.docset(filter_q):
-            # Whoosh treats an empty filter set as "no filter": answer "nothing" ourselves.
-            return [], 0, {name: {} for name in FACETS} if facets else {}, False
-        collector = s.collector(limit=None, filter=filter_q)
-        tlc = TimeLimitCollector(collector, timelimit=time_limit, use_alarm=False)
-        timed_out = False
-        try:
-            s.search_with_collector(q, tlc)
-        except TimeLimit:
-            timed_out = True
-        results = tlc.results()
-        all_hits = [(hit.score or 0.0, hit.docnum) for hit in results]
-        matched = {d for _, d in all_hits}
-        scored = heapq.nlargest(pool, all_hits)
-        coords = self.coordination(groups, [d for _, d in scored]) if len(groups) > 1 else {}
-        hits = [RawHit(self.doc_ids[d], score * coords.get(d, 1.0), d) for score, d in scored]
-        facet_counts = self.facet_counts(matched) if facets else {}
-        return hits, len(matched), facet_counts, timed_out
+        scorer = self.scorer
+        scorer.start(time_limit)
+        memo: dict[int, object] = {}
+        result = scorer.evaluate(q, memo)
+        mask = result.mask
+        if filter_q is not None:
+            mask = mask & self.docmask(filter_q)
+        if self.live is not None:
+            mask = mask & self.live
+        candidates = np.flatnonzero(mask)
+        total = len(candidates)
+        scores = result.scores[candidates]
+        if total > pool:
+            # Everything scoring at least the pool-th best score, ties included, then exact order.
+            kth = np.partition(scores, total - pool)[total - pool]
+            keep = scores >= kth
+            candidates, scores = candidates[keep], scores[keep]
+        order = np.lexsort((-candidates, -scores))[:pool]  # best first; ties: higher docnum first
+        pooled, pooled_scores = candidates[order], scores[order]
+        coords = self.coordination(groups, pooled, memo) if len(groups) > 1 else None
+        if coords is not None:
+            pooled_scores = pooled_scores * coords
+        doc_ids = self.doc_ids
+        hits = [RawHit(doc_ids[d], s, d) for d, s in zip(pooled.tolist(), pooled_scores.tolist(), strict=True)]
+        facet_counts = self.facet_counts(mask) if facets else {}
+        return hits, total, facet_counts, scorer.timed_out
 
-    def docset(self, q: Query) -> set[int]:
-        """Docnums of live sections matching ``q`` (unscored)."""
-        s = self.searcher
-        reader = s.reader()
-        ids = set(s.docs_for_query(q))
-        if reader.has_deletions():
-            ids = {d for d in ids if not reader.is_deleted(d)}
-        return ids
+    @property
+    def scorer(self) -> ArrayScorer:
+        self.searcher  # noqa: B018 - ensures the thread-local scorer exists
+        return self._local.scorer
+
+    def docmask(self, q: Query) -> np.ndarray:
+        """Which docnums match ``q`` (unscored; filters)."""
+        mask = np.zeros(self.scorer.doc_count, bool)
+        ids = list(self.searcher.docs_for_query(q))
+        if ids:
+            mask[np.array(ids, np.int64)] = True
+        return mask
+
+    @property
+    def live(self) -> np.ndarray | None:
+        """Mask of live (not deleted) docnums, or None when nothing is deleted."""
+        reader = self.searcher.reader()
+        if not reader.has_deletions():
+            return None
+        return np.array([not reader.is_deleted(d) for d in range(reader.doc_count_all())], bool)
 
     @property
     def doc_ids(self) -> list[str]:
@@ -639,56 +713,40 @@ class _State:
             self._doc_ids = ids
         return self._doc_ids
 
-    def facet_counts(self, matched: set[int]) -> dict[str, dict[str, int]]:
+    def facet_counts(self, matched: np.ndarray) -> dict[str, dict[str, int]]:
+        """Per facet value, how many matched sections carry it (``matched``: a mask over docnums)."""
         if self._facet_sets is None:
             reader = self.searcher.reader()
-            sets: dict[str, dict[str, frozenset[int]]] = {}
+            sets: dict[str, dict[str, np.ndarray]] = {}
             for name in FACETS:
                 sets[name] = {}
                 for term in reader.lexicon(name):
                     text = term.decode("utf-8") if isinstance(term, bytes) else term
                     if text:
-                        sets[name][text] = frozenset(reader.postings(name, text).all_ids())
+                        sets[name][text] = np.fromiter(reader.postings(name, text).all_ids(), np.int64)
             self._facet_sets = sets
         out: dict[str, dict[str, int]] = {}
         for name, values in self._facet_sets.items():
-            counts = {v: len(matched & ids) for v, ids in values.items()}
+            counts = {v: int(np.count_nonzero(matched[ids])) for v, ids in values.items()}
             out[name] = dict(sorted(((v, n) for v, n in counts.items() if n), key=lambda kv: (-kv[1], kv[0])))
         return out
 
-    def coordination(self, groups: list[tuple[Query, Query]], docnums: list[int]) -> dict[int, float]:
+    def coordination(
+        self, groups: list[tuple[Query, Query]], docnums: np.ndarray, memo: dict[int, object]
+    ) -> np.ndarray:
         """Per pooled section, ((1 + words matched) / (1 + words)) ** COORDINATION_POWER.
 
         A section that holds every query word keeps its score; one missing a word is
         still found, but ranks below sections that have them all. A word met only through
         a compound part ("bygg" of "byggprodukter") counts as PARTIAL_CREDIT of a word.
         """
-        matched = dict.fromkeys(docnums, 0.0)
-        ordered = sorted(docnums)
+        matched = np.zeros(len(docnums), np.float64)
         for strict_q, full_q in groups:
-            strict = self._matching(strict_q, ordered)
-            loose = self._matching(full_q, ordered) if full_q is not strict_q else strict
-            for d in ordered:
-                if d in strict:
-                    matched[d] += 1
-                elif d in loose:
-                    matched[d] += PARTIAL_CREDIT
+            strict = self.scorer.matches(strict_q, docnums, memo)
+            loose = self.scorer.matches(full_q, docnums, memo) if full_q is not strict_q else strict
+            matched += np.where(strict, 1.0, np.where(loose, PARTIAL_CREDIT, 0.0))
         n = len(groups)
-        return {d: ((1 + c) / (1 + n)) ** COORDINATION_POWER for d, c in matched.items()}
-
-    def _matching(self, q: Query, ordered: list[int]) -> set[int]:
-        """Which of the (sorted) docnums ``q`` matches, skipping through its postings."""
-        s = self.searcher
-        m = q.matcher(s, s.boolean_context())
-        found: set[int] = set()
-        for d in ordered:
-            if not m.is_active():
-                break
-            if m.id() < d:
-                m.skip_to(d)
-            if m.is_active() and m.id() == d:
-                found.add(d)
-        return found
+        return ((1 + matched) / (1 + n)) ** COORDINATION_POWER
 
     def match_terms(self, parts: list[QueryPart]) -> set[str]:
         """Folded forms of every variant of every query word, for marking snippets."""

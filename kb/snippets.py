@@ -3,12 +3,13 @@
 A word of the text matches when any of its analysed forms (folded: word, lemma, compound
 parts) is a query term, so "mobler", "möbler" and the part "möbel" of "kontorsmöbler" all
 mark the word as written. Each distinct word is analysed once per process (a bounded
-cache), and only paragraphs that could contain a match (a cheap substring test) are
-scanned, which keeps long statute chapters fast.
+cache), and only words that hold a term's first letters are analysed at all, which keeps
+long statute chapters fast.
 """
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import threading
@@ -19,7 +20,9 @@ from kb.model import FOLD_TABLE, fold_ascii
 WINDOW = 220
 MAX_SCAN_CHARS = 60_000
 CACHE_LIMIT = 200_000
+PREFIX = 3  # letters of a term a word must contain to be analysed (lemmas and parts share them)
 _WORD_RE = re.compile(r"\w+(?:[:\-]\w+)*")
+_RUN_RE = re.compile(r"[\w:\-]*")
 _MARK_RE = re.compile(r"</?mark>")
 _forms: dict[str, frozenset[str]] = {}
 _lock = threading.Lock()
@@ -60,24 +63,99 @@ def plain(snippet_html: str) -> str:
 
 
 def find_matches(text: str, terms: set[str]) -> list[tuple[int, int]]:
+    """Spans of the words of ``text`` (its first MAX_SCAN_CHARS) that match ``terms``.
+
+    Only words holding the first letters of a term are analysed. They are found with
+    byte searches in a folded, lower-cased latin-1 copy of the text (one byte per
+    character, so offsets agree; other characters become "?"), which keeps long statute
+    chapters cheap.
+    """
     if not terms:
         return []
-    exact = {t for t in terms if not t.endswith("*")}
-    stars = tuple(t[:-1] for t in terms if t.endswith("*") and len(t) > 1)
-    prefixes = {t.rstrip("*")[:4] for t in terms if t.rstrip("*")}
+    exact, stars, byte_needles, text_needles = _plan(frozenset(terms))
+    scanned = text[:MAX_SCAN_CHARS]
+    raw = scanned.encode("latin-1", "replace")
+    folded = raw.translate(_FOLD_BYTES)
+    runs = raw.translate(_RUN_BYTES)  # "w" where a word character is, " " elsewhere
+    hits: set[int] = set()
+    for needle in byte_needles:
+        pos = folded.find(needle)
+        while pos >= 0:
+            hits.add(pos)
+            pos = folded.find(needle, pos + 1)
+    if text_needles:  # prefixes outside latin-1: looked for as written, in lower case
+        lowered = scanned.lower()
+        if len(lowered) == len(scanned):
+            for text_needle in text_needles:
+                pos = lowered.find(text_needle)
+                while pos >= 0:
+                    hits.add(pos)
+                    pos = lowered.find(text_needle, pos + 1)
     spans: list[tuple[int, int]] = []
-    offset = 0
-    for para in text[:MAX_SCAN_CHARS].split("\n"):
-        folded = para.lower().translate(FOLD_TABLE)  # Swedish letters only: a cheap pre-test
-        if any(p in folded for p in prefixes):
-            for m in _WORD_RE.finditer(para):
-                word = m.group().lower()
-                if word_forms(word) & exact or (stars and fold_ascii(word).startswith(stars)):
-                    spans.append((offset + m.start(), offset + m.end()))
-            if len(spans) > 60:
-                break
-        offset += len(para) + 1
+    matched: dict[str, bool] = {}  # per word of this text: does it match?
+    run_end, stop = -1, len(scanned)
+    for pos in sorted(hits):
+        if pos < run_end:
+            continue  # inside a run already read
+        if pos > stop:
+            break
+        run_start = runs.rfind(b" ", 0, pos) + 1
+        run_end = runs.find(b" ", pos)
+        if run_end < 0:
+            run_end = len(scanned)
+        # A letter outside latin-1 reads as "?", a separator there: widen the run over such letters.
+        if run_start > 0 and raw[run_start - 1] == _QUESTION_MARK:
+            while run_start > 0 and _word_char(scanned[run_start - 1]):
+                run_start -= 1
+        if run_end < len(scanned) and raw[run_end] == _QUESTION_MARK and _word_char(scanned[run_end]):
+            run_end = _RUN_RE.match(scanned, run_end).end()
+        for m in _WORD_RE.finditer(scanned, run_start, run_end):
+            word = m.group().lower()
+            hit = matched.get(word)
+            if hit is None:
+                hit = matched[word] = not word_forms(word).isdisjoint(exact) or bool(
+                    stars and fold_ascii(word).startswith(stars)
+                )
+            if hit:
+                spans.append((m.start(), m.end()))
+                if len(spans) == 61:  # enough: finish this paragraph
+                    newline = scanned.find("\n", m.end())
+                    stop = newline if newline >= 0 else len(scanned)
     return spans
+
+
+@functools.lru_cache(maxsize=256)
+def _plan(terms: frozenset[str]) -> tuple[frozenset[str], tuple[str, ...], tuple[bytes, ...], tuple[str, ...]]:
+    """What ``find_matches`` looks for, per set of terms: (exact terms, star prefixes, byte needles, text needles)."""
+    exact = frozenset(t for t in terms if not t.endswith("*"))
+    stars = tuple(t[:-1] for t in terms if t.endswith("*") and len(t) > 1)
+    byte_needles: set[bytes] = set()
+    text_needles: set[str] = set()
+    for prefix in {t.rstrip("*")[:PREFIX] for t in terms if t.rstrip("*")}:
+        try:
+            byte_needles.add(prefix.encode("latin-1").translate(_FOLD_BYTES))
+        except UnicodeEncodeError:
+            text_needles.add(prefix)
+    return exact, stars, tuple(sorted(byte_needles)), tuple(sorted(text_needles))
+
+
+def _word_char(c: str) -> bool:
+    """A character ``_WORD_RE`` words are made of (``\\w``, ``:`` and ``-``)."""
+    return c.isalnum() or c in "_:-"
+
+
+def _fold_byte(b: int) -> int:
+    """Latin-1 byte -> the byte of its lower-cased, folded letter (itself when that is not one letter)."""
+    lower = chr(b).lower()
+    if len(lower) != 1:
+        return b
+    folded = lower.translate(FOLD_TABLE)
+    return ord(folded) if len(folded) == 1 and ord(folded) < 256 else b
+
+
+_FOLD_BYTES = bytes(_fold_byte(b) for b in range(256))
+_QUESTION_MARK = ord("?")
+_RUN_BYTES = bytes(ord("w") if _word_char(chr(b)) else ord(" ") for b in range(256))
 
 
 def _best_start(spans: list[tuple[int, int]], window: int) -> int:
