@@ -13,6 +13,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -26,6 +30,7 @@ from kb.site import build_site
 from tests.hostile import SMALL_KB, copy_sources
 
 EDITED = SMALL_KB[3]  # a Government Offices article
+EDITED_PAGE = f"dok/{EDITED.removesuffix('.md').replace('--', '-')}/index.html"
 REMOVED = SMALL_KB[4]
 ADDED = "related/sfs/sfs-2016-1146.md"
 DAY = 24 * 3600
@@ -100,7 +105,7 @@ def test_incremental_builds_equal_full_builds(kb_root: Path, tmp_path: Path) -> 
     assert changed != first
     assert_same(changed, full_build_files(kb_root, tmp_path))
     assert site_files(witness) == first, "a partial build wrote into a file of the previous site"
-    edited_page = f"dok/{EDITED.removesuffix('.md').replace('--', '-')}/index.html"
+    edited_page = EDITED_PAGE
     assert "Tillägg: återbruk" in changed[edited_page].decode()
     assert os.stat(project.site_dir / "404.html").st_ino != os.stat(witness / "404.html").st_ino
     unchanged = [rel for rel in first if rel.endswith(".html") and changed[rel] == first[rel]]
@@ -145,3 +150,35 @@ def test_build_dates_only_reach_the_sitemap(kb_root: Path, tmp_path: Path, monke
     b = full_build_files(kb_root, tmp_path)
     assert a.keys() == b.keys()
     assert sorted(rel for rel in a if a[rel] != b[rel]) == ["sitemap.xml", "sitemap.xml.gz"]
+
+
+@pytest.mark.slow
+def test_killed_partial_build_leaves_the_old_site(kb_root: Path, tmp_path: Path) -> None:
+    """SIGKILL while MkDocs renders the changed pages: site/ is byte for byte the previous one,
+    and the next build is still exact."""
+    project = Project(kb_root)
+    build(project)
+    before = site_files(project.site_dir)
+    with open(kb_root / "sources" / EDITED, "a", encoding="utf-8") as f:
+        f.write("\n\nTillägg: cirkulära möbelflöden i regionerna.\n")
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kb.cli", "build", "--root", str(kb_root), "-q"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, start_new_session=True,
+    )
+    deadline = time.monotonic() + 120
+    staged = False
+    while time.monotonic() < deadline and proc.poll() is None:
+        if any(kb_root.glob("site.new-*/assets")):  # MkDocs is writing the new site
+            staged = True
+            break
+        time.sleep(0.01)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert staged, "the build never reached MkDocs"
+    assert site_files(project.site_dir) == before
+
+    build(project)
+    assert "Tillägg: cirkulära möbelflöden" in (project.site_dir / EDITED_PAGE).read_text(encoding="utf-8")
+    assert_same(site_files(project.site_dir), full_build_files(kb_root, tmp_path))
+    assert not [p for p in kb_root.glob("site.new-*")], "the killed build's staging folder was not removed"

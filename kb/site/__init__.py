@@ -28,13 +28,15 @@ def build_site(
     progress: Progress | None = None,
     index_dir: Path | None = None,
     full: bool = False,
+    background_cleanup: bool = True,
 ) -> int:
     """Build ``site/`` from ``documents``; returns the number of HTML pages in it.
 
     ``index_dir`` is the index version to take "Se även" from (default: the current one).
     Only what changed is redone (see ``kb.site.incremental``): nothing when no input changed,
     only the pages whose Markdown changed when the navigation did not; ``full`` forces a
-    complete MkDocs build.
+    complete MkDocs build. ``background_cleanup``: delete the replaced site in a detached
+    process (see ``kb.site.publish.swap_into_place``).
     """
     import shutil
 
@@ -51,7 +53,7 @@ def build_site(
         swap_into_place,
     )
     from kb.site.related import related_documents
-    from kb.site.static_search import static_search_files
+    from kb.site.static_search import StartedSearchFiles
 
     timer = _Timer()
     last_timings.clear()
@@ -68,14 +70,19 @@ def build_site(
         _done(progress)
         return state.pages_built
 
-    ctx = SiteContext(documents, site_url, site_name)
-    ctx.related = related_documents(project, documents, site_url, progress=progress, index_dir=index_dir)
-    timer.lap("related")
-    pages = generate_pages(ctx)
-    timer.lap("pages")
+    static_search = StartedSearchFiles(documents, project.build)  # on the other core, if there is one
+    try:
+        ctx = SiteContext(documents, site_url, site_name)
+        ctx.related = related_documents(project, documents, site_url, progress=progress, index_dir=index_dir)
+        timer.lap("related")
+        pages = generate_pages(ctx)
+        timer.lap("pages")
+    except BaseException:
+        static_search.cancel()
+        raise
     extra = {"opensearch.xml": opensearch_xml(site_url, site_name)}
-    extra.update(static_search_files(documents, progress=progress, cache_dir=project.build))
-    timer.lap("static search")
+    extra.update(static_search.result())
+    timer.lap("static search (waiting)")
     files = docs_files(pages, extra)
     write_docs(project.docs_dir, files, progress=progress)
     timer.lap("write")
@@ -113,7 +120,7 @@ def build_site(
         timer.lap(f"mkdocs ({'all pages' if only is None else f'{len(only)} pages'})")
         new_state.pages_built = count_pages(staging)
         new_state.site = inc.site_snapshot(staging)
-        swap_into_place(staging, project.site_dir)
+        swap_into_place(staging, project.site_dir, background_cleanup=background_cleanup)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
