@@ -53,7 +53,7 @@ def build_site(
         swap_into_place,
     )
     from kb.site.related import related_documents
-    from kb.site.static_search import StartedSearchFiles
+    from kb.site.static_search import static_search_files
 
     timer = _Timer()
     last_timings.clear()
@@ -70,19 +70,16 @@ def build_site(
         _done(progress)
         return state.pages_built
 
-    static_search = StartedSearchFiles(documents, project.build)  # on the other core, if there is one
-    try:
-        ctx = SiteContext(documents, site_url, site_name)
-        ctx.related = related_documents(project, documents, site_url, progress=progress, index_dir=index_dir)
-        timer.lap("related")
-        pages = generate_pages(ctx)
-        timer.lap("pages")
-    except BaseException:
-        static_search.cancel()
-        raise
+    # Sequential on purpose: making the search index in a forked child while "Se även" ran
+    # here was slower on the 2-core build machine (related 3 s alone, 10-12 s next to the child).
+    ctx = SiteContext(documents, site_url, site_name)
+    ctx.related = related_documents(project, documents, site_url, progress=progress, index_dir=index_dir)
+    timer.lap("related")
+    pages = generate_pages(ctx)
+    timer.lap("pages")
     extra = {"opensearch.xml": opensearch_xml(site_url, site_name)}
-    extra.update(static_search.result())
-    timer.lap("static search (waiting)")
+    extra.update(static_search_files(documents, progress=progress, cache_dir=project.build))
+    timer.lap("static search")
     files = docs_files(pages, extra)
     write_docs(project.docs_dir, files, progress=progress)
     timer.lap("write")

@@ -110,8 +110,9 @@ def build_static_index(
     docs_meta = []
     sections_meta = []
     texts: list[str] = []
-    # term → {section: {field: weighted tf}}; "~" prefix for folded terms
-    tf: dict[str, dict[int, dict[str, float]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(float)))
+    # term → [section, field, weighted tf, section, field, …] in section and field order;
+    # "~" prefix for folded terms
+    postings: dict[str, list] = {}
     lengths: dict[str, dict[int, int]] = {f: {} for f in FIELD_BOOSTS}
 
     for di, doc in enumerate(documents):
@@ -127,9 +128,16 @@ def build_static_index(
             for field, text in fields.items():
                 exact, folded, positions = analyze(text)
                 for term, weight in exact.items():
-                    tf[term][si][field] += weight
+                    entry = postings.get(term)
+                    if entry is None:
+                        entry = postings[term] = []
+                    entry += (si, field, weight)
                 for term, weight in folded.items():
-                    tf["~" + term][si][field] += weight
+                    term = "~" + term
+                    entry = postings.get(term)
+                    if entry is None:
+                        entry = postings[term] = []
+                    entry += (si, field, weight)
                 lengths[field][si] = max(1, positions)
         if progress and (di % 50 == 0 or di + 1 == len(documents)):
             progress("site search index", di + 1, len(documents))
@@ -138,16 +146,16 @@ def build_static_index(
     n = len(sections_meta)
     avg = {f: (sum(v.values()) / len(v) if v else 1.0) for f, v in lengths.items()}
     shards: list[dict[str, dict]] = [{"t": {}, "w": {}} for _ in range(SHARDS)]
+    # BM25F length normalisation per field and section (the same expression as per posting)
+    denominators = {f: {si: 1 - B + B * ln / avg[f] for si, ln in v.items()} for f, v in lengths.items()}
     encoded: dict[str, list[int]] = {}
-    for term, postings in tf.items():
-        df = len(postings)
+    for term, flat in postings.items():
+        weighted = _section_weights(flat, denominators)
+        df = len(weighted)
         idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
         ids, scores = [], []
         last = 0
-        for si in sorted(postings):
-            tfw = sum(
-                FIELD_BOOSTS[f] * v / (1 - B + B * lengths[f][si] / avg[f]) for f, v in postings[si].items()
-            )
+        for si, tfw in weighted:
             score = round(idf * tfw * (K1 + 1) / (tfw + K1) * SCORE_SCALE)
             if score <= 0:
                 continue
@@ -174,7 +182,7 @@ def build_static_index(
 
     _add_synonyms(shards, svq, memo)
 
-    vocab = sorted(t for t in tf if not t.startswith("~") and len(t) >= 3 and not t.isdigit())
+    vocab = sorted(t for t in postings if not t.startswith("~") and len(t) >= 3 and not t.isdigit())
     files = {
         f"{INDEX_DIR}/meta.json": _dump({
             "format": FORMAT,
@@ -193,6 +201,23 @@ def build_static_index(
     for i in range(0, n, TEXT_SHARD):
         files[f"{INDEX_DIR}/x/{i // TEXT_SHARD}.json"] = _dump(texts[i : i + TEXT_SHARD])
     return files
+
+
+def _section_weights(flat: list, denominators: dict[str, dict[int, float]]) -> list[tuple[int, float]]:
+    """[(section, BM25F weighted tf)] of one term from its flat (section, field, tf) triples,
+    summed over the fields in the order they were analysed."""
+    out: list[tuple[int, float]] = []
+    current, total = -1, 0
+    for i in range(0, len(flat), 3):
+        si, field, v = flat[i], flat[i + 1], flat[i + 2]
+        if si != current:
+            if current >= 0:
+                out.append((current, total))
+            current, total = si, 0
+        total += FIELD_BOOSTS[field] * v / denominators[field][si]
+    if current >= 0:
+        out.append((current, total))
+    return out
 
 
 class _WordAnalysis:

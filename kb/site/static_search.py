@@ -75,64 +75,6 @@ def static_search_files(
     return files
 
 
-class StartedSearchFiles:
-    """``static_search_files`` running in a forked process, where there is a second core, so it
-    runs while the caller computes "Se även". ``result()`` gives the files; ``cancel()`` stops it.
-
-    An unchanged corpus is answered from the cache at once; without ``fork`` or a second
-    core, or if the child fails, the work is done in this process when the result is asked for.
-    """
-
-    def __init__(self, documents: list[Document], cache_dir: Path) -> None:
-        import multiprocessing
-
-        self.documents, self.cache_dir = documents, cache_dir
-        self.files: dict[str, str] | None = None
-        self.process = None
-        try:
-            data = json.loads((cache_dir / CACHE_NAME).read_text(encoding="utf-8"))
-            if data.get("key") == cache_key(documents):
-                self.files = data["files"]
-                return
-        except (OSError, ValueError, KeyError):
-            pass
-        if (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
-            return
-        ctx = multiprocessing.get_context("fork")
-        self.receiver, sender = ctx.Pipe(duplex=False)
-        self.process = ctx.Process(target=_child, args=(sender, documents, cache_dir), daemon=True)
-        self.process.start()
-        sender.close()
-
-    def result(self) -> dict[str, str]:
-        if self.files is None and self.process is not None:
-            try:
-                self.files = self.receiver.recv()
-            except (EOFError, OSError):
-                self.files = None  # the child died: do it here
-            finally:
-                self.cancel()
-        if self.files is None:
-            self.files = static_search_files(self.documents, cache_dir=self.cache_dir)
-        return self.files
-
-    def cancel(self) -> None:
-        if self.process is not None:
-            if self.process.is_alive():
-                self.process.kill()
-            self.process.join()
-            self.receiver.close()
-            self.process = None
-
-
-def _child(sender, documents: list[Document], cache_dir: Path) -> None:
-    try:
-        files = static_search_files(documents, cache_dir=cache_dir)
-    except Exception:  # noqa: BLE001 - the parent does the work again and reports the error
-        return
-    sender.send(files)
-
-
 def _load_words(cache_dir: Path) -> WordMemo:
     try:
         data = json.loads((cache_dir / WORDS_NAME).read_text(encoding="utf-8"))
