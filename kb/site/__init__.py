@@ -2,7 +2,9 @@
 
 ``build_site`` generates Markdown pages from the normalized documents into ``build/docs``,
 builds them with the top-level ``mkdocs.yml`` (``--strict``) into a folder next to ``site/``,
-adds the static search index, and swaps the result into place atomically.
+adds the static search index, and swaps the result into place atomically. Only what changed
+is redone: nothing when no input changed, only the changed pages when the navigation did not
+(``kb.site.incremental``, ``kb.site.mkdocs_run``).
 """
 
 from __future__ import annotations
