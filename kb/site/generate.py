@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
@@ -53,39 +52,51 @@ def opensearch_xml(site_url: str, site_name: str) -> str:
     )
 
 
+def docs_files(pages: dict[str, str], extra_files: dict[str, bytes | str]) -> dict[str, bytes]:
+    """Every file of the docs folder: the pages, our static assets and ``extra_files``."""
+    files = {rel: text.encode("utf-8") for rel, text in pages.items()}
+    for asset in sorted(ASSETS.iterdir()):
+        if asset.is_file():
+            files[f"assets/kb/{asset.name}"] = asset.read_bytes()
+    for rel, data in extra_files.items():
+        files[rel] = data.encode("utf-8") if isinstance(data, str) else data
+    return files
+
+
 def write_docs(
     docs_dir: Path,
-    pages: dict[str, str],
-    extra_files: dict[str, bytes | str],
+    files: dict[str, bytes],
     progress: Callable[[str, int, int], None] | None = None,
-) -> None:
-    """Replace ``docs_dir`` with exactly these pages, the static assets and ``extra_files``.
+) -> int:
+    """Make ``docs_dir`` hold exactly ``files``; returns how many files were (re)written.
 
-    Written into a fresh folder next to it and renamed into place, so a stale page of a
-    removed document can never linger.
+    Files whose bytes are already there are left alone, and anything else in the folder is
+    deleted, so a stale page of a removed document can never linger. A build killed half-way
+    leaves a mixed folder that the next build puts right (it compares with the disk).
     """
-    tmp = docs_dir.with_name(docs_dir.name + f".tmp{os.getpid()}")
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir(parents=True)
-    total = len(pages)
-    for i, (rel, text) in enumerate(sorted(pages.items())):
-        path = tmp / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    written = 0
+    total = len(files)
+    for i, (rel, data) in enumerate(sorted(files.items())):
+        path = docs_dir / rel
+        try:
+            same = path.stat().st_size == len(data) and path.read_bytes() == data
+        except OSError:
+            same = False
+        if not same:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+            tmp.write_bytes(data)
+            os.replace(tmp, path)
+            written += 1
         if progress and (i % 50 == 0 or i + 1 == total):
             progress("site pages", i + 1, total)
-    shutil.copytree(ASSETS, tmp / "assets" / "kb")
-    for rel, data in extra_files.items():
-        path = tmp / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(data, str):
-            path.write_text(data, encoding="utf-8")
-        else:
-            path.write_bytes(data)
-    old = docs_dir.with_name(docs_dir.name + f".old{os.getpid()}")
-    if docs_dir.exists():
-        docs_dir.rename(old)
-    tmp.rename(docs_dir)
-    if old.exists():
-        shutil.rmtree(old, ignore_errors=True)
+    wanted = set(files)
+    for dirpath, _dirs, names in os.walk(docs_dir, topdown=False):
+        for name in names:
+            path = Path(dirpath) / name
+            if path.relative_to(docs_dir).as_posix() not in wanted:
+                path.unlink()
+        if dirpath != str(docs_dir) and not os.listdir(dirpath):
+            os.rmdir(dirpath)
+    return written

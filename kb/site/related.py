@@ -1,8 +1,22 @@
-""""Se även": a few related documents per page, from the index (Whoosh's more-like-this)."""
+""""Se även": a few related documents per page, from the index (Whoosh's more-like-this).
+
+The same ranking as ``kb.search.Searcher.more_like_this`` (a test keeps them equal), made fast
+for a rebuild, where every page's list must be computed again against the new index:
+
+- the analysed words of each document's text (its "vector") are kept between builds in
+  ``build/site-related.json``, keyed by the text and the analysis code, so only changed
+  documents are analysed again;
+- collection frequencies are looked up once per word for the whole build, not once per
+  document that uses the word.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import os
+from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,6 +26,9 @@ from kb.model import Document
 log = logging.getLogger(__name__)
 
 RELATED = 5
+KEY_TERMS = 12
+CANDIDATES = 60
+VECTORS_NAME = "site-related.json"
 
 
 def related_documents(
@@ -24,28 +41,144 @@ def related_documents(
 ) -> dict[str, list[tuple[str, str]]]:
     """doc id → [(doc id, title)], empty when there is no index (the pages then omit "Se även")."""
     try:
-        from kb.search import Searcher
-
-        searcher = Searcher(project.index_root, site_url, version_dir=index_dir)
+        finder = _RelatedFinder(project, index_dir)
     except Exception as e:  # noqa: BLE001 - the site must build without an index too
         log.warning("no related documents: %s", e)
         return {}
     known = {d.id for d in documents}
     out: dict[str, list[tuple[str, str]]] = {}
     failures = 0
-    for i, doc in enumerate(documents):
-        try:
-            hits = searcher.more_like_this(doc.id, limit + 3)
-        except Exception as e:  # noqa: BLE001
-            failures += 1
-            if failures == 1 or failures == len(documents):
-                log.warning("no related documents for %s: %s", doc.id, e)
-            if failures >= 3 and not out:
-                log.warning("the index gives no related documents; pages will omit 'Se även'")
-                return {}
-            hits = []
-        hits = [(rid, title) for rid, title in hits if rid in known and rid != doc.id]
-        out[doc.id] = hits[:limit]
-        if progress and (i % 50 == 0 or i + 1 == len(documents)):
-            progress("site related", i + 1, len(documents))
+    try:
+        for i, doc in enumerate(documents):
+            try:
+                hits = finder.more_like_this(doc, limit + 3)
+            except Exception as e:  # noqa: BLE001
+                failures += 1
+                if failures == 1 or failures == len(documents):
+                    log.warning("no related documents for %s: %s", doc.id, e)
+                if failures >= 3 and not out:
+                    log.warning("the index gives no related documents; pages will omit 'Se även'")
+                    return {}
+                hits = []
+            hits = [(rid, title) for rid, title in hits if rid in known and rid != doc.id]
+            out[doc.id] = hits[:limit]
+            if progress and (i % 50 == 0 or i + 1 == len(documents)):
+                progress("site related", i + 1, len(documents))
+    finally:
+        finder.close()
     return out
+
+
+def mlt_text(doc: Document) -> str:
+    """The text a document is compared by: its title and the start of its first sections."""
+    return " ".join([doc.title] + [sec.text[:2000] for sec in doc.sections[:5]])
+
+
+class _CachedReader:
+    """An index reader whose term lookups are remembered: many documents share words."""
+
+    def __init__(self, reader) -> None:
+        self._reader = reader
+        self._present: dict = {}
+        self._frequency: dict = {}
+
+    def __getattr__(self, name):
+        return getattr(self._reader, name)
+
+    def __contains__(self, term) -> bool:
+        got = self._present.get(term)
+        if got is None:
+            got = self._present[term] = term in self._reader
+        return got
+
+    def frequency(self, fieldname, text) -> float:
+        key = (fieldname, text)
+        got = self._frequency.get(key)
+        if got is None:
+            got = self._frequency[key] = self._reader.frequency(fieldname, text)
+        return got
+
+
+class _RelatedFinder:
+    def __init__(self, project: Project, index_dir: Path | None) -> None:
+        from whoosh import index as whoosh_index
+        from whoosh.scoring import BM25F
+
+        from kb.index import current_version_dir
+        from kb.search import BM25_B, BM25_K1
+
+        version_dir = index_dir or current_version_dir(project.index_root)
+        if version_dir is None:
+            raise FileNotFoundError(f"no index in {project.index_root}")
+        self.searcher = whoosh_index.open_dir(str(version_dir)).searcher(weighting=BM25F(B=BM25_B, K1=BM25_K1))
+        self.reader = _CachedReader(self.searcher.reader())
+        self.field = self.searcher.schema["body"]
+        self.cache_path = project.build / VECTORS_NAME
+        self.code = _code_key()
+        self.vectors, self.used = self._load(), {}
+
+    def vector(self, text: str) -> tuple[dict[str, float], float]:
+        """(word → summed weight, total weight) of ``text`` in the body field, summed in text
+        order exactly as Whoosh's ``Expander.add`` does."""
+        key = hashlib.sha256(text.encode()).hexdigest()[:32]
+        got = self.vectors.get(key)
+        if got is None:
+            weights: dict[str, float] = defaultdict(float)
+            total = 0.0
+            for btext, _, weight, _ in self.field.index(text):
+                total += weight
+                weights[self.field.from_bytes(btext)] += weight
+            got = [dict(weights), total]
+        self.used[key] = got
+        return got[0], got[1]
+
+    def more_like_this(self, doc: Document, limit: int) -> list[tuple[str, str]]:
+        from whoosh import classify
+        from whoosh.query import Or, Term
+
+        weights, total = self.vector(mlt_text(doc))
+        expander = classify.Expander(self.reader, "body")
+        expander.topN_weight.update(weights)
+        expander.top_total = total
+        keywords = [w for w, _ in expander.expanded_terms(KEY_TERMS)]
+        if not keywords:
+            return []
+        results = self.searcher.search(Or([Term("body", w) for w in keywords]), limit=CANDIDATES)
+        out: list[tuple[str, str]] = []
+        seen = {doc.id}
+        for hit in results:
+            other = hit["doc_id"]
+            if other in seen:
+                continue
+            seen.add(other)
+            out.append((other, hit["title"]))
+            if len(out) >= limit:
+                break
+        return out
+
+    def _load(self) -> dict[str, list]:
+        try:
+            data = json.loads(self.cache_path.read_text(encoding="utf-8"))
+            return data["vectors"] if data.get("key") == self.code else {}
+        except (OSError, ValueError, KeyError, AttributeError):
+            return {}
+
+    def close(self) -> None:
+        """Keep the vectors of this build's documents for the next one."""
+        self.searcher.close()
+        if self.used.keys() != self.vectors.keys():
+            tmp = self.cache_path.with_name(self.cache_path.name + f".tmp{os.getpid()}")
+            try:
+                tmp.parent.mkdir(parents=True, exist_ok=True)
+                tmp.write_text(json.dumps({"key": self.code, "vectors": self.used}, ensure_ascii=False), "utf-8")
+                os.replace(tmp, self.cache_path)
+            except OSError as e:
+                log.warning("could not keep the related-documents cache: %s", e)
+
+
+def _code_key() -> str:
+    """The code and data the body field's analysis depends on."""
+    from kb.site.static_search import code_key
+
+    index_code = (Path(__file__).resolve().parents[1] / "index.py").read_bytes()
+    return hashlib.sha256(code_key().encode() + index_code).hexdigest()[:24]

@@ -72,20 +72,47 @@ def section_fields(doc: Document) -> list[tuple[str, str, dict[str, str]]]:
     return out
 
 
+class WordMemo:
+    """What the analyzers made of each word, kept between builds (``kb.site.static_search``).
+
+    The analysis of a word depends only on the word and the analysis code and data, so a
+    rebuild after a small change analyses only the words it has not seen: the lexicon is
+    then often not even loaded. ``index``: word → (exact, folded) (token, boost) lists;
+    ``query``: query-time variants of a word ("~" + folded word for the folded side);
+    ``synonyms``: a synonym phrase → its query tokens; ``phrases``: a hyphen-coordinated
+    phrase ("bygg- och rivningsavfall") → (exact, folded) like ``index``.
+    """
+
+    def __init__(self, data: dict | None = None) -> None:
+        data = data or {}
+        self.index: dict[str, list] = data.get("index", {})
+        self.query: dict[str, list] = data.get("query", {})
+        self.synonyms: dict[str, list[str]] = data.get("synonyms", {})
+        self.phrases: dict[str, list] = data.get("phrases", {})
+        self.changed = False
+
+    def to_dict(self) -> dict:
+        return {"index": self.index, "query": self.query, "synonyms": self.synonyms, "phrases": self.phrases}
+
+
 def build_static_index(
-    documents: list[Document], progress: Callable[[str, int, int], None] | None = None
+    documents: list[Document],
+    progress: Callable[[str, int, int], None] | None = None,
+    memo: WordMemo | None = None,
 ) -> dict[str, str]:
     """Site-relative path → JSON text of every file of the static index."""
     from kb.analysis import SwedishTokenizer, folded_analyzer, swedish_analyzer
     from kb.analysis.stop import STOP_WORDS
 
-    analyze = _WordAnalysis(swedish_analyzer(), folded_analyzer(), SwedishTokenizer(lowercase=True))
+    memo = memo if memo is not None else WordMemo()
+    analyze = _WordAnalysis(swedish_analyzer(), folded_analyzer(), SwedishTokenizer(lowercase=True), memo)
 
     docs_meta = []
     sections_meta = []
     texts: list[str] = []
-    # term → {section: {field: weighted tf}}; "~" prefix for folded terms
-    tf: dict[str, dict[int, dict[str, float]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(float)))
+    # term → [section, field, weighted tf, section, field, …] in section and field order;
+    # "~" prefix for folded terms
+    postings: dict[str, list] = {}
     lengths: dict[str, dict[int, int]] = {f: {} for f in FIELD_BOOSTS}
 
     for di, doc in enumerate(documents):
@@ -101,9 +128,16 @@ def build_static_index(
             for field, text in fields.items():
                 exact, folded, positions = analyze(text)
                 for term, weight in exact.items():
-                    tf[term][si][field] += weight
+                    entry = postings.get(term)
+                    if entry is None:
+                        entry = postings[term] = []
+                    entry += (si, field, weight)
                 for term, weight in folded.items():
-                    tf["~" + term][si][field] += weight
+                    term = "~" + term
+                    entry = postings.get(term)
+                    if entry is None:
+                        entry = postings[term] = []
+                    entry += (si, field, weight)
                 lengths[field][si] = max(1, positions)
         if progress and (di % 50 == 0 or di + 1 == len(documents)):
             progress("site search index", di + 1, len(documents))
@@ -112,16 +146,16 @@ def build_static_index(
     n = len(sections_meta)
     avg = {f: (sum(v.values()) / len(v) if v else 1.0) for f, v in lengths.items()}
     shards: list[dict[str, dict]] = [{"t": {}, "w": {}} for _ in range(SHARDS)]
+    # BM25F length normalisation per field and section (the same expression as per posting)
+    denominators = {f: {si: 1 - B + B * ln / avg[f] for si, ln in v.items()} for f, v in lengths.items()}
     encoded: dict[str, list[int]] = {}
-    for term, postings in tf.items():
-        df = len(postings)
+    for term, flat in postings.items():
+        weighted = _section_weights(flat, denominators)
+        df = len(weighted)
         idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
         ids, scores = [], []
         last = 0
-        for si in sorted(postings):
-            tfw = sum(
-                FIELD_BOOSTS[f] * v / (1 - B + B * lengths[f][si] / avg[f]) for f, v in postings[si].items()
-            )
+        for si, tfw in weighted:
             score = round(idf * tfw * (K1 + 1) / (tfw + K1) * SCORE_SCALE)
             if score <= 0:
                 continue
@@ -138,17 +172,17 @@ def build_static_index(
 
     svq, faq = swedish_analyzer(expand_query=True), folded_analyzer(expand_query=True)
     for word in words:
-        exact = _query_variants(svq, word, word)
+        exact = _memo_variants(memo, svq, word, word)
         if exact != [word, 1.0]:
             shards[fnv1a(word) % SHARDS]["w"][word] = exact
         folded_word = fold_ascii(word)
-        folded = _query_variants(faq, folded_word, folded_word)
+        folded = _memo_variants(memo, faq, folded_word, "~" + folded_word)
         if folded != [folded_word, 1.0]:
             shards[fnv1a(folded_word) % SHARDS]["w"]["~" + folded_word] = folded
 
-    _add_synonyms(shards, svq)
+    _add_synonyms(shards, svq, memo)
 
-    vocab = sorted(t for t in tf if not t.startswith("~") and len(t) >= 3 and not t.isdigit())
+    vocab = sorted(t for t in postings if not t.startswith("~") and len(t) >= 3 and not t.isdigit())
     files = {
         f"{INDEX_DIR}/meta.json": _dump({
             "format": FORMAT,
@@ -169,6 +203,23 @@ def build_static_index(
     return files
 
 
+def _section_weights(flat: list, denominators: dict[str, dict[int, float]]) -> list[tuple[int, float]]:
+    """[(section, BM25F weighted tf)] of one term from its flat (section, field, tf) triples,
+    summed over the fields in the order they were analysed."""
+    out: list[tuple[int, float]] = []
+    current, total = -1, 0
+    for i in range(0, len(flat), 3):
+        si, field, v = flat[i], flat[i + 1], flat[i + 2]
+        if si != current:
+            if current >= 0:
+                out.append((current, total))
+            current, total = si, 0
+        total += FIELD_BOOSTS[field] * v / denominators[field][si]
+    if current >= 0:
+        out.append((current, total))
+    return out
+
+
 class _WordAnalysis:
     """The analyzers applied word by word with a memo: the same tokens as analysing whole texts
     (lemma, compound parts, folded forms), many times faster since words repeat. Hyphen
@@ -177,16 +228,25 @@ class _WordAnalysis:
 
     HYPHEN_PHRASE = re.compile(r"\w+-\s*(?:,\s*\w+-\s*)*(?:och|eller|samt)\s+\w+", re.IGNORECASE)
 
-    def __init__(self, sv, fa, tokenizer):
+    def __init__(self, sv, fa, tokenizer, memo: WordMemo):
         self.sv, self.fa, self.tokenizer = sv, fa, tokenizer
-        self.memo: dict[str, tuple[list, list]] = {}
+        self.memo = memo
         self.words: Counter[str] = Counter()
 
-    def word(self, word: str) -> tuple[list, list]:
-        got = self.memo.get(word)
+    def word(self, word: str) -> list:
+        got = self.memo.index.get(word)
         if got is None:
-            got = ([(t.text, t.boost) for t in self.sv(word)], [(t.text, t.boost) for t in self.fa(word)])
-            self.memo[word] = got
+            got = [[[t.text, t.boost] for t in self.sv(word)], [[t.text, t.boost] for t in self.fa(word)]]
+            self.memo.index[word] = got
+            self.memo.changed = True
+        return got
+
+    def phrase(self, phrase: str) -> list:
+        got = self.memo.phrases.get(phrase)
+        if got is None:
+            got = [[[t.text, t.boost] for t in self.sv(phrase)], [[t.text, t.boost] for t in self.fa(phrase)]]
+            self.memo.phrases[phrase] = got
+            self.memo.changed = True
         return got
 
     def __call__(self, text: str) -> tuple[dict[str, float], dict[str, float], int]:
@@ -203,19 +263,20 @@ class _WordAnalysis:
                 folded[term] += boost
         if "-" in text:
             for m in self.HYPHEN_PHRASE.finditer(text):
-                for t in self.sv(m.group(0)):
-                    if t.text not in exact:
-                        exact[t.text] += t.boost
-                for t in self.fa(m.group(0)):
-                    if t.text not in folded:
-                        folded[t.text] += t.boost
+                e, f = self.phrase(m.group(0))
+                for term, boost in e:
+                    if term not in exact:
+                        exact[term] += boost
+                for term, boost in f:
+                    if term not in folded:
+                        folded[term] += boost
         return exact, folded, positions
 
 
 SYNONYM_WEIGHT = 0.5
 
 
-def _add_synonyms(shards: list[dict[str, dict]], analyzer) -> None:
+def _add_synonyms(shards: list[dict[str, dict]], analyzer, memo: WordMemo) -> None:
     """A one-word synonym ("lou", "epd", "återbruk") also looks up the words of the other
     phrases of its group (kb/data/synonyms.txt, as the API), at a lower weight."""
     from kb.analysis import load_synonyms
@@ -237,13 +298,24 @@ def _add_synonyms(shards: list[dict[str, dict]], analyzer) -> None:
             for other in group:
                 if other == phrase:
                     continue
-                tokens = [t.text for t in analyzer(other, mode="query")]
+                tokens = memo.synonyms.get(other)
+                if tokens is None:
+                    tokens = memo.synonyms[other] = [t.text for t in analyzer(other, mode="query")]
+                    memo.changed = True
                 weight = round(SYNONYM_WEIGHT / max(1, len(tokens)) ** 0.5, 2)
                 for token in tokens:
                     if token not in present:
                         flat += [token, weight]
                         present.add(token)
             shard[word] = flat
+
+
+def _memo_variants(memo: WordMemo, analyzer, word: str, key: str) -> list:
+    got = memo.query.get(key)
+    if got is None:
+        got = memo.query[key] = _query_variants(analyzer, word, word)
+        memo.changed = True
+    return got
 
 
 def _query_variants(analyzer, text: str, word: str) -> list:

@@ -8,7 +8,9 @@ Zensical) copy them into the site like any other static file.
 
 Analysing the whole corpus takes a while, so the files are cached in ``build/`` under a key
 over the documents and the code and data that shape them; an unchanged knowledge base
-reuses them.
+reuses them. When documents changed, the index is made again (every score depends on the
+whole corpus), but the analysis of each word is kept between builds (``WORDS_NAME``, keyed by
+the code and data only), so only new words go through the analyzers.
 """
 
 from __future__ import annotations
@@ -20,9 +22,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from kb.model import Document
-from kb.site.static_index import build_static_index
+from kb.site.static_index import WordMemo, build_static_index
 
 CACHE_NAME = "site-search-cache.json"
+WORDS_NAME = "site-search-words.json"
 _CODE = [Path(__file__).with_name("static_index.py"), Path(__file__).with_name("context.py")]
 
 
@@ -32,11 +35,19 @@ def _code_files() -> list[Path]:
     return [f for f in files if f.is_file()]
 
 
-def cache_key(documents: list[Document]) -> str:
-    h = hashlib.sha256()
+def code_key() -> str:
+    """The code and data that decide what a word is analysed into (and simplemma's version)."""
+    from importlib import metadata
+
+    h = hashlib.sha256(metadata.version("simplemma").encode())
     for f in _code_files():
         h.update(f.name.encode())
         h.update(f.read_bytes())
+    return h.hexdigest()[:24]
+
+
+def cache_key(documents: list[Document]) -> str:
+    h = hashlib.sha256(code_key().encode())
     h.update(json.dumps([d.to_dict() for d in documents], ensure_ascii=False, sort_keys=True).encode())
     return h.hexdigest()[:24]
 
@@ -55,10 +66,27 @@ def static_search_files(
                 return data["files"]
         except (OSError, ValueError, KeyError):
             pass
-    files = build_static_index(documents, progress=progress)
+    memo = _load_words(cache_dir) if cache_dir else None
+    files = build_static_index(documents, progress=progress, memo=memo)
     if cache is not None:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_text(json.dumps({"key": key, "files": files}, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, cache)
+        _write_json(cache, {"key": key, "files": files})
+    if cache_dir and memo is not None and memo.changed:
+        _write_json(cache_dir / WORDS_NAME, {"key": code_key(), **memo.to_dict()})
     return files
+
+
+def _load_words(cache_dir: Path) -> WordMemo:
+    try:
+        data = json.loads((cache_dir / WORDS_NAME).read_text(encoding="utf-8"))
+        if data.get("key") == code_key():
+            return WordMemo(data)
+    except (OSError, ValueError, AttributeError):
+        pass
+    return WordMemo()
+
+
+def _write_json(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + f".tmp{os.getpid()}")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    os.replace(tmp, path)

@@ -1,0 +1,46 @@
+"""The site's caches between builds change nothing: "Se även" and the static search index are
+the same with a warm cache, a cold cache and the uncached code they replace."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from kb.config import Project
+from kb.index import current_version_dir, load_documents
+from kb.search import Searcher
+from kb.site import static_search
+from kb.site.related import VECTORS_NAME, related_documents
+from kb.site.static_index import build_static_index
+
+SITE_URL = "http://kb.example/"
+
+
+def test_related_equals_the_searchers_more_like_this(default_kb: Project, tmp_path: Path) -> None:
+    project = Project(tmp_path)  # its own build/ for the cache, the shared index
+    shutil.copytree(default_kb.index_root, project.index_root, symlinks=True)
+    documents = load_documents(current_version_dir(project.index_root))
+    known = {d.id for d in documents}
+    searcher = Searcher(project.index_root, SITE_URL)
+    expected = {
+        d.id: [(rid, title) for rid, title in searcher.more_like_this(d.id, 8) if rid in known and rid != d.id][:5]
+        for d in documents
+    }
+    assert sum(map(len, expected.values())) > len(documents)  # "Se även" is not trivially empty
+
+    cold = related_documents(project, documents, SITE_URL)
+    assert (project.build / VECTORS_NAME).exists()
+    warm = related_documents(project, documents, SITE_URL)
+    assert cold == expected
+    assert warm == expected
+
+
+def test_static_search_with_remembered_words_equals_a_fresh_analysis(default_kb: Project, tmp_path: Path) -> None:
+    documents = load_documents(current_version_dir(default_kb.index_root))[::8]
+    expected = build_static_index(documents)
+    assert static_search.static_search_files(documents, cache_dir=tmp_path) == expected  # fills the word cache
+    assert (tmp_path / static_search.WORDS_NAME).exists()
+    (tmp_path / static_search.CACHE_NAME).unlink()  # force a new index made from remembered words only
+    changed = documents[1:]  # another corpus: every score moves, the words are still known
+    assert static_search.static_search_files(changed, cache_dir=tmp_path) == build_static_index(changed)
+    assert static_search.static_search_files(documents, cache_dir=tmp_path) == expected
