@@ -20,9 +20,13 @@ numbers follow document order as in a single-writer build; the caller writes the
 
 from __future__ import annotations
 
+import struct
 import zlib
 from array import array
+from hashlib import md5
+from operator import sub
 from collections.abc import Callable, Iterable
+from functools import partial
 from pickle import dumps
 from typing import Any
 
@@ -153,6 +157,7 @@ class SegmentBuilder:
         self.perdoc.close()
         self.segment.set_doc_count(self.docnum)
         fw = self.codec.field_writer(self.storage, self.segment)
+        fw._tindex._write_hashes = partial(_write_hashes, fw._tindex)
         names = sorted(set(self.postings) | set(self.spelling))
         for fieldname in names:
             if fieldname in self.postings:
@@ -164,87 +169,199 @@ class SegmentBuilder:
         fw.close()
         return self.segment
 
-    def _write_field(self, fw, fieldname: str, field, table: dict[bytes, list], lengths: dict[int, int]) -> None:
+    def _write_field(self, fw, fieldname: str, field, table: dict, lengths: dict[int, int]) -> None:
         """Each term's postings as whoosh3 blocks, byte for byte what ``W3PostingsWriter`` writes
-        when fed one posting at a time (block pickles, compression, term info, term table)."""
+        when fed one posting at a time (block pickles, compression, term info, term table).
+
+        Most terms have one posting: they take a short path with the same output."""
         fw.start_field(fieldname, field)
         pw = fw._postwriter
         limit = pw._blocklimit
         compression = pw._compression
         postfile = fw._postfile
-        add_term = fw._tindex.add
         prefix = pack_ushort(fw._fieldid)
         fixedsize = field.format.fixed_value_size()
+        listed_values = fixedsize is None or fixedsize < 0
         pack_info = _TERMINFO.pack
         lengths_get = lengths.get
+        offset = postfile.tell()
+        chunks: list[bytes] = []
+        chunk_bytes = 0
+        keys: list[bytes] = []
+        infos: list[bytes] = []
         for term in sorted(table):
-            flat = table.pop(term)
-            btext = term.encode("utf-8") if isinstance(term, str) else term
-            docnums = array("I", flat[0::3])
-            weights = flat[1::3]
-            values = flat[2::3]
-            n = len(docnums)
-            offset = postfile.tell()
-            out = bytearray(_MAGIC)
-            total = 0.0
-            minlength = None
-            maxlength = 0
-            maxweight = 0
-            for start in range(0, n, limit):
-                ids = docnums[start : start + limit]
-                ws = weights[start : start + limit]
-                w32 = array("f", ws).tolist()
-                vs = values[start : start + limit]
-                bmax = max(ws)
-                bmax = bmax if bmax > 0 else 0
-                lens = [x for x in map(lengths_get, ids) if x]
-                bmin = min(lens) if lens else None
-                bmaxlen = max(lens) if lens else 0
-                if all(w == 1.0 for w in w32):
-                    mw = None
-                elif all(w == w32[0] for w in w32):
-                    mw = w32[0]
-                else:
-                    mw = tuple(w32)
-                if fixedsize is None or fixedsize < 0:
-                    mv = tuple(v for v in vs if v)
+            flat = table[term]
+            keys.append(prefix + (term.encode("utf-8") if isinstance(term, str) else term))
+            if len(flat) == 3:
+                docnum, weight, value = flat
+                w32 = _F32.get(weight)
+                if w32 is None:
+                    w32 = _F32[weight] = _to_f32(weight)
+                bmax = weight if weight > 0 else 0
+                length = lengths_get(docnum)
+                lb = _LENGTH_BYTE[length] if length and length < _LB_LIMIT else length_to_byte(length or None)
+                if listed_values:
+                    mv = (value,) if value else ()
                 elif fixedsize == 0:
                     mv = None
                 else:
-                    mv = emptybytes.join(v for v in vs if v)
-                databytes = dumps((tuple(delta_encode(ids)), mw, mv), 2)
+                    mv = value
+                databytes = dumps(((docnum,), None if w32 == 1.0 else w32, mv), 2)
                 comp = compression if len(databytes) >= COMPRESSION_MIN_SIZE else 0
                 if comp:
                     databytes = zlib.compress(databytes, comp)
-                infobytes = dumps((len(ids), ids[-1], bmax, comp, length_to_byte(bmin), length_to_byte(bmaxlen)), 2)
-                blocklength = len(infobytes) + len(databytes)
-                if start + limit >= n:
-                    blocklength = -blocklength
-                out += pack_int(blocklength)
-                out += infobytes
-                out += databytes
-                total += sum(w32)
-                if bmin is not None and (minlength is None or bmin < minlength):
-                    minlength = bmin
-                maxlength = max(maxlength, bmaxlen)
-                maxweight = max(maxweight, bmax)
-            postfile.write(bytes(out))
-            info = pack_info(
-                0,
-                total,
-                n,
-                0 if minlength is None else length_to_byte(minlength),
-                length_to_byte(maxlength),
-                maxweight,
-                docnums[0],
-                docnums[-1],
-            )
-            add_term(prefix + btext, info + pack_long(offset) + pack_int(len(out)))
+                infobytes = dumps((1, docnum, bmax, comp, lb, lb), 2)
+                out = b"".join((_MAGIC, pack_int(-(len(infobytes) + len(databytes))), infobytes, databytes))
+                info = pack_info(0, 0.0 + w32, 1, lb, lb, bmax, docnum, docnum)
+            else:
+                out, info = _blocks(flat, limit, compression, fixedsize, lengths_get, pack_info)
+            infos.append(info + pack_long(offset) + pack_int(len(out)))
+            offset += len(out)
+            chunks.append(out)
+            chunk_bytes += len(out)
+            if chunk_bytes > _CHUNK:
+                postfile.write(b"".join(chunks))
+                chunks, chunk_bytes = [], 0
+        postfile.write(b"".join(chunks))
+        table.clear()
+        _add_sorted(fw._tindex, keys, infos)
         fw.finish_field()
 
     def _write_spelling(self, fw, fieldname: str, counts: dict[bytes, int]) -> None:
         table = {b: [0, float(n), pack_uint(n)] for b, n in counts.items()}
         self._write_field(fw, fieldname, self.schema[fieldname], table, {})
+
+
+_CHUNK = 1 << 22
+_LB_LIMIT = 4096
+_LENGTH_BYTE = [length_to_byte(n) for n in range(_LB_LIMIT)]
+_f32 = struct.Struct("f")
+_F32: dict[float, float] = {}
+
+
+def _to_f32(weight: float) -> float:
+    """``weight`` rounded to float32, as whoosh's ``array("f")`` of weights stores it."""
+    return _f32.unpack(_f32.pack(weight))[0]
+
+
+def _blocks(flat: list, limit: int, compression: int, fixedsize, lengths_get, pack_info) -> tuple[bytes, bytes]:
+    """The posting blocks and term info of a term with several postings (flat docnum, weight, value)."""
+    docnums = flat[0::3]
+    weights = flat[1::3]
+    values = flat[2::3]
+    n = len(docnums)
+    out = [_MAGIC]
+    total = 0.0
+    minlength = None
+    maxlength = 0
+    maxweight = 0
+    for start in range(0, n, limit):
+        ids = docnums[start : start + limit]
+        ws = weights[start : start + limit]
+        w32 = array("f", ws).tolist()
+        vs = values[start : start + limit]
+        bmax = max(ws)
+        bmax = bmax if bmax > 0 else 0
+        lens = [x for x in map(lengths_get, ids) if x]
+        bmin = min(lens) if lens else None
+        bmaxlen = max(lens) if lens else 0
+        first = w32[0]
+        if first == 1.0 and w32.count(1.0) == len(w32):
+            mw = None
+        elif w32.count(first) == len(w32):
+            mw = first
+        else:
+            mw = tuple(w32)
+        if fixedsize is None or fixedsize < 0:
+            mv = tuple(v for v in vs if v)
+        elif fixedsize == 0:
+            mv = None
+        else:
+            mv = emptybytes.join(v for v in vs if v)
+        databytes = dumps((tuple(map(sub, ids, [0, *ids[:-1]])), mw, mv), 2)
+        comp = compression if len(databytes) >= COMPRESSION_MIN_SIZE else 0
+        if comp:
+            databytes = zlib.compress(databytes, comp)
+        infobytes = dumps((len(ids), ids[-1], bmax, comp, length_to_byte(bmin), length_to_byte(bmaxlen)), 2)
+        blocklength = len(infobytes) + len(databytes)
+        if start + limit >= n:
+            blocklength = -blocklength
+        out += (pack_int(blocklength), infobytes, databytes)
+        total += sum(w32)
+        if bmin is not None and (minlength is None or bmin < minlength):
+            minlength = bmin
+        maxlength = max(maxlength, bmaxlen)
+        maxweight = max(maxweight, bmax)
+    info = pack_info(
+        0,
+        total,
+        n,
+        0 if minlength is None else length_to_byte(minlength),
+        length_to_byte(maxlength),
+        maxweight,
+        docnums[0],
+        docnums[-1],
+    )
+    return b"".join(out), info
+
+
+_LENGTHS = struct.Struct("!ii")
+_POINTER = struct.Struct("!Iq")
+
+
+def _md5_hash(key: bytes) -> int:
+    """whoosh's ``md5_hash`` (the low 32 bits of the MD5 digest as a number), without the hex detour."""
+    return int.from_bytes(md5(key, usedforsecurity=False).digest()[12:], "big")
+
+
+def _add_sorted(tindex, keys: list[bytes], values: list[bytes]) -> None:
+    """``OrderedHashWriter.add`` for each (key, value), in one write: the same file, buckets and index."""
+    if not keys:
+        return
+    if keys[0] <= tindex.lastkey:
+        raise ValueError(f"Keys must increase: {tindex.lastkey!r}..{keys[0]!r}")
+    dbfile = tindex.dbfile
+    pos = dbfile.tell()
+    buckets = tindex.buckets
+    positions = []
+    records = []
+    pack = _LENGTHS.pack
+    for key, value in zip(keys, values):
+        positions.append(pos)
+        record = pack(len(key), len(value)) + key + value
+        records.append(record)
+        h = _md5_hash(key)
+        buckets[h & 255].append((h, pos))
+        pos += len(record)
+    dbfile.write(b"".join(records))
+    index = tindex.index  # a GrowableArray: widen it as its append() would for the largest position
+    try:
+        index.array.append(positions[-1])
+    except OverflowError:
+        index._retype(positions[-1])
+    else:
+        index.array.pop()
+    index.array.extend(positions)
+    tindex.lastkey = keys[-1]
+
+
+def _write_hashes(tindex) -> None:
+    """``HashWriter._write_hashes`` with one write per bucket instead of one per slot."""
+    dbfile = tindex.dbfile
+    null = (0, 0)
+    pack = _POINTER.pack
+    for entries in tindex.buckets:
+        pos = dbfile.tell()
+        numslots = 2 * len(entries)
+        tindex.directory.append((pos, numslots))
+        hashtable = [null] * numslots
+        for hashval, position in entries:
+            slot = (hashval >> 8) % numslots
+            while hashtable[slot] is not null:
+                slot = (slot + 1) % numslots
+            hashtable[slot] = (hashval, position)
+        dbfile.write(b"".join([pack(h, p) for h, p in hashtable]))
+
 
 
 def _quantize(lengths: dict[int, int]) -> dict[int, int]:
