@@ -23,10 +23,10 @@ from __future__ import annotations
 import struct
 import zlib
 from array import array
-from hashlib import md5
-from operator import sub
 from collections.abc import Callable, Iterable
 from functools import partial
+from hashlib import md5
+from operator import sub
 from pickle import dumps
 from typing import Any
 
@@ -35,7 +35,6 @@ from whoosh.fields import TEXT, Schema
 from whoosh.formats import Positions
 from whoosh.system import emptybytes, pack_int, pack_long, pack_uint, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
-from whoosh.util.numlists import delta_encode
 
 from kb.analysis.fast import FieldAnalysis
 
@@ -56,6 +55,22 @@ def _single(pos: int) -> bytes:
     return hit
 
 
+_ANALYSES: dict[int, tuple[Any, FieldAnalysis | None]] = {}
+
+
+def _field_analysis(analyzer) -> FieldAnalysis | None:
+    """One memoized ``FieldAnalysis`` per analyzer object, shared by every builder of the
+    process (a worker writing several segments keeps its per-word memo)."""
+    hit = _ANALYSES.get(id(analyzer))
+    if hit is None or hit[0] is not analyzer:
+        try:
+            fa = FieldAnalysis(analyzer)
+        except TypeError:
+            fa = None
+        hit = _ANALYSES[id(analyzer)] = (analyzer, fa)
+    return hit[1]
+
+
 class SegmentBuilder:
     """Collects section records and writes them as one whoosh3 segment."""
 
@@ -70,21 +85,17 @@ class SegmentBuilder:
         self.fast: dict[str, FieldAnalysis] = {}
         for name, field in self.fields.items():
             if isinstance(field, TEXT) and isinstance(field.format, Positions) and field.analyzer is not None:
-                try:
-                    self.fast[name] = FieldAnalysis(field.analyzer)
-                except TypeError:
-                    pass
-        shared: dict[int, FieldAnalysis] = {}
-        for name, fa in list(self.fast.items()):  # one memo per analyzer config
-            key = id(self.fields[name].analyzer)
-            self.fast[name] = shared.setdefault(key, fa)
-        # field -> term bytes -> [docnums, weights, values, lengths]
-        self.postings: dict[str, dict[bytes, list]] = {}
-        self.spelling: dict[str, dict[bytes, int]] = {}
+                fa = _field_analysis(field.analyzer)
+                if fa is not None:
+                    self.fast[name] = fa
+        # field -> term -> flat [docnum, weight, value, docnum, weight, value, ...]
+        self.postings: dict[str, dict[str, list]] = {}
+        self.spelling: dict[str, dict[str, int]] = {}
         self.lengths: dict[str, dict[int, int]] = {}
-        self._memo: dict[tuple[str, str], tuple[dict, set]] = {}
+        self._memo: dict[str, tuple[str, tuple[dict, set]]] = {}
+        self.postings_added = 0  # term-in-section count: what the in-memory postings grow with
 
-    def add(self, record: dict[str, Any], memo_fields: Iterable[str] = ("title",)) -> None:
+    def add(self, record: dict[str, Any], memo_fields: Iterable[str] = ("title", "theme")) -> None:
         """Add one section; like ``SegmentWriter.add_document(**record)``."""
         perdoc = self.perdoc
         docnum = self.docnum
@@ -98,13 +109,11 @@ class SegmentBuilder:
             if field.indexed:
                 fa = self.fast.get(fieldname)
                 if fa is not None:
-                    if fieldname in memo_fields:
-                        key = (fieldname, value)
-                        hit = self._memo.get(key)
-                        if hit is None:
-                            self._memo.clear()
-                            hit = self._memo[key] = fa.analyze(value)
-                        terms, spell = hit
+                    if fieldname in memo_fields:  # the same value as the previous section's?
+                        last = self._memo.get(fieldname)
+                        if last is None or last[0] != value:
+                            last = self._memo[fieldname] = (value, fa.analyze(value))
+                        terms, spell = last[1]
                     else:
                         terms, spell = fa.analyze(value)
                     length = self._add_text(fieldname, field, terms, docnum)
@@ -126,18 +135,30 @@ class SegmentBuilder:
         self.docnum += 1
 
     def _add_text(self, fieldname: str, field, terms: dict[str, list], docnum: int) -> int:
-        table = self.postings.setdefault(fieldname, {})
+        """Append each term's posting to its packed record buffer (see ``_POSTING``)."""
+        table = self.postings.get(fieldname)
+        if table is None:
+            table = self.postings[fieldname] = {}
         fb = field.format.field_boost
         length = 0
-        encode = _encode_positions
         get = table.get
+        head = _POSTING.pack
         for term, (weight, poslist) in terms.items():
             n = len(poslist)
             length += n
+            if fb != 1.0:
+                weight *= fb
+            if n == 1:
+                record = head(docnum, weight, -1 - poslist[0])
+            else:
+                value = pack_uint(n) + dumps(list(map(sub, poslist, [0, *poslist[:-1]])), 2)
+                record = head(docnum, weight, len(value)) + value
             entry = get(term)
             if entry is None:
-                entry = table[term] = []
-            entry += (docnum, weight * fb, encode(poslist) if n > 1 else _single(poslist[0]))
+                table[term] = bytearray(record)
+            else:
+                entry += record
+        self.postings_added += len(terms)
         return length if field.scorable else 0
 
     def _add_generic(self, fieldname: str, field, value, docnum: int) -> int:
@@ -191,6 +212,8 @@ class SegmentBuilder:
         infos: list[bytes] = []
         for term in sorted(table):
             flat = table[term]
+            if type(flat) is bytearray:
+                flat = _unpack_postings(flat)
             keys.append(prefix + (term.encode("utf-8") if isinstance(term, str) else term))
             if len(flat) == 3:
                 docnum, weight, value = flat
@@ -230,6 +253,30 @@ class SegmentBuilder:
     def _write_spelling(self, fw, fieldname: str, counts: dict[bytes, int]) -> None:
         table = {b: [0, float(n), pack_uint(n)] for b, n in counts.items()}
         self._write_field(fw, fieldname, self.schema[fieldname], table, {})
+
+
+# A text posting in memory: docnum, weight, then either -1 - position (one position, the
+# common case) or the length of the encoded positions that follow. About 16 bytes per
+# posting instead of ~90 as a list of Python objects.
+_POSTING = struct.Struct("<Idi")
+
+
+def _unpack_postings(buf: bytearray) -> list:
+    """A packed record buffer as the flat [docnum, weight, value, ...] list ``_write_field`` reads."""
+    out: list = []
+    unpack = _POSTING.unpack_from
+    size = _POSTING.size
+    end = len(buf)
+    at = 0
+    while at < end:
+        docnum, weight, n = unpack(buf, at)
+        at += size
+        if n < 0:
+            out += (docnum, weight, _SINGLES.get(-1 - n) or _single(-1 - n))
+        else:
+            out += (docnum, weight, bytes(buf[at : at + n]))
+            at += n
+    return out
 
 
 _CHUNK = 1 << 22
@@ -326,7 +373,7 @@ def _add_sorted(tindex, keys: list[bytes], values: list[bytes]) -> None:
     positions = []
     records = []
     pack = _LENGTHS.pack
-    for key, value in zip(keys, values):
+    for key, value in zip(keys, values, strict=True):
         positions.append(pos)
         record = pack(len(key), len(value)) + key + value
         records.append(record)

@@ -29,6 +29,7 @@ from kb.analysis.stop import SwedishStopFilter
 from kb.analysis.tokenizer import TOKEN_RE, SwedishTokenizer
 
 Expansion = tuple[tuple[str, float], ...]
+MEMO_WORDS = 60_000  # distinct words memoized before the memos are dropped (~50 MB with the filters')
 # A word ending in a hyphen ("bygg- och"): the only case where the hyphen filter holds tokens back.
 _OPEN_HYPHEN = re.compile(r"[^\W_]-(?![^\W_])")
 # TOKEN_RE without groups: ``findall`` gives each token's text; its kind shows in the text
@@ -95,6 +96,18 @@ class FieldAnalysis:
         self._morph = morph
         self._plain: dict[str, Expansion] = {}
         self._folds: dict[str, str] = {}
+        self.memo_limit = MEMO_WORDS
+
+    def forget(self) -> None:
+        """Drop the per-word memos (here and in the morph filter, lemmatizer and splitter):
+        a statute corpus keeps bringing new words, and memory must stay bounded. Frequent
+        words come back after the next few values."""
+        self._plain.clear()
+        self._folds.clear()
+        morph = self._morph
+        morph._cache.clear()
+        morph.lemma._cache.clear()
+        morph.compound.splitter._cache.clear()
 
     def _fold(self, text: str) -> str:
         folded = self._folds.get(text)
@@ -125,6 +138,8 @@ class FieldAnalysis:
         spell: set[str] = set()
         if not value:
             return terms, spell
+        if len(self._plain) > self.memo_limit:
+            self.forget()
         lowered = value.lower()
         if len(lowered) != len(value):
             self._general(value, terms, spell)

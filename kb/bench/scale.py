@@ -5,10 +5,11 @@
 Reads every ``*.tar.gz`` in PATH (Markdown members: statutes with YAML front matter, Government
 Offices texts), then
 
-* kb: parses each member with the project's ingestion (``kb.ingest`` parsers on the bytes, the
-  real sectioning; in ``--procs`` worker processes), writes the index with the full Swedish
-  analysis (``kb.index.write_index``: parallel bulk segments), and times dev-query searches
-  with ``kb.search.Searcher`` in this process;
+* kb: ``kb.stream.write_index_streaming``: ``--procs`` worker processes each take contiguous
+  slices of the members, parse them with the project's ingestion (``kb.ingest`` parsers on the
+  bytes, the real sectioning), analyse them with the full Swedish analysis and write their
+  segments and documents; then times dev-query searches with ``kb.search.Searcher`` in this
+  process;
 * stock: whoosh with ``LanguageAnalyzer("sv")``, one document per file (title = first ``# ``
   line, body = the whole text), one process, default writer; queries through a
   ``MultifieldParser`` over title/body.
@@ -80,33 +81,9 @@ def ingest_bytes(rel: str, data: bytes) -> list:
     return docs
 
 
-_ITEMS: list[tuple[str, bytes]] = []
-
-
-def _ingest_range(bounds: tuple[int, int]) -> list:
-    out = []
-    for rel, data in _ITEMS[bounds[0] : bounds[1]]:
-        out.extend(ingest_bytes(rel, data))
-    return out
-
-
-def ingest_all(items: list[tuple[str, bytes]], procs: int) -> list:
-    """Ingest in ``procs`` forked workers over contiguous slices; documents keep item order."""
-    import multiprocessing
-
-    from kb.pipeline import dedupe_ids
-
-    global _ITEMS
-    _ITEMS = items
-    step = max(1, len(items) // (procs * 8) + 1)
-    bounds = [(i, min(i + step, len(items))) for i in range(0, len(items), step)]
-    if procs <= 1:
-        docs = [d for b in bounds for d in _ingest_range(b)]
-    else:
-        with multiprocessing.get_context("fork").Pool(procs) as pool:
-            docs = [d for part in pool.imap(_ingest_range, bounds) for d in part]
-    _ITEMS = []
-    return dedupe_ids(docs)
+def ingest_item(item: tuple[str, bytes]) -> list:
+    """``ingest_bytes`` on one (rel, bytes) pair: the unit ``kb.stream`` workers ingest."""
+    return ingest_bytes(*item)
 
 
 # -- measuring ---------------------------------------------------------------------------
@@ -206,19 +183,18 @@ def dev_queries() -> list[str]:
 
 
 def run_kb(items, workdir: Path, procs: int, rounds: int) -> dict:
-    from kb.analysis import warm
-    from kb.index import write_index
+    from kb.index import load_documents
     from kb.search import Searcher
+    from kb.stream import write_index_streaming
 
     index_root = workdir / "kb-index"
     with PeakRSS() as rss:
         started = time.perf_counter()
-        warm()
-        documents = ingest_all(items, procs)
-        ingested = time.perf_counter()
-        info = write_index(documents, index_root, procs=procs)
+        info = write_index_streaming(
+            items, ingest_item, index_root, sizes=[len(data) for _, data in items], procs=procs
+        )
         finished = time.perf_counter()
-    text_mb = sum(len(b.text.encode()) for d in documents for s in d.sections for b in s.blocks) / 1e6
+    text_mb = sum(len(b.text.encode()) for d in load_documents(info.path) for s in d.sections for b in s.blocks) / 1e6
     searcher = Searcher(index_root, "http://127.0.0.1:8000/")
     p50, p95 = latencies(lambda q: searcher.search(q, limit=10), dev_queries(), rounds)
     return {
@@ -226,8 +202,6 @@ def run_kb(items, workdir: Path, procs: int, rounds: int) -> dict:
         "sections": info.sections,
         "text_mb": text_mb,
         "seconds": finished - started,
-        "ingest_s": ingested - started,
-        "index_s": finished - ingested,
         "index_mb": folder_size(info.path) / 1e6,
         "rss_mb": rss.peak / 1e6,
         "pss_mb": rss.peak_pss / 1e6,
@@ -307,7 +281,7 @@ def format_table(kb: dict, stock: dict | None) -> str:
             ratio = kb[key] / stock[key] if stock[key] else float("nan")
             line += f" {fmt.format(stock[key]):>14} {ratio:>9.2f}"
         lines.append(line)
-    lines.append(f"(kb wall = ingest {kb['ingest_s']:.1f} s + index {kb['index_s']:.1f} s)")
+    lines.append(f"(kb: ingest + analysis + writing streamed in {kb.get('procs', '?')} worker processes)")
     return "\n".join(lines)
 
 
@@ -332,6 +306,7 @@ def main(argv: list[str] | None = None) -> None:
     workdir.mkdir(parents=True, exist_ok=True)
     try:
         kb = run_kb(items, workdir, args.procs, args.rounds)
+        kb["procs"] = args.procs
         print(f"kb: {kb['seconds']:.1f} s", flush=True)
         stock = None if args.no_stock else run_stock(items, workdir, args.rounds)
         print(format_table(kb, stock))
