@@ -141,6 +141,19 @@ def _slice_task(job: tuple[int, list[Any]]) -> SliceResult:
     return ingest_slice(_WORKER["folder"], index, units, _WORKER["ingest"], _WORKER["schema"])
 
 
+def ensure_compact_lexicon(ctx=None) -> None:
+    """Write the compact lexicon cache if missing, in a short-lived process: loading
+    simplemma's table costs ~200 MB that this process and the workers should not keep."""
+    from kb.analysis.lexicon import compact_lexicon_files, write_compact_lexicon
+
+    if all(p.exists() for p in compact_lexicon_files()):
+        return
+    ctx = ctx or multiprocessing.get_context("spawn")
+    helper = ctx.Process(target=write_compact_lexicon)
+    helper.start()
+    helper.join()
+
+
 def write_index_streaming(
     units: Sequence[Any],
     ingest: Ingest,
@@ -162,11 +175,19 @@ def write_index_streaming(
     bounds = plan_slices(units, sizes, SLICE_BYTES if procs > 1 else 1 << 62)
 
     def fill(folder: Path, schema: Schema) -> tuple[list, int, int]:
+        ctx = multiprocessing.get_context("spawn")
+        ensure_compact_lexicon(ctx)
         jobs = ((i, list(units[a:b])) for i, (a, b) in enumerate(bounds))
         if procs > 1 and len(bounds) > 1:
-            ctx = multiprocessing.get_context("spawn")
-            with ctx.Pool(procs, initializer=_init_worker, initargs=(folder, ingest)) as pool:
+            pool = ctx.Pool(procs, initializer=_init_worker, initargs=(folder, ingest))
+            try:
                 results = list(pool.imap(_slice_task, jobs, chunksize=1))
+                pool.close()
+            except BaseException:
+                pool.terminate()
+                raise
+            finally:
+                pool.join()
         else:
             results = [ingest_slice(folder, i, part, ingest, schema) for i, part in jobs]
         manifest = [row for r in results for row in r.manifest]
