@@ -42,8 +42,9 @@ from kb.model import Document, doc_id
 
 Ingest = Callable[[Any], list[Document]]
 
-SLICE_BYTES = 4_000_000  # source bytes per slice: small enough to balance the workers
-SEGMENT_POSTINGS = 1_500_000  # term-in-section postings per segment: bounds a worker's memory
+SLICES_PER_WORKER = 3  # enough to balance the workers; each slice ends a segment (search cost)
+SLICE_BYTES = 2_000_000  # the smallest slice worth a worker's start-up
+SEGMENT_POSTINGS = 3_000_000  # term-in-section postings per segment (~100 MB packed): bounds memory
 
 
 @dataclass
@@ -172,7 +173,8 @@ def write_index_streaming(
     """
     procs = procs or os.cpu_count() or 1
     sizes = sizes if sizes is not None else [1] * len(units)
-    bounds = plan_slices(units, sizes, SLICE_BYTES if procs > 1 else 1 << 62)
+    target = max(SLICE_BYTES, sum(sizes) // (procs * SLICES_PER_WORKER) + 1) if procs > 1 else 1 << 62
+    bounds = plan_slices(units, sizes, target)
 
     def fill(folder: Path, schema: Schema) -> tuple[list, int, int]:
         ctx = multiprocessing.get_context("spawn")

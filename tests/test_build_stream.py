@@ -39,6 +39,7 @@ def _reference(units, tmp_path: Path) -> dict:
 def test_streaming_in_workers_equals_write_index(units, tmp_path, monkeypatch):
     reference, ids = _reference(units, tmp_path)
     monkeypatch.setattr(stream, "SLICE_BYTES", 20_000)  # several slices, two spawned workers
+    monkeypatch.setattr(stream, "SLICES_PER_WORKER", 4)
     info = stream.write_index_streaming(
         units, ingest_item, tmp_path / "idx", sizes=[len(b) for _, b in units], procs=2
     )

@@ -108,6 +108,9 @@ class FieldAnalysis:
         morph._cache.clear()
         morph.lemma._cache.clear()
         morph.compound.splitter._cache.clear()
+        lexicon = getattr(morph.compound.splitter.lemmatize, "__self__", None)
+        if lexicon is not None and hasattr(lexicon, "memo"):
+            lexicon.memo.clear()
 
     def _fold(self, text: str) -> str:
         folded = self._folds.get(text)

@@ -33,6 +33,7 @@ LEMMA_OVERRIDES: dict[str, str] = {
 # Nouns missing from the lemma side of the data but common as compound parts.
 EXTRA_LEMMAS: frozenset[str] = frozenset({"avfall", "bygg", "köp", "lca", "epd"})
 
+MEMO_LIMIT = 200_000
 _FOLD_TABLE = str.maketrans("åäöéèêëüáàâæøÅÄÖÉÈÜÁÀ", "aaoeeeeuaaaaoAAOEEUAA")
 
 
@@ -76,12 +77,25 @@ class Lexicon:
         self.lemmas = lemmas
         self.folded = folded_forms is not None
         self._folded_forms = folded_forms or {}
+        self.memo: dict[str, str | None] = {}
         self._overrides = (
             {fold(k): fold(v) for k, v in LEMMA_OVERRIDES.items()} if self.folded else LEMMA_OVERRIDES
         )
 
     def lemma(self, word: str) -> str | None:
-        """Lower-case lemma of a known lower-case form, else None (unknown word)."""
+        """Lower-case lemma of a known lower-case form, else None (unknown word).
+
+        Memoized: the compound splitter asks for the same word endings over and over.
+        """
+        memo = self.memo
+        if word in memo:
+            return memo[word]
+        if len(memo) >= MEMO_LIMIT:  # a long-running server meets ever new words: stay bounded
+            memo.clear()
+        result = memo[word] = self._lemma(word)
+        return result
+
+    def _lemma(self, word: str) -> str | None:
         hit = self._overrides.get(word)
         if hit is not None:
             return hit
