@@ -29,7 +29,7 @@ from kb.analysis.stop import SwedishStopFilter
 from kb.analysis.tokenizer import TOKEN_RE, SwedishTokenizer
 
 Expansion = tuple[tuple[str, float], ...]
-MEMO_WORDS = 60_000  # distinct words memoized before the memos are dropped (~50 MB with the filters')
+MEMO_WORDS = 30_000  # distinct words per memo generation (two generations: ~50 MB with the filters')
 # A word ending in a hyphen ("bygg- och"): the only case where the hyphen filter holds tokens back.
 _OPEN_HYPHEN = re.compile(r"[^\W_]-(?![^\W_])")
 # TOKEN_RE without groups: ``findall`` gives each token's text; its kind shows in the text
@@ -95,14 +95,16 @@ class FieldAnalysis:
         self._stops = stop.stops
         self._morph = morph
         self._plain: dict[str, Expansion] = {}
+        self._old: dict[str, Expansion] = {}
         self._folds: dict[str, str] = {}
         self.memo_limit = MEMO_WORDS
 
     def forget(self) -> None:
-        """Drop the per-word memos (here and in the morph filter, lemmatizer and splitter):
-        a statute corpus keeps bringing new words, and memory must stay bounded. Frequent
-        words come back after the next few values."""
-        self._plain.clear()
+        """Age the per-word memos: a statute corpus keeps bringing new words, and memory must
+        stay bounded. Expansions move to a previous generation (dropped at the next call;
+        words met again meanwhile are moved back); the filters' memos are dropped."""
+        self._old = self._plain  # one generation back: frequent words return at a dict lookup
+        self._plain = {}
         self._folds.clear()
         morph = self._morph
         morph._cache.clear()
@@ -120,6 +122,10 @@ class FieldAnalysis:
 
     def _expand(self, word: str) -> Expansion:
         """What stop | morph | add-folded emit for a kept, non-derived ``word`` (boost 1)."""
+        hit = self._old.get(word)
+        if hit is not None:
+            self._plain[word] = hit
+            return hit
         out: list[tuple[str, float]] = [(word, 1.0)]
         folded = self._fold(word)
         if folded != word:

@@ -33,7 +33,7 @@ LEMMA_OVERRIDES: dict[str, str] = {
 # Nouns missing from the lemma side of the data but common as compound parts.
 EXTRA_LEMMAS: frozenset[str] = frozenset({"avfall", "bygg", "köp", "lca", "epd"})
 
-MEMO_LIMIT = 200_000
+MEMO_LIMIT = 100_000
 _FOLD_TABLE = str.maketrans("åäöéèêëüáàâæøÅÄÖÉÈÜÁÀ", "aaoeeeeuaaaaoAAOEEUAA")
 
 
