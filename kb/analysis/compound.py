@@ -52,7 +52,9 @@ class CompoundSplitter:
         min_word: int = 6,
         max_parts: int = 3,
     ) -> None:
-        self.lexicon = set(lexicon)
+        # The lexicon's own set when given one (~20 MB not copied); ``add_words`` copies first.
+        self.lexicon = lexicon if isinstance(lexicon, set) else set(lexicon)
+        self._own_lexicon = self.lexicon is not lexicon
         self.lemmatize = lemmatize or (lambda word: word if word in self.lexicon else None)
         self.min_part = min_part
         self.min_word = min_word
@@ -65,6 +67,8 @@ class CompoundSplitter:
 
     def add_words(self, words: Iterable[str]) -> int:
         """Add corpus vocabulary (already filtered by frequency by the caller); returns count added."""
+        if not self._own_lexicon:
+            self.lexicon, self._own_lexicon = set(self.lexicon), True
         before = len(self.lexicon)
         self.lexicon.update(w.lower() for w in words if len(w) >= self.min_part and w.isalpha())
         self._cache.clear()

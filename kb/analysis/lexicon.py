@@ -13,9 +13,11 @@ A few known data errors are patched in ``LEMMA_OVERRIDES`` / ``EXTRA_LEMMAS``.
 
 from __future__ import annotations
 
+import os
 import threading
 import unicodedata
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 # simplemma maps these nouns to verbs ("avfall" -> "avfalla", "avfallet" -> "avfallen").
 LEMMA_OVERRIDES: dict[str, str] = {
@@ -31,6 +33,7 @@ LEMMA_OVERRIDES: dict[str, str] = {
 # Nouns missing from the lemma side of the data but common as compound parts.
 EXTRA_LEMMAS: frozenset[str] = frozenset({"avfall", "bygg", "köp", "lca", "epd"})
 
+MEMO_LIMIT = 100_000
 _FOLD_TABLE = str.maketrans("åäöéèêëüáàâæøÅÄÖÉÈÜÁÀ", "aaoeeeeuaaaaoAAOEEUAA")
 
 
@@ -74,18 +77,32 @@ class Lexicon:
         self.lemmas = lemmas
         self.folded = folded_forms is not None
         self._folded_forms = folded_forms or {}
+        self.memo: dict[str, str | None] = {}
         self._overrides = (
             {fold(k): fold(v) for k, v in LEMMA_OVERRIDES.items()} if self.folded else LEMMA_OVERRIDES
         )
 
     def lemma(self, word: str) -> str | None:
-        """Lower-case lemma of a known lower-case form, else None (unknown word)."""
+        """Lower-case lemma of a known lower-case form, else None (unknown word).
+
+        Memoized: the compound splitter asks for the same word endings over and over.
+        """
+        memo = self.memo
+        if word in memo:
+            return memo[word]
+        if len(memo) >= MEMO_LIMIT:  # a long-running server meets ever new words: stay bounded
+            memo.clear()
+        result = memo[word] = self._lemma(word)
+        return result
+
+    def _lemma(self, word: str) -> str | None:
         hit = self._overrides.get(word)
         if hit is not None:
             return hit
-        raw = self.forms.get(word.encode())
+        get = self.forms.get
+        raw = get(word.encode())
         if raw is None and word[:1].isalpha():
-            raw = self.forms.get(word.capitalize().encode())  # proper nouns: "sverige"
+            raw = get(word.capitalize().encode())  # proper nouns: "sverige"
         if raw is not None:
             value = raw.decode().lower()
             return fold(value) if self.folded else value
@@ -102,19 +119,24 @@ _lexicons: dict[bool, Lexicon] = {}
 
 
 def get_lexicon(folded: bool = False) -> Lexicon:
-    """The process-wide plain or folded lexicon, built on first use (~2 s, ~3 s folded)."""
+    """The process-wide plain or folded lexicon, built on first use (~2 s, ~3 s folded).
+
+    The plain one reads the compact cache (``compact_lexicon_files``) when it exists: a
+    memory-mapped trie instead of simplemma's 963k-entry dict (~5 MB instead of ~75 MB,
+    and no 2 s load); the answers are the same.
+    """
     lex = _lexicons.get(folded)
     if lex is not None:
         return lex
     with _lock:
         if folded not in _lexicons:
-            _lexicons[folded] = _build(folded)
+            _lexicons[folded] = (_load_compact() if not folded else None) or _build(folded)
         return _lexicons[folded]
 
 
 def _build(folded: bool) -> Lexicon:
     forms = _raw_forms()
-    lemmas = {v for v in {raw.decode() for raw in forms.values()} if _is_word(v)} | EXTRA_LEMMAS
+    lemmas = _lemmas_of(forms)
     if not folded:
         return Lexicon(forms, lemmas)
     folded_forms: dict[str, str] = {}
@@ -125,6 +147,72 @@ def _build(folded: bool) -> Lexicon:
         if text.isalpha() and text.islower():
             folded_forms.setdefault(fold(text), fold(value.decode().lower()))
     return Lexicon(forms, {fold(w) for w in lemmas}, folded_forms)
+
+
+def _lemmas_of(forms: Mapping[bytes, bytes]) -> set[str]:
+    return {v for v in {raw.decode() for raw in forms.values()} if _is_word(v)} | EXTRA_LEMMAS
+
+
+# -- the compact cache of the plain lexicon ----------------------------------------------
+
+COMPACT_FORMAT = 1
+
+
+class CompactForms:
+    """simplemma's form -> lemma table as a memory-mapped marisa trie, with the dict's ``get``."""
+
+    def __init__(self, path: Path) -> None:
+        import marisa_trie
+
+        self._trie = marisa_trie.BytesTrie()
+        self._trie.mmap(str(path))
+
+    def get(self, key: bytes, default: bytes | None = None) -> bytes | None:
+        hit = self._trie.get(key.decode())
+        return hit[0] if hit else default
+
+
+def compact_lexicon_files() -> tuple[Path, Path]:
+    """(trie of forms, lemma list) in the cache folder (``KB_CACHE_DIR``, else ~/.cache/kb),
+    named after the simplemma version: package data, never anything from a corpus."""
+    from importlib.metadata import version
+
+    folder = Path(os.environ.get("KB_CACHE_DIR") or Path.home() / ".cache" / "kb")
+    stem = f"lexicon-sv-simplemma{version('simplemma')}-v{COMPACT_FORMAT}"
+    return folder / f"{stem}.forms.marisa", folder / f"{stem}.lemmas.txt"
+
+
+def write_compact_lexicon() -> bool:
+    """Write the compact cache from simplemma's table (~5 s, ~200 MB while it runs: call it in
+    a short-lived process). False when marisa-trie is missing or the folder is not writable."""
+    try:
+        import marisa_trie
+    except ImportError:  # pragma: no cover - a pinned dependency
+        return False
+    forms_path, lemmas_path = compact_lexicon_files()
+    try:
+        forms_path.parent.mkdir(parents=True, exist_ok=True)
+        raw = _raw_forms()
+        trie = marisa_trie.BytesTrie((key.decode(), value) for key, value in raw.items())
+        tmp = forms_path.with_suffix(f".tmp{os.getpid()}")
+        trie.save(str(tmp))
+        os.replace(tmp, forms_path)
+        tmp = lemmas_path.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_text("\n".join(sorted(_lemmas_of(raw))), encoding="utf-8")
+        os.replace(tmp, lemmas_path)
+    except OSError:
+        return False
+    return True
+
+
+def _load_compact() -> Lexicon | None:
+    forms_path, lemmas_path = compact_lexicon_files()
+    try:
+        lemmas = set(lemmas_path.read_text(encoding="utf-8").split("\n"))
+        forms = CompactForms(forms_path)
+    except (OSError, ImportError, ValueError, RuntimeError):
+        return None
+    return Lexicon(forms, lemmas)  # type: ignore[arg-type]
 
 
 def folded_lemmas(words: Iterable[str]) -> set[str]:

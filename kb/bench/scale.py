@@ -5,10 +5,11 @@
 Reads every ``*.tar.gz`` in PATH (Markdown members: statutes with YAML front matter, Government
 Offices texts), then
 
-* kb: parses each member with the project's ingestion (``kb.ingest`` parsers on the bytes, the
-  real sectioning; in ``--procs`` worker processes), writes the index with the full Swedish
-  analysis (``kb.index.write_index``: parallel bulk segments), and times dev-query searches
-  with ``kb.search.Searcher`` in this process;
+* kb: ``kb.stream.write_index_streaming``: ``--procs`` worker processes each take contiguous
+  slices of the members, parse them with the project's ingestion (``kb.ingest`` parsers on the
+  bytes, the real sectioning), analyse them with the full Swedish analysis and write their
+  segments and documents; then times dev-query searches with ``kb.search.Searcher`` in this
+  process;
 * stock: whoosh with ``LanguageAnalyzer("sv")``, one document per file (title = first ``# ``
   line, body = the whole text), one process, default writer; queries through a
   ``MultifieldParser`` over title/body.
@@ -80,33 +81,9 @@ def ingest_bytes(rel: str, data: bytes) -> list:
     return docs
 
 
-_ITEMS: list[tuple[str, bytes]] = []
-
-
-def _ingest_range(bounds: tuple[int, int]) -> list:
-    out = []
-    for rel, data in _ITEMS[bounds[0] : bounds[1]]:
-        out.extend(ingest_bytes(rel, data))
-    return out
-
-
-def ingest_all(items: list[tuple[str, bytes]], procs: int) -> list:
-    """Ingest in ``procs`` forked workers over contiguous slices; documents keep item order."""
-    import multiprocessing
-
-    from kb.pipeline import dedupe_ids
-
-    global _ITEMS
-    _ITEMS = items
-    step = max(1, len(items) // (procs * 8) + 1)
-    bounds = [(i, min(i + step, len(items))) for i in range(0, len(items), step)]
-    if procs <= 1:
-        docs = [d for b in bounds for d in _ingest_range(b)]
-    else:
-        with multiprocessing.get_context("fork").Pool(procs) as pool:
-            docs = [d for part in pool.imap(_ingest_range, bounds) for d in part]
-    _ITEMS = []
-    return dedupe_ids(docs)
+def ingest_item(item: tuple[str, bytes]) -> list:
+    """``ingest_bytes`` on one (rel, bytes) pair: the unit ``kb.stream`` workers ingest."""
+    return ingest_bytes(*item)
 
 
 # -- measuring ---------------------------------------------------------------------------
@@ -131,16 +108,17 @@ class PeakRSS:
         self.sample()
 
     def _run(self) -> None:
+        n = 0
         while not self._stop.wait(0.05):
-            self.sample()
+            n += 1
+            self.sample(pss=n % 4 == 0)
 
-    def sample(self) -> None:
-        total = pss = 0
-        for pid in _descendants(os.getpid()) + [os.getpid()]:
-            total += _rss(pid)
-            pss += _pss(pid)
-        self.peak = max(self.peak, total)
-        self.peak_pss = max(self.peak_pss, pss)
+    def sample(self, pss: bool = True) -> None:
+        """RSS every 50 ms; PSS (``smaps_rollup`` walks every mapping: costly) every 200 ms."""
+        pids = _descendants(os.getpid()) + [os.getpid()]
+        self.peak = max(self.peak, sum(map(_rss, pids)))
+        if pss:
+            self.peak_pss = max(self.peak_pss, sum(map(_pss, pids)))
 
 
 def _descendants(pid: int) -> list[int]:
@@ -181,6 +159,12 @@ def _pss(pid: int) -> int:
     return 0
 
 
+def _cpu_seconds() -> float:
+    """User + system CPU time of this process and its finished (waited-for) children."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
 def folder_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
 
@@ -206,19 +190,21 @@ def dev_queries() -> list[str]:
 
 
 def run_kb(items, workdir: Path, procs: int, rounds: int) -> dict:
-    from kb.analysis import warm
-    from kb.index import write_index
-    from kb.search import Searcher
+    from kb.stream import write_index_streaming
 
     index_root = workdir / "kb-index"
     with PeakRSS() as rss:
         started = time.perf_counter()
-        warm()
-        documents = ingest_all(items, procs)
-        ingested = time.perf_counter()
-        info = write_index(documents, index_root, procs=procs)
+        cpu_started = _cpu_seconds()
+        info = write_index_streaming(
+            items, ingest_item, index_root, sizes=[len(data) for _, data in items], procs=procs
+        )
         finished = time.perf_counter()
-    text_mb = sum(len(b.text.encode()) for d in documents for s in d.sections for b in s.blocks) / 1e6
+        cpu = _cpu_seconds() - cpu_started
+    from kb.index import load_documents
+    from kb.search import Searcher  # imported after the build: not part of its memory
+
+    text_mb = sum(len(b.text.encode()) for d in load_documents(info.path) for s in d.sections for b in s.blocks) / 1e6
     searcher = Searcher(index_root, "http://127.0.0.1:8000/")
     p50, p95 = latencies(lambda q: searcher.search(q, limit=10), dev_queries(), rounds)
     return {
@@ -226,8 +212,7 @@ def run_kb(items, workdir: Path, procs: int, rounds: int) -> dict:
         "sections": info.sections,
         "text_mb": text_mb,
         "seconds": finished - started,
-        "ingest_s": ingested - started,
-        "index_s": finished - ingested,
+        "cpu_s": cpu,
         "index_mb": folder_size(info.path) / 1e6,
         "rss_mb": rss.peak / 1e6,
         "pss_mb": rss.peak_pss / 1e6,
@@ -253,6 +238,7 @@ def run_stock(items, workdir: Path, rounds: int) -> dict:
     text_bytes = 0
     with PeakRSS() as rss:
         started = time.perf_counter()
+        cpu_started = _cpu_seconds()
         ix = whoosh_index.create_in(str(folder), schema)
         writer = ix.writer(limitmb=256)
         for rel, data in items:
@@ -262,6 +248,7 @@ def run_stock(items, workdir: Path, rounds: int) -> dict:
             writer.add_document(path=rel, title=title, body=text)
         writer.commit()
         finished = time.perf_counter()
+        cpu = _cpu_seconds() - cpu_started
     parser = MultifieldParser(["title", "body"], schema, group=OrGroup)
     searcher = ix.searcher()
 
@@ -275,6 +262,7 @@ def run_stock(items, workdir: Path, rounds: int) -> dict:
         "sections": len(items),
         "text_mb": text_bytes / 1e6,
         "seconds": finished - started,
+        "cpu_s": cpu,
         "index_mb": folder_size(folder) / 1e6,
         "rss_mb": rss.peak / 1e6,
         "pss_mb": rss.peak_pss / 1e6,
@@ -289,6 +277,7 @@ def format_table(kb: dict, stock: dict | None) -> str:
         ("sections (index docs)", "sections", "{:,.0f}"),
         ("MB of text", "text_mb", "{:.1f}"),
         ("wall seconds", "seconds", "{:.1f}"),
+        ("CPU seconds (with children)", "cpu_s", "{:.1f}"),
         ("MB/s", "mbs", "{:.2f}"),
         ("index size MB", "index_mb", "{:.1f}"),
         ("peak RSS MB (with children)", "rss_mb", "{:.0f}"),
@@ -307,7 +296,7 @@ def format_table(kb: dict, stock: dict | None) -> str:
             ratio = kb[key] / stock[key] if stock[key] else float("nan")
             line += f" {fmt.format(stock[key]):>14} {ratio:>9.2f}"
         lines.append(line)
-    lines.append(f"(kb wall = ingest {kb['ingest_s']:.1f} s + index {kb['index_s']:.1f} s)")
+    lines.append(f"(kb: ingest + analysis + writing streamed in {kb.get('procs', '?')} worker processes)")
     return "\n".join(lines)
 
 
@@ -332,6 +321,7 @@ def main(argv: list[str] | None = None) -> None:
     workdir.mkdir(parents=True, exist_ok=True)
     try:
         kb = run_kb(items, workdir, args.procs, args.rounds)
+        kb["procs"] = args.procs
         print(f"kb: {kb['seconds']:.1f} s", flush=True)
         stock = None if args.no_stock else run_stock(items, workdir, args.rounds)
         print(format_table(kb, stock))

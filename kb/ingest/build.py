@@ -21,8 +21,11 @@ def strip_link_labels(text: str) -> str:
 
 
 def clean(text: str) -> str:
-    """Collapse whitespace runs (incl. newlines, no-break spaces) to one space and trim."""
-    return _SPACE.sub(" ", text).strip()
+    """Collapse whitespace runs (incl. newlines, no-break spaces) to one space and trim.
+
+    ``str.split()`` splits on exactly the characters ``_SPACE`` matches (``str.isspace``),
+    several times faster than the regex."""
+    return " ".join(text.split())
 
 
 class Sections:

@@ -20,6 +20,7 @@ _ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t]*#*[ \t]*$")
 _LIST = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+(.*)$")
 _RULE = re.compile(r"^\s*(?:[-*_=]\s*){3,}$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
+_QUOTE = re.compile(r"^(?:>\s?)+")
 _TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 
 _IMAGE = re.compile(r"!\[[^\]]*\]\((?:[^()\s]|\([^()]*\))*(?:\s+\"[^\"]*\")?\)|!\[[^\]]*\]\[[^\]]*\]")
@@ -123,7 +124,8 @@ def parse_blocks(body: str) -> list[MdBlock]:
         if _RULE.match(line) or _TABLE_SEP.match(line):
             flush()
             continue
-        stripped = re.sub(r"^(?:>\s?)+", "", stripped)
+        if stripped[0] == ">":
+            stripped = _QUOTE.sub("", stripped)
         if stripped.startswith("|") and stripped.endswith("|"):
             flush()
             cells = [inline_text(c) for c in stripped.strip("|").split("|")]

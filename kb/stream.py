@@ -1,0 +1,208 @@
+"""Streaming bulk build: sources → index segments in worker processes, nothing held in the parent.
+
+``write_index`` takes every ``Document`` in memory and forks workers that inherit them; on a
+large corpus that means the parent holds all documents (and the lexicon) and every forked
+child counts those pages again. Here the parent only cuts the sources (``units``: paths,
+or (name, bytes) pairs) into contiguous slices by size. Each worker process, started fresh
+(``spawn``), takes slices in turn and for each one ingests its units, analyses and writes
+the sections as whoosh segments (a new segment whenever the in-memory postings reach
+``SEGMENT_POSTINGS``) and its part of ``documents.jsonl``, and returns only small metadata.
+Slices are joined in order, so document numbers follow the units' order as in a one-writer
+build, and the index equals ``write_index`` over the same documents.
+
+Document ids are made unique within a slice as ``kb.pipeline.dedupe_ids`` does; a slice
+never separates sources that would get the same id, and in the rare case that ids still
+collide across slices, the build falls back to ingesting everything in this process and
+``write_index``.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from whoosh.fields import Schema
+
+from kb.index import (
+    IndexInfo,
+    document_json,
+    join_document_parts,
+    make_schema,
+    manifest_row,
+    section_records,
+    write_index,
+    write_manifest_rows,
+    write_version,
+)
+from kb.model import Document, doc_id
+
+Ingest = Callable[[Any], list[Document]]
+
+SLICES_PER_WORKER = 3  # enough to balance the workers; each slice ends a segment (search cost)
+SLICE_BYTES = 2_000_000  # the smallest slice worth a worker's start-up
+SEGMENT_POSTINGS = 3_000_000  # term-in-section postings per segment (~100 MB packed): bounds memory
+
+
+@dataclass
+class SliceResult:
+    index: int
+    segments: list = field(default_factory=list)
+    sections: int = 0
+    manifest: list[list[str]] = field(default_factory=list)
+
+
+class _IdCollision(Exception):
+    """Two slices produced the same document id (see the module doc)."""
+
+
+def _label(unit: Any) -> str:
+    """The source path of a unit: a (name, bytes) pair, a path or an object with ``rel``."""
+    if isinstance(unit, tuple):
+        return str(unit[0])
+    return str(getattr(unit, "rel", unit))
+
+
+def plan_slices(units: Sequence[Any], sizes: Sequence[int], target: int = SLICE_BYTES) -> list[tuple[int, int]]:
+    """Contiguous (start, end) runs of about ``target`` bytes; sources whose paths give the
+    same document id (a.md, a.txt) stay in one run, so ids can be made unique per run."""
+    bounds: list[tuple[int, int]] = []
+    start, size = 0, 0
+    for i in range(len(units)):
+        size += sizes[i]
+        if size >= target and i + 1 < len(units) and doc_id(_label(units[i])) != doc_id(_label(units[i + 1])):
+            bounds.append((start, i + 1))
+            start, size = i + 1, 0
+    if start < len(units):
+        bounds.append((start, len(units)))
+    return bounds
+
+
+@dataclass
+class _Placeholder:
+    """Stands for an id already taken earlier in the slice (for ``dedupe_ids``)."""
+
+    id: str
+    source: str = ""
+
+
+def ingest_slice(
+    folder: Path, index: int, units: list[Any], ingest: Ingest, schema: Schema | None = None
+) -> SliceResult:
+    """Ingest ``units`` and write them as segment(s) plus ``.documents-<index>.jsonl`` in ``folder``."""
+    from whoosh.filedb.filestore import FileStorage
+
+    from kb.pipeline import dedupe_ids
+    from kb.segment import SegmentBuilder
+
+    schema = schema or make_schema()
+    storage = FileStorage(str(folder))
+    result = SliceResult(index)
+    builder = SegmentBuilder(storage, schema)
+    seen: set[str] = set()
+    units.reverse()  # pop from the end: each source's bytes are freed once ingested
+    with open(folder / f".documents-{index:04d}.jsonl", "w", encoding="utf-8") as out:
+        while units:
+            docs = ingest(units.pop())
+            if not docs:
+                continue
+            if seen.intersection(d.id for d in docs) or len({d.id for d in docs}) < len(docs):
+                docs = dedupe_ids([*(_Placeholder(i) for i in seen), *docs])[len(seen) :]
+            for doc in docs:
+                seen.add(doc.id)
+                for record in section_records(doc):
+                    builder.add(record)
+                out.write(document_json(doc) + "\n")
+                result.manifest.append(manifest_row(doc))
+            if builder.postings_added >= SEGMENT_POSTINGS:
+                result.segments.append(builder.finish())
+                result.sections += builder.docnum
+                builder = SegmentBuilder(storage, schema)
+    if builder.docnum:
+        result.segments.append(builder.finish())
+        result.sections += builder.docnum
+    return result
+
+
+_WORKER: dict = {}
+
+
+def _init_worker(folder: Path, ingest: Ingest) -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and cleans up
+    _WORKER.update(folder=folder, ingest=ingest, schema=make_schema())
+
+
+def _slice_task(job: tuple[int, list[Any]]) -> SliceResult:
+    index, units = job
+    return ingest_slice(_WORKER["folder"], index, units, _WORKER["ingest"], _WORKER["schema"])
+
+
+def ensure_compact_lexicon(ctx=None) -> None:
+    """Write the compact lexicon cache if missing, in a short-lived process: loading
+    simplemma's table costs ~200 MB that this process and the workers should not keep."""
+    from kb.analysis.lexicon import compact_lexicon_files, write_compact_lexicon
+
+    if all(p.exists() for p in compact_lexicon_files()):
+        return
+    ctx = ctx or multiprocessing.get_context("spawn")
+    helper = ctx.Process(target=write_compact_lexicon)
+    helper.start()
+    helper.join()
+
+
+def write_index_streaming(
+    units: Sequence[Any],
+    ingest: Ingest,
+    index_root: Path,
+    *,
+    sizes: Sequence[int] | None = None,
+    procs: int | None = None,
+    fingerprint: str = "",
+    switch: bool = True,
+) -> IndexInfo:
+    """Ingest ``units`` with ``ingest(unit) -> [Document]`` (a module-level function: workers
+    import it) and write them as a new index version, in ``procs`` worker processes.
+
+    ``sizes`` (bytes per unit) balance the slices; the same version folder, atomic switch and
+    clean-up on interruption as ``write_index``.
+    """
+    procs = procs or os.cpu_count() or 1
+    sizes = sizes if sizes is not None else [1] * len(units)
+    target = max(SLICE_BYTES, sum(sizes) // (procs * SLICES_PER_WORKER) + 1) if procs > 1 else 1 << 62
+    bounds = plan_slices(units, sizes, target)
+
+    def fill(folder: Path, schema: Schema) -> tuple[list, int, int]:
+        ctx = multiprocessing.get_context("spawn")
+        ensure_compact_lexicon(ctx)
+        jobs = ((i, list(units[a:b])) for i, (a, b) in enumerate(bounds))
+        if procs > 1 and len(bounds) > 1:
+            pool = ctx.Pool(procs, initializer=_init_worker, initargs=(folder, ingest))
+            try:
+                results = list(pool.imap(_slice_task, jobs, chunksize=1))
+                pool.close()
+            except BaseException:
+                pool.terminate()
+                raise
+            finally:
+                pool.join()
+        else:
+            results = [ingest_slice(folder, i, part, ingest, schema) for i, part in jobs]
+        manifest = [row for r in results for row in r.manifest]
+        if len({row[0] for row in manifest}) < len(manifest):
+            raise _IdCollision
+        join_document_parts(folder, [r.index for r in results])
+        write_manifest_rows(folder, manifest)
+        return [s for r in results for s in r.segments], len(manifest), sum(r.sections for r in results)
+
+    try:
+        return write_version(index_root, fill, fingerprint=fingerprint, switch=switch)
+    except _IdCollision:
+        from kb.pipeline import dedupe_ids
+
+        documents = dedupe_ids([d for unit in units for d in ingest(unit)])
+        return write_index(documents, index_root, fingerprint=fingerprint, procs=procs, switch=switch)

@@ -1,0 +1,105 @@
+"""The streaming build (kb.stream) and the speed-ups under it must index exactly like before."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_build_fast import _dump
+
+from kb import index as kb_index
+from kb import stream
+from kb.analysis import index_analyzer, lexicon
+from kb.analysis.fast import _FLAT_TOKEN_RE, _LATIN1_TOKEN_RE, FieldAnalysis, reference_analysis
+from kb.bench.scale import ingest_item
+from kb.pipeline import dedupe_ids
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def units() -> list[tuple[str, bytes]]:
+    files = sorted((ROOT / "sources").rglob("*.md"))[:40]
+    assert len(files) >= 10
+    out = [(str(p.relative_to(ROOT / "sources")), p.read_bytes()) for p in files]
+    # two sources that slugify to one id: the second must be renamed as dedupe_ids does
+    out.append((out[0][0][: -len(".md")] + ".markdown", out[0][1]))
+    return sorted(out)
+
+
+def _reference(units, tmp_path: Path) -> dict:
+    documents = dedupe_ids([d for unit in units for d in ingest_item(unit)])
+    info = kb_index.write_index(documents, tmp_path / "reference", procs=1)
+    assert len({d.id for d in documents}) == len(documents)
+    return _dump(info.path), [d.id for d in documents]
+
+
+def test_streaming_in_workers_equals_write_index(units, tmp_path, monkeypatch):
+    reference, ids = _reference(units, tmp_path)
+    monkeypatch.setattr(stream, "SLICE_BYTES", 20_000)  # several slices, two spawned workers
+    monkeypatch.setattr(stream, "SLICES_PER_WORKER", 4)
+    info = stream.write_index_streaming(
+        units, ingest_item, tmp_path / "idx", sizes=[len(b) for _, b in units], procs=2
+    )
+    assert len(stream.plan_slices(units, [len(b) for _, b in units], 20_000)) > 2
+    assert _dump(info.path) == reference
+    assert [d.id for d in kb_index.load_documents(info.path)] == ids
+    assert [row[0] for row in kb_index.read_manifest(info.path)] == ids
+    assert info.documents == len(ids)
+
+
+def test_streaming_flushes_segments_by_size(units, tmp_path, monkeypatch):
+    from whoosh import index as whoosh_index
+
+    reference, ids = _reference(units, tmp_path)
+    monkeypatch.setattr(stream, "SEGMENT_POSTINGS", 3_000)  # in-process (procs=1): patched here
+    info = stream.write_index_streaming(units, ingest_item, tmp_path / "idx", procs=1)
+    assert len(whoosh_index.open_dir(str(info.path)).reader().leaf_readers()) > 2
+    assert _dump(info.path) == reference
+    assert [d.id for d in kb_index.load_documents(info.path)] == ids
+
+
+def test_slices_keep_sources_of_one_id_together():
+    units = [("a/x.md", b""), ("a/x.txt", b""), ("a/y.md", b""), ("a/z.md", b"")]
+    assert stream.plan_slices(units, [10, 10, 10, 10], target=10) == [(0, 2), (2, 3), (3, 4)]
+
+
+def test_compact_lexicon_answers_like_simplemma_dict(tmp_path, monkeypatch):
+    monkeypatch.setenv("KB_CACHE_DIR", str(tmp_path))
+    assert lexicon._load_compact() is None
+    assert lexicon.write_compact_lexicon()
+    compact = lexicon._load_compact()
+    full = lexicon._build(False)
+    assert compact is not None and compact.lemmas == full.lemmas
+    raw = lexicon._raw_forms()
+    keys = [k.decode() for i, k in enumerate(raw) if i % 97 == 0]
+    words = keys + [w + "x" for w in keys] + ["sverige", "möbler", "avfallet", "kap", "", "1999"]
+    assert [compact.lemma(w) for w in words] == [full.lemma(w) for w in words]
+
+
+_TEXT = st.lists(
+    st.sampled_from(list("abcåöé ABÅ019-,.:\u00a0§") + [" och ", " samt ", "bygg- ", "19 a ", " i "]),
+    max_size=40,
+).map("".join)
+
+
+@given(_TEXT)
+@settings(max_examples=300, deadline=None)
+def test_latin1_token_regex_equals_tokenizer_regex(text):
+    for value in (text, text.lower()):
+        assert _LATIN1_TOKEN_RE.findall(value) == _FLAT_TOKEN_RE.findall(value)
+
+
+_ANALYSIS = FieldAnalysis(index_analyzer())
+
+
+@given(st.lists(st.sampled_from(
+    ["bygg-", "och", "samt", "rivningsavfall", "LCA-baserade", "krav", "möbler", "19", "a", "kap.", "-", "i",
+     "återbruk", "Miljö-", "eller", "energidepartementet", "2016:1145", "kontorsmöbler", "EU-", "EES-avtalet"]
+), max_size=14))
+@settings(max_examples=300, deadline=None)
+def test_field_analysis_equals_generator_chain_on_word_salad(words):
+    value = " ".join(words)
+    assert _ANALYSIS.analyze(value) == reference_analysis(_ANALYSIS._analyzer, value)
