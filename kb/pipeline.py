@@ -242,16 +242,21 @@ def scan_sources(project: Project, report: BuildReport, progress: Progress | Non
     state: dict[str, dict] = {}
     scan = SourceScan(project)
     pairs: list[tuple[str, str, str, int, str, int]] = []  # (original id, hash, source, sections, rel, position)
-    for i, source in enumerate(sources):
-        rel = source.rel
+    keys: dict[str, str] = {}
+    for source in sources:
         try:
-            key = _cache_key(source)
+            keys[source.rel] = _cache_key(source)
         except OSError as e:
-            report.skipped.append((rel, f"cannot read: {e.strerror or e}"))
+            report.skipped.append((source.rel, f"cannot read: {e.strerror or e}"))
+    stale = [s for s in sources if s.rel in keys and not _state_is_current(old_state.get(s.rel), keys[s.rel])]
+    fresh_entries = _ingest_many(project, stale, keys, scan, progress)
+    for source in sources:
+        rel = source.rel
+        key = keys.get(rel)
+        if key is None:
             continue
-        entry = old_state.get(rel)
-        if not (isinstance(entry, dict) and entry.get("key") == key and _valid_entry(entry)):
-            entry = _ingest_source(project, source, key, scan)
+        entry = fresh_entries.get(rel) or old_state[rel]
+        if rel in fresh_entries:
             if entry.get("skip") is None:
                 report.ingested.append(rel)
         elif entry.get("skip") is None:
@@ -264,8 +269,6 @@ def scan_sources(project: Project, report: BuildReport, progress: Progress | Non
         scan.keys[rel] = key
         for position, (doc_id, digest, doc_source, n) in enumerate(entry.get("docs", [])):
             pairs.append((doc_id, digest, doc_source, n, rel, position))
-        if progress:
-            progress("ingest", i + 1, len(sources))
     report.removed = sorted(rel for rel, entry in old_state.items() if rel not in scan.sources and entry.get("docs"))
     if state != old_state:
         _write_state(project, state)
@@ -283,12 +286,57 @@ def scan_sources(project: Project, report: BuildReport, progress: Progress | Non
     return scan
 
 
+def _state_is_current(entry: object, key: str) -> bool:
+    return isinstance(entry, dict) and entry.get("key") == key and _valid_entry(entry)
+
+
+PARALLEL_INGEST_MIN = 200  # sources to parse before worker processes pay off
+
+
+def _ingest_many(
+    project: Project, sources: list[SourceFile], keys: dict[str, str], scan: SourceScan, progress: Progress | None
+) -> dict[str, dict]:
+    """Parse new and changed sources (in worker processes when there are many); rel -> state entry.
+
+    Workers write each source's document cache and return only its state entry, so the
+    documents are read back from the cache when (and if) the index needs them.
+    """
+    entries: dict[str, dict] = {}
+    procs = min(os.cpu_count() or 1, 4)
+    if len(sources) < PARALLEL_INGEST_MIN or procs < 2:
+        for i, source in enumerate(sources):
+            entries[source.rel] = _ingest_source(project, source, keys[source.rel], scan)
+            if progress:
+                progress("ingest", i + 1, len(sources))
+        return entries
+    import multiprocessing
+
+    jobs = [(project, source, keys[source.rel]) for source in sources]
+    with multiprocessing.get_context("fork").Pool(procs, initializer=_ignore_sigint) as pool:
+        for i, (rel, entry) in enumerate(pool.imap(_ingest_job, jobs, chunksize=16)):
+            entries[rel] = entry
+            if progress:
+                progress("ingest", i + 1, len(sources))
+    return entries
+
+
+def _ignore_sigint() -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops the pool
+
+
+def _ingest_job(job: tuple[Project, SourceFile, str]) -> tuple[str, dict]:
+    project, source, key = job
+    return source.rel, _ingest_source(project, source, key, None)
+
+
 def _valid_entry(entry: dict) -> bool:
     docs = entry.get("docs", [])
     return isinstance(docs, list) and all(isinstance(d, list) and len(d) == 4 for d in docs)
 
 
-def _ingest_source(project: Project, source: SourceFile, key: str, scan: SourceScan) -> dict:
+def _ingest_source(project: Project, source: SourceFile, key: str, scan: SourceScan | None) -> dict:
     """Parse one source, cache its documents; returns its state entry."""
     cache_file = _cache_path(project, source.rel)
     try:
@@ -301,7 +349,8 @@ def _ingest_source(project: Project, source: SourceFile, key: str, scan: SourceS
         cache_file.unlink(missing_ok=True)
         return {"key": key, "skip": f"could not be parsed ({type(e).__name__}: {e})"[:200]}
     _write_cache(cache_file, key, docs)
-    scan.fresh[source.rel] = docs
+    if scan is not None:
+        scan.fresh[source.rel] = docs
     return {"key": key, "skip": None, "docs": [[d.id, d.content_hash, d.source, len(d.sections)] for d in docs]}
 
 
@@ -431,6 +480,15 @@ def _bring_index_up_to_date(
             return None
         except FullBuildNeeded as why:
             report.full_build_reason = str(why)
+    report.index_rebuilt = True
+    report.index_mode = "full"
+    if sum(r.sections for r in scan.refs) >= STREAM_MIN_SECTIONS:
+        if progress:
+            progress("index", 0, len(scan.refs))
+        report.index = _stream_from_cache(project, scan, fingerprint, switch)
+        if progress:
+            progress("index", len(scan.refs), len(scan.refs))
+        return None
     documents = scan.load_all()
     total = len(documents)
     if progress:
@@ -442,6 +500,41 @@ def _bring_index_up_to_date(
         fingerprint=fingerprint,
         progress=(lambda n: progress("index", n, total)) if progress else None,
     )
-    report.index_rebuilt = True
-    report.index_mode = "full"
     return documents
+
+
+STREAM_MIN_SECTIONS = 4_000  # below this, one in-process segment is faster than worker processes
+
+
+def _stream_from_cache(project: Project, scan: SourceScan, fingerprint: str, switch: bool) -> IndexInfo:
+    """A full rebuild of a large knowledge base: worker processes read the per-source document
+    cache (every indexed source has one by now) and write the segments, so this process never
+    holds all the documents."""
+    from kb.stream import write_index_streaming
+
+    ids: dict[str, list[str]] = {}
+    for ref in scan.refs:
+        ids.setdefault(ref.rel, []).append(ref.id)
+    units = [(str(_cache_path(project, rel)), scan.keys[rel], rel_ids) for rel, rel_ids in ids.items()]
+    sizes = [_file_size(unit[0]) for unit in units]
+    return write_index_streaming(
+        units, _documents_of_unit, project.index_root, sizes=sizes, fingerprint=fingerprint, switch=switch
+    )
+
+
+def _file_size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 1
+
+
+def _documents_of_unit(unit: tuple[str, str, list[str]]) -> list[Document]:
+    """One source's documents from its cache file, with the build's (deduplicated) ids."""
+    path, key, ids = unit
+    docs = _read_cache(Path(path), key)
+    if docs is None or len(docs) != len(ids):
+        raise BuildError(f"The document cache changed during the build ({path}); run `kb build` again.")
+    for doc, final_id in zip(docs, ids, strict=True):
+        doc.id = final_id
+    return docs

@@ -187,3 +187,28 @@ def test_update_segments_are_merged_when_they_pile_up(tmp_path: Path, monkeypatc
     searcher = Searcher(project.index_root, "http://x/")
     for n in range(3):
         assert [h.source for h in searcher.search(f"hackspett{n}").hits] == [f"local/ny-{n}.md"]
+
+
+def test_large_build_streams_from_the_cache_and_equals_the_in_process_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above the size thresholds, sources are parsed in worker processes and the index is written
+    by workers reading the document cache; it must equal the one-process build."""
+    small = Project(tmp_path / "small")
+    copy_sources(small.root, SMALL_KB)
+    assert build(small, site=False).index_mode == "full"
+    large = Project(tmp_path / "large")
+    shutil.copytree(small.sources, large.sources)
+    monkeypatch.setattr(kb.pipeline, "PARALLEL_INGEST_MIN", 1)
+    monkeypatch.setattr(kb.pipeline, "STREAM_MIN_SECTIONS", 1)
+    report = build(large, site=False)
+    assert report.index_mode == "full" and sorted(report.ingested) == sorted(build(small, site=False).unchanged)
+    a, b = current_version_dir(small.index_root), current_version_dir(large.index_root)
+    assert (a / "documents.jsonl").read_bytes() == (b / "documents.jsonl").read_bytes()
+    assert (a / "documents.ids.json").read_bytes() == (b / "documents.ids.json").read_bytes()
+    one, many = Searcher(small.index_root, "http://kb.test/"), Searcher(large.index_root, "http://kb.test/")
+    for q in QUERIES:
+        r1, r2 = one.search(q, limit=10), many.search(q, limit=10)
+        assert (r1.total, [h.url for h in r1.hits]) == (r2.total, [h.url for h in r2.hits]), q
+    # the next build finds nothing changed, and a one-file change is an incremental update
+    assert build(large, site=False).index_mode == "unchanged"
