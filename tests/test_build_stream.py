@@ -103,3 +103,17 @@ _ANALYSIS = FieldAnalysis(index_analyzer())
 def test_field_analysis_equals_generator_chain_on_word_salad(words):
     value = " ".join(words)
     assert _ANALYSIS.analyze(value) == reference_analysis(_ANALYSIS._analyzer, value)
+
+
+def test_compact_folded_lexicon_answers_like_the_folded_build(tmp_path, monkeypatch):
+    monkeypatch.setenv("KB_CACHE_DIR", str(tmp_path))
+    assert lexicon._load_compact(folded=True) is None
+    assert lexicon.write_compact_lexicon()
+    compact = lexicon._load_compact(folded=True)
+    full = lexicon._build(True)
+    assert compact is not None and compact.lemmas == full.lemmas
+    raw = lexicon._raw_forms()
+    keys = [k.decode() for i, k in enumerate(raw) if i % 89 == 0]
+    words = keys + [lexicon.fold(w) for w in keys] + ["mobler", "aterbruk", "sverige", "kap", "", "1999", "straße"]
+    assert [compact.lemma(w) for w in words] == [full.lemma(w) for w in words]
+    assert compact.lemma("mobler") == "mobel"

@@ -130,7 +130,11 @@ def get_lexicon(folded: bool = False) -> Lexicon:
         return lex
     with _lock:
         if folded not in _lexicons:
-            _lexicons[folded] = (_load_compact() if not folded else None) or _build(folded)
+            lex = _load_compact(folded)
+            if lex is None:
+                lex = _build(folded)
+                write_compact_lexicon()  # the table is loaded now: later processes start fast
+            _lexicons[folded] = lex
         return _lexicons[folded]
 
 
@@ -139,6 +143,11 @@ def _build(folded: bool) -> Lexicon:
     lemmas = _lemmas_of(forms)
     if not folded:
         return Lexicon(forms, lemmas)
+    return Lexicon(forms, {fold(w) for w in lemmas}, _folded_forms_of(forms))
+
+
+def _folded_forms_of(forms: Mapping[bytes, bytes]) -> dict[str, str]:
+    """Folded form -> folded lemma for forms with diacritics (the first one wins)."""
     folded_forms: dict[str, str] = {}
     for key, value in forms.items():
         if key.isascii():
@@ -146,7 +155,7 @@ def _build(folded: bool) -> Lexicon:
         text = key.decode()
         if text.isalpha() and text.islower():
             folded_forms.setdefault(fold(text), fold(value.decode().lower()))
-    return Lexicon(forms, {fold(w) for w in lemmas}, folded_forms)
+    return folded_forms
 
 
 def _lemmas_of(forms: Mapping[bytes, bytes]) -> set[str]:
@@ -155,7 +164,7 @@ def _lemmas_of(forms: Mapping[bytes, bytes]) -> set[str]:
 
 # -- the compact cache of the plain lexicon ----------------------------------------------
 
-COMPACT_FORMAT = 1
+COMPACT_FORMAT = 2
 
 
 class CompactForms:
@@ -172,14 +181,26 @@ class CompactForms:
         return hit[0] if hit else default
 
 
-def compact_lexicon_files() -> tuple[Path, Path]:
-    """(trie of forms, lemma list) in the cache folder (``KB_CACHE_DIR``, else ~/.cache/kb),
-    named after the simplemma version: package data, never anything from a corpus."""
+class CompactTextMap(CompactForms):
+    """The same over text: the folded lexicon's folded form -> folded lemma map."""
+
+    def get(self, key: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        hit = self._trie.get(key)
+        return hit[0].decode() if hit else default
+
+
+def compact_lexicon_files() -> tuple[Path, ...]:
+    """(trie of forms, lemma list, folded forms trie, folded lemma list, folded-only forms trie)
+    in the cache folder (``KB_CACHE_DIR``, else ~/.cache/kb), named after the simplemma version:
+    package data, never anything from a corpus."""
     from importlib.metadata import version
 
     folder = Path(os.environ.get("KB_CACHE_DIR") or Path.home() / ".cache" / "kb")
     stem = f"lexicon-sv-simplemma{version('simplemma')}-v{COMPACT_FORMAT}"
-    return folder / f"{stem}.forms.marisa", folder / f"{stem}.lemmas.txt"
+    return tuple(
+        folder / f"{stem}.{name}"
+        for name in ("forms.marisa", "lemmas.txt", "folded.forms.marisa", "folded.lemmas.txt", "folded.extra.marisa")
+    )
 
 
 def write_compact_lexicon() -> bool:
@@ -189,30 +210,45 @@ def write_compact_lexicon() -> bool:
         import marisa_trie
     except ImportError:  # pragma: no cover - a pinned dependency
         return False
-    forms_path, lemmas_path = compact_lexicon_files()
+    paths = compact_lexicon_files()
+    forms_path, lemmas_path, folded_path, folded_lemmas_path, extra_path = paths
     try:
         forms_path.parent.mkdir(parents=True, exist_ok=True)
         raw = _raw_forms()
-        trie = marisa_trie.BytesTrie((key.decode(), value) for key, value in raw.items())
-        tmp = forms_path.with_suffix(f".tmp{os.getpid()}")
-        trie.save(str(tmp))
-        os.replace(tmp, forms_path)
-        tmp = lemmas_path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_text("\n".join(sorted(_lemmas_of(raw))), encoding="utf-8")
-        os.replace(tmp, lemmas_path)
+        lemmas = _lemmas_of(raw)
+        # The folded lexicon looks words up in the plain table and folds the lemma it finds;
+        # storing the folded lemma directly gives the same answers.
+        tries = {
+            forms_path: marisa_trie.BytesTrie((key.decode(), value) for key, value in raw.items()),
+            folded_path: marisa_trie.BytesTrie(
+                (key.decode(), fold(value.decode().lower()).encode()) for key, value in raw.items()
+            ),
+            extra_path: marisa_trie.BytesTrie((k, v.encode()) for k, v in _folded_forms_of(raw).items()),
+        }
+        texts = {lemmas_path: sorted(lemmas), folded_lemmas_path: sorted({fold(w) for w in lemmas})}
+        for path, trie in tries.items():
+            tmp = path.with_suffix(f".tmp{os.getpid()}")
+            trie.save(str(tmp))
+            os.replace(tmp, path)
+        for path, lines in texts.items():
+            tmp = path.with_suffix(f".tmp{os.getpid()}")
+            tmp.write_text("\n".join(lines), encoding="utf-8")
+            os.replace(tmp, path)
     except OSError:
         return False
     return True
 
 
-def _load_compact() -> Lexicon | None:
-    forms_path, lemmas_path = compact_lexicon_files()
+def _load_compact(folded: bool = False) -> Lexicon | None:
+    forms_path, lemmas_path, folded_path, folded_lemmas_path, extra_path = compact_lexicon_files()
     try:
-        lemmas = set(lemmas_path.read_text(encoding="utf-8").split("\n"))
-        forms = CompactForms(forms_path)
+        if not folded:
+            lemmas = set(lemmas_path.read_text(encoding="utf-8").split("\n"))
+            return Lexicon(CompactForms(forms_path), lemmas)  # type: ignore[arg-type]
+        lemmas = set(folded_lemmas_path.read_text(encoding="utf-8").split("\n"))
+        return Lexicon(CompactForms(folded_path), lemmas, CompactTextMap(extra_path))  # type: ignore[arg-type]
     except (OSError, ImportError, ValueError, RuntimeError):
         return None
-    return Lexicon(forms, lemmas)  # type: ignore[arg-type]
 
 
 def folded_lemmas(words: Iterable[str]) -> set[str]:
