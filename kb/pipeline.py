@@ -129,9 +129,13 @@ def build_lock(project: Project, wait: bool = False) -> Iterator[None]:
 
 
 def _cache_key(source: SourceFile) -> str:
-    st = os.stat(source.path)
-    raw = json.dumps([code_fingerprint(), source.rel, st.st_size, st.st_mtime_ns, source.meta], sort_keys=True)
-    return hashlib.sha256(raw.encode()).hexdigest()[:20]
+    size, mtime_ns = source.size, source.mtime_ns
+    if size < 0 or mtime_ns < 0:
+        st = os.stat(source.path)
+        size, mtime_ns = st.st_size, st.st_mtime_ns
+    meta = json.dumps(source.meta, sort_keys=True, default=str) if source.meta else "{}"
+    raw = f"{code_fingerprint()}\0{source.rel}\0{size}\0{mtime_ns}\0{meta}"
+    return hashlib.sha256(raw.encode(errors="surrogatepass")).hexdigest()[:20]
 
 
 def _cache_name(rel: str) -> str:

@@ -22,3 +22,5 @@ class SourceFile:
     path: Path
     rel: str
     meta: dict[str, Any] = field(default_factory=dict)
+    size: int = -1  # from discovery's stat (-1: not known), so a build need not stat again
+    mtime_ns: int = -1

@@ -31,11 +31,11 @@ def discover(sources_dir: Path) -> tuple[list[SourceFile], list[tuple[str, str]]
     root = Path(sources_dir).absolute()
     files: list[SourceFile] = []
     skips: list[tuple[str, str]] = []
-    manifests: dict[str, dict[str, dict[str, str]]] = {}  # dir rel -> rows
     seen_dirs: set[tuple[int, int]] = set()
-    stack: list[tuple[Path, str]] = [(root, "")]
+    # Each folder carries the manifests of its ancestors (dir rel, rows), root first.
+    stack: list[tuple[Path, str, tuple[tuple[str, dict], ...]]] = [(root, "", ())]
     while stack:
-        directory, dir_rel = stack.pop()
+        directory, dir_rel, chain = stack.pop()
         try:
             st = directory.stat()
         except OSError as exc:
@@ -50,7 +50,9 @@ def discover(sources_dir: Path) -> tuple[list[SourceFile], list[tuple[str, str]]
         except OSError as exc:
             skips.append((dir_rel or ".", f"unreadable folder: {exc.strerror or exc}"))
             continue
-        manifests[dir_rel] = _load_manifest(directory, dir_rel, entries, skips)
+        rows = _load_manifest(directory, dir_rel, entries, skips)
+        if rows:
+            chain = (*chain, (dir_rel, rows))
         names = {e.name for e in entries}
         for entry in entries:
             if entry.name.startswith("."):
@@ -67,7 +69,7 @@ def discover(sources_dir: Path) -> tuple[list[SourceFile], list[tuple[str, str]]
                     skips.append((printable(rel), "name is not valid UTF-8: rename it"))
                 continue
             if is_dir:
-                stack.append((path, rel))
+                stack.append((path, rel, chain))
                 continue
             if not entry.name.lower().endswith(SUFFIXES):
                 continue
@@ -76,7 +78,12 @@ def discover(sources_dir: Path) -> tuple[list[SourceFile], list[tuple[str, str]]
                 skips.append((rel, problem))
                 continue
             sidecars = [path.with_name(entry.name + s) for s in SIDECAR_SUFFIXES if entry.name + s in names]
-            files.append(SourceFile(path=path, rel=rel, meta=_meta_for(rel, manifests, sidecars)))
+            st = entry.stat()  # cached by the entry since _not_a_source
+            files.append(
+                SourceFile(
+                    path=path, rel=rel, meta=_meta_for(rel, chain, sidecars), size=st.st_size, mtime_ns=st.st_mtime_ns
+                )
+            )
     files.sort(key=lambda f: f.rel)
     skips.sort()
     return files, skips
@@ -163,17 +170,17 @@ def _load_manifest(directory: Path, dir_rel: str, entries: list[os.DirEntry], sk
     return read_manifest(text)
 
 
-def _meta_for(rel: str, manifests: dict[str, dict[str, dict[str, str]]], sidecars: list[Path]) -> dict[str, Any]:
+def _meta_for(rel: str, chain: tuple[tuple[str, dict], ...], sidecars: list[Path]) -> dict[str, Any]:
     """Manifest rows from the root down (nearer manifests win), then the sidecar on top.
 
-    ``sidecars``: the file's ``.meta.yml``/``.meta.yaml`` names found in its folder's listing
-    (looked up there rather than stat-ed, which would cost two system calls per source).
+    ``chain``: the manifests of the file's folders, root first, as (folder rel, rows); rows are
+    keyed by the path relative to their folder. ``sidecars``: the file's ``.meta.yml``/
+    ``.meta.yaml`` names found in its folder's listing (looked up there rather than stat-ed,
+    which would cost two system calls per source).
     """
     meta: dict[str, Any] = {}
-    parts = rel.split("/")
-    for depth in range(len(parts)):
-        dir_rel = "/".join(parts[:depth])
-        row = manifests.get(dir_rel, {}).get("/".join(parts[depth:]))
+    for dir_rel, rows in chain:
+        row = rows.get(rel[len(dir_rel) + 1 :] if dir_rel else rel)
         if row:
             meta.update(row)
     for sidecar in sidecars:
