@@ -29,6 +29,7 @@ def discover(sources_dir: Path) -> tuple[list[SourceFile], list[tuple[str, str]]
     become skips so one bad file cannot stop a build.
     """
     root = Path(sources_dir).absolute()
+    limit = max_source_bytes()  # once: an environment lookup per file shows at 50k files
     files: list[SourceFile] = []
     skips: list[tuple[str, str]] = []
     seen_dirs: set[tuple[int, int]] = set()
@@ -73,7 +74,7 @@ def discover(sources_dir: Path) -> tuple[list[SourceFile], list[tuple[str, str]]
                 continue
             if not entry.name.lower().endswith(SUFFIXES):
                 continue
-            problem = _not_a_source(entry)
+            problem = _not_a_source(entry, limit)
             if problem:
                 skips.append((rel, problem))
                 continue
@@ -111,7 +112,7 @@ def printable(rel: str) -> str:
     return os.fsencode(rel).decode("utf-8", errors="backslashreplace")
 
 
-def _not_a_source(entry: os.DirEntry) -> str | None:
+def _not_a_source(entry: os.DirEntry, limit: int) -> str | None:
     """Why ``entry`` cannot be ingested, or None: unreadable, not a regular file, or too large."""
     try:
         st = entry.stat()  # follows symlinks; one system call, cached by the entry
@@ -119,7 +120,7 @@ def _not_a_source(entry: os.DirEntry) -> str | None:
         return _reason(exc)
     if not stat.S_ISREG(st.st_mode):
         return f"not a regular file ({_kind(st.st_mode)})"
-    if st.st_size > max_source_bytes():
+    if st.st_size > limit:
         return too_large(st.st_size)
     return _unreadable(entry.path)
 
