@@ -171,15 +171,21 @@ def write_version(
         }
         (tmp_dir / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
         _fsync_tree(tmp_dir)
-        final_dir = index_root / version
-        os.rename(tmp_dir, final_dir)
-        if switch:
-            switch_current(index_root, final_dir)
+        final_dir = publish_version(index_root, tmp_dir, version, switch)
     except BaseException:
         shutil.rmtree(tmp_dir, ignore_errors=True)
         raise
     prune_versions(index_root, keep=2)
     return read_info(final_dir)
+
+
+def publish_version(index_root: Path, tmp_dir: Path, version: str, switch: bool) -> Path:
+    """Rename a finished ``.tmp-<version>`` folder into place and, if asked, make it current."""
+    final_dir = index_root / version
+    os.rename(tmp_dir, final_dir)
+    if switch:
+        switch_current(index_root, final_dir)
+    return final_dir
 
 
 def _write_toc(folder: Path, schema: Schema, segments: list, generation: int) -> None:

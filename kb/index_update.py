@@ -37,6 +37,7 @@ from kb.index import (
     make_schema,
     new_version_name,
     prune_versions,
+    publish_version,
     read_info,
     read_manifest,
     section_records,
@@ -184,8 +185,7 @@ def update_index(
         (tmp_dir / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
         hook("written")
         _fsync_new_files(tmp_dir, skip=linked)
-        final_dir = index_root / version
-        os.rename(tmp_dir, final_dir)
+        final_dir = publish_version(index_root, tmp_dir, version, switch=False)
         hook("renamed")
         if switch:
             switch_current(index_root, final_dir)

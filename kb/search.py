@@ -831,18 +831,22 @@ class _State:
         if not keywords:
             return []
         q = Or([Term("body", w) for w in keywords])
-        results = s.search(q, limit=60)
-        out: list[tuple[str, str]] = []
-        seen = {doc_id}
-        for hit in results:
-            other = hit["doc_id"]
-            if other in seen:
-                continue
-            seen.add(other)
-            out.append((other, hit["title"]))
-            if len(out) >= limit:
-                break
-        return out
+        return distinct_documents(s.search(q, limit=60), doc_id, limit)
+
+
+def distinct_documents(hits, exclude: str, limit: int) -> list[tuple[str, str]]:
+    """(doc id, title) of the first ``limit`` documents among section hits, leaving out ``exclude``."""
+    out: list[tuple[str, str]] = []
+    seen = {exclude}
+    for hit in hits:
+        other = hit["doc_id"]
+        if other in seen:
+            continue
+        seen.add(other)
+        out.append((other, hit["title"]))
+        if len(out) >= limit:
+            break
+    return out
 
 
 def section_label(title: str, heading: str) -> str:

@@ -143,18 +143,10 @@ class _RelatedFinder:
         keywords = [w for w, _ in expander.expanded_terms(KEY_TERMS)]
         if not keywords:
             return []
+        from kb.search import distinct_documents
+
         results = self.searcher.search(Or([Term("body", w) for w in keywords]), limit=CANDIDATES)
-        out: list[tuple[str, str]] = []
-        seen = {doc.id}
-        for hit in results:
-            other = hit["doc_id"]
-            if other in seen:
-                continue
-            seen.add(other)
-            out.append((other, hit["title"]))
-            if len(out) >= limit:
-                break
-        return out
+        return distinct_documents(results, doc.id, limit)
 
     def _load(self) -> dict[str, list]:
         try:
