@@ -234,18 +234,17 @@ class _WordAnalysis:
         self.words: Counter[str] = Counter()
 
     def word(self, word: str) -> list:
-        got = self.memo.index.get(word)
-        if got is None:
-            got = [[[t.text, t.boost] for t in self.sv(word)], [[t.text, t.boost] for t in self.fa(word)]]
-            self.memo.index[word] = got
-            self.memo.changed = True
-        return got
+        return self._analysed(self.memo.index, word)
 
     def phrase(self, phrase: str) -> list:
-        got = self.memo.phrases.get(phrase)
+        return self._analysed(self.memo.phrases, phrase)
+
+    def _analysed(self, memo: dict, text: str) -> list:
+        """[plain tokens, folded tokens] of ``text`` as [text, boost] pairs, kept between builds."""
+        got = memo.get(text)
         if got is None:
-            got = [[[t.text, t.boost] for t in self.sv(phrase)], [[t.text, t.boost] for t in self.fa(phrase)]]
-            self.memo.phrases[phrase] = got
+            got = [[[t.text, t.boost] for t in self.sv(text)], [[t.text, t.boost] for t in self.fa(text)]]
+            memo[text] = got
             self.memo.changed = True
         return got
 
