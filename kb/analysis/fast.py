@@ -310,20 +310,7 @@ class FieldAnalysis:
                 group = {primary, *(e for e, _ in expansions(primary))}
             if text in group:
                 continue
-            group.add(text)
-            at = first + kept_before[index]
-            emit(text, boost, at)
-            folded = fold_of(text)
-            if folded != text:
-                emit(folded, boost, at)
-            for etext, factor in expansions(text):
-                if etext in group:
-                    continue
-                group.add(etext)
-                emit(etext, boost * factor, at)
-                folded = fold_of(etext)
-                if folded != etext:
-                    emit(folded, boost * factor, at)
+            _emit_derived(emit, text, boost, first + kept_before[index], group, expansions, fold_of)
 
     def _general(self, value: str, terms: dict[str, list], spell: set[str]) -> None:
         """The real tokenizer | hyphen filter, then stop | morph | add-folded replayed exactly.
@@ -374,21 +361,26 @@ class FieldAnalysis:
                 group = {primary, *(e for e, _ in expansions(primary))}
             if text in group:
                 continue
-            group.add(text)
             _settle(t, at, fold_of(text), bool(expansions(text)))
-            boost = t.boost
-            emit(text, boost, at)
-            folded = fold_of(text)
-            if folded != text:
-                emit(folded, boost, at)
-            for etext, factor in expansions(text):
-                if etext in group:
-                    continue
-                group.add(etext)
-                emit(etext, boost * factor, at)
-                folded = fold_of(etext)
-                if folded != etext:
-                    emit(folded, boost * factor, at)
+            _emit_derived(emit, text, t.boost, at, group, expansions, fold_of)
+
+
+def _emit_derived(emit, text: str, boost: float, at: int, group: set[str], expansions, fold_of) -> None:
+    """Postings of a token derived from a word ("byggavfall" of "bygg- och rivningsavfall"):
+    itself, its lemma and parts not already in the word's ``group``, each with its folded twin."""
+    group.add(text)
+    emit(text, boost, at)
+    folded = fold_of(text)
+    if folded != text:
+        emit(folded, boost, at)
+    for etext, factor in expansions(text):
+        if etext in group:
+            continue
+        group.add(etext)
+        emit(etext, boost * factor, at)
+        folded = fold_of(etext)
+        if folded != etext:
+            emit(folded, boost * factor, at)
 
 
 def _settle(t, pos: int, folded: str, restored: bool) -> None:
