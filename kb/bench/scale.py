@@ -139,20 +139,19 @@ def _descendants(pid: int) -> list[int]:
 
 
 def _rss(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
+    return _proc_bytes(f"/proc/{pid}/status", "VmRSS:")
 
 
 def _pss(pid: int) -> int:
     """Proportional set size: shared (forked, copy-on-write) pages counted once overall."""
+    return _proc_bytes(f"/proc/{pid}/smaps_rollup", "Pss:")
+
+
+def _proc_bytes(path: str, label: str) -> int:
+    """The kB figure on the ``label`` line of a /proc file, in bytes (0 once the process is gone)."""
     try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
+        for line in Path(path).read_text().splitlines():
+            if line.startswith(label):
                 return int(line.split()[1]) * 1024
     except OSError:
         pass
