@@ -246,7 +246,7 @@ def scan_sources(project: Project, report: BuildReport, progress: Progress | Non
     state: dict[str, dict] = {}
     scan = SourceScan(project)
     pairs: list[tuple[str, str, str, int, str, int]] = []  # (original id, hash, source, sections, rel, position)
-    keys: dict[str, str] = {}
+    keys = scan.keys
     for source in sources:
         try:
             keys[source.rel] = _cache_key(source)
@@ -270,7 +270,6 @@ def scan_sources(project: Project, report: BuildReport, progress: Progress | Non
         if entry.get("cache", True):
             state[rel] = entry
         scan.sources[rel] = source
-        scan.keys[rel] = key
         for position, (doc_id, digest, doc_source, n) in enumerate(entry.get("docs", [])):
             pairs.append((doc_id, digest, doc_source, n, rel, position))
     report.removed = sorted(rel for rel, entry in old_state.items() if rel not in scan.sources and entry.get("docs"))
@@ -278,16 +277,26 @@ def scan_sources(project: Project, report: BuildReport, progress: Progress | Non
         _write_state(project, state)
     final_ids = dedupe_id_list([(p[0], p[2]) for p in pairs])
     scan.refs = [DocRef(fid, p[1], p[2], p[3], p[4], p[5]) for fid, p in zip(final_ids, pairs, strict=True)]
-    live_cache = {_cache_name(rel) for rel, entry in state.items() if entry.get("docs")}
-    with os.scandir(project.documents_cache) as entries:
-        for stale in entries:
-            if stale.name.endswith(".json") and stale.name not in live_cache:
-                os.unlink(stale.path)
-    for partial in project.documents_cache.glob("*.tmp*"):  # cache writes of killed builds
-        pid = partial.suffix.removeprefix(".tmp")
-        if pid.isdigit() and not process_alive(int(pid)):
-            partial.unlink(missing_ok=True)
+    _prune_cache(project, {_cache_name(rel) for rel, entry in state.items() if entry.get("docs")})
     return scan
+
+
+def _prune_cache(project: Project, live: set[str]) -> None:
+    """Remove cached documents of sources that are gone, and cache writes of killed builds
+    (one listing of the folder: at scale it holds a file per source)."""
+    with os.scandir(project.documents_cache) as entries:
+        for entry in entries:
+            name = entry.name
+            if name.endswith(".json"):
+                if name not in live:
+                    os.unlink(entry.path)
+                continue
+            pid = name.rpartition(".tmp")[2]
+            if ".tmp" in name and pid.isdigit() and not process_alive(int(pid)):
+                try:
+                    os.unlink(entry.path)
+                except FileNotFoundError:
+                    pass
 
 
 def _state_is_current(entry: object, key: str) -> bool:
