@@ -142,7 +142,7 @@ def _unreadable(path: str) -> str | None:
     raw descriptors, because this runs once per source on every build.
     """
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        fd = nonblocking(path, os.O_RDONLY)
     except OSError as exc:
         return _reason(exc)
     try:
