@@ -121,9 +121,9 @@ _lexicons: dict[bool, Lexicon] = {}
 def get_lexicon(folded: bool = False) -> Lexicon:
     """The process-wide plain or folded lexicon, built on first use (~2 s, ~3 s folded).
 
-    The plain one reads the compact cache (``compact_lexicon_files``) when it exists: a
-    memory-mapped trie instead of simplemma's 963k-entry dict (~5 MB instead of ~75 MB,
-    and no 2 s load); the answers are the same.
+    Both read the compact cache (``compact_lexicon_files``) when it exists: memory-mapped
+    tries instead of simplemma's 963k-entry dict (~5 MB instead of ~75 MB, and no 2-3 s
+    load); the answers are the same. Without it, the first load writes it.
     """
     lex = _lexicons.get(folded)
     if lex is not None:
@@ -162,7 +162,7 @@ def _lemmas_of(forms: Mapping[bytes, bytes]) -> set[str]:
     return {v for v in {raw.decode() for raw in forms.values()} if _is_word(v)} | EXTRA_LEMMAS
 
 
-# -- the compact cache of the plain lexicon ----------------------------------------------
+# -- the compact cache of both lexicons --------------------------------------------------
 
 COMPACT_FORMAT = 2
 
