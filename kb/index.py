@@ -170,7 +170,7 @@ def write_version(
             "fingerprint": fingerprint,
         }
         (tmp_dir / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
-        _fsync_tree(tmp_dir)
+        fsync_tree(tmp_dir)
         final_dir = publish_version(index_root, tmp_dir, version, switch)
     except BaseException:
         shutil.rmtree(tmp_dir, ignore_errors=True)
@@ -401,9 +401,10 @@ def load_documents(version_dir: Path) -> list[Document]:
         return [Document.from_dict(json.loads(line)) for line in f if line.strip()]
 
 
-def _fsync_tree(folder: Path) -> None:
+def fsync_tree(folder: Path, skip: frozenset[str] | set[str] = frozenset()) -> None:
+    """fsync the files of ``folder`` (but those named in ``skip``) and the folder itself."""
     for path in folder.iterdir():
-        if path.is_file():
+        if path.is_file() and path.name not in skip:
             with open(path, "rb") as f:
                 os.fsync(f.fileno())
     _fsync_dir(folder)

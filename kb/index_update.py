@@ -34,6 +34,8 @@ from typing import NamedTuple
 from kb.index import (
     SCHEMA_VERSION,
     IndexInfo,
+    document_json,
+    fsync_tree,
     make_schema,
     new_version_name,
     prune_versions,
@@ -184,7 +186,7 @@ def update_index(
         meta[TAILS_KEY] = [s.segid for s in segments if s.segid in tails or s is new_tail]
         (tmp_dir / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
         hook("written")
-        _fsync_new_files(tmp_dir, skip=linked)
+        fsync_tree(tmp_dir, skip=linked)  # hard-linked segment files are durable already
         final_dir = publish_version(index_root, tmp_dir, version, switch=False)
         hook("renamed")
         if switch:
@@ -234,17 +236,4 @@ def _write_documents(
             if doc is None:
                 out.write(lines.pop(row.id))
             else:
-                out.write((json.dumps(doc.to_dict(), ensure_ascii=False) + "\n").encode("utf-8"))
-
-
-def _fsync_new_files(folder: Path, skip: set[str]) -> None:
-    """fsync what this update wrote (the hard-linked segment files are durable already)."""
-    for path in folder.iterdir():
-        if path.is_file() and path.name not in skip:
-            with open(path, "rb") as f:
-                os.fsync(f.fileno())
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+                out.write((document_json(doc) + "\n").encode("utf-8"))
