@@ -401,6 +401,11 @@ def load_documents(version_dir: Path) -> list[Document]:
         return [Document.from_dict(json.loads(line)) for line in f if line.strip()]
 
 
+def term_text(term: bytes | str) -> str:
+    """A term from a Whoosh lexicon as text (whoosh3 gives bytes for text fields)."""
+    return term.decode("utf-8") if isinstance(term, bytes) else term
+
+
 def fsync_tree(folder: Path, skip: frozenset[str] | set[str] = frozenset()) -> None:
     """fsync the files of ``folder`` (but those named in ``skip``) and the folder itself."""
     for path in folder.iterdir():

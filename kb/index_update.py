@@ -44,6 +44,7 @@ from kb.index import (
     read_manifest,
     section_records,
     switch_current,
+    term_text,
     write_manifest,
 )
 from kb.model import Document
@@ -136,7 +137,7 @@ def update_index(
                 for docnum in _live(reader, doc_id):
                     segment.delete_document(docnum)
             if segment.segid in tails:
-                tail_live.update(i for i in map(_text, reader.lexicon("doc_id")) if _live(reader, i))
+                tail_live.update(i for i in map(term_text, reader.lexicon("doc_id")) if _live(reader, i))
         finally:
             reader.close()
     kept = [s for s in toc.segments if not (merge and s.segid in tails)]
@@ -196,10 +197,6 @@ def update_index(
         raise
     prune_versions(index_root, keep=2)
     return read_info(final_dir)
-
-
-def _text(term: bytes | str) -> str:
-    return term.decode("utf-8") if isinstance(term, bytes) else term
 
 
 def _live(reader, doc_id: str) -> list[int]:

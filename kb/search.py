@@ -25,7 +25,15 @@ from whoosh.query import And, Or, Phrase, Prefix, Query, Term
 from whoosh.scoring import BM25F
 
 from kb.analysis import folded_analyzer, load_synonyms, swedish_analyzer
-from kb.index import CURRENT, HEADING_SEPARATOR, IndexInfo, current_version_dir, load_documents, read_info
+from kb.index import (
+    CURRENT,
+    HEADING_SEPARATOR,
+    IndexInfo,
+    current_version_dir,
+    load_documents,
+    read_info,
+    term_text,
+)
 from kb.model import Document, fold_ascii
 from kb.scoring import ArrayScorer, TermCache
 from kb.snippets import make_snippet
@@ -707,7 +715,7 @@ class _State:
             reader = self.searcher.reader()
             ids = [""] * reader.doc_count_all()
             for term in reader.lexicon("doc_id"):
-                text = term.decode("utf-8") if isinstance(term, bytes) else term
+                text = term_text(term)
                 for d in reader.postings("doc_id", text).all_ids():
                     ids[d] = text
             self._doc_ids = ids
@@ -721,7 +729,7 @@ class _State:
             for name in FACETS:
                 sets[name] = {}
                 for term in reader.lexicon(name):
-                    text = term.decode("utf-8") if isinstance(term, bytes) else term
+                    text = term_text(term)
                     if text:
                         sets[name][text] = np.fromiter(reader.postings(name, text).all_ids(), np.int64)
             self._facet_sets = sets
@@ -813,7 +821,7 @@ class _State:
             reader = self.searcher.reader()
             words = []
             for term in reader.expand_prefix("body", fold_ascii(last)):
-                t = term.decode("utf-8") if isinstance(term, bytes) else term
+                t = term_text(term)
                 words.append((reader.doc_frequency("body", t), t))
                 if len(words) > 200:
                     break
