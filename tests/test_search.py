@@ -165,6 +165,13 @@ def test_relevance_on_dev_set_does_not_regress(default_kb):
     assert not kb.zero, kb.zero
 
 
+def test_domain_synonym_infrastruktur_finds_anlaggning(default_searcher):
+    """The commission speaks of "anläggningsentreprenader", never of "infrastruktur"."""
+    result = default_searcher.search("klimatkrav vid upphandling av infrastruktur", limit=10)
+    sources = [h.source for h in result.hits]
+    assert any("uppdrag-att-framja-minskad-klimatpaverkan" in s for s in sources), sources
+
+
 def test_more_like_this_finds_related_documents(default_searcher):
     doc_id = "seeds/004-2b01af607921aa6d/affarsmodellinnovation-for-cirkulara-mobelfloden"
     related = default_searcher.more_like_this(doc_id, limit=5)
