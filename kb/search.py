@@ -36,6 +36,7 @@ from kb.index import (
 )
 from kb.model import Document, fold_ascii
 from kb.scoring import ArrayScorer, TermCache
+from kb.similar import SimilarDocuments, docnum_doc_ids, mlt_text
 from kb.snippets import make_snippet
 from kb.urls import document_url
 
@@ -712,13 +713,7 @@ class _State:
     def doc_ids(self) -> list[str]:
         """docnum -> document id, read once from the postings of the ``doc_id`` field."""
         if self._doc_ids is None:
-            reader = self.searcher.reader()
-            ids = [""] * reader.doc_count_all()
-            for term in reader.lexicon("doc_id"):
-                text = term_text(term)
-                for d in reader.postings("doc_id", text).all_ids():
-                    ids[d] = text
-            self._doc_ids = ids
+            self._doc_ids = docnum_doc_ids(self.searcher.reader())
         return self._doc_ids
 
     def facet_counts(self, matched: np.ndarray) -> dict[str, dict[str, int]]:
@@ -830,31 +825,13 @@ class _State:
         return out[:limit]
 
     def more_like_this(self, doc_id: str, limit: int) -> list[tuple[str, str]]:
-        s = self.searcher
         doc = self.documents.get(doc_id)
         if doc is None:
             return []
-        text = " ".join([doc.title] + [sec.text[:2000] for sec in doc.sections[:5]])
-        keywords = [w for w, _ in s.key_terms_from_text("body", text, numterms=12)]
-        if not keywords:
-            return []
-        q = Or([Term("body", w) for w in keywords])
-        return distinct_documents(s.search(q, limit=60), doc_id, limit)
-
-
-def distinct_documents(hits, exclude: str, limit: int) -> list[tuple[str, str]]:
-    """(doc id, title) of the first ``limit`` documents among section hits, leaving out ``exclude``."""
-    out: list[tuple[str, str]] = []
-    seen = {exclude}
-    for hit in hits:
-        other = hit["doc_id"]
-        if other in seen:
-            continue
-        seen.add(other)
-        out.append((other, hit["title"]))
-        if len(out) >= limit:
-            break
-    return out
+        similar = SimilarDocuments(self.searcher, self._local.scorer, doc_ids=self.doc_ids)
+        weights, total = similar.vector(mlt_text(doc.title, [sec.text for sec in doc.sections]))
+        docs = self.documents
+        return [(other, docs[other].title) for other in similar.like(weights, total, doc_id, limit) if other in docs]
 
 
 def section_label(title: str, heading: str) -> str:

@@ -1,13 +1,10 @@
-""""Se även": a few related documents per page, from the index (Whoosh's more-like-this).
+""""Se även": a few related documents per page, from the index (``kb.similar``).
 
-The same ranking as ``kb.search.Searcher.more_like_this`` (a test keeps them equal), made fast
-for a rebuild, where every page's list must be computed again against the new index:
-
-- the analysed words of each document's text (its "vector") are kept between builds in
-  ``build/site-related.json``, keyed by the text and the analysis code, so only changed
-  documents are analysed again;
-- collection frequencies are looked up once per word for the whole build, not once per
-  document that uses the word.
+The same lists as the API's "more like this" (``kb.search.Searcher.more_like_this``: one
+implementation), computed again on every site build, where the new index may have moved
+every score. The analysed words of each document's text (its "vector") are kept between
+builds in ``build/site-related.json``, keyed by the text and the analysis code, so only
+changed documents are analysed again.
 """
 
 from __future__ import annotations
@@ -16,18 +13,16 @@ import hashlib
 import json
 import logging
 import os
-from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
 from kb.config import Project
 from kb.model import Document
+from kb.similar import mlt_text as similar_text
 
 log = logging.getLogger(__name__)
 
 RELATED = 5
-KEY_TERMS = 12
-CANDIDATES = 60
 VECTORS_NAME = "site-related.json"
 
 
@@ -45,7 +40,7 @@ def related_documents(
     except Exception as e:  # noqa: BLE001 - the site must build without an index too
         log.warning("no related documents: %s", e)
         return {}
-    known = {d.id for d in documents}
+    titles = {d.id: d.title for d in documents}
     out: dict[str, list[tuple[str, str]]] = {}
     failures = 0
     try:
@@ -60,8 +55,7 @@ def related_documents(
                     log.warning("the index gives no related documents; pages will omit 'Se även'")
                     return {}
                 hits = []
-            hits = [(rid, title) for rid, title in hits if rid in known and rid != doc.id]
-            out[doc.id] = hits[:limit]
+            out[doc.id] = [(rid, titles[rid]) for rid in hits if rid in titles and rid != doc.id][:limit]
             if progress and (i % 50 == 0 or i + 1 == len(documents)):
                 progress("site related", i + 1, len(documents))
     finally:
@@ -70,33 +64,8 @@ def related_documents(
 
 
 def mlt_text(doc: Document) -> str:
-    """The text a document is compared by: its title and the start of its first sections."""
-    return " ".join([doc.title] + [sec.text[:2000] for sec in doc.sections[:5]])
-
-
-class _CachedReader:
-    """An index reader whose term lookups are remembered: many documents share words."""
-
-    def __init__(self, reader) -> None:
-        self._reader = reader
-        self._present: dict = {}
-        self._frequency: dict = {}
-
-    def __getattr__(self, name):
-        return getattr(self._reader, name)
-
-    def __contains__(self, term) -> bool:
-        got = self._present.get(term)
-        if got is None:
-            got = self._present[term] = term in self._reader
-        return got
-
-    def frequency(self, fieldname, text) -> float:
-        key = (fieldname, text)
-        got = self._frequency.get(key)
-        if got is None:
-            got = self._frequency[key] = self._reader.frequency(fieldname, text)
-        return got
+    """The text a document is compared by (as the API's "more like this")."""
+    return similar_text(doc.title, [sec.text for sec in doc.sections])
 
 
 class _RelatedFinder:
@@ -105,48 +74,31 @@ class _RelatedFinder:
         from whoosh.scoring import BM25F
 
         from kb.index import current_version_dir
+        from kb.scoring import ArrayScorer
         from kb.search import BM25_B, BM25_K1
+        from kb.similar import SimilarDocuments
 
         version_dir = index_dir or current_version_dir(project.index_root)
         if version_dir is None:
             raise FileNotFoundError(f"no index in {project.index_root}")
         self.searcher = whoosh_index.open_dir(str(version_dir)).searcher(weighting=BM25F(B=BM25_B, K1=BM25_K1))
-        self.reader = _CachedReader(self.searcher.reader())
-        self.field = self.searcher.schema["body"]
+        self.similar = SimilarDocuments(self.searcher, ArrayScorer(self.searcher, BM25_B, BM25_K1), preload=True)
         self.cache_path = project.build / VECTORS_NAME
         self.code = _code_key()
         self.vectors, self.used = self._load(), {}
 
     def vector(self, text: str) -> tuple[dict[str, float], float]:
-        """(word → summed weight, total weight) of ``text`` in the body field, summed in text
-        order exactly as Whoosh's ``Expander.add`` does."""
+        """The text's analysed words (``SimilarDocuments.vector``), remembered between builds."""
         key = hashlib.sha256(text.encode()).hexdigest()[:32]
         got = self.vectors.get(key)
         if got is None:
-            weights: dict[str, float] = defaultdict(float)
-            total = 0.0
-            for btext, _, weight, _ in self.field.index(text):
-                total += weight
-                weights[self.field.from_bytes(btext)] += weight
-            got = [dict(weights), total]
+            got = list(self.similar.vector(text))
         self.used[key] = got
         return got[0], got[1]
 
-    def more_like_this(self, doc: Document, limit: int) -> list[tuple[str, str]]:
-        from whoosh import classify
-        from whoosh.query import Or, Term
-
+    def more_like_this(self, doc: Document, limit: int) -> list[str]:
         weights, total = self.vector(mlt_text(doc))
-        expander = classify.Expander(self.reader, "body")
-        expander.topN_weight.update(weights)
-        expander.top_total = total
-        keywords = [w for w, _ in expander.expanded_terms(KEY_TERMS)]
-        if not keywords:
-            return []
-        from kb.search import distinct_documents
-
-        results = self.searcher.search(Or([Term("body", w) for w in keywords]), limit=CANDIDATES)
-        return distinct_documents(results, doc.id, limit)
+        return self.similar.like(weights, total, doc.id, limit)
 
     def _load(self) -> dict[str, list]:
         try:
