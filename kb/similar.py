@@ -40,7 +40,13 @@ class _FrequencyReader:
         self._frequency: dict[bytes, float | None] = {}
         self._complete = False
         if preload:
-            self._frequency = {btext: info.weight() for btext, info in reader.iter_field(FIELD)}
+            # Segment by segment: a multi-segment reader's own iteration looks every term up in
+            # every segment. Summed in segment order, as ``MultiReader.frequency`` does.
+            frequency: dict[bytes, float | None] = {}
+            for leaf, _ in reader.leaf_readers():
+                for btext, info in leaf.iter_field(FIELD):
+                    frequency[btext] = (frequency.get(btext) or 0) + info.weight()
+            self._frequency = frequency
             self._complete = True
 
     def __getattr__(self, name):
