@@ -3,6 +3,8 @@ the same with a warm cache, a cold cache and the uncached code they replace."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import shutil
 from pathlib import Path
 
@@ -39,8 +41,23 @@ def test_static_search_with_remembered_words_equals_a_fresh_analysis(default_kb:
     documents = load_documents(current_version_dir(default_kb.index_root))[::8]
     expected = build_static_index(documents)
     assert static_search.static_search_files(documents, cache_dir=tmp_path) == expected  # fills the word cache
-    assert (tmp_path / static_search.WORDS_NAME).exists()
+    remembered = json.loads((tmp_path / static_search.WORDS_NAME).read_text(encoding="utf-8"))
+    assert len(remembered["texts"]) > len(documents)  # whole field texts are remembered too
     (tmp_path / static_search.CACHE_NAME).unlink()  # force a new index made from remembered words only
     changed = documents[1:]  # another corpus: every score moves, the words are still known
     assert static_search.static_search_files(changed, cache_dir=tmp_path) == build_static_index(changed)
     assert static_search.static_search_files(documents, cache_dir=tmp_path) == expected
+
+
+def test_static_search_after_one_section_changed_equals_a_fresh_analysis(default_kb: Project, tmp_path: Path) -> None:
+    documents = load_documents(current_version_dir(default_kb.index_root))[::8]
+    static_search.static_search_files(documents, cache_dir=tmp_path)  # remembers every field text
+    doc = documents[2]
+    first = doc.sections[0]
+    extra = dataclasses.replace(first.blocks[0], text="Zebrafinkstolar återbrukas.")
+    edited = dataclasses.replace(first, blocks=[*first.blocks, extra])
+    changed = list(documents)
+    changed[2] = dataclasses.replace(doc, sections=[edited, *doc.sections[1:]])
+    files = static_search.static_search_files(changed, cache_dir=tmp_path)
+    assert files == build_static_index(changed)
+    assert any("zebrafinkstolar" in text for text in files.values())

@@ -21,10 +21,11 @@ Files, under ``sok-index/`` in the site:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable
 
 from kb.model import Document, fold_ascii
@@ -80,7 +81,9 @@ class WordMemo:
     then often not even loaded. ``index``: word → (exact, folded) (token, boost) lists;
     ``query``: query-time variants of a word ("~" + folded word for the folded side);
     ``synonyms``: a synonym phrase → its query tokens; ``phrases``: a hyphen-coordinated
-    phrase ("bygg- och rivningsavfall") → (exact, folded) like ``index``.
+    phrase ("bygg- och rivningsavfall") → (exact, folded) like ``index``; ``texts``: a field
+    text's digest → its whole analysis (see ``_WordAnalysis.__call__``), so an unchanged
+    section is not even tokenized again. Only the texts of the last build are kept.
     """
 
     def __init__(self, data: dict | None = None) -> None:
@@ -89,10 +92,17 @@ class WordMemo:
         self.query: dict[str, list] = data.get("query", {})
         self.synonyms: dict[str, list[str]] = data.get("synonyms", {})
         self.phrases: dict[str, list] = data.get("phrases", {})
+        self.texts: dict[str, list] = data.get("texts", {})
         self.changed = False
 
     def to_dict(self) -> dict:
-        return {"index": self.index, "query": self.query, "synonyms": self.synonyms, "phrases": self.phrases}
+        return {
+            "index": self.index,
+            "query": self.query,
+            "synonyms": self.synonyms,
+            "phrases": self.phrases,
+            "texts": self.texts,
+        }
 
 
 def build_static_index(
@@ -142,6 +152,8 @@ def build_static_index(
         if progress and (di % 50 == 0 or di + 1 == len(documents)):
             progress("site search index", di + 1, len(documents))
     words = analyze.words
+    if analyze.used_texts.keys() != memo.texts.keys():
+        memo.texts, memo.changed = analyze.used_texts, True
 
     n = len(sections_meta)
     avg = {f: (sum(v.values()) / len(v) if v else 1.0) for f, v in lengths.items()}
@@ -231,7 +243,8 @@ class _WordAnalysis:
     def __init__(self, sv, fa, tokenizer, memo: WordMemo):
         self.sv, self.fa, self.tokenizer = sv, fa, tokenizer
         self.memo = memo
-        self.words: Counter[str] = Counter()
+        self.words: dict[str, None] = {}  # every word of the corpus, in order of first occurrence
+        self.used_texts: dict[str, list] = {}
 
     def word(self, word: str) -> list:
         return self._analysed(self.memo.index, word)
@@ -249,11 +262,26 @@ class _WordAnalysis:
         return got
 
     def __call__(self, text: str) -> tuple[dict[str, float], dict[str, float], int]:
+        """(exact term → weight, folded term → weight, positions) of one field's text; its
+        words are added to ``words`` in order of first occurrence either way."""
+        key = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+        got = self.memo.texts.get(key)
+        if got is None:
+            exact, folded, positions, words = self._analyse(text)
+            got = [exact, folded, positions, words]
+            self.memo.changed = True
+        self.used_texts[key] = got
+        for word in got[3]:
+            self.words[word] = None
+        return got[0], got[1], got[2]
+
+    def _analyse(self, text: str) -> tuple[dict[str, float], dict[str, float], int, list[str]]:
+        words: dict[str, None] = {}
         exact: dict[str, float] = defaultdict(float)
         folded: dict[str, float] = defaultdict(float)
         positions = 0
         for tok in self.tokenizer(text):
-            self.words[tok.text] += 1
+            words[tok.text] = None
             e, f = self.word(tok.text)
             positions += 1 if e else 0
             for term, boost in e:
@@ -269,7 +297,7 @@ class _WordAnalysis:
                 for term, boost in f:
                     if term not in folded:
                         folded[term] += boost
-        return exact, folded, positions
+        return dict(exact), dict(folded), positions, list(words)
 
 
 SYNONYM_WEIGHT = 0.5
