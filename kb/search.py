@@ -28,9 +28,11 @@ from kb.analysis import folded_analyzer, load_synonyms, swedish_analyzer
 from kb.index import (
     CURRENT,
     HEADING_SEPARATOR,
+    HIT_FIELD,
     IndexInfo,
     current_version_dir,
     load_documents,
+    read_hit,
     read_info,
     term_text,
 )
@@ -499,7 +501,7 @@ class Searcher:
                 )
                 suggestion = suggestion or state.suggest_correction(parts, set(words))
                 fuzzy = True
-        page = diversify(hits, keep=offset + limit)[offset:]
+        page = diversify_pool(hits.doc_ids, hits.scores, hits.docnums, keep=offset + limit)[offset:]
         match_terms = state.match_terms(parts)
         out_hits = [state.make_hit(h, match_terms, self.site_url) for h in page]
         if suggestion and suggestion.lower() == cleaned.lower():
@@ -529,6 +531,15 @@ def _ms(started: float) -> float:
 
 
 @dataclass
+class Pool:
+    """The best-scored sections of a query, best first, as parallel lists."""
+
+    doc_ids: list[str]
+    scores: list[float]
+    docnums: list[int]
+
+
+@dataclass
 class RawHit:
     doc_id: str
     score: float
@@ -541,14 +552,24 @@ def diversify(hits: list[RawHit], decay: float = 0.55, keep: int | None = None) 
     The n-th section of a document (0-based) keeps ``decay**n`` of its score: a document
     with one very strong section and many weak ones no longer fills the first page.
     """
+    return diversify_pool([h.doc_id for h in hits], [h.score for h in hits], [h.docnum for h in hits], decay, keep)
+
+
+def diversify_pool(
+    doc_ids: list[str], scores: list[float], docnums: list[int], decay: float = 0.55, keep: int | None = None
+) -> list[RawHit]:
+    """``diversify`` over the pool as parallel lists: hits are made for the kept ones only."""
     seen: dict[str, int] = {}
-    scores = []
-    for h in hits:
-        n = seen.get(h.doc_id, 0)
-        seen[h.doc_id] = n + 1
-        scores.append(h.score * decay**n if n else h.score)
-    order = sorted(range(len(hits)), key=scores.__getitem__, reverse=True)  # stable: ties keep pool order
-    return [RawHit(hits[i].doc_id, scores[i], hits[i].docnum) for i in order[:keep]]
+    decayed = []
+    for doc_id, score in zip(doc_ids, scores, strict=True):
+        n = seen.get(doc_id, 0)
+        seen[doc_id] = n + 1
+        decayed.append(score * decay**n if n else score)
+    order = sorted(range(len(decayed)), key=decayed.__getitem__, reverse=True)  # stable: ties keep pool order
+    return [RawHit(doc_ids[i], decayed[i], docnums[i]) for i in order[:keep]]
+
+
+_UNREAD = object()  # a lazily read attribute not read yet
 
 
 class _State:
@@ -567,6 +588,7 @@ class _State:
         self._completions: list[tuple[str, str]] | None = None
         self.term_cache = TermCache()
         self.field_lengths: dict[tuple[int, str], np.ndarray] = {}
+        self._live: np.ndarray | None | object = _UNREAD
 
     @property
     def documents(self) -> dict[str, Document]:
@@ -589,6 +611,7 @@ class _State:
             self._local.searcher = s
             self._local.builder = QueryBuilder(s.reader(), self.synonyms)
             self._local.scorer = ArrayScorer(s, BM25_B, BM25_K1, self.term_cache, self.field_lengths)
+            self._local.hit_columns = _hit_columns(s.reader())
         return s
 
     def clear_caches(self) -> None:
@@ -667,8 +690,9 @@ class _State:
         mask = result.mask
         if filter_q is not None:
             mask = mask & self.docmask(filter_q)
-        if self.live is not None:
-            mask = mask & self.live
+        live = self.live
+        if live is not None:
+            mask = mask & live
         candidates = np.flatnonzero(mask)
         total = len(candidates)
         scores = result.scores[candidates]
@@ -683,7 +707,8 @@ class _State:
         if coords is not None:
             pooled_scores = pooled_scores * coords
         doc_ids = self.doc_ids
-        hits = [RawHit(doc_ids[d], s, d) for d, s in zip(pooled.tolist(), pooled_scores.tolist(), strict=True)]
+        docnums = pooled.tolist()
+        hits = Pool([doc_ids[d] for d in docnums], pooled_scores.tolist(), docnums)
         facet_counts = self.facet_counts(mask) if facets else {}
         return hits, total, facet_counts, scorer.timed_out
 
@@ -702,11 +727,14 @@ class _State:
 
     @property
     def live(self) -> np.ndarray | None:
-        """Mask of live (not deleted) docnums, or None when nothing is deleted."""
-        reader = self.searcher.reader()
-        if not reader.has_deletions():
-            return None
-        return np.array([not reader.is_deleted(d) for d in range(reader.doc_count_all())], bool)
+        """Mask of live (not deleted) docnums, or None when nothing is deleted (read once: the version is fixed)."""
+        if self._live is _UNREAD:
+            reader = self.searcher.reader()
+            live = None
+            if reader.has_deletions():
+                live = np.array([not reader.is_deleted(d) for d in range(reader.doc_count_all())], bool)
+            self._live = live
+        return self._live
 
     @property
     def doc_ids(self) -> list[str]:
@@ -766,10 +794,23 @@ class _State:
                 terms.add(fold_ascii(p.text.lower()) + "*")
         return terms
 
+    def hit_fields(self, docnum: int) -> tuple[dict[str, str], str]:
+        """(stored fields, body) of a section: from the ``hit`` column, or the stored fields of an older index."""
+        self.searcher  # noqa: B018 - ensures the thread-local column readers exist
+        hit_columns = self._local.hit_columns
+        if hit_columns is not None:
+            starts, readers = hit_columns
+            leaf = bisect.bisect_right(starts, docnum) - 1
+            raw = readers[leaf][docnum - starts[leaf]]
+            if raw:
+                return read_hit(raw)
+        f = self.searcher.stored_fields(docnum)
+        return f, f.get("body", "")
+
     def make_hit(self, raw: RawHit, match_terms: set[str], site_url: str) -> Hit:
-        f = self.searcher.stored_fields(raw.docnum)
+        f, body = self.hit_fields(raw.docnum)
         heading = f.get("heading", "")
-        snippet = make_snippet(f.get("body", ""), match_terms)
+        snippet = make_snippet(body, match_terms)
         return Hit(
             title=f.get("title", ""),
             section=heading,
@@ -840,6 +881,20 @@ class _State:
             return []
         q = Or([Term("body", w) for w in keywords])
         return distinct_documents(s.search(q, limit=60), doc_id, limit)
+
+
+def _hit_columns(reader) -> tuple[list[int], list] | None:
+    """(first docnum, raw ``hit`` column reader) per segment, or None when the index has no such column.
+
+    Per thread: a column reader seeks and reads its own open file.
+    """
+    if HIT_FIELD not in reader.schema:
+        return None
+    starts, readers = [], []
+    for leaf, offset in reader.leaf_readers():
+        starts.append(offset)
+        readers.append(leaf.column_reader(HIT_FIELD, translate=False))
+    return starts, readers
 
 
 def distinct_documents(hits, exclude: str, limit: int) -> list[tuple[str, str]]:
