@@ -51,14 +51,24 @@ class HitColumn(COLUMN):
 
 
 def hit_value(record: dict) -> str:
-    """The ``hit`` column text: the ``HIT_KEYS`` fields as a JSON list (one line), a newline, the body."""
-    return json.dumps([record[k] for k in HIT_KEYS], ensure_ascii=False) + "\n" + record["body"]
+    """The ``hit`` column text: the ``HIT_KEYS`` fields on one line, a newline, the body.
+
+    The line is the fields each after a ``\\x1f``, or, when a field is not a string or holds
+    a ``\\x1f`` or a newline, a JSON list (which starts with ``[``).
+    """
+    values = [record[k] for k in HIT_KEYS]
+    if all(type(v) is str and "\x1f" not in v and "\n" not in v for v in values):
+        head = "\x1f" + "\x1f".join(values)
+    else:
+        head = json.dumps(values, ensure_ascii=False)
+    return head + "\n" + record["body"]
 
 
-def read_hit(raw: bytes) -> tuple[dict[str, str], str]:
-    """(the ``HIT_KEYS`` fields, the body) of a ``hit`` column value."""
+def read_hit(raw: bytes) -> tuple[list, str]:
+    """(the ``HIT_KEYS`` values in order, the body) of a ``hit`` column value."""
     head, _, body = raw.decode("utf-8", "surrogatepass").partition("\n")
-    return dict(zip(HIT_KEYS, json.loads(head), strict=True)), body
+    values = head[1:].split("\x1f") if head[:1] == "\x1f" else json.loads(head)
+    return values, body
 
 
 def make_schema() -> Schema:

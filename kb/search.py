@@ -11,6 +11,7 @@ nothing, a fuzzy retry and a "did you mean" suggestion step in.
 from __future__ import annotations
 
 import bisect
+import mmap
 import os
 import re
 import threading
@@ -29,6 +30,7 @@ from kb.index import (
     CURRENT,
     HEADING_SEPARATOR,
     HIT_FIELD,
+    HIT_KEYS,
     IndexInfo,
     current_version_dir,
     load_documents,
@@ -784,18 +786,18 @@ class _State:
         n = len(groups)
         return ((1 + matched) / (1 + n)) ** COORDINATION_POWER
 
-    def match_terms(self, parts: list[QueryPart]) -> set[str]:
-        """Folded forms of every variant of every query word, for marking snippets."""
+    def match_terms(self, parts: list[QueryPart]) -> frozenset[str]:
+        """Folded forms of every variant of every query word, for marking snippets (frozen: one snippet plan)."""
         b = self.builder
         terms: set[str] = set()
         for p in parts:
             terms.update(b.tokens(p.text, folded=True))
             if p.kind == "prefix":
                 terms.add(fold_ascii(p.text.lower()) + "*")
-        return terms
+        return frozenset(terms)
 
-    def hit_fields(self, docnum: int) -> tuple[dict[str, str], str]:
-        """(stored fields, body) of a section: from the ``hit`` column, or the stored fields of an older index."""
+    def hit_fields(self, docnum: int) -> tuple[list, str]:
+        """(the ``HIT_KEYS`` values, body) of a section: from the ``hit`` column, or an older index's stored fields."""
         self.searcher  # noqa: B018 - ensures the thread-local column readers exist
         hit_columns = self._local.hit_columns
         if hit_columns is not None:
@@ -805,25 +807,24 @@ class _State:
             if raw:
                 return read_hit(raw)
         f = self.searcher.stored_fields(docnum)
-        return f, f.get("body", "")
+        return [f["doc_id"], *(f.get(k, "") for k in HIT_KEYS[1:])], f.get("body", "")
 
-    def make_hit(self, raw: RawHit, match_terms: set[str], site_url: str) -> Hit:
-        f, body = self.hit_fields(raw.docnum)
-        heading = f.get("heading", "")
-        snippet = make_snippet(body, match_terms)
+    def make_hit(self, raw: RawHit, match_terms: frozenset[str], site_url: str) -> Hit:
+        values, body = self.hit_fields(raw.docnum)
+        doc_id, anchor, source, title, heading, publisher, type_, date, tags = values
         return Hit(
-            title=f.get("title", ""),
+            title=title,
             section=heading,
-            source=f.get("source", ""),
-            url=document_url(site_url, f["doc_id"], f.get("anchor")),
-            anchor=f.get("anchor", ""),
-            snippet=snippet,
+            source=source,
+            url=document_url(site_url, doc_id, anchor),
+            anchor=anchor,
+            snippet=make_snippet(body, match_terms),
             score=round(raw.score, 4),
-            publisher=f.get("publisher", ""),
-            type=f.get("type", ""),
-            date=f.get("date", ""),
-            tags=[t for t in f.get("tags", "").split(",") if t],
-            doc_id=f["doc_id"],
+            publisher=publisher,
+            type=type_,
+            date=date,
+            tags=[t for t in tags.split(",") if t],
+            doc_id=doc_id,
         )
 
     def suggest_correction(self, parts: list[QueryPart], missing: set[str]) -> str | None:
@@ -883,18 +884,38 @@ class _State:
         return distinct_documents(s.search(q, limit=60), doc_id, limit)
 
 
-def _hit_columns(reader) -> tuple[list[int], list] | None:
-    """(first docnum, raw ``hit`` column reader) per segment, or None when the index has no such column.
-
-    Per thread: a column reader seeks and reads its own open file.
-    """
+def _hit_columns(reader) -> tuple[list[int], list[_MappedColumn]] | None:
+    """(first docnum, raw ``hit`` column) per segment, or None when the index has no such column."""
     if HIT_FIELD not in reader.schema:
         return None
     starts, readers = [], []
     for leaf, offset in reader.leaf_readers():
         starts.append(offset)
-        readers.append(leaf.column_reader(HIT_FIELD, translate=False))
+        readers.append(_MappedColumn(leaf.column_reader(HIT_FIELD, translate=False)))
     return starts, readers
+
+
+class _MappedColumn:
+    """A Whoosh ``VarBytesColumn`` reader whose values are slices of a memory map of its file.
+
+    Why: Whoosh's reader seeks and reads the file through three Python layers per value.
+    Falls back to that reader when the layout is not the one expected (another column type).
+    """
+
+    def __init__(self, reader):
+        self._reader = reader
+        self._map: mmap.mmap | None = None
+        try:
+            self._base, self._offsets, self._lengths = reader._basepos, reader._offsets, reader._lengths
+            self._map = mmap.mmap(reader._dbfile.file.fileno(), 0, access=mmap.ACCESS_READ)
+        except (AttributeError, OSError, ValueError):  # not a plain file, or an empty one
+            self._map = None
+
+    def __getitem__(self, docnum: int) -> bytes:
+        if self._map is None:
+            return self._reader[docnum]
+        start = self._base + self._offsets[docnum]
+        return self._map[start : start + self._lengths[docnum]]
 
 
 def distinct_documents(hits, exclude: str, limit: int) -> list[tuple[str, str]]:

@@ -45,7 +45,7 @@ def word_forms(word: str) -> frozenset[str]:
     return forms
 
 
-def make_snippet(text: str, terms: set[str], window: int = WINDOW) -> str:
+def make_snippet(text: str, terms: set[str] | frozenset[str], window: int = WINDOW) -> str:
     """An HTML snippet of ``text`` around the densest run of ``terms`` (folded tokens)."""
     if not text:
         return ""
@@ -63,7 +63,7 @@ def plain(snippet_html: str) -> str:
     return html.unescape(_MARK_RE.sub("", snippet_html))
 
 
-def find_matches(text: str, terms: set[str]) -> list[tuple[int, int]]:
+def find_matches(text: str, terms: set[str] | frozenset[str]) -> list[tuple[int, int]]:
     """Spans of the words of ``text`` (its first MAX_SCAN_CHARS) that match ``terms``.
 
     Only words holding the first letters of a term are analysed. They are found with

@@ -39,12 +39,22 @@ def documents() -> list[Document]:
 
 
 def test_hit_value_round_trips_every_field():
+    heads = set()
     for doc in documents():
         for record in kb_index.section_records(doc):
             raw = kb_index.HitColumn().to_column_value(record[kb_index.HIT_FIELD])
-            fields, body = kb_index.read_hit(raw)
-            assert fields == {key: record[key] for key in kb_index.HIT_KEYS}
+            values, body = kb_index.read_hit(raw)
+            assert values == [record[key] for key in kb_index.HIT_KEYS]
             assert body == record["body"]
+            heads.add(raw[:1])
+    assert heads == {b"[", b"\x1f"}  # the title with a newline needs the JSON line; the others do not
+
+
+@pytest.mark.parametrize("odd", ["a\x1fb", "a\nb", "", 7, None])
+def test_hit_value_keeps_odd_field_values(odd):
+    record = {key: f"{key} värde" for key in kb_index.HIT_KEYS} | {"title": odd, "body": "kropp\n\x1f"}
+    values, body = kb_index.read_hit(kb_index.HitColumn().to_column_value(kb_index.hit_value(record)))
+    assert values[kb_index.HIT_KEYS.index("title")] == odd and body == "kropp\n\x1f"
 
 
 def _hit_values(folder) -> list[bytes]:
