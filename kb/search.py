@@ -11,6 +11,7 @@ nothing, a fuzzy retry and a "did you mean" suggestion step in.
 from __future__ import annotations
 
 import bisect
+import io
 import mmap
 import os
 import re
@@ -907,8 +908,10 @@ class _MappedColumn:
         self._map: mmap.mmap | None = None
         try:
             self._base, self._offsets, self._lengths = reader._basepos, reader._offsets, reader._lengths
-            self._map = mmap.mmap(reader._dbfile.file.fileno(), 0, access=mmap.ACCESS_READ)
-        except (AttributeError, OSError, ValueError):  # not a plain file, or an empty one
+            file = reader._dbfile.file
+            if isinstance(file, io.BufferedReader):  # a whole file of its own (not a part of a compound file)
+                self._map = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+        except (AttributeError, OSError, ValueError):  # another reader, or an empty file
             self._map = None
 
     def __getitem__(self, docnum: int) -> bytes:

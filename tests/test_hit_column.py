@@ -120,3 +120,28 @@ def test_an_index_without_the_column_still_gives_hits(old_format_index, tmp_path
     new = Searcher(tmp_path / "new", "http://kb.example/").search("kontorsmöbler").to_json()
     old.pop("took_ms"), new.pop("took_ms")
     assert old["hits"] and old == new
+
+
+@pytest.mark.parametrize("layout", ["files", "compound", "memory"])
+def test_mapped_column_reads_what_whoosh_reads(tmp_path, layout):
+    """A memory map where the column is a file of its own (kb's segments); Whoosh's reader otherwise."""
+    from whoosh.filedb.filestore import FileStorage, RamStorage
+
+    from kb.search import _MappedColumn
+
+    if layout == "files":
+        ix = whoosh_index.open_dir(str(kb_index.write_index(documents(), tmp_path / "idx", procs=1).path))
+    else:
+        ix = (RamStorage() if layout == "memory" else FileStorage(str(tmp_path))).create_index(
+            kb_index.make_schema()
+        )
+        with ix.writer() as w:  # Whoosh's own writer makes a compound segment
+            for doc in documents():
+                for record in kb_index.section_records(doc):
+                    w.add_document(**record)
+    reader = ix.reader()
+    whoosh_column = reader.column_reader(kb_index.HIT_FIELD, translate=False)
+    mapped = _MappedColumn(whoosh_column)
+    assert (mapped._map is not None) == (layout == "files")
+    assert [mapped[d] for d in range(3)] == [whoosh_column[d] for d in range(3)]
+    assert all(mapped[d] for d in (0, 2)) and reader.doc_count_all() == 3
