@@ -684,7 +684,7 @@ class _State:
         """Score every matching section (as arrays); keep the top ``pool`` for ranking.
 
         One pass yields the exact total, the matches for facets and the scores, and only
-        the page's stored fields are ever read.
+        the page's hits are ever read.
         """
         scorer = self.scorer
         scorer.start(time_limit)
