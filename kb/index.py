@@ -19,8 +19,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from whoosh import columns
 from whoosh import index as whoosh_index
-from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 
 from kb.analysis import index_analyzer
 from kb.model import Document
@@ -28,13 +29,53 @@ from kb.processes import process_alive
 from kb.segment import INDEX_NAME
 from kb.themes import theme_text
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 HEADING_SEPARATOR = " › "
 CURRENT = "current"
+HIT_FIELD = "hit"
+HIT_KEYS = ("doc_id", "anchor", "source", "title", "heading", "publisher", "type", "date", "tags")
+
+
+class HitColumn(COLUMN):
+    """A section's search-hit fields and body, uncompressed, one column value per section.
+
+    Why: a hit read through Whoosh's stored fields unzips and unpickles a dict (and statute
+    chapters are long); a raw column value is one file read and one UTF-8 decode.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(columns.VarBytesColumn())
+
+    def to_column_value(self, value: str) -> bytes:
+        return value.encode("utf-8", "surrogatepass")
+
+
+def hit_value(record: dict) -> str:
+    """The ``hit`` column text: the ``HIT_KEYS`` fields on one line, a newline, the body.
+
+    The line is the fields each after a ``\\x1f``, or, when a field is not a string or holds
+    a ``\\x1f`` or a newline, a JSON list (which starts with ``[``).
+    """
+    values = [record[k] for k in HIT_KEYS]
+    if all(type(v) is str and "\x1f" not in v and "\n" not in v for v in values):
+        head = "\x1f" + "\x1f".join(values)
+    else:
+        head = json.dumps(values, ensure_ascii=False)
+    return head + "\n" + record["body"]
+
+
+def read_hit(raw: bytes) -> tuple[list, str]:
+    """(the ``HIT_KEYS`` values in order, the body) of a ``hit`` column value."""
+    head, _, body = raw.decode("utf-8", "surrogatepass").partition("\n")
+    values = head[1:].split("\x1f") if head[:1] == "\x1f" else json.loads(head)
+    return values, body
 
 
 def make_schema() -> Schema:
-    """Text fields hold each word, its lemma, compound parts and their accent-folded twins."""
+    """Text fields hold each word, its lemma, compound parts and their accent-folded twins.
+
+    The body is not in the stored fields: the ``hit`` column holds it with what a hit shows.
+    """
     sv = index_analyzer()
     return Schema(
         key=ID(stored=True, unique=True),
@@ -44,12 +85,13 @@ def make_schema() -> Schema:
         source=STORED,
         title=TEXT(analyzer=sv, stored=True, spelling=True),
         heading=TEXT(analyzer=sv, stored=True, spelling=True),
-        body=TEXT(analyzer=sv, stored=True, spelling=True),
+        body=TEXT(analyzer=sv, stored=False, spelling=True),
         theme=TEXT(analyzer=sv),
         tags=KEYWORD(stored=True, commas=True, lowercase=False),
         publisher=ID(stored=True),
         type=ID(stored=True),
         date=STORED,
+        hit=HitColumn(),
     )
 
 
@@ -61,7 +103,7 @@ def section_records(doc: Document) -> Iterable[dict]:
         heading = HEADING_SEPARATOR.join(section.path)
         body = section.text
         tags = sorted(set(doc.tags) | set(section.tags))
-        yield {
+        record = {
             "key": f"{doc.id}#{section.anchor}",
             "doc_id": doc.id,
             "parent": doc.parent or "",
@@ -76,6 +118,8 @@ def section_records(doc: Document) -> Iterable[dict]:
             "type": meta.get("type") or "",
             "date": str(date),
         }
+        record[HIT_FIELD] = hit_value(record)
+        yield record
 
 
 @dataclass

@@ -11,6 +11,8 @@ nothing, a fuzzy retry and a "did you mean" suggestion step in.
 from __future__ import annotations
 
 import bisect
+import io
+import mmap
 import os
 import re
 import threading
@@ -28,9 +30,12 @@ from kb.analysis import folded_analyzer, load_synonyms, swedish_analyzer
 from kb.index import (
     CURRENT,
     HEADING_SEPARATOR,
+    HIT_FIELD,
+    HIT_KEYS,
     IndexInfo,
     current_version_dir,
     load_documents,
+    read_hit,
     read_info,
     term_text,
 )
@@ -500,7 +505,7 @@ class Searcher:
                 )
                 suggestion = suggestion or state.suggest_correction(parts, set(words))
                 fuzzy = True
-        page = diversify(hits, keep=offset + limit)[offset:]
+        page = diversify_pool(hits.doc_ids, hits.scores, hits.docnums, keep=offset + limit)[offset:]
         match_terms = state.match_terms(parts)
         out_hits = [state.make_hit(h, match_terms, self.site_url) for h in page]
         if suggestion and suggestion.lower() == cleaned.lower():
@@ -530,6 +535,15 @@ def _ms(started: float) -> float:
 
 
 @dataclass
+class Pool:
+    """The best-scored sections of a query, best first, as parallel lists."""
+
+    doc_ids: list[str]
+    scores: list[float]
+    docnums: list[int]
+
+
+@dataclass
 class RawHit:
     doc_id: str
     score: float
@@ -542,14 +556,24 @@ def diversify(hits: list[RawHit], decay: float = 0.55, keep: int | None = None) 
     The n-th section of a document (0-based) keeps ``decay**n`` of its score: a document
     with one very strong section and many weak ones no longer fills the first page.
     """
+    return diversify_pool([h.doc_id for h in hits], [h.score for h in hits], [h.docnum for h in hits], decay, keep)
+
+
+def diversify_pool(
+    doc_ids: list[str], scores: list[float], docnums: list[int], decay: float = 0.55, keep: int | None = None
+) -> list[RawHit]:
+    """``diversify`` over the pool as parallel lists: hits are made for the kept ones only."""
     seen: dict[str, int] = {}
-    scores = []
-    for h in hits:
-        n = seen.get(h.doc_id, 0)
-        seen[h.doc_id] = n + 1
-        scores.append(h.score * decay**n if n else h.score)
-    order = sorted(range(len(hits)), key=scores.__getitem__, reverse=True)  # stable: ties keep pool order
-    return [RawHit(hits[i].doc_id, scores[i], hits[i].docnum) for i in order[:keep]]
+    decayed = []
+    for doc_id, score in zip(doc_ids, scores, strict=True):
+        n = seen.get(doc_id, 0)
+        seen[doc_id] = n + 1
+        decayed.append(score * decay**n if n else score)
+    order = sorted(range(len(decayed)), key=decayed.__getitem__, reverse=True)  # stable: ties keep pool order
+    return [RawHit(doc_ids[i], decayed[i], docnums[i]) for i in order[:keep]]
+
+
+_UNREAD = object()  # a lazily read attribute not read yet
 
 
 class _State:
@@ -568,6 +592,7 @@ class _State:
         self._completions: list[tuple[str, str]] | None = None
         self.term_cache = TermCache()
         self.field_lengths: dict[tuple[int, str], np.ndarray] = {}
+        self._live: np.ndarray | None | object = _UNREAD
 
     @property
     def documents(self) -> dict[str, Document]:
@@ -590,6 +615,7 @@ class _State:
             self._local.searcher = s
             self._local.builder = QueryBuilder(s.reader(), self.synonyms)
             self._local.scorer = ArrayScorer(s, BM25_B, BM25_K1, self.term_cache, self.field_lengths)
+            self._local.hit_columns = _hit_columns(s.reader())
         return s
 
     def clear_caches(self) -> None:
@@ -659,7 +685,7 @@ class _State:
         """Score every matching section (as arrays); keep the top ``pool`` for ranking.
 
         One pass yields the exact total, the matches for facets and the scores, and only
-        the page's stored fields are ever read.
+        the page's hits are ever read.
         """
         scorer = self.scorer
         scorer.start(time_limit)
@@ -668,8 +694,9 @@ class _State:
         mask = result.mask
         if filter_q is not None:
             mask = mask & self.docmask(filter_q)
-        if self.live is not None:
-            mask = mask & self.live
+        live = self.live
+        if live is not None:
+            mask = mask & live
         candidates = np.flatnonzero(mask)
         total = len(candidates)
         scores = result.scores[candidates]
@@ -684,7 +711,8 @@ class _State:
         if coords is not None:
             pooled_scores = pooled_scores * coords
         doc_ids = self.doc_ids
-        hits = [RawHit(doc_ids[d], s, d) for d, s in zip(pooled.tolist(), pooled_scores.tolist(), strict=True)]
+        docnums = pooled.tolist()
+        hits = Pool([doc_ids[d] for d in docnums], pooled_scores.tolist(), docnums)
         facet_counts = self.facet_counts(mask) if facets else {}
         return hits, total, facet_counts, scorer.timed_out
 
@@ -703,11 +731,14 @@ class _State:
 
     @property
     def live(self) -> np.ndarray | None:
-        """Mask of live (not deleted) docnums, or None when nothing is deleted."""
-        reader = self.searcher.reader()
-        if not reader.has_deletions():
-            return None
-        return np.array([not reader.is_deleted(d) for d in range(reader.doc_count_all())], bool)
+        """Mask of live (not deleted) docnums, or None when nothing is deleted (read once: the version is fixed)."""
+        if self._live is _UNREAD:
+            reader = self.searcher.reader()
+            live = None
+            if reader.has_deletions():
+                live = np.array([not reader.is_deleted(d) for d in range(reader.doc_count_all())], bool)
+            self._live = live
+        return self._live
 
     @property
     def doc_ids(self) -> list[str]:
@@ -751,33 +782,45 @@ class _State:
         n = len(groups)
         return ((1 + matched) / (1 + n)) ** COORDINATION_POWER
 
-    def match_terms(self, parts: list[QueryPart]) -> set[str]:
-        """Folded forms of every variant of every query word, for marking snippets."""
+    def match_terms(self, parts: list[QueryPart]) -> frozenset[str]:
+        """Folded forms of every variant of every query word, for marking snippets (frozen: one snippet plan)."""
         b = self.builder
         terms: set[str] = set()
         for p in parts:
             terms.update(b.tokens(p.text, folded=True))
             if p.kind == "prefix":
                 terms.add(fold_ascii(p.text.lower()) + "*")
-        return terms
+        return frozenset(terms)
 
-    def make_hit(self, raw: RawHit, match_terms: set[str], site_url: str) -> Hit:
-        f = self.searcher.stored_fields(raw.docnum)
-        heading = f.get("heading", "")
-        snippet = make_snippet(f.get("body", ""), match_terms)
+    def hit_fields(self, docnum: int) -> tuple[list, str]:
+        """(the ``HIT_KEYS`` values, body) of a section: from the ``hit`` column, or an older index's stored fields."""
+        self.searcher  # noqa: B018 - ensures the thread-local column readers exist
+        hit_columns = self._local.hit_columns
+        if hit_columns is not None:
+            starts, readers = hit_columns
+            leaf = bisect.bisect_right(starts, docnum) - 1
+            raw = readers[leaf][docnum - starts[leaf]]
+            if raw:
+                return read_hit(raw)
+        f = self.searcher.stored_fields(docnum)
+        return [f["doc_id"], *(f.get(k, "") for k in HIT_KEYS[1:])], f.get("body", "")
+
+    def make_hit(self, raw: RawHit, match_terms: frozenset[str], site_url: str) -> Hit:
+        values, body = self.hit_fields(raw.docnum)
+        doc_id, anchor, source, title, heading, publisher, type_, date, tags = values
         return Hit(
-            title=f.get("title", ""),
+            title=title,
             section=heading,
-            source=f.get("source", ""),
-            url=document_url(site_url, f["doc_id"], f.get("anchor")),
-            anchor=f.get("anchor", ""),
-            snippet=snippet,
+            source=source,
+            url=document_url(site_url, doc_id, anchor),
+            anchor=anchor,
+            snippet=make_snippet(body, match_terms),
             score=round(raw.score, 4),
-            publisher=f.get("publisher", ""),
-            type=f.get("type", ""),
-            date=f.get("date", ""),
-            tags=[t for t in f.get("tags", "").split(",") if t],
-            doc_id=f["doc_id"],
+            publisher=publisher,
+            type=type_,
+            date=date,
+            tags=[t for t in tags.split(",") if t],
+            doc_id=doc_id,
         )
 
     def suggest_correction(self, parts: list[QueryPart], missing: set[str]) -> str | None:
@@ -832,6 +875,43 @@ class _State:
         weights, total = similar.vector(mlt_text(doc.title, [sec.text for sec in doc.sections]))
         docs = self.documents
         return [(other, docs[other].title) for other in similar.like(weights, total, doc_id, limit) if other in docs]
+
+
+def _hit_columns(reader) -> tuple[list[int], list[_MappedColumn]] | None:
+    """(first docnum, raw ``hit`` column) per segment, or None when the index has no such column."""
+    if HIT_FIELD not in reader.schema:
+        return None
+    starts, readers = [], []
+    for leaf, offset in reader.leaf_readers():
+        starts.append(offset)
+        readers.append(_MappedColumn(leaf.column_reader(HIT_FIELD, translate=False)))
+    return starts, readers
+
+
+class _MappedColumn:
+    """A Whoosh ``VarBytesColumn`` reader whose values are slices of a memory map of its file.
+
+    Why: Whoosh's reader seeks and reads the file through three Python layers per value.
+    Falls back to that reader when the layout is not the one expected (another column type).
+    """
+
+    def __init__(self, reader):
+        self._reader = reader
+        self._map: mmap.mmap | None = None
+        try:
+            self._base, self._offsets, self._lengths = reader._basepos, reader._offsets, reader._lengths
+            file = reader._dbfile.file
+            if isinstance(file, io.BufferedReader):  # a whole file of its own (not a part of a compound file)
+                self._map = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+        except (AttributeError, OSError, ValueError):  # another reader, or an empty file
+            self._map = None
+
+    def __getitem__(self, docnum: int) -> bytes:
+        if self._map is None:
+            return self._reader[docnum]
+        start = self._base + self._offsets[docnum]
+        return self._map[start : start + self._lengths[docnum]]
+
 
 
 def section_label(title: str, heading: str) -> str:

@@ -24,6 +24,7 @@ PREFIX = 3  # letters of a term a word must contain to be analysed (lemmas and p
 _WORD_RE = re.compile(r"\w+(?:[:\-]\w+)*")
 _RUN_RE = re.compile(r"[\w:\-]*")
 _MARK_RE = re.compile(r"</?mark>")
+_HTML_SPECIAL_RE = re.compile("[&<>\"']")  # what html.escape changes
 _forms: dict[str, frozenset[str]] = {}
 _lock = threading.Lock()
 _analyzer = None
@@ -44,7 +45,7 @@ def word_forms(word: str) -> frozenset[str]:
     return forms
 
 
-def make_snippet(text: str, terms: set[str], window: int = WINDOW) -> str:
+def make_snippet(text: str, terms: set[str] | frozenset[str], window: int = WINDOW) -> str:
     """An HTML snippet of ``text`` around the densest run of ``terms`` (folded tokens)."""
     if not text:
         return ""
@@ -62,7 +63,7 @@ def plain(snippet_html: str) -> str:
     return html.unescape(_MARK_RE.sub("", snippet_html))
 
 
-def find_matches(text: str, terms: set[str]) -> list[tuple[int, int]]:
+def find_matches(text: str, terms: set[str] | frozenset[str]) -> list[tuple[int, int]]:
     """Spans of the words of ``text`` (its first MAX_SCAN_CHARS) that match ``terms``.
 
     Only words holding the first letters of a term are analysed. They are found with
@@ -77,24 +78,19 @@ def find_matches(text: str, terms: set[str]) -> list[tuple[int, int]]:
     raw = scanned.encode("latin-1", "replace")
     folded = raw.translate(_FOLD_BYTES)
     runs = raw.translate(_RUN_BYTES)  # "w" where a word character is, " " elsewhere
-    hits: set[int] = set()
+    found: list[list[int]] = []
     for needle in byte_needles:
-        pos = folded.find(needle)
-        while pos >= 0:
-            hits.add(pos)
-            pos = folded.find(needle, pos + 1)
+        found.append(_positions(folded, needle))
     if text_needles:  # prefixes outside latin-1: looked for as written, in lower case
         lowered = scanned.lower()
         if len(lowered) == len(scanned):
             for text_needle in text_needles:
-                pos = lowered.find(text_needle)
-                while pos >= 0:
-                    hits.add(pos)
-                    pos = lowered.find(text_needle, pos + 1)
+                found.append(_positions(lowered, text_needle))
+    positions = found[0] if len(found) == 1 else sorted({p for some in found for p in some})
     spans: list[tuple[int, int]] = []
     matched: dict[str, bool] = {}  # per word of this text: does it match?
-    run_end, stop = -1, len(scanned)
-    for pos in sorted(hits):
+    run_end, stop, length = -1, len(scanned), len(scanned)
+    for pos in positions:
         if pos < run_end:
             continue  # inside a run already read
         if pos > stop:
@@ -102,26 +98,43 @@ def find_matches(text: str, terms: set[str]) -> list[tuple[int, int]]:
         run_start = runs.rfind(b" ", 0, pos) + 1
         run_end = runs.find(b" ", pos)
         if run_end < 0:
-            run_end = len(scanned)
+            run_end = length
         # A letter outside latin-1 reads as "?", a separator there: widen the run over such letters.
         if run_start > 0 and raw[run_start - 1] == _QUESTION_MARK:
             while run_start > 0 and _word_char(scanned[run_start - 1]):
                 run_start -= 1
-        if run_end < len(scanned) and raw[run_end] == _QUESTION_MARK and _word_char(scanned[run_end]):
+        if run_end < length and raw[run_end] == _QUESTION_MARK and _word_char(scanned[run_end]):
             run_end = _RUN_RE.match(scanned, run_end).end()
-        for m in _WORD_RE.finditer(scanned, run_start, run_end):
-            word = m.group().lower()
+        if run_end <= run_start:
+            continue
+        piece = scanned[run_start:run_end]
+        if "-" in piece or ":" in piece:  # "a-b:c": the words of the run
+            words = [(m.start(), m.end(), m.group()) for m in _WORD_RE.finditer(scanned, run_start, run_end)]
+        else:  # a run of word characters only is one word
+            words = [(run_start, run_end, piece)]
+        for start, end, word in words:
+            word = word.lower()
             hit = matched.get(word)
             if hit is None:
                 hit = matched[word] = not word_forms(word).isdisjoint(exact) or bool(
                     stars and fold_ascii(word).startswith(stars)
                 )
             if hit:
-                spans.append((m.start(), m.end()))
+                spans.append((start, end))
                 if len(spans) == 61:  # enough: finish this paragraph
-                    newline = scanned.find("\n", m.end())
-                    stop = newline if newline >= 0 else len(scanned)
+                    newline = scanned.find("\n", end)
+                    stop = newline if newline >= 0 else length
     return spans
+
+
+def _positions(haystack, needle) -> list[int]:
+    """Every start of ``needle`` in ``haystack`` (bytes or str), overlapping ones included."""
+    out = []
+    pos = haystack.find(needle)
+    while pos >= 0:
+        out.append(pos)
+        pos = haystack.find(needle, pos + 1)
+    return out
 
 
 @functools.lru_cache(maxsize=256)
@@ -184,15 +197,17 @@ def _snap_end(text: str, end: int) -> int:
 
 def _escape_window(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> str:
     end = min(end, len(text))
+    # Most windows hold nothing to escape: then each piece is used as it is.
+    escape = html.escape if _HTML_SPECIAL_RE.search(text, start, end) else str
     out: list[str] = ["…" if start > 0 else ""]
     pos = start
     for s, e in spans:
         if s < pos:
             continue
-        out.append(html.escape(text[pos:s]))
-        out.append("<mark>" + html.escape(text[s:e]) + "</mark>")
+        out.append(escape(text[pos:s]))
+        out.append("<mark>" + escape(text[s:e]) + "</mark>")
         pos = e
-    out.append(html.escape(text[pos:end]))
+    out.append(escape(text[pos:end]))
     if end < len(text):
         out.append("…")
     return "".join(out).replace("\n", " ")
