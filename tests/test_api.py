@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from api_support import SECRET, shared_project
@@ -172,20 +171,36 @@ def test_suggest(client, project):
     _error(client.get("/api/suggest", params={"q": "upp", "x": "1"}), 400, "x")
 
 
-def test_suggest_is_fast_for_three_letters(client, project):
-    """Under 10 ms: the Searcher's own time (uncached), and the whole app for a repeated prefix
-    (completions are cached per index version). Best of 5, as CI machines are shared."""
+def test_suggest_work_is_bounded_and_cached(client, project, monkeypatch):
+    """Why suggest stays fast, whatever the prefix (its latency is measured by benchmarks, not
+    here): titles and headings are listed once per index version, a prefix reads at most 201
+    words of the lexicon, and the app answers a repeated prefix from its cache."""
     searcher = Searcher(project.index_root, "http://x/")
-    searcher.suggest("upp")
-    for prefix in ["upp", "cir", "kli", "möb", "ate", "avf", "mil", "lag"]:
-        calls = (lambda p=prefix: searcher.suggest(p), lambda p=prefix: client.get("/api/suggest", params={"q": p}))
-        for call in calls:
-            times = []
-            for _ in range(5):
-                t = time.perf_counter()
-                call()
-                times.append(time.perf_counter() - t)
-            assert min(times) < 0.010, (prefix, times)
+    assert searcher.suggest("upp")
+    state = searcher._current()
+    listed = state._completions
+    read: list = []
+    reader_class = type(state.searcher.reader())
+    expand_prefix = reader_class.expand_prefix
+
+    def counting(self, fieldname, prefix):
+        for term in expand_prefix(self, fieldname, prefix):
+            read.append(term)
+            yield term
+
+    monkeypatch.setattr(reader_class, "expand_prefix", counting)
+    words = searcher.suggest("kvastfening a")  # no title starts so: "a…" from the lexicon, thousands of words
+    assert words and all(w.startswith("kvastfening a") for w in words)
+    assert state._completions is listed
+    assert 0 < len(read) <= 201
+
+    calls: list[str] = []
+    monkeypatch.setattr(Searcher, "suggest", lambda self, q, limit=8: calls.append(q) or ["kvastfeningar"])
+    first = client.get("/api/suggest", params={"q": "kvastfen"})
+    second = client.get("/api/suggest", params={"q": "kvastfen"})
+    assert first.status_code == second.status_code == 200
+    assert first.json() == second.json() == {"query": "kvastfen", "suggestions": ["kvastfeningar"]}
+    assert calls == ["kvastfen"]
 
 
 def test_document_with_slashes_in_id(client):
