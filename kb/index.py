@@ -16,13 +16,13 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 
 from kb.analysis import index_analyzer
+from kb.index_versions import CURRENT, IndexInfo, current_version_dir, read_info  # noqa: F401 - re-exported
 from kb.model import Document
 from kb.processes import process_alive
 from kb.segment import INDEX_NAME
@@ -30,7 +30,6 @@ from kb.themes import theme_text
 
 SCHEMA_VERSION = 2
 HEADING_SEPARATOR = " › "
-CURRENT = "current"
 
 
 def make_schema() -> Schema:
@@ -76,36 +75,6 @@ def section_records(doc: Document) -> Iterable[dict]:
             "type": meta.get("type") or "",
             "date": str(date),
         }
-
-
-@dataclass
-class IndexInfo:
-    version: str
-    built_at: str
-    documents: int
-    sections: int
-    path: Path
-    fingerprint: str = ""
-
-
-def read_info(version_dir: Path) -> IndexInfo:
-    meta = json.loads((version_dir / "meta.json").read_text(encoding="utf-8"))
-    return IndexInfo(
-        version=meta["version"],
-        built_at=meta["built_at"],
-        documents=meta["documents"],
-        sections=meta["sections"],
-        path=version_dir,
-        fingerprint=meta.get("fingerprint", ""),
-    )
-
-
-def current_version_dir(index_root: Path) -> Path | None:
-    """The version folder ``current`` points at, or None when nothing has been built."""
-    link = index_root / CURRENT
-    if not link.exists():
-        return None
-    return link.resolve()
 
 
 def new_version_name() -> str:
