@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import pickle
-import uuid
 from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,6 +74,29 @@ class SourceState:
                 strict=True,
             )
         )
+
+    def extend_from(self, old: SourceState, start: int, end: int) -> None:
+        """Rows ``start:end`` of ``old`` as they are (stat, key, skip, racy flag, documents)."""
+        offset = len(self.rels) - start
+        old.docs_of(start)  # fills old._starts
+        assert old._starts is not None
+        first = old._starts[start]
+        last = old._starts[end - 1] + old.ndocs[end - 1]
+        self.rels += old.rels[start:end]
+        self.size += old.size[start:end]
+        self.mtime += old.mtime[start:end]
+        self.ctime += old.ctime[start:end]
+        self.keys += old.keys[start:end]
+        self.meta_sigs += old.meta_sigs[start:end]
+        self.ndocs += old.ndocs[start:end]
+        self.doc_ids += old.doc_ids[first:last]
+        self.doc_hashes += old.doc_hashes[first:last]
+        self.doc_sources += old.doc_sources[first:last]
+        self.doc_sections += old.doc_sections[first:last]
+        if old.skips:
+            self.skips.update((row + offset, why) for row, why in old.skips.items() if start <= row < end)
+        if old.racy:
+            self.racy.update(row + offset for row in old.racy if start <= row < end)
 
     def append(
         self,
@@ -148,7 +170,7 @@ def read_state(build_dir: Path) -> SourceState:
 
 def write_state(build_dir: Path, state: SourceState) -> None:
     """Write ``state`` atomically (a new file renamed over the old) under a new serial."""
-    state.serial = uuid.uuid4().hex
+    state.serial = os.urandom(12).hex()
     data = {
         "format": FORMAT,
         "code": state.code,

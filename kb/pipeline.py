@@ -161,7 +161,8 @@ class SourceScan:
         self.changed = True  # anything differs from the previous build's state
         self.synced = False  # the index is known to match the state (``index-sync.json``)
         self.fresh: dict[str, list[Document]] = {}  # rel -> documents ingested in this build
-        self.found: dict[str, Found] = {}
+        self.found_list: list[Found] = []
+        self._found: dict[str, Found] | None = None
         self.keys: dict[str, str] = {}
         self._refs: list[DocRef] | None = None
         self._by_id: dict[str, DocRef] = {}
@@ -178,6 +179,12 @@ class SourceScan:
                 map(DocRef, final_ids, st.doc_hashes, st.doc_sources, st.doc_sections, rels, positions)
             )
         return self._refs
+
+    @property
+    def found(self) -> dict[str, Found]:
+        if self._found is None:
+            self._found = {f.rel: f for f in self.found_list}
+        return self._found
 
     @property
     def documents(self) -> int:
@@ -224,10 +231,18 @@ class SourceScan:
         return cached
 
 
-# A file modified this close before the scan that recorded its stat may be modified again
-# with the same size and modification time (filesystem timestamps are coarse: 1-2 s on some,
-# a clock tick on others), so its stat proves nothing: the next build checks its content.
-RACY_NS = 3_000_000_000
+# A file modified just before the scan that recorded its stat may be modified again with the
+# same size and modification time (filesystem timestamps are coarse), so its stat proves nothing
+# and the next build compares its content ("racy", as git calls it). Sub-second timestamps move
+# at least every clock tick (<= 10 ms): 50 ms covers that and a little clock skew; a whole-second
+# timestamp comes from a file system with 1 or 2 s resolution.
+RACY_NS = 50_000_000
+COARSE_RACY_NS = 2_500_000_000
+
+
+def _is_racy(newest_ns: int, scanned_ns: int) -> bool:
+    margin = COARSE_RACY_NS if newest_ns % 1_000_000_000 == 0 else RACY_NS
+    return newest_ns >= scanned_ns - max(margin, RACY_NS)
 
 
 def scan_sources(project: Project, report: BuildReport, progress: Progress | None = None) -> SourceScan:
@@ -245,28 +260,33 @@ def scan_sources(project: Project, report: BuildReport, progress: Progress | Non
     if old.code != code:
         old = SourceState()
     scan = SourceScan(project)
+    scan.found_list = found
     keys = scan.keys
-    reused: dict[str, int] = {}  # rel -> row in the old state
+    # Per source, in order: (found, row in the old state or None, whether that row holds as it is).
+    order: list[tuple[Found, int | None, bool]] = []
     stale: list[SourceFile] = []
-    changed = False
+    changed = old.code != code or not old.serial
+    old_row, old_mtime, old_size, old_sigs, old_racy = old.row, old.mtime, old.size, old.meta_sigs, old.racy
     for f in found:
         rel = f.rel
-        row = old.row(rel)
+        row = old_row(rel)
         if (
             row is not None
-            and old.mtime[row] == f.mtime_ns
-            and old.size[row] == f.size
-            and old.meta_sigs[row] == f.meta_sig
-            and (row not in old.racy or _same_content(f, old, row))
+            and old_mtime[row] == f.mtime_ns
+            and old_size[row] == f.size
+            and old_sigs[row] == f.meta_sig
+            and (row not in old_racy or _same_content(f, old, row))
         ):
+            exact = old.ctime[row] == f.ctime_ns and (row in old_racy) == _is_racy(f.newest_ns, scanned_ns)
             if old.ctime[row] != f.ctime_ns:  # permissions or owner may have changed
-                changed = True
                 problem = unreadable(f.path)
                 if problem:
                     skips.append((rel, problem))
+                    changed = True
                     continue
-            reused[rel] = row
             keys[rel] = old.keys[row]
+            order.append((f, row, exact))
+            changed = changed or not exact
             continue
         changed = True
         source = source_file(f)
@@ -276,51 +296,71 @@ def scan_sources(project: Project, report: BuildReport, progress: Progress | Non
             skips.append((rel, f"cannot read: {e.strerror or e}"))
             continue
         keys[rel] = key
-        if row is not None and old.keys[row] == key and row not in old.racy:
-            reused[rel] = row  # metadata files touched, but the metadata is the same
+        if row is not None and old.keys[row] == key and row not in old_racy:
+            order.append((f, row, False))  # metadata files touched, but the metadata is the same
         else:
+            order.append((f, None, False))
             stale.append(source)
+    changed = changed or len(order) != len(old.rels)
     report.skipped.extend(sorted(skips))
     project.documents_cache.mkdir(parents=True, exist_ok=True)
     fresh_entries = _ingest_many(project, stale, keys, scan, progress)
-    state = scan.state
-    state.code, state.scanned_ns = code, scanned_ns
-    racy_after = scanned_ns - RACY_NS
-    for f in found:
-        rel = f.rel
-        if rel not in keys:
-            continue
-        racy = f.newest_ns >= racy_after
-        stat = (f.size, f.mtime_ns, f.ctime_ns)
-        row = reused.get(rel)
-        if row is not None:
-            skip = old.skips.get(row)
-            state.append(rel, stat, keys[rel], f.meta_sig, skip, old.docs_of(row) if skip is None else [], racy)
-            changed = changed or racy != (row in old.racy)
-        else:
-            entry = fresh_entries[rel]
-            skip = entry.get("skip")
-            if skip is None:
-                report.ingested.append(rel)
-            if entry.get("cache", True):
-                docs = [tuple(d) for d in entry.get("docs", [])]
-                state.append(rel, stat, keys[rel], f.meta_sig, skip, docs, racy)
-        if skip is None:
-            if row is not None:
-                report.unchanged.append(rel)
-        else:
-            report.skipped.append((rel, skip))
-        scan.found[rel] = f
-    present = scan.found
-    report.removed = [rel for row, rel in enumerate(old.rels) if old.ndocs[row] and rel not in present]
-    changed = changed or len(state.rels) != len(old.rels)
-    scan.changed = changed
+    source_skips: list[tuple[str, str]] = []
     if changed:
+        state = _new_state(old, order, fresh_entries, code, scanned_ns, source_skips)
         write_state(project.build, state)
         _prune_cache(project, {_cache_name(rel) for rel, n in zip(state.rels, state.ndocs, strict=True) if n})
     else:
-        state.serial = old.serial
+        state = old  # the common case at scale: nothing to copy, nothing to write
+    scan.state, scan.changed = state, changed
+    skipped_rows = state.skips
+    source_skips.extend((state.rels[row], reason) for row, reason in skipped_rows.items())
+    report.skipped.extend(sorted(source_skips))
+    report.ingested = [rel for rel in fresh_entries if fresh_entries[rel].get("skip") is None]
+    report.ingested.sort()
+    fresh = fresh_entries.keys()
+    report.unchanged = [rel for row, rel in enumerate(state.rels) if row not in skipped_rows and rel not in fresh]
+    if changed:
+        present = set(state.rels)
+        report.removed = [rel for row, rel in enumerate(old.rels) if old.ndocs[row] and rel not in present]
     return scan
+
+
+def _new_state(
+    old: SourceState,
+    order: list[tuple[Found, int | None, bool]],
+    fresh_entries: dict[str, dict],
+    code: str,
+    scanned_ns: int,
+    source_skips: list[tuple[str, str]],
+) -> SourceState:
+    """This build's state: runs of rows that hold as they are copied from the old state column by
+    column, the others (new stat, new documents) appended one by one."""
+    state = SourceState(code=code, scanned_ns=scanned_ns)
+    i, n = 0, len(order)
+    while i < n:
+        f, row, exact = order[i]
+        if exact:
+            j = i + 1
+            while j < n and order[j][2] and order[j][1] == row + j - i:
+                j += 1
+            state.extend_from(old, row, row + j - i)
+            i = j
+            continue
+        i += 1
+        stat = (f.size, f.mtime_ns, f.ctime_ns)
+        racy = _is_racy(f.newest_ns, scanned_ns)
+        if row is not None:
+            skip = old.skips.get(row)
+            state.append(f.rel, stat, old.keys[row], f.meta_sig, skip, old.docs_of(row), racy)
+            continue
+        entry = fresh_entries[f.rel]
+        if not entry.get("cache", True):  # e.g. unreadable for now: tried again next time
+            source_skips.append((f.rel, entry["skip"]))
+            continue
+        docs = [tuple(d) for d in entry.get("docs", [])]
+        state.append(f.rel, stat, entry["key"], f.meta_sig, entry.get("skip"), docs, racy)
+    return state
 
 
 def _same_content(found: Found, old: SourceState, row: int) -> bool:

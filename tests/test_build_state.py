@@ -179,3 +179,11 @@ def test_documents_file_is_copied_in_runs(tmp_path: Path, monkeypatch: pytest.Mo
     assert (tmp_path / "new.jsonl").read_text(encoding="utf-8") == "".join(document_json(d) + "\n" for d in new)
     with pytest.raises(kb.index_update.FullBuildNeeded):  # a file that does not match its manifest
         _write_documents(tmp_path / "old.jsonl", tmp_path / "x.jsonl", old_rows[1:], rows, {})
+
+
+def test_whole_second_timestamps_get_a_wider_racy_window() -> None:
+    second = 10**9
+    scan = 1_800_000_000 * second + 300_000_000  # 0.3 s into a second
+    assert kb.pipeline._is_racy(scan - 300_000_000 - 2 * second, scan)  # a file system with 2 s steps
+    assert not kb.pipeline._is_racy(scan - 300_000_000 - 2 * second + 1, scan)  # a sub-second stamp, 2 s old
+    assert kb.pipeline._is_racy(scan - 10_000_000, scan)  # modified within a clock tick of the scan

@@ -86,7 +86,7 @@ def walk(sources_dir: Path) -> tuple[list[Found], list[tuple[str, str]]]:
     skips: list[tuple[str, str]] = []
     seen_dirs: set[tuple[int, int]] = set()
     stack: list[tuple[str, str, Chain]] = [(str(root), "", ())]
-    isreg, suffixes = stat.S_ISREG, SUFFIXES
+    isreg, suffixes, new = stat.S_ISREG, SUFFIXES, tuple.__new__
     while stack:
         directory, dir_rel, chain = stack.pop()
         try:
@@ -121,7 +121,7 @@ def walk(sources_dir: Path) -> tuple[list[Found], list[tuple[str, str]]]:
             except OSError as exc:
                 skips.append((printable(rel), _reason(exc)))
                 continue
-            if not _valid_name(name):
+            if not name.isascii() and not _valid_name(name):
                 if is_dir or name.lower().endswith(suffixes):
                     skips.append((printable(rel), "name is not valid UTF-8: rename it"))
                 continue
@@ -141,11 +141,13 @@ def walk(sources_dir: Path) -> tuple[list[Found], list[tuple[str, str]]]:
             if st.st_size > limit:
                 skips.append((rel, too_large(st.st_size)))
                 continue
-            meta_sig, newest, sidecars = chain_sig, max(st.st_mtime_ns, chain_newest), ()
+            mtime = st.st_mtime_ns
+            meta_sig, newest, sidecars = chain_sig, mtime if mtime > chain_newest else chain_newest, ()
             if sidecar_entries:
                 meta_sig, newest, sidecars = _with_sidecars(name, sidecar_entries, meta_sig, newest)
+            # tuple.__new__ directly: a NamedTuple's own __new__ is a Python call, 50k times
             files.append(
-                Found(rel, entry.path, st.st_size, st.st_mtime_ns, st.st_ctime_ns, meta_sig, newest, chain, sidecars)
+                new(Found, (rel, entry.path, st.st_size, mtime, st.st_ctime_ns, meta_sig, newest, chain, sidecars))
             )
     files.sort()
     skips.sort()
