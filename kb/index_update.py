@@ -90,10 +90,10 @@ def plan_update(old_rows: Sequence[Sequence[str]], new_rows: Sequence[Row]) -> U
     old = {r[0]: (r[1], r[2]) for r in old_rows}
     new_ids = set()
     changed = []
-    for row in new_rows:
-        new_ids.add(row.id)
-        if old.get(row.id) != (row.content_hash, row.source):
-            changed.append(row.id)
+    for doc_id, content_hash, source in new_rows:
+        new_ids.add(doc_id)
+        if old.get(doc_id) != (content_hash, source):
+            changed.append(doc_id)
     removed = [i for i in old if i not in new_ids]
     return UpdatePlan(changed=changed, removed=removed, carried=[])
 
@@ -146,7 +146,7 @@ def _update(current, new_rows, plan, load, fingerprint, switch, sections_of, hoo
     old_meta = json.loads((current / "meta.json").read_text(encoding="utf-8"))
     tails = set(old_meta.get(TAILS_KEY, []))
     dropped = set(plan.changed) | set(plan.removed)
-    new_ids = {r.id for r in new_rows}
+    new_ids = {r[0] for r in new_rows}
     merge = len(tails) + 1 > MAX_TAILS
     tail_live: set[str] = set()  # unchanged documents living in tail segments
     for segment in toc.segments:
@@ -166,9 +166,9 @@ def _update(current, new_rows, plan, load, fingerprint, switch, sections_of, hoo
         raise FullBuildNeeded(f"{deleted} of {total} indexed sections would be deleted")
     if sections_of is not None and sum(sections_of.get(i, 0) for i in tail_live | dropped) > MAX_TAIL_SECTIONS:
         raise FullBuildNeeded("many sections changed since the last full build")
-    plan.carried = [r.id for r in new_rows if r.id in tail_live] if merge else []
+    plan.carried = [r[0] for r in new_rows if r[0] in tail_live] if merge else []
     tail_ids = set(plan.carried) | (set(plan.changed) & new_ids)
-    tail_order = [r.id for r in new_rows if r.id in tail_ids]
+    tail_order = [r[0] for r in new_rows if r[0] in tail_ids]
     docs = load(tail_order)
     if old_rows is None:
         old_rows = read_manifest(current) or []
@@ -268,31 +268,35 @@ def _write_documents(
     file in runs of whole lines, by the kernel (``copy_file_range``); returns the open new file.
 
     Lines of the old file follow the old manifest's order, so each line's id is known without
-    parsing it; a line that does not start with its expected id stops the update.
+    parsing it; a line count other than the manifest's, or a run of lines whose first or last line
+    does not start with its expected id, stops the update.
     """
     src = os.open(old_path, os.O_RDONLY)
     dst = os.open(new_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:
         size = os.fstat(src).st_size
         with mmap.mmap(src, 0, access=mmap.ACCESS_READ) if size else _Empty() as old:
-            bounds = _line_bounds(old, old_rows, size)
+            bounds = _line_bounds(old, len(old_rows), size)
             line_of = {row[0]: i for i, row in enumerate(old_rows)}
             run: list[int] = []  # [first line, end line) of old lines to copy next
 
             def flush() -> None:
                 if run:
-                    _copy(src, dst, old, bounds[run[0]], bounds[run[1]])
+                    first, end = run
+                    _check_line(old, bounds, first, old_rows[first][0])  # each run's ends: a cheap check
+                    _check_line(old, bounds, end - 1, old_rows[end - 1][0])
+                    _copy(src, dst, old, bounds[first], bounds[end])
                     run.clear()
 
             for row in rows:
-                doc = docs.get(row.id)
+                doc = docs.get(row[0])
                 if doc is not None:
                     flush()
                     _write_all(dst, (document_json(doc) + "\n").encode("utf-8"))
                     continue
-                i = line_of.get(row.id)
+                i = line_of.get(row[0])
                 if i is None:
-                    raise FullBuildNeeded(f"{row.id} is missing from the current documents.jsonl")
+                    raise FullBuildNeeded(f"{row[0]} is missing from the current documents.jsonl")
                 if run and run[1] == i:
                     run[1] = i + 1
                 else:
@@ -315,19 +319,27 @@ class _Empty(bytes):
         return None
 
 
-def _line_bounds(old, old_rows: Sequence[Sequence[str]], size: int) -> list[int]:
-    """Start offset of each line of the old file (and its end), checked against the manifest."""
+def _line_bounds(old, count: int, size: int) -> list[int]:
+    """Start offset of each of the old file's ``count`` lines, and its end."""
     bounds = []
     pos = 0
-    for row in old_rows:
-        prefix = b'{"id": ' + encode_basestring(row[0]).encode("utf-8")
-        if pos >= size or old[pos : pos + len(prefix)] != prefix:
-            raise FullBuildNeeded("the current documents.jsonl does not match its manifest")
+    find = old.find
+    for _ in range(count):
+        if pos >= size:
+            raise FullBuildNeeded("the current documents.jsonl has fewer lines than its manifest")
         bounds.append(pos)
-        end = old.find(b"\n", pos)
+        end = find(b"\n", pos)
         pos = size if end < 0 else end + 1
+    if pos != size:
+        raise FullBuildNeeded("the current documents.jsonl has more lines than its manifest")
     bounds.append(pos)
     return bounds
+
+
+def _check_line(old, bounds: list[int], line: int, doc_id: str) -> None:
+    prefix = b'{"id": ' + encode_basestring(doc_id).encode("utf-8")
+    if old[bounds[line] : bounds[line] + len(prefix)] != prefix:
+        raise FullBuildNeeded("the current documents.jsonl does not match its manifest")
 
 
 def _copy(src: int, dst: int, old, start: int, end: int) -> None:

@@ -15,9 +15,11 @@ import hashlib
 import json
 import os
 import time
+from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import accumulate
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -148,7 +150,7 @@ class DocRef(NamedTuple):
 
 
 class SourceScan:
-    """The result of looking at every source: document refs in order, and how to load them.
+    """The result of looking at every source: the documents in order, and how to load them.
 
     Unchanged sources are known from the source state (``kb.build_state``: stat, cache key,
     skip reason, and per document id, content hash and section count), so a build where little
@@ -158,26 +160,38 @@ class SourceScan:
     def __init__(self, project: Project) -> None:
         self.project = project
         self.state = SourceState()  # this build's state (the sources that count, in order)
+        self.previous = SourceState()  # the last build's
         self.changed = True  # anything differs from the previous build's state
         self.synced = False  # the index is known to match the state (``index-sync.json``)
         self.fresh: dict[str, list[Document]] = {}  # rel -> documents ingested in this build
         self.found_list: list[Found] = []
         self._found: dict[str, Found] | None = None
         self.keys: dict[str, str] = {}
+        self._ids: list[str] | None = None
         self._refs: list[DocRef] | None = None
-        self._by_id: dict[str, DocRef] = {}
+
+    @property
+    def ids(self) -> list[str]:
+        """Every document's final (deduplicated) id, in order."""
+        if self._ids is None:
+            self._ids = final_ids(self.state)
+        return self._ids
+
+    def rows(self) -> list[tuple[str, str, str]]:
+        """(id, content hash, source) per document: the index manifest this build should have."""
+        return list(zip(self.ids, self.state.doc_hashes, self.state.doc_sources, strict=True))
+
+    def sections_of(self) -> dict[str, int]:
+        return dict(zip(self.ids, self.state.doc_sections, strict=True))
 
     @property
     def refs(self) -> list[DocRef]:
-        """Every document in order, with its final (deduplicated) id; made on first use."""
+        """Every document in order, with where it comes from; made on first use."""
         if self._refs is None:
             st = self.state
             rels = [rel for rel, n in zip(st.rels, st.ndocs, strict=True) for _ in range(n)]
             positions = [p for n in st.ndocs for p in range(n)]
-            final_ids = dedupe_id_list(list(zip(st.doc_ids, st.doc_sources, strict=True)))
-            self._refs = list(
-                map(DocRef, final_ids, st.doc_hashes, st.doc_sources, st.doc_sections, rels, positions)
-            )
+            self._refs = list(map(DocRef, self.ids, st.doc_hashes, st.doc_sources, st.doc_sections, rels, positions))
         return self._refs
 
     @property
@@ -196,25 +210,28 @@ class SourceScan:
 
     def load(self, ids: list[str]) -> dict[str, Document]:
         """The documents with these (final) ids, from this build's ingestion or the cache."""
-        if not self._by_id:
-            self._by_id = {r.id: r for r in self.refs}
+        st = self.state
+        starts = list(accumulate(st.ndocs, initial=0))  # a source's first document
+        number = dict(zip(self.ids, range(len(self.ids)), strict=True))
         out: dict[str, Document] = {}
         per_source: dict[str, list[Document]] = {}
         for doc_id in ids:
-            ref = self._by_id[doc_id]
-            docs = per_source.get(ref.rel)
+            k = number[doc_id]
+            row = bisect_right(starts, k) - 1
+            rel, position = st.rels[row], k - starts[row]
+            docs = per_source.get(rel)
             if docs is None:
-                docs = per_source[ref.rel] = self._source_documents(ref.rel)
-            if ref.position >= len(docs):
-                raise BuildError(f"{ref.rel} changed during the build; run `kb build` again.")
-            doc = docs[ref.position]
-            doc.id = ref.id  # the deduplicated id; the objects belong to this build
+                docs = per_source[rel] = self._source_documents(rel)
+            if position >= len(docs):
+                raise BuildError(f"{rel} changed during the build; run `kb build` again.")
+            doc = docs[position]
+            doc.id = doc_id  # the deduplicated id; the objects belong to this build
             out[doc_id] = doc
         return out
 
     def load_all(self) -> list[Document]:
-        docs = self.load([r.id for r in self.refs])
-        return [docs[r.id] for r in self.refs]
+        docs = self.load(self.ids)
+        return [docs[i] for i in self.ids]
 
     def _source_documents(self, rel: str) -> list[Document]:
         fresh = self.fresh.get(rel)
@@ -229,6 +246,13 @@ class SourceScan:
             except SkipSource as e:
                 raise BuildError(f"{rel} changed during the build ({e.reason}); run `kb build` again.") from None
         return cached
+
+
+def final_ids(state: SourceState) -> list[str]:
+    """The documents' ids after ``dedupe_id_list`` (usually they are unique already)."""
+    if len(set(state.doc_ids)) == len(state.doc_ids):
+        return state.doc_ids
+    return dedupe_id_list(list(zip(state.doc_ids, state.doc_sources, strict=True)))
 
 
 # A file modified just before the scan that recorded its stat may be modified again with the
@@ -309,10 +333,13 @@ def scan_sources(project: Project, report: BuildReport, progress: Progress | Non
     if changed:
         state = _new_state(old, order, fresh_entries, code, scanned_ns, source_skips)
         write_state(project.build, state)
-        _prune_cache(project, {_cache_name(rel) for rel, n in zip(state.rels, state.ndocs, strict=True) if n})
+        if old.serial:  # the cache files of sources that have no documents any more
+            _prune_cache(project, _without_documents(old, state))
+        else:  # no state to tell which: keep only the files of the sources there are
+            _prune_cache(project, [], {_cache_name(rel) for rel, n in zip(state.rels, state.ndocs, strict=True) if n})
     else:
         state = old  # the common case at scale: nothing to copy, nothing to write
-    scan.state, scan.changed = state, changed
+    scan.state, scan.previous, scan.changed = state, old, changed
     skipped_rows = state.skips
     source_skips.extend((state.rels[row], reason) for row, reason in skipped_rows.items())
     report.skipped.extend(sorted(source_skips))
@@ -380,22 +407,31 @@ def _same_content(found: Found, old: SourceState, row: int) -> bool:
     return source_hash(data, source.meta) == docs[0][1] and _cache_key(source) == old.keys[row]
 
 
-def _prune_cache(project: Project, live: set[str]) -> None:
-    """Remove cached documents of sources that are gone, and cache writes of killed builds
-    (one listing of the folder: at scale it holds a file per source; only after a change)."""
-    with os.scandir(project.documents_cache) as entries:
-        for entry in entries:
-            name = entry.name
-            if name.endswith(".json"):
-                if name not in live:
-                    os.unlink(entry.path)
-                continue
+def _without_documents(old: SourceState, state: SourceState) -> list[str]:
+    """Sources that had documents in ``old`` and have none in ``state`` (removed, or skipped now)."""
+    gone = []
+    for rel, n in zip(old.rels, old.ndocs, strict=True):
+        if n:
+            row = state.row(rel)
+            if row is None or not state.ndocs[row]:
+                gone.append(rel)
+    return gone
+
+
+def _prune_cache(project: Project, gone: list[str], live: set[str] | None = None) -> None:
+    """Remove the cached documents of the ``gone`` sources (or, given ``live``, of every source not
+    in it) and the partial cache writes of killed builds (one listing of the folder: at scale it
+    holds a file per source, so nothing is hashed per file unless ``live`` is asked for)."""
+    folder = project.documents_cache
+    for name in os.listdir(folder):
+        if ".tmp" in name:
             pid = name.rpartition(".tmp")[2]
-            if ".tmp" in name and pid.isdigit() and not process_alive(int(pid)):
-                try:
-                    os.unlink(entry.path)
-                except FileNotFoundError:
-                    pass
+            if pid.isdigit() and not process_alive(int(pid)):
+                (folder / name).unlink(missing_ok=True)
+        elif live is not None and name.endswith(".json") and name not in live:
+            (folder / name).unlink(missing_ok=True)
+    for rel in gone:
+        _cache_path(project, rel).unlink(missing_ok=True)
 
 
 PARALLEL_INGEST_MIN = 200  # sources to parse before worker processes pay off
@@ -571,6 +607,18 @@ def _in_sync(project: Project, scan: SourceScan, fingerprint: str) -> IndexInfo 
     return info
 
 
+def _previous_rows(project: Project, scan: SourceScan, info: IndexInfo) -> list[tuple[str, str, str]] | None:
+    """The current index's manifest rows, from the last build's state when that build recorded
+    that ``current`` matches it (the same rows, without reading the index's manifest)."""
+    previous = scan.previous
+    sync = read_sync(project.build)
+    if not previous.serial or sync.get("serial") != previous.serial or sync.get("version") != info.version:
+        return None
+    if sync.get("fingerprint") != info.fingerprint or len(previous.doc_ids) != info.documents:
+        return None
+    return list(zip(final_ids(previous), previous.doc_hashes, previous.doc_sources, strict=True))
+
+
 def _bring_index_up_to_date(
     project: Project, scan: SourceScan, report: BuildReport, progress: Progress | None, switch: bool, full: bool
 ) -> list[Document] | None:
@@ -584,9 +632,9 @@ def _bring_index_up_to_date(
             scan.synced = True
             return None
     from kb.index import current_version_dir, read_info, read_manifest, write_index
-    from kb.index_update import FullBuildNeeded, Row, plan_update, update_index
+    from kb.index_update import FullBuildNeeded, plan_update, update_index
 
-    rows = [Row(r.id, r.content_hash, r.source) for r in scan.refs]
+    rows = scan.rows()
     current = current_version_dir(project.index_root)
     old_rows = None
     if current is not None and not full:
@@ -595,8 +643,8 @@ def _bring_index_up_to_date(
         except (OSError, ValueError, KeyError):
             info = None
         if info is not None and info.fingerprint == fingerprint:
-            old_rows = read_manifest(current)
-            if old_rows is not None and [tuple(r) for r in old_rows] == [tuple(r) for r in rows]:
+            old_rows = _previous_rows(project, scan, info) or read_manifest(current)
+            if old_rows is not None and list(map(tuple, old_rows)) == rows:
                 report.index = info
                 report.index_mode = "unchanged"
                 return None
@@ -612,7 +660,7 @@ def _bring_index_up_to_date(
                 load=scan.load,
                 fingerprint=fingerprint,
                 switch=switch,
-                sections_of={r.id: r.sections for r in scan.refs},
+                sections_of=scan.sections_of(),
                 old_rows=old_rows,
             )
             if progress:

@@ -90,6 +90,8 @@ def test_removed_added_and_renamed_files(project: Project) -> None:
     assert report.index_mode == "incremental"
     assert sorted(d.source for d in load_documents(current_version_dir(project.index_root))) == ["a.md", "d.md", "e.md"]
     assert _sources(project, "textilier") == ["d.md"] and _sources(project, "kvastfeningar") == ["e.md"]
+    cached = {rel: kb.pipeline._cache_path(project, rel).exists() for rel in ("a.md", "b.md", "c.md", "d.md")}
+    assert cached == {"a.md": True, "b.md": False, "c.md": False, "d.md": True}
     assert build(project, site=False).index_mode == "unchanged"
 
 
