@@ -87,14 +87,10 @@ def plan_update(old_rows: Sequence[Sequence[str]], new_rows: Sequence[Row]) -> U
     A document counts as changed when its id is new, or its content hash or source
     differs; ``carried`` is filled in by ``update_index`` (it needs the index).
     """
-    old = {r[0]: (r[1], r[2]) for r in old_rows}
-    new_ids = set()
-    changed = []
-    for doc_id, content_hash, source in new_rows:
-        new_ids.add(doc_id)
-        if old.get(doc_id) != (content_hash, source):
-            changed.append(doc_id)
-    removed = [i for i in old if i not in new_ids]
+    old = set(map(tuple, old_rows))  # ids are unique: a row not in it has a new id, hash or source
+    changed = [row[0] for row in new_rows if tuple(row) not in old]
+    new_ids = {row[0] for row in new_rows}
+    removed = [row[0] for row in old_rows if row[0] not in new_ids]
     return UpdatePlan(changed=changed, removed=removed, carried=[])
 
 

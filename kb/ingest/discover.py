@@ -78,80 +78,96 @@ def walk(sources_dir: Path) -> tuple[list[Found], list[tuple[str, str]]]:
 
     One ``scandir`` per folder and one ``stat`` per file (the entry's): this runs over every source
     on every build. Files are not opened here (see ``unreadable``) and sidecars are not read (see
-    ``source_file``), so a build can do both only for the files that changed.
+    ``source_file``), so a build can do both only for the files that changed. Each folder's
+    entries are visited in name order (a folder's name counting with its "/"), which is the order
+    of the ``rel`` strings: no sort of all the files at the end.
     """
     root = Path(sources_dir).absolute()
-    limit = max_source_bytes()  # once: an environment lookup per file shows at 50k files
     files: list[Found] = []
     skips: list[tuple[str, str]] = []
-    seen_dirs: set[tuple[int, int]] = set()
-    stack: list[tuple[str, str, Chain]] = [(str(root), "", ())]
-    isreg, suffixes, new = stat.S_ISREG, SUFFIXES, tuple.__new__
-    while stack:
-        directory, dir_rel, chain = stack.pop()
-        try:
-            st = os.stat(directory)
-        except OSError as exc:
-            skips.append((dir_rel or ".", _reason(exc)))
-            continue
-        if (st.st_dev, st.st_ino) in seen_dirs:
-            skips.append((dir_rel, "symlink loop or duplicate folder (already visited)"))
-            continue
-        seen_dirs.add((st.st_dev, st.st_ino))
-        try:
-            with os.scandir(directory) as listing:
-                entries = list(listing)
-        except OSError as exc:
-            skips.append((dir_rel or ".", f"unreadable folder: {exc.strerror or exc}"))
-            continue
-        sidecar_entries = {e.name: e for e in entries if e.name.endswith(SIDECAR_SUFFIXES)}
-        manifest = next((e for e in entries if e.name == MANIFEST), None)
-        if manifest is not None:
-            chain = _with_manifest(chain, dir_rel, manifest, skips)
-        chain_sig = "|".join(sig for _, _, sig in chain)
-        chain_newest = max((_sig_mtime(sig) for _, _, sig in chain), default=0)
-        prefix = f"{dir_rel}/" if dir_rel else ""
-        for entry in entries:
-            name = entry.name
-            if name[0] == ".":
-                continue
-            rel = prefix + name
-            try:
-                is_dir = entry.is_dir()  # follows symlinks
-            except OSError as exc:
-                skips.append((printable(rel), _reason(exc)))
-                continue
-            if not name.isascii() and not _valid_name(name):
-                if is_dir or name.lower().endswith(suffixes):
-                    skips.append((printable(rel), "name is not valid UTF-8: rename it"))
-                continue
-            if is_dir:
-                stack.append((entry.path, rel, chain))
-                continue
-            if not name.lower().endswith(suffixes):
-                continue
-            try:
-                st = entry.stat()  # follows symlinks; one system call, cached by the entry
-            except OSError as exc:
-                skips.append((rel, _reason(exc)))
-                continue
-            if not isreg(st.st_mode):
-                skips.append((rel, f"not a regular file ({_kind(st.st_mode)})"))
-                continue
-            if st.st_size > limit:
-                skips.append((rel, too_large(st.st_size)))
-                continue
-            mtime = st.st_mtime_ns
-            meta_sig, newest, sidecars = chain_sig, mtime if mtime > chain_newest else chain_newest, ()
-            if sidecar_entries:
-                meta_sig, newest, sidecars = _with_sidecars(name, sidecar_entries, meta_sig, newest)
-            # tuple.__new__ directly: a NamedTuple's own __new__ is a Python call, 50k times
-            files.append(
-                new(Found, (rel, entry.path, st.st_size, mtime, st.st_ctime_ns, meta_sig, newest, chain, sidecars))
-            )
-    files.sort()
+    _walk_folder(str(root), "", (), files, skips, set(), max_source_bytes())
     skips.sort()
     return files, skips
+
+
+def _walk_folder(
+    directory: str,
+    dir_rel: str,
+    chain: Chain,
+    files: list[Found],
+    skips: list[tuple[str, str]],
+    seen_dirs: set[tuple[int, int]],
+    limit: int,
+) -> None:
+    try:
+        st = os.stat(directory)
+    except OSError as exc:
+        skips.append((dir_rel or ".", _reason(exc)))
+        return
+    if (st.st_dev, st.st_ino) in seen_dirs:
+        skips.append((dir_rel, "symlink loop or duplicate folder (already visited)"))
+        return
+    seen_dirs.add((st.st_dev, st.st_ino))
+    try:
+        with os.scandir(directory) as listing:
+            entries = list(listing)
+    except OSError as exc:
+        skips.append((dir_rel or ".", f"unreadable folder: {exc.strerror or exc}"))
+        return
+    prefix = f"{dir_rel}/" if dir_rel else ""
+    suffixes, isreg, new = SUFFIXES, stat.S_ISREG, tuple.__new__
+    visits: list[tuple[str, os.DirEntry, bool]] = []  # (sort key, entry, is a folder)
+    sidecar_entries: dict[str, os.DirEntry] = {}
+    manifest = None
+    for entry in entries:
+        name = entry.name
+        if name[0] == ".":
+            continue
+        try:
+            is_dir = entry.is_dir()  # follows symlinks
+        except OSError as exc:
+            skips.append((printable(prefix + name), _reason(exc)))
+            continue
+        if not name.isascii() and not _valid_name(name):
+            if is_dir or name.lower().endswith(suffixes):
+                skips.append((printable(prefix + name), "name is not valid UTF-8: rename it"))
+            continue
+        if is_dir:
+            visits.append((name + "/", entry, True))
+        elif name.endswith(suffixes) or name.lower().endswith(suffixes):
+            visits.append((name, entry, False))
+        elif name.endswith(SIDECAR_SUFFIXES):
+            sidecar_entries[name] = entry
+        elif name == MANIFEST:
+            manifest = entry
+    if manifest is not None:
+        chain = _with_manifest(chain, dir_rel, manifest, skips)
+    chain_sig = "|".join(sig for _, _, sig in chain)
+    chain_newest = max((_sig_mtime(sig) for _, _, sig in chain), default=0)
+    visits.sort()  # keys are unique in a folder, so only they are compared
+    for key, entry, is_dir in visits:
+        if is_dir:
+            _walk_folder(entry.path, prefix + key[:-1], chain, files, skips, seen_dirs, limit)
+            continue
+        rel = prefix + key
+        try:
+            st = entry.stat()  # follows symlinks; one system call, cached by the entry
+        except OSError as exc:
+            skips.append((rel, _reason(exc)))
+            continue
+        if not isreg(st.st_mode):
+            skips.append((rel, f"not a regular file ({_kind(st.st_mode)})"))
+            continue
+        if st.st_size > limit:
+            skips.append((rel, too_large(st.st_size)))
+            continue
+        mtime = st.st_mtime_ns
+        meta_sig, newest, sidecars = chain_sig, mtime if mtime > chain_newest else chain_newest, ()
+        if sidecar_entries:
+            meta_sig, newest, sidecars = _with_sidecars(key, sidecar_entries, meta_sig, newest)
+        # tuple.__new__ directly: a NamedTuple's own __new__ is a Python call, 50k times
+        found = (rel, entry.path, st.st_size, mtime, st.st_ctime_ns, meta_sig, newest, chain, sidecars)
+        files.append(new(Found, found))
 
 
 def _with_manifest(chain: Chain, dir_rel: str, manifest: os.DirEntry, skips: list) -> Chain:
