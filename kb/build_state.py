@@ -195,6 +195,7 @@ def write_state(build_dir: Path, state: SourceState) -> None:
     with open(tmp, "wb") as f:
         pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(tmp, path)
+    (build_dir / "sources.json").unlink(missing_ok=True)  # the state file of earlier versions
 
 
 def read_sync(build_dir: Path) -> dict:

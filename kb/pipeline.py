@@ -2,10 +2,13 @@
 
 Ingested documents are cached per source file in ``build/documents/``, keyed by the
 file's size, modification time and metadata, so a rebuild re-parses only changed files.
-``build/sources.json`` records each source's key and documents (ids, content hashes), so
-a build that changes little neither parses nor loads the unchanged ones, and the index is
-updated (``kb.index_update``) instead of rewritten. Only one build runs at a time (a lock
-file); a second one waits or stops with a message.
+``build/sources.state`` (``kb.build_state``) records each source's stat, key and documents
+(ids, content hashes), so a build that changes little stats the sources but neither parses
+nor loads the unchanged ones, and the index is updated (``kb.index_update``) instead of
+rewritten; when nothing changed, ``build/index-sync.json`` says the index is up to date
+without reading it. Modules a build may not need (the parsers, Whoosh, the analysis) are
+imported where they are used. Only one build runs at a time (a lock file); a second one
+waits or stops with a message.
 """
 
 from __future__ import annotations
