@@ -6,9 +6,8 @@ Every stage takes a ``Project`` so tests can point it at a temporary folder.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
-
-import yaml
 
 DEFAULT_SITE_URL = "http://127.0.0.1:8000/"
 DEFAULT_SITE_NAME = "Kunskapsbank för cirkulär och klimatsmart upphandling"
@@ -57,14 +56,21 @@ class Project:
         """(site_url, site_name) from ``mkdocs.yml``: the one place an organisation sets them."""
         url, name = DEFAULT_SITE_URL, DEFAULT_SITE_NAME
         if self.mkdocs_yml.exists():
-            data = yaml.load(self.mkdocs_yml.read_text(encoding="utf-8"), Loader=_LenientLoader) or {}
+            import yaml  # here, not at the top: `kb build` with nothing to do never reads mkdocs.yml
+
+            data = yaml.load(self.mkdocs_yml.read_text(encoding="utf-8"), Loader=_lenient_loader()) or {}
             url = data.get("site_url") or url
             name = data.get("site_name") or name
         return (url if url.endswith("/") else url + "/"), name
 
 
-class _LenientLoader(yaml.SafeLoader):
+@cache
+def _lenient_loader() -> type:
     """Safe YAML that tolerates MkDocs' ``!!python/name`` and ``!ENV`` tags by ignoring them."""
+    import yaml
 
+    class LenientLoader(yaml.SafeLoader):
+        pass
 
-_LenientLoader.add_multi_constructor("", lambda loader, suffix, node: None)
+    LenientLoader.add_multi_constructor("", lambda loader, suffix, node: None)
+    return LenientLoader

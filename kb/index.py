@@ -16,7 +16,6 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 from whoosh import columns
@@ -24,6 +23,7 @@ from whoosh import index as whoosh_index
 from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 
 from kb.analysis import index_analyzer
+from kb.index_versions import CURRENT, IndexInfo, current_version_dir, read_info  # noqa: F401 - re-exported
 from kb.model import Document
 from kb.processes import process_alive
 from kb.segment import INDEX_NAME
@@ -31,7 +31,6 @@ from kb.themes import theme_text
 
 SCHEMA_VERSION = 3
 HEADING_SEPARATOR = " › "
-CURRENT = "current"
 HIT_FIELD = "hit"
 HIT_KEYS = ("doc_id", "anchor", "source", "title", "heading", "publisher", "type", "date", "tags")
 
@@ -120,36 +119,6 @@ def section_records(doc: Document) -> Iterable[dict]:
         }
         record[HIT_FIELD] = hit_value(record)
         yield record
-
-
-@dataclass
-class IndexInfo:
-    version: str
-    built_at: str
-    documents: int
-    sections: int
-    path: Path
-    fingerprint: str = ""
-
-
-def read_info(version_dir: Path) -> IndexInfo:
-    meta = json.loads((version_dir / "meta.json").read_text(encoding="utf-8"))
-    return IndexInfo(
-        version=meta["version"],
-        built_at=meta["built_at"],
-        documents=meta["documents"],
-        sections=meta["sections"],
-        path=version_dir,
-        fingerprint=meta.get("fingerprint", ""),
-    )
-
-
-def current_version_dir(index_root: Path) -> Path | None:
-    """The version folder ``current`` points at, or None when nothing has been built."""
-    link = index_root / CURRENT
-    if not link.exists():
-        return None
-    return link.resolve()
 
 
 def new_version_name() -> str:

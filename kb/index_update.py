@@ -22,12 +22,16 @@ cost of rewriting the tail) by asking the caller for a full build instead.
 
 from __future__ import annotations
 
+import errno
 import json
+import mmap
 import os
 import shutil
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import NamedTuple
 
@@ -45,7 +49,7 @@ from kb.index import (
     section_records,
     switch_current,
     term_text,
-    write_manifest,
+    write_manifest_rows,
 )
 from kb.model import Document
 from kb.segment import INDEX_NAME, SegmentBuilder
@@ -83,14 +87,10 @@ def plan_update(old_rows: Sequence[Sequence[str]], new_rows: Sequence[Row]) -> U
     A document counts as changed when its id is new, or its content hash or source
     differs; ``carried`` is filled in by ``update_index`` (it needs the index).
     """
-    old = {r[0]: (r[1], r[2]) for r in old_rows}
-    new_ids = set()
-    changed = []
-    for row in new_rows:
-        new_ids.add(row.id)
-        if old.get(row.id) != (row.content_hash, row.source):
-            changed.append(row.id)
-    removed = [i for i in old if i not in new_ids]
+    old = set(map(tuple, old_rows))  # ids are unique: a row not in it has a new id, hash or source
+    changed = [row[0] for row in new_rows if tuple(row) not in old]
+    new_ids = {row[0] for row in new_rows}
+    removed = [row[0] for row in old_rows if row[0] not in new_ids]
     return UpdatePlan(changed=changed, removed=removed, carried=[])
 
 
@@ -107,19 +107,34 @@ def update_index(
     switch: bool = True,
     sections_of: Mapping[str, int] | None = None,
     interrupt_hook: Callable[[str], None] | None = None,
+    old_rows: Sequence[Sequence[str]] | None = None,
 ) -> IndexInfo:
     """Write a new version = ``current`` with ``plan`` applied; returns its info.
 
     ``load(ids)`` returns the documents (with their final ids) to index into the tail.
     ``sections_of`` (id → section count) lets the thresholds be checked before anything is
-    loaded. Raises ``FullBuildNeeded`` when a full build is the better choice.
+    loaded. ``old_rows``: ``current``'s manifest when the caller has read it already.
+    Raises ``FullBuildNeeded`` when a full build is the better choice.
     ``interrupt_hook(stage)`` is for tests: it is called between the steps.
     """
+    hook = interrupt_hook or (lambda stage: None)
+    index_root = current.parent
+    # Other versions than ``current`` go now, beside the update, instead of after it: once the
+    # new version is published, ``current`` is the only other one kept anyway.
+    older = [p for p in index_root.iterdir() if p.name.startswith("v") and p.is_dir() and p.resolve() != current]
+    pruning = _Background(lambda: [shutil.rmtree(p, ignore_errors=True) for p in older])
+    try:
+        return _update(current, new_rows, plan, load, fingerprint, switch, sections_of, hook, old_rows)
+    finally:
+        pruning.join()
+        prune_versions(index_root, keep=2)
+
+
+def _update(current, new_rows, plan, load, fingerprint, switch, sections_of, hook, old_rows) -> IndexInfo:
     from whoosh.filedb.filestore import FileStorage
     from whoosh.index import TOC
     from whoosh.reading import SegmentReader
 
-    hook = interrupt_hook or (lambda stage: None)
     index_root = current.parent
     schema = make_schema()
     old_storage = FileStorage(str(current))
@@ -127,7 +142,7 @@ def update_index(
     old_meta = json.loads((current / "meta.json").read_text(encoding="utf-8"))
     tails = set(old_meta.get(TAILS_KEY, []))
     dropped = set(plan.changed) | set(plan.removed)
-    new_ids = {r.id for r in new_rows}
+    new_ids = {r[0] for r in new_rows}
     merge = len(tails) + 1 > MAX_TAILS
     tail_live: set[str] = set()  # unchanged documents living in tail segments
     for segment in toc.segments:
@@ -147,14 +162,21 @@ def update_index(
         raise FullBuildNeeded(f"{deleted} of {total} indexed sections would be deleted")
     if sections_of is not None and sum(sections_of.get(i, 0) for i in tail_live | dropped) > MAX_TAIL_SECTIONS:
         raise FullBuildNeeded("many sections changed since the last full build")
-    plan.carried = [r.id for r in new_rows if r.id in tail_live] if merge else []
+    plan.carried = [r[0] for r in new_rows if r[0] in tail_live] if merge else []
     tail_ids = set(plan.carried) | (set(plan.changed) & new_ids)
-    tail_order = [r.id for r in new_rows if r.id in tail_ids]
+    tail_order = [r[0] for r in new_rows if r[0] in tail_ids]
     docs = load(tail_order)
+    if old_rows is None:
+        old_rows = read_manifest(current) or []
     version = new_version_name()
     tmp_dir = index_root / f".tmp-{version}"
     tmp_dir.mkdir()
+    writing = None
     try:
+        # documents.jsonl (a copy of ~120 MB at 52k sources, then its fsync) is written by the
+        # kernel beside the segment's analysis, which is CPU work in this thread.
+        old_documents, new_documents = current / "documents.jsonl", tmp_dir / "documents.jsonl"
+        writing = _Background(_write_and_sync_documents, old_documents, new_documents, old_rows, new_rows, docs)
         linked = {name for segment in kept for name in segment.list_files(old_storage)}
         for name in linked:
             os.link(current / name, tmp_dir / name)
@@ -172,8 +194,7 @@ def update_index(
                 segments.append(new_tail)
         hook("segment")
         TOC(schema, segments, toc.generation + 1).write(storage, INDEX_NAME)
-        _write_documents(current / "documents.jsonl", tmp_dir / "documents.jsonl", new_rows, docs, old_meta)
-        write_manifest(tmp_dir, list(new_rows))
+        write_manifest_rows(tmp_dir, new_rows)
         live_sections = sum(s.doc_count() for s in segments)
         meta = {
             "version": version,
@@ -187,15 +208,17 @@ def update_index(
         meta[TAILS_KEY] = [s.segid for s in segments if s.segid in tails or s is new_tail]
         (tmp_dir / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
         hook("written")
-        fsync_tree(tmp_dir, skip=linked)  # hard-linked segment files are durable already
+        writing.join()
+        fsync_tree(tmp_dir, skip=linked | {"documents.jsonl"})  # hard-linked segment files are durable already
         final_dir = publish_version(index_root, tmp_dir, version, switch=False)
         hook("renamed")
         if switch:
             switch_current(index_root, final_dir)
     except BaseException:
+        if writing is not None:
+            writing.join(reraise=False)
         shutil.rmtree(tmp_dir, ignore_errors=True)
         raise
-    prune_versions(index_root, keep=2)
     return read_info(final_dir)
 
 
@@ -206,31 +229,137 @@ def _live(reader, doc_id: str) -> list[int]:
     return [d for d in reader.postings("doc_id", doc_id).all_ids() if not reader.is_deleted(d)]
 
 
-def _write_documents(
-    old_path: Path, new_path: Path, rows: Sequence[Row], docs: Mapping[str, Document], old_meta: dict
-) -> None:
-    """``documents.jsonl`` in row order: new documents serialized, the rest copied as bytes.
+class _Background:
+    """``fn(*args)`` in a thread (file system work that releases the GIL); ``join`` re-raises."""
 
-    Lines of the old file follow the old manifest's order, so each line's id is known
-    without parsing it; a line that does not start with its expected id stops the update.
+    def __init__(self, fn: Callable, *args, **kwargs) -> None:
+        self.error: BaseException | None = None
+
+        def run() -> None:
+            try:
+                fn(*args, **kwargs)
+            except BaseException as e:  # noqa: BLE001 - handed to the joining thread
+                self.error = e
+
+        self.thread = threading.Thread(target=run, daemon=True)
+        self.thread.start()
+
+    def join(self, reraise: bool = True) -> None:
+        self.thread.join()
+        if self.error is not None and reraise:
+            raise self.error
+
+
+def _write_and_sync_documents(
+    old_path: Path, new_path: Path, old_rows: Sequence[Sequence[str]], rows: Sequence[Row], docs: Mapping[str, Document]
+) -> None:
+    fd = _write_documents(old_path, new_path, old_rows, rows, docs)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_documents(
+    old_path: Path, new_path: Path, old_rows: Sequence[Sequence[str]], rows: Sequence[Row], docs: Mapping[str, Document]
+) -> int:
+    """``documents.jsonl`` in row order: new documents serialized, the rest copied from the old
+    file in runs of whole lines, by the kernel (``copy_file_range``); returns the open new file.
+
+    Lines of the old file follow the old manifest's order, so each line's id is known without
+    parsing it; a line count other than the manifest's, or a run of lines whose first or last line
+    does not start with its expected id, stops the update.
     """
-    old_rows = read_manifest(old_path.parent) or []
-    needed = {r.id for r in rows if r.id not in docs}
-    lines: dict[str, bytes] = {}
-    with open(old_path, "rb") as f:
-        for row, line in zip(old_rows, f, strict=False):
-            doc_id = row[0]
-            if doc_id in needed:
-                if not line.startswith(b'{"id": ' + json.dumps(doc_id, ensure_ascii=False).encode()):
-                    raise FullBuildNeeded(f"documents.jsonl of {old_meta.get('version')} does not match its manifest")
-                lines[doc_id] = line if line.endswith(b"\n") else line + b"\n"
-    missing = needed - set(lines)
-    if missing:
-        raise FullBuildNeeded(f"{len(missing)} documents missing from the current documents.jsonl")
-    with open(new_path, "wb") as out:
-        for row in rows:
-            doc = docs.get(row.id)
-            if doc is None:
-                out.write(lines.pop(row.id))
-            else:
-                out.write((document_json(doc) + "\n").encode("utf-8"))
+    src = os.open(old_path, os.O_RDONLY)
+    dst = os.open(new_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        size = os.fstat(src).st_size
+        with mmap.mmap(src, 0, access=mmap.ACCESS_READ) if size else _Empty() as old:
+            bounds = _line_bounds(old, len(old_rows), size)
+            line_of = {row[0]: i for i, row in enumerate(old_rows)}
+            run: list[int] = []  # [first line, end line) of old lines to copy next
+
+            def flush() -> None:
+                if run:
+                    first, end = run
+                    _check_line(old, bounds, first, old_rows[first][0])  # each run's ends: a cheap check
+                    _check_line(old, bounds, end - 1, old_rows[end - 1][0])
+                    _copy(src, dst, old, bounds[first], bounds[end])
+                    run.clear()
+
+            for row in rows:
+                doc = docs.get(row[0])
+                if doc is not None:
+                    flush()
+                    _write_all(dst, (document_json(doc) + "\n").encode("utf-8"))
+                    continue
+                i = line_of.get(row[0])
+                if i is None:
+                    raise FullBuildNeeded(f"{row[0]} is missing from the current documents.jsonl")
+                if run and run[1] == i:
+                    run[1] = i + 1
+                else:
+                    flush()
+                    run.extend((i, i + 1))
+            flush()
+    except BaseException:
+        os.close(dst)
+        raise
+    finally:
+        os.close(src)
+    return dst
+
+
+class _Empty(bytes):
+    def __enter__(self):  # noqa: ANN204
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+
+def _line_bounds(old, count: int, size: int) -> list[int]:
+    """Start offset of each of the old file's ``count`` lines, and its end."""
+    bounds = []
+    pos = 0
+    find = old.find
+    for _ in range(count):
+        if pos >= size:
+            raise FullBuildNeeded("the current documents.jsonl has fewer lines than its manifest")
+        bounds.append(pos)
+        end = find(b"\n", pos)
+        pos = size if end < 0 else end + 1
+    if pos != size:
+        raise FullBuildNeeded("the current documents.jsonl has more lines than its manifest")
+    bounds.append(pos)
+    return bounds
+
+
+def _check_line(old, bounds: list[int], line: int, doc_id: str) -> None:
+    prefix = b'{"id": ' + encode_basestring(doc_id).encode("utf-8")
+    if old[bounds[line] : bounds[line] + len(prefix)] != prefix:
+        raise FullBuildNeeded("the current documents.jsonl does not match its manifest")
+
+
+def _copy(src: int, dst: int, old, start: int, end: int) -> None:
+    """Bytes ``start:end`` of ``src`` to the end of ``dst``, ending in a newline."""
+    pos = start
+    try:
+        while pos < end:
+            n = os.copy_file_range(src, dst, end - pos, pos)
+            if n <= 0:
+                break
+            pos += n
+    except OSError as e:  # a file system without it: copy through memory
+        if e.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EPERM):
+            raise
+    if pos < end:
+        _write_all(dst, old[pos:end])
+    if end > start and old[end - 1 : end] != b"\n":  # the old file's last line had no newline
+        _write_all(dst, b"\n")
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]

@@ -2,10 +2,13 @@
 
 Ingested documents are cached per source file in ``build/documents/``, keyed by the
 file's size, modification time and metadata, so a rebuild re-parses only changed files.
-``build/sources.json`` records each source's key and documents (ids, content hashes), so
-a build that changes little neither parses nor loads the unchanged ones, and the index is
-updated (``kb.index_update``) instead of rewritten. Only one build runs at a time (a lock
-file); a second one waits or stops with a message.
+``build/sources.state`` (``kb.build_state``) records each source's stat, key and documents
+(ids, content hashes), so a build that changes little stats the sources but neither parses
+nor loads the unchanged ones, and the index is updated (``kb.index_update``) instead of
+rewritten; when nothing changed, ``build/index-sync.json`` says the index is up to date
+without reading it. Modules a build may not need (the parsers, Whoosh, the analysis) are
+imported where they are used. Only one build runs at a time (a lock file); a second one
+waits or stops with a message.
 """
 
 from __future__ import annotations
@@ -15,36 +18,37 @@ import hashlib
 import json
 import os
 import time
+from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import accumulate
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
+from kb.build_state import SourceState, read_state, read_sync, write_state, write_sync
 from kb.config import Project
-from kb.index import (
-    IndexInfo,
-    current_version_dir,
-    load_documents,
-    read_info,
-    read_manifest,
-    switch_current,
-    write_index,
-)
-from kb.index_update import FullBuildNeeded, Row, plan_update, update_index
-from kb.ingest import SkipSource, SourceFile, discover, ingest
-from kb.model import Document
+from kb.ingest.base import SkipSource, SourceFile
+from kb.ingest.discover import Found, source_file, unreadable, walk
 from kb.processes import process_alive
 
+if TYPE_CHECKING:  # the index and parser modules are imported when a build needs them
+    from kb.index import IndexInfo
+    from kb.model import Document
+
 CACHE_VERSION = 1
+KB_DIR = Path(__file__).resolve().parent
+INGEST_CODE = ("ingest/", "model.py")  # a change here invalidates cached documents
+INDEX_CODE = ("analysis/", "index.py", "index_update.py", "segment.py", "themes.py")  # … and the index
 
 
-def _hash_code(*modules) -> str:
+def _hash_code(parts: tuple[str, ...]) -> str:
+    """Hash of these modules' source files (a package as all its ``*.py``), read by path: a build
+    that finds nothing changed need not import them."""
     h = hashlib.sha256(str(CACHE_VERSION).encode())
-    for module in modules:
-        path = Path(module.__file__)
-        files = sorted(path.parent.glob("*.py")) if path.name == "__init__.py" else [path]
-        for f in files:
+    for part in parts:
+        path = KB_DIR / part
+        for f in sorted(path.glob("*.py")) if part.endswith("/") else [path]:
             h.update(f.read_bytes())
     return h.hexdigest()[:12]
 
@@ -54,24 +58,15 @@ _FINGERPRINTS: dict[str, str] = {}
 
 def code_fingerprint() -> str:
     """Hash of the ingestion code and model: a parser change invalidates cached documents."""
-    import kb.ingest
-    import kb.model
-
     if "ingest" not in _FINGERPRINTS:
-        _FINGERPRINTS["ingest"] = _hash_code(kb.ingest, kb.model)
+        _FINGERPRINTS["ingest"] = _hash_code(INGEST_CODE)
     return _FINGERPRINTS["ingest"]
 
 
 def index_fingerprint() -> str:
     """Hash of the analysis and index code: a change there means the index must be rebuilt."""
-    import kb.analysis
-    import kb.index
-    import kb.index_update
-    import kb.segment
-    import kb.themes
-
     if "index" not in _FINGERPRINTS:
-        _FINGERPRINTS["index"] = _hash_code(kb.analysis, kb.index, kb.index_update, kb.segment, kb.themes)
+        _FINGERPRINTS["index"] = _hash_code(INDEX_CODE)
     return _FINGERPRINTS["index"]
 
 
@@ -157,46 +152,89 @@ class DocRef(NamedTuple):
     position: int  # its place among that file's documents
 
 
-STATE_VERSION = 1
-
-
 class SourceScan:
-    """The result of looking at every source: document refs in order, and how to load them.
+    """The result of looking at every source: the documents in order, and how to load them.
 
-    Unchanged sources are known from ``build/sources.json`` (cache key, skip reason, and per
-    document: id, content hash, section count), so a build where little changed reads one
-    small file and stats the sources instead of loading every cached document.
+    Unchanged sources are known from the source state (``kb.build_state``: stat, cache key,
+    skip reason, and per document id, content hash and section count), so a build where little
+    changed reads one small file and stats the sources instead of loading every cached document.
     """
 
     def __init__(self, project: Project) -> None:
         self.project = project
-        self.refs: list[DocRef] = []
+        self.state = SourceState()  # this build's state (the sources that count, in order)
+        self.previous = SourceState()  # the last build's
+        self.changed = True  # anything differs from the previous build's state
+        self.synced = False  # the index is known to match the state (``index-sync.json``)
         self.fresh: dict[str, list[Document]] = {}  # rel -> documents ingested in this build
-        self.sources: dict[str, SourceFile] = {}
+        self.found_list: list[Found] = []
+        self._found: dict[str, Found] | None = None
         self.keys: dict[str, str] = {}
-        self._by_id: dict[str, DocRef] = {}
+        self._ids: list[str] | None = None
+        self._refs: list[DocRef] | None = None
+
+    @property
+    def ids(self) -> list[str]:
+        """Every document's final (deduplicated) id, in order."""
+        if self._ids is None:
+            self._ids = final_ids(self.state)
+        return self._ids
+
+    def rows(self) -> list[tuple[str, str, str]]:
+        """(id, content hash, source) per document: the index manifest this build should have."""
+        return list(zip(self.ids, self.state.doc_hashes, self.state.doc_sources, strict=True))
+
+    def sections_of(self) -> dict[str, int]:
+        return dict(zip(self.ids, self.state.doc_sections, strict=True))
+
+    @property
+    def refs(self) -> list[DocRef]:
+        """Every document in order, with where it comes from; made on first use."""
+        if self._refs is None:
+            st = self.state
+            rels = [rel for rel, n in zip(st.rels, st.ndocs, strict=True) for _ in range(n)]
+            positions = [p for n in st.ndocs for p in range(n)]
+            self._refs = list(map(DocRef, self.ids, st.doc_hashes, st.doc_sources, st.doc_sections, rels, positions))
+        return self._refs
+
+    @property
+    def found(self) -> dict[str, Found]:
+        if self._found is None:
+            self._found = {f.rel: f for f in self.found_list}
+        return self._found
+
+    @property
+    def documents(self) -> int:
+        return len(self.state.doc_ids)
+
+    @property
+    def sections(self) -> int:
+        return sum(self.state.doc_sections)
 
     def load(self, ids: list[str]) -> dict[str, Document]:
         """The documents with these (final) ids, from this build's ingestion or the cache."""
-        if not self._by_id:
-            self._by_id = {r.id: r for r in self.refs}
+        st = self.state
+        starts = list(accumulate(st.ndocs, initial=0))  # a source's first document
+        number = dict(zip(self.ids, range(len(self.ids)), strict=True))
         out: dict[str, Document] = {}
         per_source: dict[str, list[Document]] = {}
         for doc_id in ids:
-            ref = self._by_id[doc_id]
-            docs = per_source.get(ref.rel)
+            k = number[doc_id]
+            row = bisect_right(starts, k) - 1
+            rel, position = st.rels[row], k - starts[row]
+            docs = per_source.get(rel)
             if docs is None:
-                docs = per_source[ref.rel] = self._source_documents(ref.rel)
-            if ref.position >= len(docs):
-                raise BuildError(f"{ref.rel} changed during the build; run `kb build` again.")
-            doc = docs[ref.position]
-            doc.id = ref.id  # the deduplicated id; the objects belong to this build
+                docs = per_source[rel] = self._source_documents(rel)
+            if position >= len(docs):
+                raise BuildError(f"{rel} changed during the build; run `kb build` again.")
+            doc = docs[position]
+            doc.id = doc_id  # the deduplicated id; the objects belong to this build
             out[doc_id] = doc
         return out
 
     def load_all(self) -> list[Document]:
-        docs = self.load([r.id for r in self.refs])
-        return [docs[r.id] for r in self.refs]
+        docs = self.load(self.ids)
+        return [docs[i] for i in self.ids]
 
     def _source_documents(self, rel: str) -> list[Document]:
         fresh = self.fresh.get(rel)
@@ -204,103 +242,199 @@ class SourceScan:
             return fresh
         cached = _read_cache(_cache_path(self.project, rel), self.keys[rel])
         if cached is None:  # the cache file vanished or broke since the scan: parse again
+            from kb.ingest import ingest
+
             try:
-                cached = ingest(self.sources[rel])
+                cached = ingest(source_file(self.found[rel]))
             except SkipSource as e:
                 raise BuildError(f"{rel} changed during the build ({e.reason}); run `kb build` again.") from None
         return cached
 
 
-def _state_path(project: Project) -> Path:
-    return project.build / "sources.json"
+def final_ids(state: SourceState) -> list[str]:
+    """The documents' ids after ``dedupe_id_list`` (usually they are unique already)."""
+    if len(set(state.doc_ids)) == len(state.doc_ids):
+        return state.doc_ids
+    return dedupe_id_list(list(zip(state.doc_ids, state.doc_sources, strict=True)))
 
 
-def _read_state(project: Project) -> dict[str, dict]:
-    try:
-        data = json.loads(_state_path(project).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
-        return {}
-    sources = data.get("sources")
-    return sources if isinstance(sources, dict) else {}
+# A file modified just before the scan that recorded its stat may be modified again with the
+# same size and modification time (filesystem timestamps are coarse), so its stat proves nothing
+# and the next build compares its content ("racy", as git calls it). Sub-second timestamps move
+# at least every clock tick (<= 10 ms): 50 ms covers that and a little clock skew; a whole-second
+# timestamp comes from a file system with 1 or 2 s resolution.
+RACY_NS = 50_000_000
+COARSE_RACY_NS = 2_500_000_000
 
 
-def _write_state(project: Project, state: dict[str, dict]) -> None:
-    path = _state_path(project)
-    tmp = path.with_suffix(f".tmp{os.getpid()}")
-    tmp.write_text(json.dumps({"version": STATE_VERSION, "sources": state}, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, path)
+def _is_racy(newest_ns: int, scanned_ns: int) -> bool:
+    margin = COARSE_RACY_NS if newest_ns % 1_000_000_000 == 0 else RACY_NS
+    return newest_ns >= scanned_ns - max(margin, RACY_NS)
 
 
 def scan_sources(project: Project, report: BuildReport, progress: Progress | None = None) -> SourceScan:
     """Ingest new and changed sources (cached per file); fills ``report``.
 
-    Unchanged files, including ones skipped before (a statute with no body), are not read
-    again: their outcome comes from the source state.
+    A source is unchanged when its size and modification time and the signature of its
+    metadata files equal what the last build recorded (and it is not racy, see ``RACY_NS``);
+    unchanged files, including ones skipped before (a statute with no body), are not read again:
+    their outcome comes from the source state. Only a changed file's metadata is read.
     """
-    sources, skipped = discover(project.sources)
-    report.skipped.extend(skipped)
-    project.documents_cache.mkdir(parents=True, exist_ok=True)
-    old_state = _read_state(project)
-    state: dict[str, dict] = {}
+    scanned_ns = time.time_ns()
+    found, skips = walk(project.sources)
+    old = read_state(project.build)
+    code = code_fingerprint()
+    if old.code != code:
+        old = SourceState()
     scan = SourceScan(project)
-    pairs: list[tuple[str, str, str, int, str, int]] = []  # (original id, hash, source, sections, rel, position)
+    scan.found_list = found
     keys = scan.keys
-    for source in sources:
-        try:
-            keys[source.rel] = _cache_key(source)
-        except OSError as e:
-            report.skipped.append((source.rel, f"cannot read: {e.strerror or e}"))
-    stale = [s for s in sources if s.rel in keys and not _state_is_current(old_state.get(s.rel), keys[s.rel])]
-    fresh_entries = _ingest_many(project, stale, keys, scan, progress)
-    for source in sources:
-        rel = source.rel
-        key = keys.get(rel)
-        if key is None:
+    # Per source, in order: (found, row in the old state or None, whether that row holds as it is).
+    order: list[tuple[Found, int | None, bool]] = []
+    stale: list[SourceFile] = []
+    changed = old.code != code or not old.serial
+    old_row, old_mtime, old_size, old_sigs, old_racy = old.row, old.mtime, old.size, old.meta_sigs, old.racy
+    for f in found:
+        rel = f.rel
+        row = old_row(rel)
+        if (
+            row is not None
+            and old_mtime[row] == f.mtime_ns
+            and old_size[row] == f.size
+            and old_sigs[row] == f.meta_sig
+            and (row not in old_racy or _same_content(f, old, row))
+        ):
+            exact = old.ctime[row] == f.ctime_ns and (row in old_racy) == _is_racy(f.newest_ns, scanned_ns)
+            if old.ctime[row] != f.ctime_ns:  # permissions or owner may have changed
+                problem = unreadable(f.path)
+                if problem:
+                    skips.append((rel, problem))
+                    changed = True
+                    continue
+            keys[rel] = old.keys[row]
+            order.append((f, row, exact))
+            changed = changed or not exact
             continue
-        entry = fresh_entries.get(rel) or old_state[rel]
-        if rel in fresh_entries:
-            if entry.get("skip") is None:
-                report.ingested.append(rel)
-        elif entry.get("skip") is None:
-            report.unchanged.append(rel)
-        if entry.get("skip") is not None:
-            report.skipped.append((rel, entry["skip"]))
-        if entry.get("cache", True):
-            state[rel] = entry
-        scan.sources[rel] = source
-        for position, (doc_id, digest, doc_source, n) in enumerate(entry.get("docs", [])):
-            pairs.append((doc_id, digest, doc_source, n, rel, position))
-    report.removed = sorted(rel for rel, entry in old_state.items() if rel not in scan.sources and entry.get("docs"))
-    if state != old_state:
-        _write_state(project, state)
-    final_ids = dedupe_id_list([(p[0], p[2]) for p in pairs])
-    scan.refs = [DocRef(fid, p[1], p[2], p[3], p[4], p[5]) for fid, p in zip(final_ids, pairs, strict=True)]
-    _prune_cache(project, {_cache_name(rel) for rel, entry in state.items() if entry.get("docs")})
+        changed = True
+        source = source_file(f)
+        try:
+            key = _cache_key(source)
+        except OSError as e:
+            skips.append((rel, f"cannot read: {e.strerror or e}"))
+            continue
+        keys[rel] = key
+        if row is not None and old.keys[row] == key and row not in old_racy:
+            order.append((f, row, False))  # metadata files touched, but the metadata is the same
+        else:
+            order.append((f, None, False))
+            stale.append(source)
+    changed = changed or len(order) != len(old.rels)
+    report.skipped.extend(sorted(skips))
+    project.documents_cache.mkdir(parents=True, exist_ok=True)
+    fresh_entries = _ingest_many(project, stale, keys, scan, progress)
+    source_skips: list[tuple[str, str]] = []
+    if changed:
+        state = _new_state(old, order, fresh_entries, code, scanned_ns, source_skips)
+        write_state(project.build, state)
+        if old.serial:  # the cache files of sources that have no documents any more
+            _prune_cache(project, _without_documents(old, state))
+        else:  # no state to tell which: keep only the files of the sources there are
+            _prune_cache(project, [], {_cache_name(rel) for rel, n in zip(state.rels, state.ndocs, strict=True) if n})
+    else:
+        state = old  # the common case at scale: nothing to copy, nothing to write
+    scan.state, scan.previous, scan.changed = state, old, changed
+    skipped_rows = state.skips
+    source_skips.extend((state.rels[row], reason) for row, reason in skipped_rows.items())
+    report.skipped.extend(sorted(source_skips))
+    report.ingested = [rel for rel in fresh_entries if fresh_entries[rel].get("skip") is None]
+    report.ingested.sort()
+    fresh = fresh_entries.keys()
+    report.unchanged = [rel for row, rel in enumerate(state.rels) if row not in skipped_rows and rel not in fresh]
+    if changed:
+        present = set(state.rels)
+        report.removed = [rel for row, rel in enumerate(old.rels) if old.ndocs[row] and rel not in present]
     return scan
 
 
-def _prune_cache(project: Project, live: set[str]) -> None:
-    """Remove cached documents of sources that are gone, and cache writes of killed builds
-    (one listing of the folder: at scale it holds a file per source)."""
-    with os.scandir(project.documents_cache) as entries:
-        for entry in entries:
-            name = entry.name
-            if name.endswith(".json"):
-                if name not in live:
-                    os.unlink(entry.path)
-                continue
+def _new_state(
+    old: SourceState,
+    order: list[tuple[Found, int | None, bool]],
+    fresh_entries: dict[str, dict],
+    code: str,
+    scanned_ns: int,
+    source_skips: list[tuple[str, str]],
+) -> SourceState:
+    """This build's state: runs of rows that hold as they are copied from the old state column by
+    column, the others (new stat, new documents) appended one by one."""
+    state = SourceState(code=code, scanned_ns=scanned_ns)
+    i, n = 0, len(order)
+    while i < n:
+        f, row, exact = order[i]
+        if exact:
+            j = i + 1
+            while j < n and order[j][2] and order[j][1] == row + j - i:
+                j += 1
+            state.extend_from(old, row, row + j - i)
+            i = j
+            continue
+        i += 1
+        stat = (f.size, f.mtime_ns, f.ctime_ns)
+        racy = _is_racy(f.newest_ns, scanned_ns)
+        if row is not None:
+            skip = old.skips.get(row)
+            state.append(f.rel, stat, old.keys[row], f.meta_sig, skip, old.docs_of(row), racy)
+            continue
+        entry = fresh_entries[f.rel]
+        if not entry.get("cache", True):  # e.g. unreadable for now: tried again next time
+            source_skips.append((f.rel, entry["skip"]))
+            continue
+        docs = [tuple(d) for d in entry.get("docs", [])]
+        state.append(f.rel, stat, entry["key"], f.meta_sig, entry.get("skip"), docs, racy)
+    return state
+
+
+def _same_content(found: Found, old: SourceState, row: int) -> bool:
+    """Whether a racy source still has the content its documents were made from (a source
+    that was skipped has no content hash recorded: it counts as changed)."""
+    from kb.ingest import source_hash
+
+    docs = old.docs_of(row)
+    if not docs:
+        return False
+    source = source_file(found)
+    try:
+        with open(found.path, "rb") as f:
+            data = f.read(found.size + 1)
+    except OSError:
+        return False
+    return source_hash(data, source.meta) == docs[0][1] and _cache_key(source) == old.keys[row]
+
+
+def _without_documents(old: SourceState, state: SourceState) -> list[str]:
+    """Sources that had documents in ``old`` and have none in ``state`` (removed, or skipped now)."""
+    gone = []
+    for rel, n in zip(old.rels, old.ndocs, strict=True):
+        if n:
+            row = state.row(rel)
+            if row is None or not state.ndocs[row]:
+                gone.append(rel)
+    return gone
+
+
+def _prune_cache(project: Project, gone: list[str], live: set[str] | None = None) -> None:
+    """Remove the cached documents of the ``gone`` sources (or, given ``live``, of every source not
+    in it) and the partial cache writes of killed builds (one listing of the folder: at scale it
+    holds a file per source, so nothing is hashed per file unless ``live`` is asked for)."""
+    folder = project.documents_cache
+    for name in os.listdir(folder):
+        if ".tmp" in name:
             pid = name.rpartition(".tmp")[2]
-            if ".tmp" in name and pid.isdigit() and not process_alive(int(pid)):
-                try:
-                    os.unlink(entry.path)
-                except FileNotFoundError:
-                    pass
-
-
-def _state_is_current(entry: object, key: str) -> bool:
-    return isinstance(entry, dict) and entry.get("key") == key and _valid_entry(entry)
+            if pid.isdigit() and not process_alive(int(pid)):
+                (folder / name).unlink(missing_ok=True)
+        elif live is not None and name.endswith(".json") and name not in live:
+            (folder / name).unlink(missing_ok=True)
+    for rel in gone:
+        _cache_path(project, rel).unlink(missing_ok=True)
 
 
 PARALLEL_INGEST_MIN = 200  # sources to parse before worker processes pay off
@@ -315,6 +449,8 @@ def _ingest_many(
     documents are read back from the cache when (and if) the index needs them.
     """
     entries: dict[str, dict] = {}
+    if not sources:
+        return entries
     procs = min(os.cpu_count() or 1, 4)
     if len(sources) < PARALLEL_INGEST_MIN or procs < 2:
         for i, source in enumerate(sources):
@@ -344,13 +480,10 @@ def _ingest_job(job: tuple[Project, SourceFile, str]) -> tuple[str, dict]:
     return source.rel, _ingest_source(project, source, key, None)
 
 
-def _valid_entry(entry: dict) -> bool:
-    docs = entry.get("docs", [])
-    return isinstance(docs, list) and all(isinstance(d, list) and len(d) == 4 for d in docs)
-
-
 def _ingest_source(project: Project, source: SourceFile, key: str, scan: SourceScan | None) -> dict:
     """Parse one source, cache its documents; returns its state entry."""
+    from kb.ingest import ingest
+
     cache_file = _cache_path(project, source.rel)
     try:
         docs = ingest(source)
@@ -373,6 +506,8 @@ def ingest_all(project: Project, report: BuildReport, progress: Progress | None 
 
 
 def _read_cache(path: Path, key: str) -> list[Document] | None:
+    from kb.model import Document
+
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -427,9 +562,9 @@ def build(
     report = BuildReport()
     with build_lock(project, wait=wait):
         scan = scan_sources(project, report, progress)
-        report.documents = len(scan.refs)
-        report.sections = sum(r.sections for r in scan.refs)
-        if not scan.refs:
+        report.documents = scan.documents
+        report.sections = scan.sections
+        if not report.documents:
             raise BuildError(
                 f"No documents to index in {project.sources}: add .txt, .md or .html files "
                 "(for example `kb ingest vägledning.md`)."
@@ -438,6 +573,7 @@ def build(
         documents = _bring_index_up_to_date(project, scan, report, progress, switch=not site, full=full)
         report.index_seconds = time.perf_counter() - index_started
         if site:
+            from kb.index import load_documents, switch_current
             from kb.site import build_site  # the site stage is optional for tests of the core
 
             if documents is None:
@@ -448,8 +584,42 @@ def build(
             if report.index_rebuilt:
                 # Site first, then the index: a build killed before this line leaves both old.
                 switch_current(project.index_root, report.index.path)
+        if not scan.synced:  # ``current`` is this build's index now: remember it matches the state
+            write_sync(project.build, scan.state.serial, report.index.version, build_fingerprint())
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _in_sync(project: Project, scan: SourceScan, fingerprint: str) -> IndexInfo | None:
+    """The current index's info when it is known to hold exactly the scanned documents: no source
+    changed since the build that recorded ``index-sync.json`` for the version still current."""
+    from kb.index_versions import current_version_dir, read_info
+
+    if scan.changed:
+        return None
+    sync = read_sync(project.build)
+    current = current_version_dir(project.index_root)
+    if current is None or sync.get("serial") != scan.state.serial or sync.get("fingerprint") != fingerprint:
+        return None
+    try:
+        info = read_info(current)
+    except (OSError, ValueError, KeyError):
+        return None
+    if info.version != sync.get("version") or info.fingerprint != fingerprint or info.documents != scan.documents:
+        return None
+    return info
+
+
+def _previous_rows(project: Project, scan: SourceScan, info: IndexInfo) -> list[tuple[str, str, str]] | None:
+    """The current index's manifest rows, from the last build's state when that build recorded
+    that ``current`` matches it (the same rows, without reading the index's manifest)."""
+    previous = scan.previous
+    sync = read_sync(project.build)
+    if not previous.serial or sync.get("serial") != previous.serial or sync.get("version") != info.version:
+        return None
+    if sync.get("fingerprint") != info.fingerprint or len(previous.doc_ids) != info.documents:
+        return None
+    return list(zip(final_ids(previous), previous.doc_hashes, previous.doc_sources, strict=True))
 
 
 def _bring_index_up_to_date(
@@ -457,7 +627,17 @@ def _bring_index_up_to_date(
 ) -> list[Document] | None:
     """Leave, update or rebuild the index; returns the documents when it had to load them all."""
     fingerprint = build_fingerprint()
-    rows = [Row(r.id, r.content_hash, r.source) for r in scan.refs]
+    if not full:
+        info = _in_sync(project, scan, fingerprint)
+        if info is not None:
+            report.index = info
+            report.index_mode = "unchanged"
+            scan.synced = True
+            return None
+    from kb.index import current_version_dir, read_info, read_manifest, write_index
+    from kb.index_update import FullBuildNeeded, plan_update, update_index
+
+    rows = scan.rows()
     current = current_version_dir(project.index_root)
     old_rows = None
     if current is not None and not full:
@@ -466,8 +646,8 @@ def _bring_index_up_to_date(
         except (OSError, ValueError, KeyError):
             info = None
         if info is not None and info.fingerprint == fingerprint:
-            old_rows = read_manifest(current)
-            if old_rows is not None and [tuple(r) for r in old_rows] == [tuple(r) for r in rows]:
+            old_rows = _previous_rows(project, scan, info) or read_manifest(current)
+            if old_rows is not None and list(map(tuple, old_rows)) == rows:
                 report.index = info
                 report.index_mode = "unchanged"
                 return None
@@ -483,7 +663,8 @@ def _bring_index_up_to_date(
                 load=scan.load,
                 fingerprint=fingerprint,
                 switch=switch,
-                sections_of={r.id: r.sections for r in scan.refs},
+                sections_of=scan.sections_of(),
+                old_rows=old_rows,
             )
             if progress:
                 progress("update", len(plan.changed) + len(plan.removed), len(plan.changed) + len(plan.removed))
@@ -495,7 +676,7 @@ def _bring_index_up_to_date(
             report.full_build_reason = str(why)
     report.index_rebuilt = True
     report.index_mode = "full"
-    if sum(r.sections for r in scan.refs) >= STREAM_MIN_SECTIONS:
+    if scan.sections >= STREAM_MIN_SECTIONS:
         if progress:
             progress("index", 0, len(scan.refs))
         report.index = _stream_from_cache(project, scan, fingerprint, switch)

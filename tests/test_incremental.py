@@ -143,15 +143,14 @@ def test_interrupt_during_an_update_keeps_the_previous_index(
         if at == stage:
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(
-        kb.pipeline, "update_index", functools.partial(kb.index_update.update_index, interrupt_hook=interrupt)
-    )
+    update_index = kb.index_update.update_index
+    monkeypatch.setattr(kb.index_update, "update_index", functools.partial(update_index, interrupt_hook=interrupt))
     with pytest.raises(KeyboardInterrupt):
         build(project, site=False)
     assert current_version_dir(project.index_root) == old
     assert [h.url for h in Searcher(project.index_root, "http://x/").search("återbruk", limit=20).hits] == answers
     assert not list(project.index_root.glob(".tmp-*"))  # an interrupted update removes its folder
-    monkeypatch.setattr(kb.pipeline, "update_index", kb.index_update.update_index)
+    monkeypatch.setattr(kb.index_update, "update_index", update_index)
     report = build(project, site=False)
     assert report.index_mode == "incremental"
     assert [h.source for h in Searcher(project.index_root, "http://x/").search("zebrafinkstolar").hits] == [

@@ -1,6 +1,7 @@
 """Incremental build benchmark: how long `kb build --no-site` takes after a small change.
 
     python -m kb.bench.incremental /work/shared/corpus/scale [--limit N] [--keep DIR]
+    python -m kb.bench.incremental /work/shared/corpus/scale --again DIR   # the timed builds only
 
 Extracts the scale corpus's Markdown members as sources (``sources/related/<archive>/…``)
 into a project folder, runs one full ``kb build --no-site`` (reported, not the figure), then
@@ -18,7 +19,6 @@ and prints each build's wall time, the index part of it, and what the build did.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import shutil
@@ -73,27 +73,43 @@ def kb_build(root: Path) -> dict:
 
 def indexed_sources(root: Path) -> list[str]:
     """Sources that produced documents (a change to a skipped one would not touch the index)."""
-    state = json.loads((root / "build" / "sources.json").read_text(encoding="utf-8"))["sources"]
-    return sorted(rel for rel, entry in state.items() if entry.get("docs"))
+    from kb.build_state import read_state
+
+    state = read_state(root / "build")
+    return sorted(rel for rel, n in zip(state.rels, state.ndocs, strict=True) if n)
 
 
 def run(items: list[tuple[str, bytes]], root: Path) -> list[tuple[str, dict]]:
     write_sources(items, root)
     results = [("full build (not the figure)", kb_build(root))]
     print(f"full build: {results[-1][1]['seconds']:.1f} s", flush=True)
-    results.append(("no change", kb_build(root)))
+    return results + run_cases(root)
+
+
+def run_cases(root: Path, restore: bool = False) -> list[tuple[str, dict]]:
+    """The timed builds on a built project; with ``restore`` the sources are put back afterwards
+    (and built once more, untimed), so the cases can be rerun on the same folder."""
+    results = [("no change", kb_build(root))]
     sources = indexed_sources(root)
     changed = root / "sources" / sources[len(sources) // 2]
     with open(changed, "a", encoding="utf-8") as f:
         f.write(APPENDED)
     results.append(("one document changed", kb_build(root)))
-    (root / "sources" / sources[len(sources) // 3]).unlink()
+    removed = root / "sources" / sources[len(sources) // 3]
+    removed_bytes = removed.read_bytes()
+    removed.unlink()
     results.append(("one document removed", kb_build(root)))
     added = root / "sources" / "local" / "aterbruk-kontorsmobler.md"
     added.parent.mkdir(parents=True, exist_ok=True)
     added.write_text(NEW_DOC, encoding="utf-8")
     results.append(("one document added", kb_build(root)))
     results.append(("no change", kb_build(root)))
+    if restore:
+        with open(changed, "r+b") as f:
+            f.truncate(f.seek(0, os.SEEK_END) - len(APPENDED.encode("utf-8")))
+        removed.write_bytes(removed_bytes)
+        added.unlink()
+        kb_build(root)
     return results
 
 
@@ -108,12 +124,29 @@ def format_results(results: list[tuple[str, dict]], documents: int) -> str:
     return "\n".join(lines)
 
 
+def _source_count(root: Path) -> int:
+    from kb.ingest.discover import walk
+
+    return len(walk(root / "sources")[0])
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("path", type=Path, help="folder with the *.tar.gz archives (or one archive)")
     ap.add_argument("--limit", type=int, default=None, help="only the first N members (split over archives)")
     ap.add_argument("--keep", type=Path, default=None, help="use this project folder and keep it")
+    ap.add_argument(
+        "--again",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="only the timed cases, on a project kept by an earlier --keep run (its sources are put back after)",
+    )
     args = ap.parse_args(argv)
+    if args.again:
+        results = run_cases(args.again, restore=True)
+        print(format_results(results, _source_count(args.again)))
+        return
     items = read_archives(args.path, args.limit)
     root = args.keep or Path(tempfile.mkdtemp(prefix="kb-incremental-"))
     if args.keep and (root / "sources").exists():

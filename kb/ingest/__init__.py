@@ -14,12 +14,8 @@ from pathlib import Path, PurePosixPath
 
 from ..model import Document, content_hash
 from .base import SkipSource, SourceFile
-from .decode import decode
 from .discover import SUFFIXES, discover, nonblocking
-from .html import ingest_html
 from .limits import max_source_bytes, too_large
-from .markdown import ingest_markdown
-from .text import ingest_text
 
 __all__ = ["SkipSource", "SourceFile", "discover", "ingest", "SUFFIXES"]
 
@@ -30,25 +26,38 @@ def ingest(source: SourceFile) -> list[Document]:
     ``content_hash`` covers the file bytes and its metadata, so a manifest edit also counts as
     a change for incremental rebuilds.
     """
+    from .decode import decode  # each parser is imported when a file needs it (BeautifulSoup: 0.4 s)
+
     data = read_source(Path(source.path))
     suffix = PurePosixPath(source.rel).suffix.lower()
     text = decode(data, suffix)
     fallback = str(source.meta.get("title") or PurePosixPath(source.rel).stem)
     if suffix in (".md", ".markdown"):
+        from .markdown import ingest_markdown
+
         docs = ingest_markdown(source.rel, text, source.meta, fallback)
     elif suffix in (".html", ".htm"):
+        from .html import ingest_html
+
         docs = ingest_html(source.rel, text, source.meta, fallback)
     else:
+        from .text import ingest_text
+
         docs = ingest_text(source.rel, text, source.meta, fallback)
     if not any(s.blocks for d in docs for s in d.sections):
         raise SkipSource("no text content")
-    digest = content_hash(data + json.dumps(source.meta, sort_keys=True, default=str).encode())
+    digest = source_hash(data, source.meta)
     path_date = date_from_path(source.rel)
     for doc in docs:
         doc.content_hash = digest
         if path_date and not doc.meta.get("date"):
             doc.meta["date"] = path_date
     return docs
+
+
+def source_hash(data: bytes, meta: dict) -> str:
+    """The documents' ``content_hash``: the file's bytes and its metadata."""
+    return content_hash(data + json.dumps(meta, sort_keys=True, default=str).encode())
 
 
 _PATH_DATE = re.compile(r"(?:^|/)((?:19|20)\d\d)/(0[1-9]|1[0-2])/")

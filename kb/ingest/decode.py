@@ -12,8 +12,6 @@ import codecs
 import re
 import unicodedata
 
-import charset_normalizer
-
 from .base import SkipSource
 
 _BOMS = (
@@ -79,6 +77,8 @@ def _to_str(data: bytes, is_html: bool) -> str:
     non_ascii = [c for c in western if ord(c) > 127]
     if non_ascii and sum(c in _WESTERN for c in non_ascii) >= 0.7 * len(non_ascii):
         return western
+    import charset_normalizer  # 0.1 s to import, and rarely needed: most sources are UTF-8
+
     best = charset_normalizer.from_bytes(data).best()
     if best is None:
         raise SkipSource("binary file (no text encoding detected)")

@@ -13,13 +13,35 @@ import errno
 import os
 import stat
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .base import SourceFile
 from .limits import max_source_bytes, too_large
-from .meta import MANIFEST, SIDECAR_SUFFIXES, load_yaml_mapping, read_manifest
 
 SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+MANIFEST = "MANIFEST.tsv"  # kb.ingest.meta's names, repeated so the walk need not import YAML
+SIDECAR_SUFFIXES = (".meta.yml", ".meta.yaml")
+
+# The manifests of a folder and its ancestors, root first: (folder rel, rows by path, signature).
+Chain = tuple[tuple[str, dict, str], ...]
+
+
+class Found(NamedTuple):
+    """A source file as the walk saw it: its stat, and what its metadata is read from.
+
+    ``meta_sig`` names the metadata files that apply (manifests above it, its sidecar) with their
+    size and modification time, so a build can tell that metadata is unchanged without reading it.
+    """
+
+    rel: str
+    path: str
+    size: int
+    mtime_ns: int
+    ctime_ns: int
+    meta_sig: str  # "" when no manifest or sidecar applies
+    newest_ns: int  # the latest modification time of the file and its metadata files
+    chain: Chain
+    sidecars: tuple[str, ...]  # paths of NAME.EXT.meta.yml / .meta.yaml in its folder
 
 
 def discover(sources_dir: Path) -> tuple[list[SourceFile], list[tuple[str, str]]]:
@@ -28,66 +50,163 @@ def discover(sources_dir: Path) -> tuple[list[SourceFile], list[tuple[str, str]]
     Never raises for a bad file or folder: unreadable files, broken symlinks and symlink loops
     become skips so one bad file cannot stop a build.
     """
-    root = Path(sources_dir).absolute()
-    limit = max_source_bytes()  # once: an environment lookup per file shows at 50k files
+    found, skips = walk(sources_dir)
     files: list[SourceFile] = []
-    skips: list[tuple[str, str]] = []
-    seen_dirs: set[tuple[int, int]] = set()
-    # Each folder carries the manifests of its ancestors (dir rel, rows), root first.
-    stack: list[tuple[Path, str, tuple[tuple[str, dict], ...]]] = [(root, "", ())]
-    while stack:
-        directory, dir_rel, chain = stack.pop()
-        try:
-            st = directory.stat()
-        except OSError as exc:
-            skips.append((dir_rel or ".", _reason(exc)))
+    for f in found:
+        problem = unreadable(f.path)
+        if problem:
+            skips.append((f.rel, problem))
             continue
-        if (st.st_dev, st.st_ino) in seen_dirs:
-            skips.append((dir_rel, "symlink loop or duplicate folder (already visited)"))
-            continue
-        seen_dirs.add((st.st_dev, st.st_ino))
-        try:
-            entries = sorted(os.scandir(directory), key=lambda e: e.name)
-        except OSError as exc:
-            skips.append((dir_rel or ".", f"unreadable folder: {exc.strerror or exc}"))
-            continue
-        rows = _load_manifest(directory, dir_rel, entries, skips)
-        if rows:
-            chain = (*chain, (dir_rel, rows))
-        names = {e.name for e in entries}
-        for entry in entries:
-            if entry.name.startswith("."):
-                continue
-            rel = f"{dir_rel}/{entry.name}" if dir_rel else entry.name
-            path = Path(entry.path)
-            try:
-                is_dir = entry.is_dir()  # follows symlinks
-            except OSError as exc:
-                skips.append((printable(rel), _reason(exc)))
-                continue
-            if not _valid_name(entry.name):
-                if is_dir or entry.name.lower().endswith(SUFFIXES):
-                    skips.append((printable(rel), "name is not valid UTF-8: rename it"))
-                continue
-            if is_dir:
-                stack.append((path, rel, chain))
-                continue
-            if not entry.name.lower().endswith(SUFFIXES):
-                continue
-            problem = _not_a_source(entry, limit)
-            if problem:
-                skips.append((rel, problem))
-                continue
-            sidecars = [path.with_name(entry.name + s) for s in SIDECAR_SUFFIXES if entry.name + s in names]
-            st = entry.stat()  # cached by the entry since _not_a_source
-            files.append(
-                SourceFile(
-                    path=path, rel=rel, meta=_meta_for(rel, chain, sidecars), size=st.st_size, mtime_ns=st.st_mtime_ns
-                )
-            )
-    files.sort(key=lambda f: f.rel)
+        files.append(source_file(f))
     skips.sort()
     return files, skips
+
+
+def source_file(found: Found) -> SourceFile:
+    """The ``SourceFile`` to ingest, with its metadata read (manifests, sidecar)."""
+    return SourceFile(
+        path=Path(found.path),
+        rel=found.rel,
+        meta=_meta_for(found.rel, found.chain, found.sidecars),
+        size=found.size,
+        mtime_ns=found.mtime_ns,
+    )
+
+
+def walk(sources_dir: Path) -> tuple[list[Found], list[tuple[str, str]]]:
+    """Every candidate source under ``sources_dir`` (sorted by ``rel``) with its stat, and the skips.
+
+    One ``scandir`` per folder and one ``stat`` per file (the entry's): this runs over every source
+    on every build. Files are not opened here (see ``unreadable``) and sidecars are not read (see
+    ``source_file``), so a build can do both only for the files that changed. Each folder's
+    entries are visited in name order (a folder's name counting with its "/"), which is the order
+    of the ``rel`` strings: no sort of all the files at the end.
+    """
+    root = Path(sources_dir).absolute()
+    files: list[Found] = []
+    skips: list[tuple[str, str]] = []
+    _walk_folder(str(root), "", (), files, skips, set(), max_source_bytes())
+    skips.sort()
+    return files, skips
+
+
+def _walk_folder(
+    directory: str,
+    dir_rel: str,
+    chain: Chain,
+    files: list[Found],
+    skips: list[tuple[str, str]],
+    seen_dirs: set[tuple[int, int]],
+    limit: int,
+) -> None:
+    try:
+        st = os.stat(directory)
+    except OSError as exc:
+        skips.append((dir_rel or ".", _reason(exc)))
+        return
+    if (st.st_dev, st.st_ino) in seen_dirs:
+        skips.append((dir_rel, "symlink loop or duplicate folder (already visited)"))
+        return
+    seen_dirs.add((st.st_dev, st.st_ino))
+    try:
+        with os.scandir(directory) as listing:
+            entries = list(listing)
+    except OSError as exc:
+        skips.append((dir_rel or ".", f"unreadable folder: {exc.strerror or exc}"))
+        return
+    prefix = f"{dir_rel}/" if dir_rel else ""
+    suffixes, isreg, new = SUFFIXES, stat.S_ISREG, tuple.__new__
+    visits: list[tuple[str, os.DirEntry, bool]] = []  # (sort key, entry, is a folder)
+    sidecar_entries: dict[str, os.DirEntry] = {}
+    manifest = None
+    for entry in entries:
+        name = entry.name
+        if name[0] == ".":
+            continue
+        try:
+            is_dir = entry.is_dir()  # follows symlinks
+        except OSError as exc:
+            skips.append((printable(prefix + name), _reason(exc)))
+            continue
+        if not name.isascii() and not _valid_name(name):
+            if is_dir or name.lower().endswith(suffixes):
+                skips.append((printable(prefix + name), "name is not valid UTF-8: rename it"))
+            continue
+        if is_dir:
+            visits.append((name + "/", entry, True))
+        elif name.endswith(suffixes) or name.lower().endswith(suffixes):
+            visits.append((name, entry, False))
+        elif name.endswith(SIDECAR_SUFFIXES):
+            sidecar_entries[name] = entry
+        elif name == MANIFEST:
+            manifest = entry
+    if manifest is not None:
+        chain = _with_manifest(chain, dir_rel, manifest, skips)
+    chain_sig = "|".join(sig for _, _, sig in chain)
+    chain_newest = max((_sig_mtime(sig) for _, _, sig in chain), default=0)
+    visits.sort()  # keys are unique in a folder, so only they are compared
+    for key, entry, is_dir in visits:
+        if is_dir:
+            _walk_folder(entry.path, prefix + key[:-1], chain, files, skips, seen_dirs, limit)
+            continue
+        rel = prefix + key
+        try:
+            st = entry.stat()  # follows symlinks; one system call, cached by the entry
+        except OSError as exc:
+            skips.append((rel, _reason(exc)))
+            continue
+        if not isreg(st.st_mode):
+            skips.append((rel, f"not a regular file ({_kind(st.st_mode)})"))
+            continue
+        if st.st_size > limit:
+            skips.append((rel, too_large(st.st_size)))
+            continue
+        mtime = st.st_mtime_ns
+        meta_sig, newest, sidecars = chain_sig, mtime if mtime > chain_newest else chain_newest, ()
+        if sidecar_entries:
+            meta_sig, newest, sidecars = _with_sidecars(key, sidecar_entries, meta_sig, newest)
+        # tuple.__new__ directly: a NamedTuple's own __new__ is a Python call, 50k times
+        found = (rel, entry.path, st.st_size, mtime, st.st_ctime_ns, meta_sig, newest, chain, sidecars)
+        files.append(new(Found, found))
+
+
+def _with_manifest(chain: Chain, dir_rel: str, manifest: os.DirEntry, skips: list) -> Chain:
+    """``chain`` with this folder's manifest read (manifests are few: one per folder at most)."""
+    from .meta import read_manifest
+
+    rel = f"{dir_rel}/{MANIFEST}" if dir_rel else MANIFEST
+    try:
+        st = manifest.stat()
+        with open(manifest.path, "rb") as f:
+            text = f.read().decode("utf-8-sig", errors="replace")
+    except OSError as exc:
+        skips.append((rel, f"manifest ignored: {_reason(exc)}"))
+        return chain
+    rows = read_manifest(text)
+    if not rows:
+        return chain
+    return (*chain, (dir_rel, rows, f"{rel}:{st.st_size}:{st.st_mtime_ns}"))
+
+
+def _with_sidecars(name: str, sidecar_entries: dict[str, os.DirEntry], meta_sig: str, newest: int):
+    """The file's sidecars, and the metadata signature and newest time including them."""
+    paths = []
+    for suffix in SIDECAR_SUFFIXES:
+        entry = sidecar_entries.get(name + suffix)
+        if entry is None:
+            continue
+        paths.append(entry.path)
+        try:
+            st = entry.stat()
+            meta_sig += f"|{entry.name}:{st.st_size}:{st.st_mtime_ns}:{st.st_mode}"
+            newest = max(newest, st.st_mtime_ns)
+        except OSError as exc:
+            meta_sig += f"|{entry.name}:{exc.errno}"
+    return meta_sig, newest, tuple(paths)
+
+
+def _sig_mtime(sig: str) -> int:
+    return int(sig.rpartition(":")[2])
 
 
 def _reason(exc: OSError) -> str:
@@ -112,19 +231,6 @@ def printable(rel: str) -> str:
     return os.fsencode(rel).decode("utf-8", errors="backslashreplace")
 
 
-def _not_a_source(entry: os.DirEntry, limit: int) -> str | None:
-    """Why ``entry`` cannot be ingested, or None: unreadable, not a regular file, or too large."""
-    try:
-        st = entry.stat()  # follows symlinks; one system call, cached by the entry
-    except OSError as exc:
-        return _reason(exc)
-    if not stat.S_ISREG(st.st_mode):
-        return f"not a regular file ({_kind(st.st_mode)})"
-    if st.st_size > limit:
-        return too_large(st.st_size)
-    return _unreadable(entry.path)
-
-
 def _kind(mode: int) -> str:
     if stat.S_ISFIFO(mode):
         return "named pipe"
@@ -135,7 +241,7 @@ def _kind(mode: int) -> str:
     return "special file"
 
 
-def _unreadable(path: str) -> str | None:
+def unreadable(path: str) -> str | None:
     """Why ``path`` cannot be read, or None. Opening is the only honest test (root ignores modes).
 
     Non-blocking, so that a file swapped for a FIFO after the regular-file check cannot hang;
@@ -159,32 +265,24 @@ def nonblocking(path: str, flags: int) -> int:
     return os.open(path, flags | os.O_NONBLOCK)
 
 
-def _load_manifest(directory: Path, dir_rel: str, entries: list[os.DirEntry], skips: list) -> dict:
-    if not any(e.name == MANIFEST for e in entries):
-        return {}
-    rel = f"{dir_rel}/{MANIFEST}" if dir_rel else MANIFEST
-    try:
-        text = (directory / MANIFEST).read_bytes().decode("utf-8-sig", errors="replace")
-    except OSError as exc:
-        skips.append((rel, f"manifest ignored: {_reason(exc)}"))
-        return {}
-    return read_manifest(text)
-
-
-def _meta_for(rel: str, chain: tuple[tuple[str, dict], ...], sidecars: list[Path]) -> dict[str, Any]:
+def _meta_for(rel: str, chain: Chain, sidecars: tuple[str, ...]) -> dict[str, Any]:
     """Manifest rows from the root down (nearer manifests win), then the sidecar on top.
 
-    ``chain``: the manifests of the file's folders, root first, as (folder rel, rows); rows are
-    keyed by the path relative to their folder. ``sidecars``: the file's ``.meta.yml``/
-    ``.meta.yaml`` names found in its folder's listing (looked up there rather than stat-ed,
-    which would cost two system calls per source).
+    ``chain``: the manifests of the file's folders, root first; rows are keyed by the path
+    relative to their folder. ``sidecars``: the file's ``.meta.yml``/``.meta.yaml`` paths found
+    in its folder's listing (looked up there rather than stat-ed, which would cost two system
+    calls per source).
     """
     meta: dict[str, Any] = {}
-    for dir_rel, rows in chain:
+    for dir_rel, rows, _ in chain:
         row = rows.get(rel[len(dir_rel) + 1 :] if dir_rel else rel)
         if row:
             meta.update(row)
-    for sidecar in sidecars:
+    if not sidecars:
+        return meta
+    from .meta import load_yaml_mapping
+
+    for sidecar in map(Path, sidecars):
         try:
             if not sidecar.is_file():
                 continue
