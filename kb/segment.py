@@ -229,7 +229,7 @@ class SegmentBuilder:
                     mv = None
                 else:
                     mv = value
-                databytes = dumps(((docnum,), None if w32 == 1.0 else w32, mv), 2)
+                databytes = dumps(((docnum,), None if w32 == 1.0 else w32, mv), _DATA_PROTOCOL)
                 comp = compression if len(databytes) >= COMPRESSION_MIN_SIZE else 0
                 if comp:
                     databytes = zlib.compress(databytes, comp)
@@ -279,6 +279,12 @@ def _unpack_postings(buf: bytearray) -> list:
     return out
 
 
+# Block data (ids, weights, position values) pickled with protocol 3, not whoosh's 2: protocol 2
+# has no bytes type and pickles each position value as a ``codecs.encode`` call on a Latin-1
+# string (UTF-8 encoded: high bytes take two). Protocol 3 stores bytes as they are: the same
+# objects on ``loads`` (whoosh's reader does not care which protocol), ~5x faster to write,
+# ~40% smaller before zlib (so zlib has less to do) and faster to read.
+_DATA_PROTOCOL = 3
 _CHUNK = 1 << 22
 _LB_LIMIT = 4096
 _LENGTH_BYTE = [length_to_byte(n) for n in range(_LB_LIMIT)]
@@ -325,7 +331,7 @@ def _blocks(flat: list, limit: int, compression: int, fixedsize, lengths_get, pa
             mv = None
         else:
             mv = emptybytes.join(v for v in vs if v)
-        databytes = dumps((tuple(map(sub, ids, [0, *ids[:-1]])), mw, mv), 2)
+        databytes = dumps((tuple(map(sub, ids, [0, *ids[:-1]])), mw, mv), _DATA_PROTOCOL)
         comp = compression if len(databytes) >= COMPRESSION_MIN_SIZE else 0
         if comp:
             databytes = zlib.compress(databytes, comp)
