@@ -23,6 +23,7 @@ from __future__ import annotations
 import struct
 import zlib
 from array import array
+from collections import Counter
 from collections.abc import Callable, Iterable
 from functools import partial
 from hashlib import md5
@@ -118,9 +119,11 @@ class SegmentBuilder:
                         terms, spell = fa.analyze(value)
                     length = self._add_text(fieldname, field, terms, docnum)
                     if field.separate_spelling():
-                        counts = self.spelling.setdefault(field.spelling_fieldname(fieldname), {})
-                        for word in spell:
-                            counts[word] = counts.get(word, 0) + 1
+                        spelling = field.spelling_fieldname(fieldname)
+                        counts = self.spelling.get(spelling)
+                        if counts is None:
+                            counts = self.spelling[spelling] = Counter()
+                        counts.update(spell)  # one C loop instead of a Python one per word
                 else:
                     length = self._add_generic(fieldname, field, value, docnum)
                     if field.separate_spelling():  # pragma: no cover - only text fields spell here
@@ -210,10 +213,15 @@ class SegmentBuilder:
         chunk_bytes = 0
         keys: list[bytes] = []
         infos: list[bytes] = []
+        pop = table.pop
         for term in sorted(table):
-            flat = table[term]
+            flat = pop(term)  # freed as written: the field's postings never exist twice
             if type(flat) is bytearray:
-                flat = _unpack_postings(flat)
+                if len(flat) == _POSTING_SIZE:  # one posting at one position: most terms
+                    docnum, weight, n = _unpack_one(flat)
+                    flat = (docnum, weight, _SINGLES.get(-1 - n) or _single(-1 - n))
+                else:
+                    flat = _unpack_postings(flat)
             keys.append(prefix + (term.encode("utf-8") if isinstance(term, str) else term))
             if len(flat) == 3:
                 docnum, weight, value = flat
@@ -229,7 +237,7 @@ class SegmentBuilder:
                     mv = None
                 else:
                     mv = value
-                databytes = dumps(((docnum,), None if w32 == 1.0 else w32, mv), 2)
+                databytes = dumps(((docnum,), None if w32 == 1.0 else w32, mv), _DATA_PROTOCOL)
                 comp = compression if len(databytes) >= COMPRESSION_MIN_SIZE else 0
                 if comp:
                     databytes = zlib.compress(databytes, comp)
@@ -245,8 +253,10 @@ class SegmentBuilder:
             if chunk_bytes > _CHUNK:
                 postfile.write(b"".join(chunks))
                 chunks, chunk_bytes = [], 0
+            if len(keys) >= _TERMS_CHUNK:  # the term table in parts too: bounded memory
+                _add_sorted(fw._tindex, keys, infos)
+                keys, infos = [], []
         postfile.write(b"".join(chunks))
-        table.clear()
         _add_sorted(fw._tindex, keys, infos)
         fw.finish_field()
 
@@ -259,6 +269,8 @@ class SegmentBuilder:
 # common case) or the length of the encoded positions that follow. About 16 bytes per
 # posting instead of ~90 as a list of Python objects.
 _POSTING = struct.Struct("<Idi")
+_POSTING_SIZE = _POSTING.size
+_unpack_one = _POSTING.unpack
 
 
 def _unpack_postings(buf: bytearray) -> list:
@@ -279,7 +291,14 @@ def _unpack_postings(buf: bytearray) -> list:
     return out
 
 
+# Block data (ids, weights, position values) pickled with protocol 3, not whoosh's 2: protocol 2
+# has no bytes type and pickles each position value as a ``codecs.encode`` call on a Latin-1
+# string (UTF-8 encoded: high bytes take two). Protocol 3 stores bytes as they are: the same
+# objects on ``loads`` (whoosh's reader does not care which protocol), ~5x faster to write,
+# ~40% smaller before zlib (so zlib has less to do) and faster to read.
+_DATA_PROTOCOL = 3
 _CHUNK = 1 << 22
+_TERMS_CHUNK = 1 << 15
 _LB_LIMIT = 4096
 _LENGTH_BYTE = [length_to_byte(n) for n in range(_LB_LIMIT)]
 _f32 = struct.Struct("f")
@@ -325,7 +344,7 @@ def _blocks(flat: list, limit: int, compression: int, fixedsize, lengths_get, pa
             mv = None
         else:
             mv = emptybytes.join(v for v in vs if v)
-        databytes = dumps((tuple(map(sub, ids, [0, *ids[:-1]])), mw, mv), 2)
+        databytes = dumps((tuple(map(sub, ids, [0, *ids[:-1]])), mw, mv), _DATA_PROTOCOL)
         comp = compression if len(databytes) >= COMPRESSION_MIN_SIZE else 0
         if comp:
             databytes = zlib.compress(databytes, comp)

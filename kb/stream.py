@@ -121,6 +121,7 @@ def ingest_slice(
                 result.segments.append(builder.finish())
                 result.sections += builder.docnum
                 builder = SegmentBuilder(storage, schema)
+                release_memory()
     if builder.docnum:
         result.segments.append(builder.finish())
         result.sections += builder.docnum
@@ -139,7 +140,23 @@ def _init_worker(folder: Path, ingest: Ingest) -> None:
 
 def _slice_task(job: tuple[int, list[Any]]) -> SliceResult:
     index, units = job
-    return ingest_slice(_WORKER["folder"], index, units, _WORKER["ingest"], _WORKER["schema"])
+    try:
+        return ingest_slice(_WORKER["folder"], index, units, _WORKER["ingest"], _WORKER["schema"])
+    finally:
+        release_memory()
+
+
+def release_memory() -> None:
+    """Hand freed heap pages back to the system (glibc keeps them otherwise): a slice's postings
+    are freed once written, and the next slice should not stack on top of their fragments."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to do
+        pass
 
 
 def ensure_compact_lexicon(ctx=None) -> None:

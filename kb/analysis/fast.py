@@ -266,8 +266,9 @@ class FieldAnalysis:
                         hit[1] = hit[1] + positions
                         merged.add(term)
         fold_of = self._fold
+        folded = self._folds.get  # memo hits without a method call (every word is memoized above)
         spell.update(where)
-        spell.update([fold_of(w) for w in where])
+        spell.update([folded(w) or fold_of(w) for w in where])
         if derived:
             self._derived(flat, first, derived, terms, spell, merged)
         for term in merged:

@@ -1,0 +1,44 @@
+"""The scale bench's spooled archive members read back as the bytes ``read_archives`` holds."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+from pathlib import Path
+
+from kb.bench.scale import ingest_item, member_bytes, read_archives, spool_archives
+
+MEMBERS = {
+    "sfs/b.md": "---\nbeteckning: 2016:1145\nrubrik: Lag om offentlig upphandling\n---\n\n# Lag\n\n### 1 §\n\nText.\n",
+    "sfs/a.md": "# Upphandling\n\nKlimatkrav vid upphandling av möbler.\n",
+    "sfs/notes.txt": "not Markdown: left out",
+}
+
+
+def _archive(folder: Path) -> Path:
+    path = folder / "sfs-all.tar.gz"
+    with tarfile.open(path, "w:gz") as tf:
+        for name, text in MEMBERS.items():
+            data = text.encode()
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+    return path
+
+
+def test_spooled_members_equal_read_members(tmp_path):
+    _archive(tmp_path)
+    held = read_archives(tmp_path)
+    spooled = spool_archives(tmp_path, tmp_path / "members.spool")
+    assert [member_bytes(item) for item in spooled] == held
+    assert [rel for rel, _ in held] == ["related/sfs/a.md", "related/sfs/b.md"]
+    assert [item[-1] for item in spooled] == [len(data) for _, data in held]
+
+
+def test_spooled_member_ingests_like_its_bytes(tmp_path):
+    _archive(tmp_path)
+    held = read_archives(tmp_path)
+    spooled = spool_archives(tmp_path, tmp_path / "members.spool", limit=10)
+    for pair, item in zip(held, spooled, strict=True):
+        assert [d.sections for d in ingest_item(item)] == [d.sections for d in ingest_item(pair)]
+    assert ingest_item(spooled[0])[0].title == "Upphandling"
