@@ -4,7 +4,7 @@ the same with a warm cache, a cold cache and the uncached code they replace."""
 from __future__ import annotations
 
 import dataclasses
-import json
+import marshal
 import shutil
 from pathlib import Path
 
@@ -41,7 +41,7 @@ def test_static_search_with_remembered_words_equals_a_fresh_analysis(default_kb:
     documents = load_documents(current_version_dir(default_kb.index_root))[::8]
     expected = build_static_index(documents)
     assert static_search.static_search_files(documents, cache_dir=tmp_path) == expected  # fills the word cache
-    remembered = json.loads((tmp_path / static_search.WORDS_NAME).read_text(encoding="utf-8"))
+    remembered = marshal.loads((tmp_path / static_search.WORDS_NAME).read_bytes())
     assert len(remembered["texts"]) > len(documents)  # whole field texts are remembered too
     (tmp_path / static_search.CACHE_NAME).unlink()  # force a new index made from remembered words only
     changed = documents[1:]  # another corpus: every score moves, the words are still known

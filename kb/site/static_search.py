@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,7 +27,8 @@ from kb.model import Document
 from kb.site.static_index import WordMemo, build_static_index
 
 CACHE_NAME = "site-search-cache.json"
-WORDS_NAME = "site-search-words.json"
+WORDS_NAME = "site-search-words.marshal"
+_PYTHON = f"{sys.version_info[0]}.{sys.version_info[1]}"
 _CODE = [Path(__file__).with_name("static_index.py"), Path(__file__).with_name("context.py")]
 
 
@@ -47,8 +50,12 @@ def code_key() -> str:
 
 
 def cache_key(documents: list[Document]) -> str:
+    from kb.index import document_json
+
     h = hashlib.sha256(code_key().encode())
-    h.update(json.dumps([d.to_dict() for d in documents], ensure_ascii=False, sort_keys=True).encode())
+    for doc in documents:
+        h.update(document_json(doc).encode())
+        h.update(b"\n")
     return h.hexdigest()[:24]
 
 
@@ -61,9 +68,11 @@ def static_search_files(
     cache = cache_dir / CACHE_NAME if cache_dir else None
     if cache is not None and cache.exists():
         try:
-            data = json.loads(cache.read_text(encoding="utf-8"))
-            if data.get("key") == key:
-                return data["files"]
+            text = cache.read_text(encoding="utf-8")
+            if text.startswith(json.dumps({"key": key})[:-1] + ","):  # parse it only when it is the one
+                data = json.loads(text)
+                if data.get("key") == key:
+                    return data["files"]
         except (OSError, ValueError, KeyError):
             pass
     memo = _load_words(cache_dir) if cache_dir else None
@@ -71,18 +80,27 @@ def static_search_files(
     if cache is not None:
         _write_json(cache, {"key": key, "files": files})
     if cache_dir and memo is not None and memo.changed:
-        _write_json(cache_dir / WORDS_NAME, {"key": code_key(), **memo.to_dict()})
+        _write_words(cache_dir / WORDS_NAME, {"key": code_key(), **memo.to_dict()})
     return files
 
 
 def _load_words(cache_dir: Path) -> WordMemo:
+    """The remembered analyses: ``marshal`` (plain dicts, lists, strings and floats; loads in a
+    fraction of JSON's time, and never runs code), from this Python version only."""
     try:
-        data = json.loads((cache_dir / WORDS_NAME).read_text(encoding="utf-8"))
-        if data.get("key") == code_key():
+        data = marshal.loads((cache_dir / WORDS_NAME).read_bytes())
+        if isinstance(data, dict) and data.get("key") == code_key() and data.get("python") == _PYTHON:
             return WordMemo(data)
-    except (OSError, ValueError, AttributeError):
+    except (OSError, ValueError, EOFError, TypeError, AttributeError):
         pass
     return WordMemo()
+
+
+def _write_words(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + f".tmp{os.getpid()}")
+    tmp.write_bytes(marshal.dumps({**data, "python": _PYTHON}))
+    os.replace(tmp, path)
 
 
 def _write_json(path: Path, data: dict) -> None:
