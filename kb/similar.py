@@ -1,7 +1,7 @@
 """More like this: the documents whose sections share a text's key words, from one index version.
 
-One implementation for the API's "more like this" (``kb.search``) and the site's "Se även"
-(``kb.site.related``), so both give the same lists. It is Whoosh's own method, made fast
+One implementation for ``kb.search.Searcher.more_like_this`` (the Python API) and the site's
+"Se även" (``kb.site.related``), so both give the same lists. It is Whoosh's own method, made fast
 enough to run for every document of the site on each build:
 
 - key words: ``whoosh.classify.Expander`` (Bo1) over the body field, as

@@ -1,10 +1,10 @@
 """"Se även": a few related documents per page, from the index (``kb.similar``).
 
-The same lists as the API's "more like this" (``kb.search.Searcher.more_like_this``: one
-implementation), computed again on every site build, where the new index may have moved
-every score. The analysed words of each document's text (its "vector") are kept between
-builds in ``build/site-related.json``, keyed by the text and the analysis code, so only
-changed documents are analysed again.
+The same lists as ``kb.search.Searcher.more_like_this`` (one implementation, ``kb.similar``),
+computed again on every site build, where the new index may have moved every score. The
+analysed words of each document's text (its "vector") are kept between builds in
+``build/site-related.json``, keyed by the text and the analysis code, so only changed documents
+are analysed again.
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def related_documents(
 
 
 def mlt_text(doc: Document) -> str:
-    """The text a document is compared by (as the API's "more like this")."""
+    """The text a document is compared by (as ``Searcher.more_like_this``)."""
     return similar_text(doc.title, [sec.text for sec in doc.sections])
 
 
