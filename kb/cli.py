@@ -16,6 +16,7 @@ import re
 import shutil
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import click
@@ -23,6 +24,7 @@ import click
 from kb.config import Project
 
 EXIT_NO_HITS, EXIT_NO_INDEX, EXIT_BUILD, EXIT_EVAL = 1, 3, 4, 5
+SKIPPED_SHOWN = 20  # skipped sources listed by `kb build` without --verbose
 
 
 def _project(root: str | None) -> Project:
@@ -87,7 +89,10 @@ class _ProgressPrinter:
 @click.option("--no-site", is_flag=True, help="Only ingest and index; do not publish site/.")
 @click.option("--wait", is_flag=True, help="If another build is running, wait for it instead of stopping.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress display.")
-def build(root: str | None, strict: bool, no_site: bool, wait: bool, quiet: bool) -> None:
+@click.option(
+    "--verbose", "-v", is_flag=True, help=f"List every skipped source (else the first {SKIPPED_SHOWN}, then counts)."
+)
+def build(root: str | None, strict: bool, no_site: bool, wait: bool, quiet: bool, verbose: bool) -> None:
     """Ingest sources/, index them and publish the site (only changed sources are re-read)."""
     from kb.pipeline import BuildError
     from kb.pipeline import build as run_build
@@ -109,19 +114,19 @@ def build(root: str | None, strict: bool, no_site: bool, wait: bool, quiet: bool
         click.echo("Interrupted: the previous index and site are unchanged.", err=True)
         sys.exit(130)
     progress.close()
-    _print_report(report)
+    _print_report(report, verbose)
     if strict and report.skipped:
         click.echo(f"--strict: {len(report.skipped)} source(s) skipped.", err=True)
         sys.exit(EXIT_BUILD)
 
 
-def _print_report(report) -> None:
+def _print_report(report, verbose: bool = False) -> None:
     click.echo(
         f"Sources: {len(report.ingested)} ingested, {len(report.unchanged)} unchanged, "
         f"{len(report.skipped)} skipped."
     )
-    if report.skipped:  # one write: at scale there are thousands (11,715 statutes without a body)
-        click.echo("\n".join(f"  skipped {rel}: {reason}" for rel, reason in report.skipped))
+    if report.skipped:
+        click.echo(skipped_lines(report.skipped, verbose))
     index = report.index
     mode = getattr(report, "index_mode", "") or ("full" if report.index_rebuilt else "unchanged")
     state = {
@@ -136,6 +141,22 @@ def _print_report(report) -> None:
     if report.site_pages is not None:
         click.echo(f"Site: {report.site_pages} pages in site/ ({report.site_seconds:.1f} s).")
     click.echo(f"Done in {report.seconds:.1f} s.")
+
+
+def skipped_lines(skipped: list[tuple[str, str]], verbose: bool = False) -> str:
+    """The skipped sources, one line each; without ``verbose`` the first ``SKIPPED_SHOWN`` and a
+    count per reason (at scale there are thousands: 11,715 statutes with no body)."""
+    shown = skipped if verbose else skipped[:SKIPPED_SHOWN]
+    lines = [f"  skipped {rel}: {reason}" for rel, reason in shown]
+    if len(shown) < len(skipped):
+        counts = Counter(reason for _, reason in skipped)
+        reasons = "; ".join(f"{reason}: {n:,}" for reason, n in counts.most_common(5))
+        more = f"; {len(counts) - 5:,} other reasons" if len(counts) > 5 else ""
+        lines.append(
+            f"  ... and {len(skipped) - len(shown):,} more. All {len(skipped):,} skipped by reason: {reasons}{more}. "
+            "`kb build --verbose` lists them all."
+        )
+    return "\n".join(lines)
 
 
 @main.command()

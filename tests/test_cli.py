@@ -80,3 +80,24 @@ def test_eval_prints_figures(default_kb):
     assert result.exit_code == 0
     figures = json.loads(result.output)["kb"]
     assert 0 <= figures["ndcg@10"] <= 1
+
+
+def test_build_summarises_a_long_skip_list(tmp_path):
+    """Thousands of skipped sources (a statute corpus) get a count per reason, not a screenful each build."""
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    (sources / "riktlinje.md").write_text("# Riktlinje för möbelåterbruk\n\nKontorsmöbler återbrukas.\n", "utf-8")
+    for i in range(25):
+        (sources / f"sfs-{i:02}.md").write_text(f"---\nbeteckning: '2000:{i}'\nrubrik: Förordning {i}\n---\n", "utf-8")
+    (sources / "tom.txt").write_bytes(b"")
+    result = run("build", "--root", str(tmp_path), "--no-site", "--quiet")
+    assert result.exit_code == 0, result.output
+    listed = [line for line in result.output.splitlines() if line.startswith("  skipped ")]
+    assert len(listed) == 20
+    assert "... and 6 more. All 26 skipped by reason: metadata but no body: 25;" in result.output
+    assert "--verbose" in result.output
+    result = run("build", "--root", str(tmp_path), "--no-site", "--quiet", "--verbose")
+    assert result.exit_code == 0, result.output
+    listed = [line for line in result.output.splitlines() if line.startswith("  skipped ")]
+    assert len(listed) == 26 and "... and" not in result.output
+    assert any("tom.txt" in line for line in listed)
