@@ -386,9 +386,15 @@ def _compound_children(q: Query) -> list[Query] | None:
     return None
 
 
+def _blockwise(m) -> bool:
+    """Whether a postings matcher is whoosh3's block reader, whose decoded blocks can be read whole
+    (not a wrapper such as the filter of deleted documents, which must go posting by posting)."""
+    return hasattr(m, "_read_data") and hasattr(m, "_goto") and not getattr(m, "_byteids", False)
+
+
 def _read_postings(m) -> tuple[np.ndarray, np.ndarray]:
     """(local docnums, term weights as float64) of a postings matcher, a block at a time when possible."""
-    if hasattr(m, "_read_data") and hasattr(m, "_goto") and not getattr(m, "_byteids", False):
+    if _blockwise(m):
         id_blocks: list[np.ndarray] = []
         weight_blocks: list[np.ndarray] = []
         while m.is_active():
@@ -428,7 +434,7 @@ def _adjacent(positions: list[list[int]]) -> bool:
 def _read_positions(m, targets: list[int], format_) -> list[list[int]]:
     """Positions at each of ``targets`` (ascending local docnums the postings hold), block-wise when possible."""
     out: list[list[int]] = []
-    if hasattr(m, "_read_data") and hasattr(m, "_goto") and not getattr(m, "_byteids", False):
+    if _blockwise(m):
         t = 0
         while m.is_active() and t < len(targets):
             if m._maxid < targets[t]:

@@ -505,7 +505,7 @@ class Searcher:
                 )
                 suggestion = suggestion or state.suggest_correction(parts, set(words))
                 fuzzy = True
-        page = diversify_pool(hits.doc_ids, hits.scores, hits.docnums, keep=offset + limit)[offset:]
+        page = diversify(hits.doc_ids, hits.scores, hits.docnums, keep=offset + limit)[offset:]
         match_terms = state.match_terms(parts)
         out_hits = [state.make_hit(h, match_terms, self.site_url) for h in page]
         if suggestion and suggestion.lower() == cleaned.lower():
@@ -550,19 +550,15 @@ class RawHit:
     docnum: int = -1
 
 
-def diversify(hits: list[RawHit], decay: float = 0.55, keep: int | None = None) -> list[RawHit]:
-    """Re-rank so each further section of the same document counts for less; the best ``keep``.
+def diversify(
+    doc_ids: list[str], scores: list[float], docnums: list[int], decay: float = 0.55, keep: int | None = None
+) -> list[RawHit]:
+    """Re-rank the pool (parallel lists, best first) so each further section of the same document
+    counts for less; hits for the best ``keep`` only.
 
     The n-th section of a document (0-based) keeps ``decay**n`` of its score: a document
     with one very strong section and many weak ones no longer fills the first page.
     """
-    return diversify_pool([h.doc_id for h in hits], [h.score for h in hits], [h.docnum for h in hits], decay, keep)
-
-
-def diversify_pool(
-    doc_ids: list[str], scores: list[float], docnums: list[int], decay: float = 0.55, keep: int | None = None
-) -> list[RawHit]:
-    """``diversify`` over the pool as parallel lists: hits are made for the kept ones only."""
     seen: dict[str, int] = {}
     decayed = []
     for doc_id, score in zip(doc_ids, scores, strict=True):
@@ -871,7 +867,7 @@ class _State:
         doc = self.documents.get(doc_id)
         if doc is None:
             return []
-        similar = SimilarDocuments(self.searcher, self._local.scorer, doc_ids=self.doc_ids)
+        similar = SimilarDocuments(self.searcher, self.scorer, doc_ids=self.doc_ids)
         weights, total = similar.vector(mlt_text(doc.title, [sec.text for sec in doc.sections]))
         docs = self.documents
         return [(other, docs[other].title) for other in similar.like(weights, total, doc_id, limit) if other in docs]
@@ -911,7 +907,6 @@ class _MappedColumn:
             return self._reader[docnum]
         start = self._base + self._offsets[docnum]
         return self._map[start : start + self._lengths[docnum]]
-
 
 
 def section_label(title: str, heading: str) -> str:
