@@ -868,7 +868,7 @@ class _State:
         if doc is None:
             return []
         similar = SimilarDocuments(self.searcher, self.scorer, doc_ids=self.doc_ids)
-        weights, total = similar.vector(mlt_text(doc.title, [sec.text for sec in doc.sections]))
+        weights, total = similar.vector(mlt_text(doc))
         docs = self.documents
         return [(other, docs[other].title) for other in similar.like(weights, total, doc_id, limit) if other in docs]
 

@@ -20,6 +20,7 @@ import numpy as np
 from whoosh import classify
 from whoosh.query import Or, Term
 
+from kb.model import Document
 from kb.scoring import ArrayScorer
 
 FIELD = "body"
@@ -27,9 +28,9 @@ KEY_TERMS = 12
 CANDIDATES = 60
 
 
-def mlt_text(title: str, section_texts: list[str]) -> str:
+def mlt_text(doc: Document) -> str:
     """The text a document is compared by: its title and the start of its first sections."""
-    return " ".join([title] + [text[:2000] for text in section_texts[:5]])
+    return " ".join([doc.title] + [section.text[:2000] for section in doc.sections[:5]])
 
 
 class _FrequencyReader:

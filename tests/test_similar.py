@@ -32,7 +32,7 @@ def test_similar_documents_equal_whooshs_more_like_this(default_kb: Project) -> 
     preloaded = SimilarDocuments(searcher, ArrayScorer(searcher, BM25_B, BM25_K1), preload=True)
     found = 0
     for doc in load_documents(version):
-        text = mlt_text(doc.title, [s.text for s in doc.sections])
+        text = mlt_text(doc)
         expected = _whoosh_like(searcher, text, doc.id, 8)
         weights, total = lazy.vector(text)
         assert lazy.key_terms(weights, total) == [w for w, _ in searcher.key_terms_from_text(FIELD, text, KEY_TERMS)]
@@ -70,7 +70,7 @@ def test_deleted_sections_of_an_updated_index_are_never_similar(tmp_path, monkey
     documents = load_documents(version)
     live_ids = {d.id for d in documents}
     for doc in documents:
-        text = mlt_text(doc.title, [s.text for s in doc.sections])
+        text = mlt_text(doc)
         weights, total = similar.vector(text)
         got = similar.like(weights, total, doc.id, 8)
         assert got == _whoosh_like(searcher, text, doc.id, 8), doc.id

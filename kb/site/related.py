@@ -18,7 +18,7 @@ from pathlib import Path
 
 from kb.config import Project
 from kb.model import Document
-from kb.similar import mlt_text as similar_text
+from kb.similar import mlt_text
 
 log = logging.getLogger(__name__)
 
@@ -61,11 +61,6 @@ def related_documents(
     finally:
         finder.close()
     return out
-
-
-def mlt_text(doc: Document) -> str:
-    """The text a document is compared by (as ``Searcher.more_like_this``)."""
-    return similar_text(doc.title, [sec.text for sec in doc.sections])
 
 
 class _RelatedFinder:
