@@ -22,6 +22,7 @@ cost of rewriting the tail) by asking the caller for a full build instead.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import mmap
@@ -274,7 +275,7 @@ def _write_documents(
     dst = os.open(new_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:
         size = os.fstat(src).st_size
-        with mmap.mmap(src, 0, access=mmap.ACCESS_READ) if size else _Empty() as old:
+        with mmap.mmap(src, 0, access=mmap.ACCESS_READ) if size else contextlib.nullcontext(b"") as old:
             bounds = _line_bounds(old, len(old_rows), size)
             line_of = {row[0]: i for i, row in enumerate(old_rows)}
             run: list[int] = []  # [first line, end line) of old lines to copy next
@@ -308,14 +309,6 @@ def _write_documents(
     finally:
         os.close(src)
     return dst
-
-
-class _Empty(bytes):
-    def __enter__(self):  # noqa: ANN204
-        return self
-
-    def __exit__(self, *exc) -> None:
-        return None
 
 
 def _line_bounds(old, count: int, size: int) -> list[int]:

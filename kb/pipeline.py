@@ -124,12 +124,9 @@ def build_lock(project: Project, wait: bool = False) -> Iterator[None]:
 
 
 def _cache_key(source: SourceFile) -> str:
-    size, mtime_ns = source.size, source.mtime_ns
-    if size < 0 or mtime_ns < 0:
-        st = os.stat(source.path)
-        size, mtime_ns = st.st_size, st.st_mtime_ns
+    """From the walk's stat of the file (``source_file`` carries it) and its metadata: no I/O."""
     meta = json.dumps(source.meta, sort_keys=True, default=str) if source.meta else "{}"
-    raw = f"{code_fingerprint()}\0{source.rel}\0{size}\0{mtime_ns}\0{meta}"
+    raw = f"{code_fingerprint()}\0{source.rel}\0{source.size}\0{source.mtime_ns}\0{meta}"
     return hashlib.sha256(raw.encode(errors="surrogatepass")).hexdigest()[:20]
 
 
@@ -269,7 +266,7 @@ COARSE_RACY_NS = 2_500_000_000
 
 def _is_racy(newest_ns: int, scanned_ns: int) -> bool:
     margin = COARSE_RACY_NS if newest_ns % 1_000_000_000 == 0 else RACY_NS
-    return newest_ns >= scanned_ns - max(margin, RACY_NS)
+    return newest_ns >= scanned_ns - margin
 
 
 def scan_sources(project: Project, report: BuildReport, progress: Progress | None = None) -> SourceScan:
@@ -292,7 +289,7 @@ def scan_sources(project: Project, report: BuildReport, progress: Progress | Non
     # Per source, in order: (found, row in the old state or None, whether that row holds as it is).
     order: list[tuple[Found, int | None, bool]] = []
     stale: list[SourceFile] = []
-    changed = old.code != code or not old.serial
+    changed = not old.serial  # no state yet, or one made by other code (reset above)
     old_row, old_mtime, old_size, old_sigs, old_racy = old.row, old.mtime, old.size, old.meta_sigs, old.racy
     for f in found:
         rel = f.rel
@@ -304,8 +301,9 @@ def scan_sources(project: Project, report: BuildReport, progress: Progress | Non
             and old_sigs[row] == f.meta_sig
             and (row not in old_racy or _same_content(f, old, row))
         ):
-            exact = old.ctime[row] == f.ctime_ns and (row in old_racy) == _is_racy(f.newest_ns, scanned_ns)
-            if old.ctime[row] != f.ctime_ns:  # permissions or owner may have changed
+            same_ctime = old.ctime[row] == f.ctime_ns
+            exact = same_ctime and (row in old_racy) == _is_racy(f.newest_ns, scanned_ns)
+            if not same_ctime:  # permissions or owner may have changed
                 problem = unreadable(f.path)
                 if problem:
                     skips.append((rel, problem))
@@ -317,12 +315,7 @@ def scan_sources(project: Project, report: BuildReport, progress: Progress | Non
             continue
         changed = True
         source = source_file(f)
-        try:
-            key = _cache_key(source)
-        except OSError as e:
-            skips.append((rel, f"cannot read: {e.strerror or e}"))
-            continue
-        keys[rel] = key
+        keys[rel] = key = _cache_key(source)
         if row is not None and old.keys[row] == key and row not in old_racy:
             order.append((f, row, False))  # metadata files touched, but the metadata is the same
         else:
@@ -336,8 +329,9 @@ def scan_sources(project: Project, report: BuildReport, progress: Progress | Non
     if changed:
         state = _new_state(old, order, fresh_entries, code, scanned_ns, source_skips)
         write_state(project.build, state)
+        gone = _without_documents(old, state)
         if old.serial:  # the cache files of sources that have no documents any more
-            _prune_cache(project, _without_documents(old, state))
+            _prune_cache(project, gone)
         else:  # no state to tell which: keep only the files of the sources there are
             _prune_cache(project, [], {_cache_name(rel) for rel, n in zip(state.rels, state.ndocs, strict=True) if n})
     else:
@@ -351,8 +345,7 @@ def scan_sources(project: Project, report: BuildReport, progress: Progress | Non
     fresh = fresh_entries.keys()
     report.unchanged = [rel for row, rel in enumerate(state.rels) if row not in skipped_rows and rel not in fresh]
     if changed:
-        present = set(state.rels)
-        report.removed = [rel for row, rel in enumerate(old.rels) if old.ndocs[row] and rel not in present]
+        report.removed = [rel for rel in gone if state.row(rel) is None]
     return scan
 
 
