@@ -61,3 +61,14 @@ def test_static_search_after_one_section_changed_equals_a_fresh_analysis(default
     files = static_search.static_search_files(changed, cache_dir=tmp_path)
     assert files == build_static_index(changed)
     assert any("zebrafinkstolar" in text for text in files.values())
+
+
+def test_static_search_cache_answers_unchanged_documents_without_a_rebuild(
+    default_kb: Project, tmp_path: Path, monkeypatch
+) -> None:
+    documents = load_documents(current_version_dir(default_kb.index_root))[::8]
+    first = static_search.static_search_files(documents, cache_dir=tmp_path)
+    calls: list[int] = []
+    monkeypatch.setattr(static_search, "build_static_index", lambda *a, **k: calls.append(1) or {})
+    assert static_search.static_search_files(documents, cache_dir=tmp_path) == first
+    assert calls == []

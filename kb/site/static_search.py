@@ -69,7 +69,7 @@ def static_search_files(
     if cache is not None and cache.exists():
         try:
             text = cache.read_text(encoding="utf-8")
-            if text.startswith(json.dumps({"key": key})[:-1] + ","):  # parse it only when it is the one
+            if text.startswith(_dumps({"key": key})[:-1] + ","):  # parse it only when it is the one
                 data = json.loads(text)
                 if data.get("key") == key:
                     return data["files"]
@@ -103,8 +103,13 @@ def _write_words(path: Path, data: dict) -> None:
     os.replace(tmp, path)
 
 
+def _dumps(data) -> str:
+    """The cache file's JSON (its key test above reads the same spelling)."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
 def _write_json(path: Path, data: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + f".tmp{os.getpid()}")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    tmp.write_text(_dumps(data), encoding="utf-8")
     os.replace(tmp, path)
