@@ -25,7 +25,7 @@ from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 from kb.analysis import index_analyzer
 from kb.index_versions import CURRENT, IndexInfo, current_version_dir, read_info  # noqa: F401 - re-exported
 from kb.model import Document
-from kb.processes import process_alive
+from kb.processes import ignore_sigint, process_alive
 from kb.segment import INDEX_NAME
 from kb.themes import theme_text
 
@@ -303,12 +303,6 @@ def _segment_worker(index: int) -> tuple[int, object, int]:
     return index, segment, builder.docnum
 
 
-def _ignore_sigint() -> None:
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 def build_segments(
     folder: Path,
     schema: Schema,
@@ -342,7 +336,7 @@ def build_segments(
             ctx = multiprocessing.get_context("fork")
             counter = ctx.Value("l", 0)
             _JOB["counter"] = counter
-            with ctx.Pool(min(procs, len(bounds)), initializer=_ignore_sigint, maxtasksperchild=1) as pool:
+            with ctx.Pool(min(procs, len(bounds)), initializer=ignore_sigint, maxtasksperchild=1) as pool:
                 pending = pool.map_async(_segment_worker, range(len(bounds)), chunksize=1)
                 while not pending.ready():
                     pending.wait(0.25)

@@ -30,7 +30,7 @@ from kb.build_state import SourceState, read_state, read_sync, write_state, writ
 from kb.config import Project
 from kb.ingest.base import SkipSource, SourceFile
 from kb.ingest.discover import Found, source_file, unreadable, walk
-from kb.processes import process_alive
+from kb.processes import ignore_sigint, process_alive
 
 if TYPE_CHECKING:  # the index and parser modules are imported when a build needs them
     from kb.index import IndexInfo
@@ -454,18 +454,12 @@ def _ingest_many(
     import multiprocessing
 
     jobs = [(project, source, keys[source.rel]) for source in sources]
-    with multiprocessing.get_context("fork").Pool(procs, initializer=_ignore_sigint) as pool:
+    with multiprocessing.get_context("fork").Pool(procs, initializer=ignore_sigint) as pool:
         for i, (rel, entry) in enumerate(pool.imap(_ingest_job, jobs, chunksize=16)):
             entries[rel] = entry
             if progress:
                 progress("ingest", i + 1, len(sources))
     return entries
-
-
-def _ignore_sigint() -> None:
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops the pool
 
 
 def _ingest_job(job: tuple[Project, SourceFile, str]) -> tuple[str, dict]:

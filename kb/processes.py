@@ -1,8 +1,11 @@
-"""Whether a process still runs: builds leave PID-named leftovers that only a dead build's may be removed."""
+"""Process helpers: whether a process still runs (builds leave PID-named leftovers that only a dead
+build's may be removed), the set-up of build worker processes, and C library functions."""
 
 from __future__ import annotations
 
+import functools
 import os
+import signal
 
 
 def process_alive(pid: int) -> bool:
@@ -16,3 +19,26 @@ def process_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def ignore_sigint() -> None:
+    """A worker's initializer: Ctrl-C goes to the parent, which stops the workers and cleans up."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@functools.cache
+def libc_function(name: str):
+    """The C library's function ``name`` (errno kept for ``ctypes.get_errno``), or None. The already
+    loaded C library is asked first: ``find_library`` runs ``ldconfig``/``gcc`` in child processes,
+    which took seconds on a busy machine."""
+    import ctypes
+    import ctypes.util
+
+    for library in (None, "libc.so.6", "find"):
+        try:
+            if library == "find":
+                library = ctypes.util.find_library("c")
+            return getattr(ctypes.CDLL(library, use_errno=True), name)
+        except (OSError, AttributeError, TypeError):
+            continue
+    return None

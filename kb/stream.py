@@ -39,6 +39,7 @@ from kb.index import (
     write_version,
 )
 from kb.model import Document, doc_id
+from kb.processes import ignore_sigint, libc_function
 
 Ingest = Callable[[Any], list[Document]]
 
@@ -132,9 +133,7 @@ _WORKER: dict = {}
 
 
 def _init_worker(folder: Path, ingest: Ingest) -> None:
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and cleans up
+    ignore_sigint()
     _WORKER.update(folder=folder, ingest=ingest, schema=make_schema())
 
 
@@ -149,14 +148,9 @@ def _slice_task(job: tuple[int, list[Any]]) -> SliceResult:
 def release_memory() -> None:
     """Hand freed heap pages back to the system (glibc keeps them otherwise): a slice's postings
     are freed once written, and the next slice should not stack on top of their fragments."""
-    import ctypes
-    import ctypes.util
-
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        libc.malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc: nothing to do
-        pass
+    trim = libc_function("malloc_trim")
+    if trim is not None:  # None: not glibc, nothing to do
+        trim(0)
 
 
 def ensure_compact_lexicon(ctx=None) -> None:

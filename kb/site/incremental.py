@@ -137,6 +137,9 @@ def inputs_key(config: str, documents: list[Document], index_dir: Path | None) -
         h.update(meta.read_bytes() if meta.exists() else b"")
     else:
         h.update(b"no index")
+    from kb.index import document_json
+
     for doc in documents:
-        h.update(json.dumps(doc.to_dict(), ensure_ascii=False, sort_keys=True).encode())
+        h.update(document_json(doc).encode())
+        h.update(b"\n")
     return h.hexdigest()[:32]

@@ -8,7 +8,6 @@ is built in ``site.new-<pid>`` and exchanged with ``site/`` in one ``renameat2(R
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import json
 import os
 import shutil
@@ -18,7 +17,7 @@ import time
 from pathlib import Path
 
 from kb.config import Project
-from kb.processes import process_alive
+from kb.processes import libc_function, process_alive
 from kb.site.mkdocs_run import EXIT_PREVIOUS_INCOMPLETE
 
 
@@ -119,18 +118,11 @@ def _exchange(a: Path, b: Path) -> bool:
 
 
 def _renameat2():
-    """libc's renameat2, or None. The already loaded C library is asked first: ``find_library``
-    runs ``ldconfig``/``gcc`` in child processes, which took seconds on a busy machine."""
-    for name in (None, "libc.so.6", "find"):
-        try:
-            if name == "find":
-                name = ctypes.util.find_library("c")
-            func = ctypes.CDLL(name, use_errno=True).renameat2
-        except (OSError, AttributeError, TypeError):
-            continue
+    """libc's renameat2, or None."""
+    func = libc_function("renameat2")
+    if func is not None:
         func.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-        return func
-    return None
+    return func
 
 
 def count_pages(site: Path) -> int:
