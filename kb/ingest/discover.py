@@ -17,10 +17,9 @@ from typing import Any, NamedTuple
 
 from .base import SourceFile
 from .limits import max_source_bytes, too_large
+from .meta import MANIFEST, SIDECAR_SUFFIXES, load_yaml_mapping, read_manifest
 
 SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
-MANIFEST = "MANIFEST.tsv"  # kb.ingest.meta's names, repeated so the walk need not import YAML
-SIDECAR_SUFFIXES = (".meta.yml", ".meta.yaml")
 
 # The manifests of a folder and its ancestors, root first: (folder rel, rows by path, signature).
 Chain = tuple[tuple[str, dict, str], ...]
@@ -172,8 +171,6 @@ def _walk_folder(
 
 def _with_manifest(chain: Chain, dir_rel: str, manifest: os.DirEntry, skips: list) -> Chain:
     """``chain`` with this folder's manifest read (manifests are few: one per folder at most)."""
-    from .meta import read_manifest
-
     rel = f"{dir_rel}/{MANIFEST}" if dir_rel else MANIFEST
     try:
         st = manifest.stat()
@@ -280,8 +277,6 @@ def _meta_for(rel: str, chain: Chain, sidecars: tuple[str, ...]) -> dict[str, An
             meta.update(row)
     if not sidecars:
         return meta
-    from .meta import load_yaml_mapping
-
     for sidecar in map(Path, sidecars):
         try:
             if not sidecar.is_file():

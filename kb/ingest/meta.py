@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import re
 from typing import Any
-
-import yaml
 
 from ..model import slugify
 
@@ -110,41 +109,49 @@ def iso_date(value: Any) -> str | None:
     return None
 
 
-class _MetaLoader(yaml.SafeLoader):
-    """Safe YAML without YAML 1.1 base-60 ints or floats: '2009:56' and '1.10' stay strings."""
+@functools.cache
+def _loaders():
+    """(libyaml loader or None, pure-Python loader): safe YAML without YAML 1.1 base-60 ints or
+    floats, so '2009:56' and '1.10' stay strings. Made on first use: a build that reads only
+    manifests (the walk) or nothing never imports YAML."""
+    import yaml
 
+    class _MetaLoader(yaml.SafeLoader):
+        pass
 
-_INT, _FLOAT = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
-_MetaLoader.yaml_implicit_resolvers = {
-    key: [(tag, rx) for tag, rx in resolvers if tag not in (_INT, _FLOAT)]
-    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_MetaLoader.add_implicit_resolver(_INT, re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), list("-+0123456789"))
-
-if getattr(yaml, "__with_libyaml__", False):
+    _MetaLoader.yaml_implicit_resolvers = {
+        key: [(tag, rx) for tag, rx in resolvers if tag not in (_INT, _FLOAT)]
+        for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    _MetaLoader.add_implicit_resolver(_INT, re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), list("-+0123456789"))
+    if not getattr(yaml, "__with_libyaml__", False):  # pragma: no cover - PyYAML without libyaml
+        return None, _MetaLoader
 
     class _FastMetaLoader(yaml.CSafeLoader):
         """The same resolvers over libyaml's parser: ~20x faster on 52k statute front matters."""
 
     _FastMetaLoader.yaml_implicit_resolvers = _MetaLoader.yaml_implicit_resolvers
-else:  # pragma: no cover - PyYAML without libyaml
-    _FastMetaLoader = None
+    return _FastMetaLoader, _MetaLoader
 
 
+_INT, _FLOAT = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
 _SLOW = object()
 
 
 def load_yaml_mapping(text: str) -> dict[str, Any]:
     """Parse YAML that must be a mapping; raise ValueError with a short reason otherwise."""
+    import yaml
+
+    fast, slow = _loaders()
     data = None
-    if _FastMetaLoader is not None:
+    if fast is not None:
         try:
-            data = yaml.load(text, Loader=_FastMetaLoader)
+            data = yaml.load(text, Loader=fast)
         except Exception:  # noqa: BLE001 - the pure-Python parser below gives the canonical error
             data = _SLOW
     try:
-        if data is _SLOW or _FastMetaLoader is None:
-            data = yaml.load(text, Loader=_MetaLoader)
+        if data is _SLOW or fast is None:
+            data = yaml.load(text, Loader=slow)
     except yaml.YAMLError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ValueError(first) from exc
