@@ -577,67 +577,54 @@ def build(
     return report
 
 
-def _in_sync(project: Project, scan: SourceScan, fingerprint: str) -> IndexInfo | None:
-    """The current index's info when it is known to hold exactly the scanned documents: no source
-    changed since the build that recorded ``index-sync.json`` for the version still current."""
-    from kb.index_versions import current_version_dir, read_info
-
-    if scan.changed:
-        return None
+def _synced(project: Project, state: SourceState, info: IndexInfo) -> bool:
+    """Whether the build that wrote ``state`` recorded (``index-sync.json``) that the index version
+    ``info`` holds exactly its documents: then the state stands in for the index's manifest."""
     sync = read_sync(project.build)
-    current = current_version_dir(project.index_root)
-    if current is None or sync.get("serial") != scan.state.serial or sync.get("fingerprint") != fingerprint:
-        return None
-    try:
-        info = read_info(current)
-    except (OSError, ValueError, KeyError):
-        return None
-    if info.version != sync.get("version") or info.fingerprint != fingerprint or info.documents != scan.documents:
-        return None
-    return info
-
-
-def _previous_rows(project: Project, scan: SourceScan, info: IndexInfo) -> list[tuple[str, str, str]] | None:
-    """The current index's manifest rows, from the last build's state when that build recorded
-    that ``current`` matches it (the same rows, without reading the index's manifest)."""
-    previous = scan.previous
-    sync = read_sync(project.build)
-    if not previous.serial or sync.get("serial") != previous.serial or sync.get("version") != info.version:
-        return None
-    if sync.get("fingerprint") != info.fingerprint or len(previous.doc_ids) != info.documents:
-        return None
-    return list(zip(final_ids(previous), previous.doc_hashes, previous.doc_sources, strict=True))
+    return (
+        bool(state.serial)
+        and sync.get("serial") == state.serial
+        and sync.get("version") == info.version
+        and sync.get("fingerprint") == info.fingerprint
+        and len(state.doc_ids) == info.documents
+    )
 
 
 def _bring_index_up_to_date(
     project: Project, scan: SourceScan, report: BuildReport, progress: Progress | None, switch: bool, full: bool
 ) -> list[Document] | None:
     """Leave, update or rebuild the index; returns the documents when it had to load them all."""
-    fingerprint = build_fingerprint()
-    if not full:
-        info = _in_sync(project, scan, fingerprint)
-        if info is not None:
-            report.index = info
-            report.index_mode = "unchanged"
-            scan.synced = True
-            return None
-    from kb.index import current_version_dir, read_info, read_manifest, write_index
-    from kb.index_update import FullBuildNeeded, plan_update, update_index
+    from kb.index_versions import current_version_dir, read_info
 
-    rows = scan.rows()
-    current = current_version_dir(project.index_root)
-    old_rows = None
-    if current is not None and not full:
+    fingerprint = build_fingerprint()
+    current = None if full else current_version_dir(project.index_root)
+    info = None
+    if current is not None:
         try:
             info = read_info(current)
         except (OSError, ValueError, KeyError):
             info = None
-        if info is not None and info.fingerprint == fingerprint:
-            old_rows = _previous_rows(project, scan, info) or read_manifest(current)
-            if old_rows is not None and list(map(tuple, old_rows)) == rows:
-                report.index = info
-                report.index_mode = "unchanged"
-                return None
+    synced = info is not None and info.fingerprint == fingerprint and _synced(project, scan.previous, info)
+    if synced and not scan.changed:  # nothing changed since the build that made ``current``
+        report.index = info
+        report.index_mode = "unchanged"
+        scan.synced = True
+        return None
+    from kb.index import read_manifest, write_index
+    from kb.index_update import FullBuildNeeded, plan_update, update_index
+
+    rows = scan.rows()
+    old_rows = None
+    if info is not None and info.fingerprint == fingerprint:
+        if synced:
+            previous = scan.previous
+            old_rows = list(zip(final_ids(previous), previous.doc_hashes, previous.doc_sources, strict=True))
+        else:
+            old_rows = read_manifest(current)
+        if old_rows is not None and list(map(tuple, old_rows)) == rows:
+            report.index = info
+            report.index_mode = "unchanged"
+            return None
     if old_rows is not None:
         plan = plan_update(old_rows, rows)
         try:
