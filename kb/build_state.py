@@ -19,6 +19,7 @@ import os
 import pickle
 from array import array
 from dataclasses import dataclass, field
+from itertools import accumulate
 from pathlib import Path
 
 FORMAT = 2
@@ -55,16 +56,17 @@ class SourceState:
             self._rows = dict(zip(self.rels, range(len(self.rels)), strict=True))
         return self._rows.get(rel)
 
+    def starts(self) -> list[int]:
+        """Where each source's documents start in the document columns, then their total: source
+        ``row``'s documents are ``starts()[row]:starts()[row + 1]`` (made on first use)."""
+        if self._starts is None:
+            self._starts = list(accumulate(self.ndocs, initial=0))
+        return self._starts
+
     def docs_of(self, row: int) -> list[tuple[str, str, str, int]]:
         """(id, content hash, source, sections) of each document of source ``row``."""
-        if self._starts is None:
-            starts, n = [], 0
-            for count in self.ndocs:
-                starts.append(n)
-                n += count
-            self._starts = starts
-        start = self._starts[row]
-        end = start + self.ndocs[row]
+        starts = self.starts()
+        start, end = starts[row], starts[row + 1]
         return list(
             zip(
                 self.doc_ids[start:end],
@@ -78,10 +80,7 @@ class SourceState:
     def extend_from(self, old: SourceState, start: int, end: int) -> None:
         """Rows ``start:end`` of ``old`` as they are (stat, key, skip, racy flag, documents)."""
         offset = len(self.rels) - start
-        old.docs_of(start)  # fills old._starts
-        assert old._starts is not None
-        first = old._starts[start]
-        last = old._starts[end - 1] + old.ndocs[end - 1]
+        first, last = old.starts()[start], old.starts()[end]
         self.rels += old.rels[start:end]
         self.size += old.size[start:end]
         self.mtime += old.mtime[start:end]

@@ -22,9 +22,8 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from itertools import accumulate
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from kb.build_state import SourceState, read_state, read_sync, write_state, write_sync
 from kb.config import Project
@@ -138,17 +137,6 @@ def _cache_path(project: Project, rel: str) -> Path:
     return project.documents_cache / _cache_name(rel)
 
 
-class DocRef(NamedTuple):
-    """One document of the build, known from the source state without loading it."""
-
-    id: str  # final id, after ``dedupe_ids``
-    content_hash: str
-    source: str
-    sections: int
-    rel: str  # the source file it came from
-    position: int  # its place among that file's documents
-
-
 class SourceScan:
     """The result of looking at every source: the documents in order, and how to load them.
 
@@ -168,7 +156,6 @@ class SourceScan:
         self._found: dict[str, Found] | None = None
         self.keys: dict[str, str] = {}
         self._ids: list[str] | None = None
-        self._refs: list[DocRef] | None = None
 
     @property
     def ids(self) -> list[str]:
@@ -183,16 +170,6 @@ class SourceScan:
 
     def sections_of(self) -> dict[str, int]:
         return dict(zip(self.ids, self.state.doc_sections, strict=True))
-
-    @property
-    def refs(self) -> list[DocRef]:
-        """Every document in order, with where it comes from; made on first use."""
-        if self._refs is None:
-            st = self.state
-            rels = [rel for rel, n in zip(st.rels, st.ndocs, strict=True) for _ in range(n)]
-            positions = [p for n in st.ndocs for p in range(n)]
-            self._refs = list(map(DocRef, self.ids, st.doc_hashes, st.doc_sources, st.doc_sections, rels, positions))
-        return self._refs
 
     @property
     def found(self) -> dict[str, Found]:
@@ -211,7 +188,7 @@ class SourceScan:
     def load(self, ids: list[str]) -> dict[str, Document]:
         """The documents with these (final) ids, from this build's ingestion or the cache."""
         st = self.state
-        starts = list(accumulate(st.ndocs, initial=0))  # a source's first document
+        starts = st.starts()
         number = dict(zip(self.ids, range(len(self.ids)), strict=True))
         out: dict[str, Document] = {}
         per_source: dict[str, list[Document]] = {}
@@ -652,10 +629,10 @@ def _bring_index_up_to_date(
     report.index_mode = "full"
     if scan.sections >= STREAM_MIN_SECTIONS:
         if progress:
-            progress("index", 0, len(scan.refs))
+            progress("index", 0, scan.documents)
         report.index = _stream_from_cache(project, scan, fingerprint, switch)
         if progress:
-            progress("index", len(scan.refs), len(scan.refs))
+            progress("index", scan.documents, scan.documents)
         return None
     documents = scan.load_all()
     total = len(documents)
@@ -680,10 +657,13 @@ def _stream_from_cache(project: Project, scan: SourceScan, fingerprint: str, swi
     holds all the documents."""
     from kb.stream import write_index_streaming
 
-    ids: dict[str, list[str]] = {}
-    for ref in scan.refs:
-        ids.setdefault(ref.rel, []).append(ref.id)
-    units = [(str(_cache_path(project, rel)), scan.keys[rel], rel_ids) for rel, rel_ids in ids.items()]
+    st, ids = scan.state, scan.ids
+    starts = st.starts()
+    units = [
+        (str(_cache_path(project, rel)), scan.keys[rel], ids[starts[row] : starts[row + 1]])
+        for row, rel in enumerate(st.rels)
+        if st.ndocs[row]
+    ]
     sizes = [_file_size(unit[0]) for unit in units]
     return write_index_streaming(
         units, _documents_of_unit, project.index_root, sizes=sizes, fingerprint=fingerprint, switch=switch
