@@ -123,7 +123,8 @@ def get_lexicon(folded: bool = False) -> Lexicon:
 
     Both read the compact cache (``compact_lexicon_files``) when it exists: memory-mapped
     tries instead of simplemma's 963k-entry dict (~5 MB instead of ~75 MB, and no 2-3 s
-    load); the answers are the same. Without it, the first load writes it.
+    load); the answers are the same. Without it, the first load writes it and reads it back;
+    only where it cannot be written is the table itself used.
     """
     lex = _lexicons.get(folded)
     if lex is not None:
@@ -131,9 +132,10 @@ def get_lexicon(folded: bool = False) -> Lexicon:
     with _lock:
         if folded not in _lexicons:
             lex = _load_compact(folded)
+            if lex is None and write_compact_lexicon():
+                lex = _load_compact(folded)
             if lex is None:
                 lex = _build(folded)
-                write_compact_lexicon()  # the table is loaded now: later processes start fast
             _lexicons[folded] = lex
         return _lexicons[folded]
 
@@ -214,6 +216,8 @@ def write_compact_lexicon() -> bool:
     forms_path, lemmas_path, folded_path, folded_lemmas_path, extra_path = paths
     try:
         forms_path.parent.mkdir(parents=True, exist_ok=True)
+        if not os.access(forms_path.parent, os.W_OK):
+            return False  # before the work, not after it
         raw = _raw_forms()
         lemmas = _lemmas_of(raw)
         # The folded lexicon looks words up in the plain table and folds the lemma it finds;
