@@ -106,13 +106,7 @@ class FieldAnalysis:
         self._old = self._plain  # one generation back: frequent words return at a dict lookup
         self._plain = {}
         self._folds.clear()
-        morph = self._morph
-        morph._cache.clear()
-        morph.lemma._cache.clear()
-        morph.compound.splitter._cache.clear()
-        lexicon = getattr(morph.compound.splitter.lemmatize, "__self__", None)
-        if lexicon is not None and hasattr(lexicon, "memo"):
-            lexicon.memo.clear()
+        self._morph.clear_caches()
 
     def _fold(self, text: str) -> str:
         folded = self._folds.get(text)

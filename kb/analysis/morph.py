@@ -42,6 +42,17 @@ class MorphFilter(StatefulFilter):
     def _reset(self) -> None:
         self._cache: dict[str, Expansion] = {}
 
+    def clear_caches(self) -> None:
+        """Drop the per-word memos of this filter and of what it uses (the lemma filter, the
+        compound splitter and its lexicon): a long build bounds its memory this way."""
+        self._cache.clear()
+        self.lemma._cache.clear()
+        splitter = self.compound.splitter
+        splitter._cache.clear()
+        lexicon = getattr(splitter.lemmatize, "__self__", None)
+        if lexicon is not None and hasattr(lexicon, "memo"):
+            lexicon.memo.clear()
+
     def expansions(self, word: str) -> Expansion:
         """[(text, boost factor)] to emit after ``word``: lemma first, then parts; no duplicates."""
         hit = self._cache.get(word)
