@@ -22,11 +22,7 @@ import sys
 import time
 from pathlib import Path
 
-from kb.bench.scale import dev_queries
-
-
-def percentile(sorted_times: list[float], fraction: float) -> float:
-    return sorted_times[min(len(sorted_times) - 1, int(fraction * len(sorted_times)))]
+from kb.bench.scale import dev_queries, percentile
 
 
 def page_of(result) -> dict:

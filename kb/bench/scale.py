@@ -212,7 +212,12 @@ def latencies(run, queries: list[str], rounds: int) -> tuple[float, float]:
             run(q)
             times.append((time.perf_counter() - started) * 1000)
     times.sort()
-    return statistics.median(times), times[min(len(times) - 1, int(0.95 * len(times)))]
+    return statistics.median(times), percentile(times, 0.95)
+
+
+def percentile(sorted_times: list[float], fraction: float) -> float:
+    """The value at ``fraction`` of the sorted times (the nearest rank below it)."""
+    return sorted_times[min(len(sorted_times) - 1, int(fraction * len(sorted_times)))]
 
 
 def dev_queries() -> list[str]:
