@@ -197,11 +197,12 @@ class FieldAnalysis:
                 tokens = [(piece, False, i == last and is_open) for i, piece in enumerate(pieces)]
                 if last:
                     tokens.append((word.replace("-", ""), True, False))
-            elif not pending:
-                primary(tok if " " not in tok and "\xa0" not in tok else tok[:-2] + tok[-1])
-                continue
             else:
-                tokens = [(tok if " " not in tok and "\xa0" not in tok else tok[:-2] + tok[-1], False, False)]
+                text = tok if " " not in tok and "\xa0" not in tok else tok[:-2] + tok[-1]  # "19 a" -> "19a"
+                if not pending:
+                    primary(text)
+                    continue
+                tokens = [(text, False, False)]
             for token in tokens:
                 ttext, tderived, topen = token
                 if not pending and not topen:
