@@ -18,8 +18,10 @@ collide across slices, the build falls back to ingesting everything in this proc
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,9 +44,9 @@ from kb.model import Document, doc_id
 from kb.processes import ignore_sigint, libc_function
 
 Ingest = Callable[[Any], list[Document]]
+log = logging.getLogger(__name__)
 
-SLICES_PER_WORKER = 3  # enough to balance the workers; each slice ends a segment (search cost)
-SLICE_BYTES = 2_000_000  # the smallest slice worth a worker's start-up
+SLICE_BYTES = 2_000_000  # the smallest slice: a worker's start-up and an extra segment (search cost)
 SEGMENT_POSTINGS = 3_000_000  # term-in-section postings per segment (~100 MB packed): bounds memory
 
 
@@ -54,6 +56,10 @@ class SliceResult:
     segments: list = field(default_factory=list)
     sections: int = 0
     manifest: list[list[str]] = field(default_factory=list)
+    units: int = 0
+    started: float = 0.0  # time.time() in the worker: a timeline of the slices (debug log)
+    finished: float = 0.0
+    pid: int = 0
 
 
 class _IdCollision(Exception):
@@ -67,16 +73,27 @@ def _label(unit: Any) -> str:
     return str(getattr(unit, "rel", unit))
 
 
-def plan_slices(units: Sequence[Any], sizes: Sequence[int], target: int = SLICE_BYTES) -> list[tuple[int, int]]:
+def plan_slices(
+    units: Sequence[Any], sizes: Sequence[int], target: int = SLICE_BYTES, workers: int = 0
+) -> list[tuple[int, int]]:
     """Contiguous (start, end) runs of about ``target`` bytes; sources whose paths give the
-    same document id (a.md, a.txt) stay in one run, so ids can be made unique per run."""
+    same document id (a.md, a.txt) stay in one run, so ids can be made unique per run.
+
+    With ``workers``, runs shrink as the work runs out (guided scheduling): each takes
+    1/(2 x workers) of the bytes still unplanned, but at least ``target``. Large runs first keep
+    the segment count low; small runs last let the workers finish together, where equal runs
+    leave one worker idle for up to a whole run (bytes predict a run's cost only roughly)."""
     bounds: list[tuple[int, int]] = []
+    remaining = sum(sizes)
     start, size = 0, 0
+    goal = max(target, remaining // (2 * workers)) if workers else target
     for i in range(len(units)):
         size += sizes[i]
-        if size >= target and i + 1 < len(units) and doc_id(_label(units[i])) != doc_id(_label(units[i + 1])):
+        if size >= goal and i + 1 < len(units) and doc_id(_label(units[i])) != doc_id(_label(units[i + 1])):
             bounds.append((start, i + 1))
+            remaining -= size
             start, size = i + 1, 0
+            goal = max(target, remaining // (2 * workers)) if workers else target
     if start < len(units):
         bounds.append((start, len(units)))
     return bounds
@@ -101,7 +118,7 @@ def ingest_slice(
 
     schema = schema or make_schema()
     storage = FileStorage(str(folder))
-    result = SliceResult(index)
+    result = SliceResult(index, units=len(units), started=time.time(), pid=os.getpid())
     builder = SegmentBuilder(storage, schema)
     seen: set[str] = set()
     units.reverse()  # pop from the end: each source's bytes are freed once ingested
@@ -126,6 +143,7 @@ def ingest_slice(
     if builder.docnum:
         result.segments.append(builder.finish())
         result.sections += builder.docnum
+    result.finished = time.time()
     return result
 
 
@@ -143,6 +161,18 @@ def _slice_task(job: tuple[int, list[Any]]) -> SliceResult:
         return ingest_slice(_WORKER["folder"], index, units, _WORKER["ingest"], _WORKER["schema"])
     finally:
         release_memory()
+
+
+def _log_timeline(results: list[SliceResult]) -> None:
+    """Each slice's worker and seconds, from the first slice's start: shows idle workers."""
+    if not log.isEnabledFor(logging.DEBUG) or not results:
+        return
+    t0 = min(r.started for r in results)
+    for r in results:
+        log.debug(
+            "slice %d: %d sources, %d sections, %d segments, worker %d, %.1f-%.1f s",
+            r.index, r.units, r.sections, len(r.segments), r.pid, r.started - t0, r.finished - t0,
+        )
 
 
 def release_memory() -> None:
@@ -184,8 +214,7 @@ def write_index_streaming(
     """
     procs = procs or os.cpu_count() or 1
     sizes = sizes if sizes is not None else [1] * len(units)
-    target = max(SLICE_BYTES, sum(sizes) // (procs * SLICES_PER_WORKER) + 1) if procs > 1 else 1 << 62
-    bounds = plan_slices(units, sizes, target)
+    bounds = plan_slices(units, sizes, SLICE_BYTES, workers=procs) if procs > 1 else plan_slices(units, sizes, 1 << 62)
 
     def fill(folder: Path, schema: Schema) -> tuple[list, int, int]:
         ctx = multiprocessing.get_context("spawn")
@@ -203,6 +232,7 @@ def write_index_streaming(
                 pool.join()
         else:
             results = [ingest_slice(folder, i, part, ingest, schema) for i, part in jobs]
+        _log_timeline(results)
         manifest = [row for r in results for row in r.manifest]
         if len({row[0] for row in manifest}) < len(manifest):
             raise _IdCollision

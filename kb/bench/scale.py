@@ -145,10 +145,11 @@ class PeakRSS:
         n = 0
         while not self._stop.wait(0.05):
             n += 1
-            self.sample(pss=n % 4 == 0)
+            self.sample(pss=n % 20 == 0)
 
     def sample(self, pss: bool = True) -> None:
-        """RSS every 50 ms; PSS (``smaps_rollup`` walks every mapping: costly) every 200 ms."""
+        """RSS every 50 ms; PSS every second: ``smaps_rollup`` walks every page table of the
+        process, ~5 ms per worker, and every 200 ms it took a few % of the CPU it measures."""
         pids = _descendants(os.getpid()) + [os.getpid()]
         self.peak = max(self.peak, sum(map(_rss, pids)))
         if pss:
@@ -347,7 +348,13 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--rounds", type=int, default=5, help="query rounds over the dev queries")
     ap.add_argument("--no-stock", action="store_true", help="skip the stock Whoosh run")
     ap.add_argument("--keep", type=Path, default=None, help="build in this folder and keep it")
+    ap.add_argument("--slices", action="store_true", help="print when each kb slice ran, in which worker")
     args = ap.parse_args(argv)
+    if args.slices:
+        import logging
+
+        logging.basicConfig(format="%(message)s")
+        logging.getLogger("kb.stream").setLevel(logging.DEBUG)
 
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="kb-scale-"))
     workdir.mkdir(parents=True, exist_ok=True)
