@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from ..model import slugify
+from .simple_yaml import simple_mapping
 
 MANIFEST = "MANIFEST.tsv"
 SIDECAR_SUFFIXES = (".meta.yml", ".meta.yaml")
@@ -143,6 +144,9 @@ def load_yaml_mapping(text: str) -> dict[str, Any]:
     import yaml
 
     fast, slow = _loaders()
+    simple = simple_mapping(text, slow.yaml_implicit_resolvers)
+    if simple is not None:
+        return simple
     data = None
     if fast is not None:
         try:
