@@ -113,6 +113,8 @@ def fold_ascii(text: str) -> str:
 
     A translation table handles Swedish letters quickly; NFKD covers the rest.
     """
+    if text.isascii():  # FOLD_TABLE maps only non-ASCII letters
+        return text
     text = text.translate(FOLD_TABLE)
     if text.isascii():
         return text
@@ -120,9 +122,16 @@ def fold_ascii(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,5}$")
+
+
 def slugify(text: str, max_length: int = 80) -> str:
     """A stable, ASCII, URL-safe slug: 'Cirkulära Göteborg' -> 'cirkulara-goteborg'."""
-    slug = re.sub(r"[^a-z0-9]+", "-", fold_ascii(text).lower()).strip("-")
+    if len(text) <= max_length and _SLUG.fullmatch(text):
+        return text  # already a slug (most path segments): the steps below would return it unchanged
+    slug = _NOT_SLUG.sub("-", fold_ascii(text).lower()).strip("-")
     return slug[:max_length].rstrip("-") or "x"
 
 
@@ -131,7 +140,7 @@ def doc_id(source: str) -> str:
 
     Each path segment is slugified, the extension dropped; the result is usable in URLs.
     """
-    stem = re.sub(r"\.[A-Za-z0-9]{1,5}$", "", source)
+    stem = _EXTENSION.sub("", source)
     return "/".join(slugify(part, 120) for part in stem.split("/") if part)
 
 
