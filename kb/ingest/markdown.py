@@ -86,63 +86,73 @@ def split_front_matter(text: str) -> tuple[dict[str, Any] | None, str, str | Non
     return None, text, None  # no closing fence: the leading '---' was a rule
 
 
+# The first characters a line's block syntax can start with (fence, heading, rule, table, quote,
+# list); a line starting otherwise (most prose) is paragraph text, without trying each pattern.
+_MARKUP_START = frozenset("`~#-*_=|:>+•")
+
+
 def parse_blocks(body: str) -> list[MdBlock]:
-    """Headings, paragraphs and list items, with inline syntax already removed."""
+    """Headings, paragraphs and list items, with inline syntax already removed.
+
+    Every block's ``text`` is ``clean``."""
     blocks: list[MdBlock] = []
     para: list[str] = []
     in_fence = False
 
     def flush() -> None:
         if para:
-            raw = " ".join(s.strip() for s in para)
+            raw = " ".join(para)
             text = inline_text(raw)
             if text:
                 blocks.append(MdBlock("p", text, raw=raw))
             para.clear()
 
     for line in body.split("\n"):
-        if _FENCE.match(line):
+        stripped = line.strip()
+        if not stripped:
+            if not in_fence:
+                flush()
+            continue
+        first = stripped[0]
+        markup = first in _MARKUP_START or first.isdecimal()  # \d in _LIST is any decimal digit
+        if markup and _FENCE.match(line):
             flush()
             in_fence = not in_fence
             continue
         if in_fence:
-            if line.strip():
-                blocks.append(MdBlock("p", clean(line)))
+            blocks.append(MdBlock("p", clean(line)))
             continue
-        stripped = line.strip()
-        if not stripped:
-            flush()
-            continue
-        if heading := _ATX.match(line):
-            flush()
-            text = inline_text(heading.group(2) or "")
-            if text:
-                blocks.append(
-                    MdBlock("heading", text, level=len(heading.group(1)), raw=heading.group(2) or "")
-                )
-            continue
-        if _RULE.match(line) or _TABLE_SEP.match(line):
-            flush()
-            continue
-        if stripped[0] == ">":
-            stripped = _QUOTE.sub("", stripped)
-        if stripped.startswith("|") and stripped.endswith("|"):
-            flush()
-            cells = [inline_text(c) for c in stripped.strip("|").split("|")]
-            row = " – ".join(c for c in cells if c)
-            if row:
-                blocks.append(MdBlock("p", row))
-            continue
-        if item := _LIST.match(stripped):
-            flush()
-            text = inline_text(item.group(1))
-            if text:
-                blocks.append(MdBlock("li", text, raw=item.group(1)))
-            continue
+        if markup:
+            if heading := _ATX.match(line):
+                flush()
+                text = inline_text(heading.group(2) or "")
+                if text:
+                    blocks.append(
+                        MdBlock("heading", text, level=len(heading.group(1)), raw=heading.group(2) or "")
+                    )
+                continue
+            if _RULE.match(line) or _TABLE_SEP.match(line):
+                flush()
+                continue
+            if first == ">":
+                stripped = _QUOTE.sub("", stripped)
+            if stripped.startswith("|") and stripped.endswith("|"):
+                flush()
+                cells = [inline_text(c) for c in stripped.strip("|").split("|")]
+                row = " – ".join(c for c in cells if c)
+                if row:
+                    blocks.append(MdBlock("p", row))
+                continue
+            if item := _LIST.match(stripped):
+                flush()
+                text = inline_text(item.group(1))
+                if text:
+                    blocks.append(MdBlock("li", text, raw=item.group(1)))
+                continue
         if blocks and blocks[-1].kind == "li" and not para and line[:1].isspace():
             blocks[-1].text = clean(blocks[-1].text + " " + inline_text(stripped))  # continued item
             continue
-        para.append(stripped)
+        para.append(stripped.strip() if first == ">" else stripped)  # removing '> ' can leave a space
     flush()
     return blocks
 
@@ -218,7 +228,7 @@ def ingest_markdown(rel: str, text: str, raw_meta: dict, fallback_title: str) ->
         elif _implicit_heading(blocks, i):
             sections.start([h for _, h in stack] + [block.text])
         else:
-            sections.add(block.kind, block.text)  # type: ignore[arg-type]
+            sections.add_clean(block.kind, block.text)  # type: ignore[arg-type]
     return [
         Document(
             id=doc_id(rel),
