@@ -36,7 +36,6 @@ _EMPHASIS = (
     re.compile(r"~~(.+?)~~"),
     re.compile(r"`([^`]*)`"),
 )
-_INLINE_MARKS = re.compile(r"[*_~`]")
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
 
 
@@ -47,12 +46,12 @@ def inline_text(text: str) -> str:
     if "[" in text:
         if "!" in text:
             text = _IMAGE.sub("", text)
-        text = _LINK.sub(lambda m: m.group(1) if m.group(1) is not None else m.group(2), text)
+        text = _LINK.sub(r"\1\2", text)  # one of the two groups is unmatched, and adds ""
         text = _LOOSE_LINK.sub(r"\1", text)  # URLs with spaces, as converters sometimes emit
     if "<" in text:
         text = _AUTOLINK.sub(r"\1", text)
         text = _TAG.sub("", text)
-    if _INLINE_MARKS.search(text):
+    if "*" in text or "_" in text or "~" in text or "`" in text:
         for pattern in _EMPHASIS:
             text = pattern.sub(r"\1", text)
         text = text.replace("**", "").replace("__", "")
