@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 
 from kb.ingest.markdown import split_front_matter
 from kb.ingest.meta import _loaders, load_yaml_mapping
-from kb.ingest.simple_yaml import simple_mapping
+from kb.ingest.simple_yaml import SimpleYaml
 
 _FAST, _SLOW = _loaders()
-_RESOLVERS = _SLOW.yaml_implicit_resolvers
+_READER = SimpleYaml(_SLOW.yaml_implicit_resolvers)
 
 STATUTE = """beteckning: 1968:598
 rubrik: Lag angående handläggning av frågor om regionplan
@@ -52,7 +52,7 @@ def typed(value):
 
 
 def test_statute_front_matter_is_read_fast_with_the_loaders_types():
-    fast = simple_mapping(STATUTE, _RESOLVERS)
+    fast = _READER.mapping(STATUTE)
     assert fast is not None
     assert typed(fast) == typed(loader_result(STATUTE))
     assert fast["beteckning"] == "1968:598" and fast["departement"] is None
@@ -93,7 +93,7 @@ def test_statute_front_matter_is_read_fast_with_the_loaders_types():
     ],
 )
 def test_anything_outside_the_simple_shape_goes_to_the_loader(text: str):
-    assert simple_mapping(text, _RESOLVERS) is None
+    assert _READER.mapping(text) is None
 
 
 @pytest.mark.parametrize(
@@ -112,7 +112,7 @@ def test_anything_outside_the_simple_shape_goes_to_the_loader(text: str):
     ],
 )
 def test_simple_shapes_equal_the_loader(text: str):
-    fast = simple_mapping(text, _RESOLVERS)
+    fast = _READER.mapping(text)
     assert fast is not None
     assert typed(fast) == typed(loader_result(text))
 
@@ -130,7 +130,7 @@ _LINES = st.lists(st.lists(_LINE_PARTS, max_size=6).map("".join), max_size=6).ma
 @settings(max_examples=1500, deadline=None)
 @given(_LINES)
 def test_generated_front_matter_is_the_loaders_or_none(text: str):
-    fast = simple_mapping(text, _RESOLVERS)
+    fast = _READER.mapping(text)
     if fast is not None:
         assert typed(fast) == typed(loader_result(text))
 

@@ -15,10 +15,9 @@ import datetime as dt
 import re
 from typing import Any
 
-# A key, then either nothing (a list or null follows) or one space and a value.
-_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_]{0,99}):(?: +(.*))?")  # YAML caps simple keys at 1024
-_ITEM_INDENT = "  - "
-_ITEM_KEY_INDENT = "    "
+# One line: an optional list indent ("  - " starts an item, "    " continues it), a key, and
+# nothing (a list or null follows), a double-quoted string without escapes, or a plain scalar.
+_LINE = re.compile(r'(  - |    )?([A-Za-z_][A-Za-z0-9_]{0,99}):(?: +(?:"([^"\\]*)"|(.*[^ ])))? *')
 # Characters YAML does not allow in a stream, or treats as line breaks (NEL, LS, PS), tabs,
 # carriage returns and BOMs: any of them sends the text to the full loader.
 _ODD = re.compile("[^\x0a\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
@@ -29,91 +28,89 @@ _NULL = "tag:yaml.org,2002:null"
 _INT = "tag:yaml.org,2002:int"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _FAIL = object()
+_MEMO_SIZE = 4096  # distinct keys and short plain values remembered (statutes repeat a few dozen)
 
 
-def simple_mapping(text: str, resolvers: dict) -> dict[str, Any] | None:
-    """The mapping YAML reads from ``text``, or None when ``text`` is not in the simple shape.
+class SimpleYaml:
+    """Reads simple YAML mappings with a loader's implicit resolvers.
 
     ``resolvers`` is the loader's ``yaml_implicit_resolvers`` table (first character ->
     [(tag, regexp)]), so plain scalars resolve to the same types as through the loader.
     """
-    if _ODD.search(text):
-        return None
-    result: dict[str, Any] = {}
-    items: list[dict[str, Any]] | None = None  # the list being read, under the last bare key
-    for line in text.split("\n"):
-        line = line.rstrip(" ")
-        if not line:
-            continue
-        if line.startswith(_ITEM_INDENT):
-            if items is None:
-                return None
-            item: dict[str, Any] = {}
-            if not _read_pair(line[len(_ITEM_INDENT) :], item, resolvers):
-                return None
-            items.append(item)
-        elif line.startswith(_ITEM_KEY_INDENT):
-            if not items or line[len(_ITEM_KEY_INDENT)] == " ":
-                return None
-            if not _read_pair(line[len(_ITEM_KEY_INDENT) :], items[-1], resolvers):
-                return None
-        elif line[0] == " ":
+
+    def __init__(self, resolvers: dict) -> None:
+        self.resolvers = resolvers
+        self._plain_memo: dict[str, Any] = {}
+
+    def mapping(self, text: str) -> dict[str, Any] | None:
+        """The mapping YAML reads from ``text``, or None when ``text`` is not in the simple shape."""
+        if _ODD.search(text):
             return None
-        else:
-            match = _KEY.fullmatch(line)
-            if match is None or _resolve(match.group(1), resolvers) != _STR:
+        result: dict[str, Any] = {}
+        items: list[dict[str, Any]] | None = None  # the list being read, under the last bare key
+        for line in text.split("\n"):
+            match = _LINE.fullmatch(line)
+            if match is None:
+                if line.strip(" "):
+                    return None
+                continue  # blank
+            indent, key, quoted, plain = match.groups()
+            if self.plain(key) != key:  # a key that YAML reads as null, a bool, ...
                 return None
-            key, raw = match.group(1), match.group(2)
-            if raw is None:  # a list follows, or nothing (null)
-                items = []
-                result[key] = items
+            if quoted is not None:
+                value: Any = quoted
+            elif plain is not None:
+                value = self.plain(plain)
+                if value is _FAIL:
+                    return None
+            elif indent is None:  # a list follows, or nothing (null)
+                items = result[key] = []
                 continue
-            items = None
-            value = _scalar(raw, resolvers)
-            if value is _FAIL:
+            else:
                 return None
-            result[key] = value
-    return {key: None if value == [] else value for key, value in result.items()}
+            if indent is None:
+                items = None
+                result[key] = value
+            elif indent[2] == "-":
+                if items is None:
+                    return None
+                items.append({key: value})
+            elif items:
+                items[-1][key] = value
+            else:
+                return None
+        return {key: None if value == [] else value for key, value in result.items()}
 
+    def plain(self, raw: str) -> Any:
+        """A plain one-line scalar as the loader constructs it (a string, None, an int or a date),
+        or ``_FAIL`` for anything else."""
+        value = self._plain_memo.get(raw, _FAIL)
+        if value is _FAIL:
+            value = self._construct(raw)
+            if len(raw) <= 40 and len(self._plain_memo) < _MEMO_SIZE:
+                self._plain_memo[raw] = value
+        return value
 
-def _read_pair(text: str, mapping: dict[str, Any], resolvers: dict) -> bool:
-    """'key: value' into ``mapping``; False if it is anything else."""
-    match = _KEY.fullmatch(text)
-    if match is None or match.group(2) is None or _resolve(match.group(1), resolvers) != _STR:
-        return False
-    value = _scalar(match.group(2), resolvers)
-    if value is _FAIL:
-        return False
-    mapping[match.group(1)] = value
-    return True
-
-
-def _scalar(raw: str, resolvers: dict) -> Any:
-    """A one-line value: a double-quoted string without escapes, or a plain scalar of a simple type."""
-    if raw[0] == '"':
-        if len(raw) < 2 or raw[-1] != '"' or '"' in raw[1:-1] or "\\" in raw:
+    def _construct(self, raw: str) -> Any:
+        if raw[0] in _INDICATORS or "#" in raw or ": " in raw or raw[-1] == ":":
             return _FAIL
-        return raw[1:-1]
-    if raw[0] in _INDICATORS or "#" in raw or ": " in raw or raw[-1] == ":":
+        tag = self._resolve(raw)
+        if tag == _STR:
+            return raw
+        if tag == _NULL:
+            return None
+        if tag == _INT and raw.isdigit() and raw.isascii():
+            return int(raw)
+        if tag == _TIMESTAMP and len(raw) == 10:  # yyyy-mm-dd: a date; with a time: the loader decides
+            try:
+                return dt.date(int(raw[:4]), int(raw[5:7]), int(raw[8:]))
+            except ValueError:
+                return _FAIL
         return _FAIL
-    tag = _resolve(raw, resolvers)
-    if tag == _STR:
-        return raw
-    if tag == _NULL:
-        return None
-    if tag == _INT and raw.isdigit() and raw.isascii():
-        return int(raw)
-    if tag == _TIMESTAMP and len(raw) == 10:  # yyyy-mm-dd: a date; with a time: the loader decides
-        try:
-            return dt.date(int(raw[:4]), int(raw[5:7]), int(raw[8:]))
-        except ValueError:
-            return _FAIL
-    return _FAIL
 
-
-def _resolve(value: str, resolvers: dict) -> str:
-    """The tag the loader's resolver gives a plain scalar (PyYAML ``BaseResolver.resolve``)."""
-    for tag, regexp in resolvers.get(value[0], []) + resolvers.get(None, []):
-        if regexp.match(value):
-            return tag
-    return _STR
+    def _resolve(self, value: str) -> str:
+        """The tag the loader's resolver gives a plain scalar (PyYAML ``BaseResolver.resolve``)."""
+        for tag, regexp in self.resolvers.get(value[0], []) + self.resolvers.get(None, []):
+            if regexp.match(value):
+                return tag
+        return _STR
