@@ -4,10 +4,13 @@ the results of the long way; the expected values below are what the long way ret
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kb.ingest import SkipSource
+from kb.ingest.build import clean
 from kb.ingest.decode import decode
-from kb.ingest.markdown import MdBlock, inline_text, parse_blocks
+from kb.ingest.markdown import _ATX, MdBlock, _atx_heading, inline_text, parse_blocks
 from kb.model import doc_id, slugify
 
 
@@ -62,3 +65,19 @@ def test_slugs() -> None:
     assert slugify("Cirkulära Göteborg") == "cirkulara-goteborg"
     assert doc_id("related/sfs/1821/sfs-1821-1205.md") == "related/sfs/1821/sfs-1821-1205"
     assert doc_id("a/Åre Kommun.MD") == "a/are-kommun"
+
+
+_HEADING_PARTS = st.sampled_from(["#", "##", "######", " ", "   ", "\t", "a", "b c", "#a", "\\#", "§", "\xa0", "*"])
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(_HEADING_PARTS, max_size=8).map("".join))
+def test_atx_heading_is_what_the_heading_pattern_matches(line: str) -> None:
+    match = _ATX.match(line)
+    assert _atx_heading(line) == ((len(match.group(1)), match.group(2) or "") if match else None)
+
+
+def test_clean_keeps_clean_text_and_cleans_the_rest() -> None:
+    assert clean("redan ren text §") == "redan ren text §"
+    assert clean(" yttre  och\u00a0inre\tblanktecken\u2028 ") == "yttre och inre blanktecken"
+    assert clean("") == ""

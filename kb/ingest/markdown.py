@@ -85,6 +85,27 @@ def split_front_matter(text: str) -> tuple[dict[str, Any] | None, str, str | Non
     return None, text, None  # no closing fence: the leading '---' was a rule
 
 
+_ATX_OPEN = re.compile(r" {0,3}(#{1,6})")
+
+
+def _atx_heading(line: str) -> tuple[int, str] | None:
+    """(level, text) of an ATX heading line, as ``_ATX`` matches it, else None.
+
+    A space after the opening hashes (nearly every heading) makes the text the rest of the line
+    without the outer blanks and a closing run of hashes; that is what ``_ATX``'s lazy group
+    takes, found without trying each length of it."""
+    opening = _ATX_OPEN.match(line)
+    if opening is None:
+        return None
+    rest = line[opening.end() :]
+    if not rest:
+        return len(opening.group(1)), ""
+    if rest[0] in " \t":
+        return len(opening.group(1)), rest.strip(" \t").rstrip("#").rstrip(" \t")
+    heading = _ATX.match(line)  # more than six hashes, or text glued to them
+    return (len(heading.group(1)), heading.group(2) or "") if heading else None
+
+
 # The first characters a line's block syntax can start with (fence, heading, rule, table, quote,
 # list); a line starting otherwise (most prose) is paragraph text, without trying each pattern.
 _MARKUP_START = frozenset("`~#-*_=|:>+•")
@@ -122,13 +143,12 @@ def parse_blocks(body: str) -> list[MdBlock]:
             blocks.append(MdBlock("p", clean(line)))
             continue
         if markup:
-            if heading := _ATX.match(line):
+            if heading := _atx_heading(line):
                 flush()
-                text = inline_text(heading.group(2) or "")
+                level, raw = heading
+                text = inline_text(raw)
                 if text:
-                    blocks.append(
-                        MdBlock("heading", text, level=len(heading.group(1)), raw=heading.group(2) or "")
-                    )
+                    blocks.append(MdBlock("heading", text, level=level, raw=raw))
                 continue
             if _RULE.match(line) or _TABLE_SEP.match(line):
                 flush()
