@@ -39,6 +39,11 @@ _EMPHASIS = (
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
 
 
+def _link_text(match: re.Match) -> str:
+    """A link's text (a function: on Python 3.11 it substitutes faster than the template r"\\1\\2")."""
+    return match.group(1) if match.group(1) is not None else match.group(2)
+
+
 def inline_text(text: str) -> str:
     """Markdown inline syntax to plain text: '[**LOU**](url)' -> 'LOU'; images and tags dropped."""
     # Each pattern needs a trigger character; skipping absent ones keeps the output identical
@@ -46,7 +51,7 @@ def inline_text(text: str) -> str:
     if "[" in text:
         if "!" in text:
             text = _IMAGE.sub("", text)
-        text = _LINK.sub(r"\1\2", text)  # one of the two groups is unmatched, and adds ""
+        text = _LINK.sub(_link_text, text)
         text = _LOOSE_LINK.sub(r"\1", text)  # URLs with spaces, as converters sometimes emit
     if "<" in text:
         text = _AUTOLINK.sub(r"\1", text)
