@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from kb.ingest import SkipSource
 from kb.ingest.build import clean
 from kb.ingest.decode import decode
-from kb.ingest.markdown import _ATX, MdBlock, _atx_heading, inline_text, parse_blocks
+from kb.ingest.markdown import _ATX, MdBlock, _atx_heading, inline_text, parse_blocks, split_front_matter
 from kb.model import doc_id, slugify
 
 
@@ -81,3 +81,18 @@ def test_clean_keeps_clean_text_and_cleans_the_rest() -> None:
     assert clean("redan ren text §") == "redan ren text §"
     assert clean(" yttre  och\u00a0inre\tblanktecken\u2028 ") == "yttre och inre blanktecken"
     assert clean("") == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("---\n---\nText", ({}, "Text", None)),
+        ("--- \na: 1\n \u00a0...\t\nText\n", ({"a": 1}, "Text\n", None)),
+        ("---\na: 1\n----\nText", (None, "---\na: 1\n----\nText", None)),
+        ("---", (None, "---", None)),
+        ("---\na: 1\n---", ({"a": 1}, "", None)),
+        ("---\na: [\n---\nText", (None, "Text", "front matter unreadable: while parsing a flow node")),
+    ],
+)
+def test_front_matter_fences(text: str, expected: tuple) -> None:
+    assert split_front_matter(text) == expected

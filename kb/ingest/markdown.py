@@ -49,10 +49,12 @@ def inline_text(text: str) -> str:
     # Each pattern needs a trigger character; skipping absent ones keeps the output identical
     # and makes plain prose (most statute paragraphs) ~10x cheaper.
     if "[" in text:
-        if "!" in text:
+        if "![" in text:
             text = _IMAGE.sub("", text)
-        text = _LINK.sub(_link_text, text)
-        text = _LOOSE_LINK.sub(r"\1", text)  # URLs with spaces, as converters sometimes emit
+        if "](" in text or "][" in text:
+            text = _LINK.sub(_link_text, text)
+            if "](" in text:
+                text = _LOOSE_LINK.sub(r"\1", text)  # URLs with spaces, as converters sometimes emit
     if "<" in text:
         text = _AUTOLINK.sub(r"\1", text)
         text = _TAG.sub("", text)
@@ -75,19 +77,23 @@ class MdBlock:
     raw: str = ""
 
 
+# A line that is '---' or '...' with any blanks around it (what ``str.strip`` removes: ``\s``).
+_CLOSING_FENCE = re.compile(r"^[^\S\n]*(?:---|\.\.\.)[^\S\n]*$", re.M)
+
+
 def split_front_matter(text: str) -> tuple[dict[str, Any] | None, str, str | None]:
     """(front matter or None, body, warning). Broken YAML gives a warning, never an exception."""
-    if not text.startswith("---") or text.split("\n", 1)[0].strip() != "---":
+    first_end = text.find("\n")
+    if not text.startswith("---") or text[: None if first_end < 0 else first_end].strip() != "---":
         return None, text, None
-    lines = text.split("\n")
-    for i in range(1, len(lines)):
-        if lines[i].strip() in ("---", "..."):
-            body = "\n".join(lines[i + 1 :])
-            try:
-                return load_yaml_mapping("\n".join(lines[1:i])), body, None
-            except ValueError as exc:
-                return None, body, f"front matter unreadable: {exc}"
-    return None, text, None  # no closing fence: the leading '---' was a rule
+    closing = _CLOSING_FENCE.search(text, first_end + 1) if first_end >= 0 else None
+    if closing is None:
+        return None, text, None  # no closing fence: the leading '---' was a rule
+    body = text[closing.end() + 1 :]
+    try:
+        return load_yaml_mapping(text[first_end + 1 : closing.start() - 1]), body, None
+    except ValueError as exc:
+        return None, body, f"front matter unreadable: {exc}"
 
 
 _ATX_OPEN = re.compile(r" {0,3}(#{1,6})")

@@ -15,12 +15,16 @@ import datetime as dt
 import re
 from typing import Any
 
+# Characters YAML allows in a stream, less line breaks (NEL, LS, PS), tabs and BOMs; a line with
+# any other character does not match, and the full loader decides.
+_PLAIN_CHARS = "\\x21-\\x7e\\xa0-\\u2027\\u202a-\\ud7ff\\ue000-\\ufefe\\uff00-\\ufffd\\U00010000-\\U0010ffff"
+_QUOTED_CHARS = _PLAIN_CHARS.replace("\\x21-\\x7e", " !#-\\[\\]-~")  # and the space; no '"' or '\\'
 # One line: an optional list indent ("  - " starts an item, "    " continues it), a key, and
 # nothing (a list or null follows), a double-quoted string without escapes, or a plain scalar.
-_LINE = re.compile(r'(  - |    )?([A-Za-z_][A-Za-z0-9_]{0,99}):(?: +(?:"([^"\\]*)"|(.*[^ ])))? *')
-# Characters YAML does not allow in a stream, or treats as line breaks (NEL, LS, PS), tabs,
-# carriage returns and BOMs: any of them sends the text to the full loader.
-_ODD = re.compile("[^\x0a\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+_LINE = re.compile(
+    r"(  - |    )?([A-Za-z_][A-Za-z0-9_]{0,99}):"
+    rf'(?: +(?:"([{_QUOTED_CHARS}]*)"|([ {_PLAIN_CHARS}]*[{_PLAIN_CHARS}])))? *'
+)
 # A plain scalar must not start with an indicator; '#' anywhere may be a comment.
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
 _STR = "tag:yaml.org,2002:str"
@@ -44,8 +48,6 @@ class SimpleYaml:
 
     def mapping(self, text: str) -> dict[str, Any] | None:
         """The mapping YAML reads from ``text``, or None when ``text`` is not in the simple shape."""
-        if _ODD.search(text):
-            return None
         result: dict[str, Any] = {}
         items: list[dict[str, Any]] | None = None  # the list being read, under the last bare key
         for line in text.split("\n"):
