@@ -3,6 +3,8 @@ the results of the long way; the expected values below are what the long way ret
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -11,7 +13,7 @@ from kb.ingest import SkipSource
 from kb.ingest.build import clean
 from kb.ingest.decode import decode
 from kb.ingest.markdown import _ATX, MdBlock, _atx_heading, inline_text, parse_blocks, split_front_matter
-from kb.model import doc_id, slugify
+from kb.model import FOLD_TABLE, doc_id, fold_ascii, slugify
 
 
 @pytest.mark.parametrize("suffix", [".md", ".html"])  # UTF-8 Markdown takes the byte shortcut, HTML does not
@@ -96,3 +98,24 @@ def test_clean_keeps_clean_text_and_cleans_the_rest() -> None:
 )
 def test_front_matter_fences(text: str, expected: tuple) -> None:
     assert split_front_matter(text) == expected
+
+
+def _fold_whole_text(text: str) -> str:
+    """The reference fold: the Swedish table, then NFKD of the whole text without combining marks."""
+    text = text.translate(FOLD_TABLE)
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=12))
+def test_folding_by_character_is_folding_the_whole_text(text: str) -> None:
+    assert fold_ascii(text) == _fold_whole_text(text)
+
+
+def test_fold_examples() -> None:
+    mixed = "Återbruk Möbler – ﬁnal e\u0301\u0327 \uD55C"  # fi ligature, combining marks, Hangul
+    assert fold_ascii(mixed) == _fold_whole_text(mixed) == "Aterbruk Mobler – final e \u1112\u1161\u11ab"
+    assert fold_ascii("Återbruk Möbler") == "Aterbruk Mobler"
