@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from ..model import slugify
+from .simple_yaml import SimpleYaml
 
 MANIFEST = "MANIFEST.tsv"
 SIDECAR_SUFFIXES = (".meta.yml", ".meta.yaml")
@@ -134,6 +135,12 @@ def _loaders():
     return _FastMetaLoader, _MetaLoader
 
 
+@functools.cache
+def _simple_yaml() -> SimpleYaml:
+    """The fast reader for plain front matter, resolving scalars exactly as ``_loaders`` do."""
+    return SimpleYaml(_loaders()[1].yaml_implicit_resolvers)
+
+
 _INT, _FLOAT = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
 _SLOW = object()
 
@@ -142,6 +149,9 @@ def load_yaml_mapping(text: str) -> dict[str, Any]:
     """Parse YAML that must be a mapping; raise ValueError with a short reason otherwise."""
     import yaml
 
+    simple = _simple_yaml().mapping(text)
+    if simple is not None:
+        return simple
     fast, slow = _loaders()
     data = None
     if fast is not None:

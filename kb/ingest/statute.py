@@ -47,11 +47,11 @@ def ingest_statute(
         elif block.kind == "heading" and (para := _PARAGRAPH.match(block.text)):
             debris, number, letter = para.group(1).strip(), para.group(2), (para.group(3) or "").lower()
             label = f"{number} {letter} §" if letter else f"{number} §"
-            sections.add("para", label, anchor=sections.anchor(f"{prefix}{number}{letter}"))
+            sections.add_clean("para", label, anchor=sections.anchor(f"{prefix}{number}{letter}"))
             if debris:
-                sections.add("p", debris)
+                sections.add_clean("p", debris)
         elif block.kind == "heading":
-            sections.add("h", block.text)
+            sections.add_clean("h", block.text)
         else:
-            sections.add(block.kind, block.text)  # type: ignore[arg-type]
+            sections.add_clean(block.kind, block.text)  # type: ignore[arg-type]
     return [Document(id=doc_id(rel), title=title, source=rel, sections=sections.result(), meta=meta)]
