@@ -42,3 +42,12 @@ def test_spooled_member_ingests_like_its_bytes(tmp_path):
     for pair, item in zip(held, spooled, strict=True):
         assert [d.sections for d in ingest_item(item)] == [d.sections for d in ingest_item(pair)]
     assert ingest_item(spooled[0])[0].title == "Upphandling"
+
+
+def test_member_stem_is_the_path_stem():
+    from pathlib import PurePosixPath
+
+    from kb.bench.scale import _stem
+
+    for rel in ["related/sfs/1998-808.md", "x.md", ".md", "a.", "a.b.md", "dir.x/name", "n", "related/x/.hidden"]:
+        assert _stem(rel) == PurePosixPath(rel).stem

@@ -33,7 +33,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 DEV_QUERIES = ROOT / "tests" / "data" / "dev.json"
@@ -95,6 +95,13 @@ def member_bytes(item: tuple) -> tuple[str, bytes]:
     return rel, os.pread(fd, length, offset)
 
 
+def _stem(rel: str) -> str:
+    """``PurePosixPath(rel).stem`` without making a path object (~4% of ingesting a member)."""
+    name = rel.rpartition("/")[2]
+    dot = name.rfind(".")
+    return name[:dot] if 0 < dot < len(name) - 1 else name
+
+
 def ingest_bytes(rel: str, data: bytes) -> list:
     """``kb.ingest.ingest`` on bytes instead of a path (no manifest: empty metadata)."""
     from kb.ingest import SkipSource
@@ -104,7 +111,7 @@ def ingest_bytes(rel: str, data: bytes) -> list:
 
     try:
         text = decode(data, ".md")
-        docs = ingest_markdown(rel, text, {}, PurePosixPath(rel).stem)
+        docs = ingest_markdown(rel, text, {}, _stem(rel))
     except SkipSource:
         return []
     if not any(s.blocks for d in docs for s in d.sections):
