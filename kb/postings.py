@@ -24,29 +24,26 @@ import numpy as np
 
 from kb.analysis.fast import FieldAnalysis
 
-BATCH_ENTRIES = 1 << 18  # expansion entries per batch: large enough that numpy's per-call cost vanishes
+BATCH_ENTRIES = 1 << 16  # expansion entries per batch: large enough that numpy's per-call cost vanishes
 
-Prepared = tuple[Any, ...]  # ("words", word ids, first, derived postings, derived spelling) or ("terms", terms, spell)
+# ("words", word ids, first, derived (term ids, weights, positions), derived spelling ids, length, postings)
+# or ("terms", terms, spell): see ``TextPostings.prepare``
+Prepared = tuple[Any, ...]
 
 
 class Column:
-    """A growable 1-d numpy array (grows by a quarter: the columns are most of a worker's memory)."""
+    """A growable 1-d array of one numpy type: an ``array.array`` (grown in place by
+    ``realloc``, so no doubled copy) read as a numpy array without a copy."""
 
     def __init__(self, dtype) -> None:
-        self.data = np.empty(4096, dtype)
-        self.size = 0
+        self.dtype = np.dtype(dtype)
+        self.data = array({4: "i", 8: "q"}[self.dtype.itemsize] if self.dtype.kind == "i" else "d")
 
     def extend(self, values) -> None:
-        end = self.size + len(values)
-        if end > len(self.data):
-            grown = np.empty(max(end, len(self.data) * 5 // 4), self.data.dtype)
-            grown[: self.size] = self.data[: self.size]
-            self.data = grown
-        self.data[self.size : end] = values
-        self.size = end
+        self.data.frombytes(np.ascontiguousarray(values, self.dtype).view(np.uint8))
 
     def values(self) -> np.ndarray:
-        return self.data[: self.size]
+        return np.frombuffer(self.data, self.dtype) if len(self.data) else np.empty(0, self.dtype)
 
 
 class TextPostings:
@@ -61,13 +58,14 @@ class TextPostings:
         # Words of this segment: word w indexes terms[start[w]:start[w + 1]] with their factors.
         self.word_ids: dict[str, int] = {}
         self.word_sizes: list[int] = []
+        self.word_term_ids: list[tuple[int, ...]] = []  # the same term ids as tuples: distinct counts per value
         self.word_start = array("q", [0])
         self.word_terms = array("q")
         self.word_factors = array("d")
-        self.word_spell = array("q")  # two per word: the spelling ids of the word and of its folded twin
+        self.word_spell: list[tuple[int, int]] = []  # the spelling ids of the word and of its folded twin
         self.spell_ids: dict[str, int] = {}
         self.spell_names: list[str] = []
-        self.spell_counts = np.zeros(0, np.int64)
+        self.spelled = array("i")  # spelling ids, once per value holding them: counted at the end
         self.spell_other: Counter[str] = Counter()  # from values on the ``analyze`` path
         self._reset_batch()
         self.tid = Column(np.int32)
@@ -78,16 +76,15 @@ class TextPostings:
         self.count = 0  # postings in the columns
 
     def _reset_batch(self) -> None:
-        self._docs = array("q")
-        self._firsts = array("q")
-        self._sizes = array("q")
-        self._tokens = array("q")
-        self._extra_value = array("q")
-        self._extra_term = array("q")
-        self._extra_weight = array("d")
-        self._extra_pos = array("q")
-        self._extra_spell_value = array("q")
-        self._extra_spell = array("q")
+        # Python lists (array.extend converts item by item, several times slower)
+        self._docs: list[int] = []
+        self._firsts: list[int] = []
+        self._sizes: list[int] = []
+        self._tokens: list[int] = []
+        self._extra_value: list[int] = []
+        self._extra_term: list[int] = []
+        self._extra_weight: list[float] = []
+        self._extra_pos: list[int] = []
         self._entries = 0
 
     # ---- terms, words and spelling ids
@@ -112,20 +109,23 @@ class TextPostings:
             return wid
         expansion = self.analysis.expansion(word)
         term = self._term
-        self.word_terms.extend([term(t) for t, _ in expansion])
+        tids = tuple([term(t) for t, _ in expansion])
+        self.word_term_ids.append(tids)
+        self.word_terms.extend(tids)
         self.word_factors.extend([f for _, f in expansion])
         self.word_start.append(len(self.word_terms))
         self.word_sizes.append(len(expansion))
         if self.spelling:
-            self.word_spell.append(self._spell(word))
-            self.word_spell.append(self._spell(self.analysis.fold(word)))
+            self.word_spell.append((self._spell(word), self._spell(self.analysis.fold(word))))
         wid = self.word_ids[word] = len(self.word_sizes) - 1
         return wid
 
     # ---- adding values
 
     def prepare(self, value: str) -> Prepared:
-        """The value analysed down to what ``add`` needs (reusable for a repeated value)."""
+        """The value analysed down to what ``add`` needs (reusable for a repeated value): word
+        ids, derived postings and spelling words as ids, the field length and the number of
+        postings (distinct terms), which ``SegmentBuilder.postings_added`` reports at once."""
         split = self.analysis.words(value)
         if split is None:
             terms, spell = self.analysis.analyze(value)
@@ -135,13 +135,29 @@ class TextPostings:
         if None in ids:
             word = self._word
             ids = [i if i is not None else word(w) for i, w in zip(ids, kept, strict=True)]
-        return ("words", ids, first, extra, spell)
+        words = set(ids)
+        distinct = set().union(*map(self.word_term_ids.__getitem__, words))
+        length = sum(map(self.word_sizes.__getitem__, ids))
+        derived = None
+        if extra:
+            term = self._term
+            tids = [term(t) for t, _, _ in extra]
+            distinct.update(tids)
+            derived = (tids, [w for _, w, _ in extra], [p for _, _, p in extra])
+            length += len(extra)
+        spell_ids = None
+        if self.spelling:
+            spell_ids = set().union(*map(self.word_spell.__getitem__, words))
+            if spell:
+                spell_ids.update(map(self._spell, spell))
+            spell_ids = array("i", spell_ids)
+        return ("words", ids, first, derived, spell_ids, length, len(distinct))
 
     def add(self, docnum: int, prepared: Prepared) -> int:
         """Add one value's postings (and spelling words); returns its field length."""
         if prepared[0] == "terms":
             return self._add_terms(docnum, prepared[1], prepared[2])
-        _, ids, first, extra, spell = prepared
+        _, ids, first, derived, spell_ids, length, postings = prepared
         if not ids:
             return 0
         value = len(self._docs)
@@ -149,23 +165,22 @@ class TextPostings:
         self._firsts.append(first)
         self._sizes.append(len(ids))
         self._tokens.extend(ids)
-        length = sum(map(self.word_sizes.__getitem__, ids))
-        if extra:
-            term = self._term
-            self._extra_value.extend([value] * len(extra))
-            self._extra_term.extend([term(t) for t, _, _ in extra])
-            self._extra_weight.extend([w for _, w, _ in extra])
-            self._extra_pos.extend([p for _, _, p in extra])
-            length += len(extra)
-        if spell and self.spelling:
-            self._extra_spell_value.extend([value] * len(spell))
-            self._extra_spell.extend(map(self._spell, spell))
+        if derived:
+            tids, weights, positions = derived
+            self._extra_value.extend([value] * len(tids))
+            self._extra_term.extend(tids)
+            self._extra_weight.extend(weights)
+            self._extra_pos.extend(positions)
+        if spell_ids:
+            self.spelled += spell_ids
+        self.count += postings
         self._entries += length
         if self._entries >= BATCH_ENTRIES:
             self.flush()
         return length
 
     def _add_terms(self, docnum: int, terms: dict[str, list], spell: set[str]) -> int:
+        self.flush()  # the columns stay in document order
         if self.spelling:
             self.spell_other.update(spell)
         if not terms:
@@ -205,10 +220,10 @@ class TextPostings:
         pos = token_pos[entry_token]
         value = token_value[entry_token]
         if self._extra_value:
-            value = np.concatenate((value, np.frombuffer(self._extra_value, np.int64)))
-            tid = np.concatenate((tid, np.frombuffer(self._extra_term, np.int64)))
-            factor = np.concatenate((factor, np.frombuffer(self._extra_weight, np.float64)))
-            pos = np.concatenate((pos, np.frombuffer(self._extra_pos, np.int64)))
+            value = np.concatenate((value, np.array(self._extra_value, np.int64)))
+            tid = np.concatenate((tid, np.array(self._extra_term, np.int64)))
+            factor = np.concatenate((factor, np.array(self._extra_weight, np.float64)))
+            pos = np.concatenate((pos, np.array(self._extra_pos, np.int64)))
         nterms = len(self.term_names)
         span = int(pos.max()) + 1
         if len(docs) * nterms * span < 1 << 62:
@@ -229,33 +244,32 @@ class TextPostings:
         self.weight.extend(weights)
         self.npos.extend(np.diff(np.append(starts, len(group))))
         self.positions.extend(pos[order])
-        self.count += len(starts)
-        if self.spelling:
-            self._count_spelling(token_value, tokens)
         del word_start  # the views on the word arrays must go before they grow again
         self._reset_batch()
 
-    def _count_spelling(self, token_value: np.ndarray, tokens: np.ndarray) -> None:
-        pairs = np.frombuffer(self.word_spell, np.int64).reshape(-1, 2)[tokens]
-        value = np.concatenate((token_value, token_value, np.frombuffer(self._extra_spell_value, np.int64)))
-        sid = np.concatenate((pairs[:, 0], pairs[:, 1], np.frombuffer(self._extra_spell, np.int64)))
-        nspell = len(self.spell_names)
-        distinct = np.unique(value * nspell + sid) % nspell
-        counts = np.bincount(distinct, minlength=nspell)
-        counts[: len(self.spell_counts)] += self.spell_counts
-        self.spell_counts = counts
-
     # ---- results
 
-    def columns(self) -> tuple[np.ndarray, ...]:
-        """(term id, docnum, weight, position count, positions) of every posting, in no order."""
+    def take_columns(self) -> tuple[np.ndarray, ...]:
+        """(term id, docnum, weight, position count, positions) of every posting, in document
+        order; no more values can be added (the word tables and columns are let go)."""
         self.flush()
-        return (self.tid.values(), self.doc.values(), self.weight.values(), self.npos.values(), self.positions.values())
+        columns = (
+            self.tid.values(),
+            self.doc.values(),
+            self.weight.values(),
+            self.npos.values(),
+            self.positions.values(),
+        )
+        self.tid = self.doc = self.weight = self.npos = self.positions = None
+        self.word_ids = self.word_term_ids = self.word_sizes = self.word_spell = None
+        self.word_start = self.word_terms = self.word_factors = None
+        return columns
 
     def spelling_counts(self) -> dict[str, int]:
         """Spelling word -> number of values holding it."""
         self.flush()
-        counts = dict(zip(self.spell_names, self.spell_counts.tolist(), strict=False))
+        totals = np.bincount(np.frombuffer(self.spelled, np.int32), minlength=len(self.spell_names)).tolist()
+        counts = dict(zip(self.spell_names, totals, strict=True))
         for word, n in self.spell_other.items():
             counts[word] = counts.get(word, 0) + n
         return {w: n for w, n in counts.items() if n}

@@ -134,11 +134,7 @@ class SegmentBuilder:
     @property
     def postings_added(self) -> int:
         """Term-in-section postings of the text fields so far: what the in-memory postings grow with."""
-        total = 0
-        for text in self.text.values():
-            text.flush()
-            total += text.count
-        return total
+        return sum(text.count for text in self.text.values())
 
     def _add_generic(self, fieldname: str, field, value, docnum: int) -> int:
         table = self.postings.setdefault(fieldname, {})
@@ -343,39 +339,40 @@ class _FieldOutput:
 def write_text_field(fw, fieldname: str, field, text: TextPostings, lengths: np.ndarray) -> None:
     """A text field's postings columns (see ``kb.postings``) as ``_FieldOutput`` writes them.
 
-    The postings are sorted by (term, document) in one numpy sort, then handed over in
-    chunks of terms as lists (ids, weights, lengths, position values made in bulk)."""
-    tid, doc, weight, npos, positions = text.columns()
+    One stable sort by term rank orders the postings by (term, document) (the columns come
+    in document order); they are handed over in chunks of terms as lists (ids, weights,
+    lengths, position values made in bulk), so no sorted copy of the columns is made."""
+    tid, doc, weight, npos, positions = text.take_columns()
     out = _FieldOutput(fw, fieldname, field)
     if len(tid):
         names = text.term_names
         by_name = sorted(range(len(names)), key=names.__getitem__)
-        rank = np.empty(len(names), np.int64)
-        rank[by_name] = np.arange(len(names))
-        ndocs = int(doc.max()) + 1
-        starts = np.cumsum(npos, dtype=np.int64) - npos
-        key = rank[tid] * ndocs + doc
-        order = np.argsort(key)
-        term_rank = key[order] // ndocs
-        del key
-        doc, weight, npos, starts = doc[order], weight[order], npos[order], starts[order]
-        del order
-        bounds = np.flatnonzero(np.concatenate(([True], term_rank[1:] != term_rank[:-1])))
-        term_keys = [names[by_name[r]].encode("utf-8") for r in term_rank[bounds].tolist()]
+        rank = np.empty(len(names), np.int32)
+        rank[by_name] = np.arange(len(names), dtype=np.int32)
+        term_rank = rank[tid]
+        del tid, rank
+        order = np.argsort(term_rank, kind="stable")
+        counts = np.bincount(term_rank, minlength=len(names))
         del term_rank
-        bounds = np.append(bounds, len(doc))
+        present = np.flatnonzero(counts)
+        term_keys = [names[by_name[r]].encode("utf-8") for r in present.tolist()]
+        bounds = np.concatenate(([0], np.cumsum(counts[present])))
+        del counts, present
+        starts = np.cumsum(npos, dtype=np.int64 if len(positions) >> 31 else np.int32) - npos
         nterms = len(term_keys)
         t = 0
         while t < nterms:
             a = int(bounds[t])
             u = max(int(np.searchsorted(bounds, a + _TEXT_CHUNK, "right")) - 1, t + 1)
             b = int(bounds[u])
-            ids = doc[a:b].tolist()
-            ws = weight[a:b]
+            at = order[a:b]
+            docs = doc[at]
+            ids = docs.tolist()
+            ws = weight[at]
             w32s = ws.astype(np.float32).astype(np.float64).tolist()
             ws = ws.tolist()
-            lens = lengths[doc[a:b]].tolist()
-            values = _position_values(npos[a:b], starts[a:b], positions)
+            lens = lengths[docs].tolist()
+            values = _position_values(npos[at], starts[at], positions)
             cuts = (bounds[t : u + 1] - a).tolist()
             for k in range(u - t):
                 i, j = cuts[k], cuts[k + 1]
