@@ -1,0 +1,74 @@
+"""The fast expansion path answers exactly like the straightforward one on real vocabulary.
+
+"Straightforward" is simplemma's own table read as a dict (``lexicon._build``) and a splitter
+that tries every cut position; "fast" is the shared lexicon over the compact cache (memory-
+mapped tries) and the splitter that only tries cuts named by its cut trie. Every distinct
+word of the shipped knowledge base must get the same lemma, split and expansions from both.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from kb.analysis import CompoundFilter, CompoundSplitter, LemmaFilter, MorphFilter, SwedishTokenizer, get_splitter
+from kb.analysis import lexicon as lexicon_module
+from kb.analysis.lexicon import fold, get_lexicon
+
+SOURCES = Path(__file__).resolve().parent.parent / "sources"
+
+
+class ExhaustiveSplitter(CompoundSplitter):
+    """The search without cut pruning: a modifier is tried at every cut position."""
+
+    def _cut_positions(self, word: str, start: int, min_part: int) -> list[int]:
+        return list(range(start + min_part, len(word) - min_part + 1))
+
+
+@pytest.fixture(scope="module")
+def words() -> list[str]:
+    tokenize = SwedishTokenizer(lowercase=True)
+    seen: dict[str, None] = {}
+    for path in sorted(SOURCES.rglob("*.md")):
+        for token in tokenize(path.read_text(encoding="utf-8")):
+            seen.setdefault(token.text, None)
+    return list(seen)
+
+
+def _morph(folded: bool, splitter: CompoundSplitter | None = None, lexicon=None) -> MorphFilter:
+    return MorphFilter(
+        LemmaFilter(folded=folded, lexicon=lexicon, splitter=splitter),
+        CompoundFilter(splitter, folded=folded, boost=0.5),
+    )
+
+
+@pytest.mark.parametrize("folded", [False, True])
+def test_fast_expansions_equal_the_straightforward_ones(words, folded):
+    if folded:
+        words = list(dict.fromkeys(fold(w) for w in words))
+    assert len(words) > 10_000
+    table = lexicon_module._build(folded)
+    slow_splitter = ExhaustiveSplitter.from_lexicon(table)
+    slow = _morph(folded, slow_splitter, table)
+    fast = _morph(folded)
+    fast_lexicon, fast_splitter = get_lexicon(folded), get_splitter(folded)
+    assert fast_lexicon.cuts is not None  # the cut trie comes from the compact cache
+    assert [fast_lexicon.lemma(w) for w in words] == [table.lemma(w) for w in words]
+    assert [fast_splitter.split(w) for w in words] == [slow_splitter.split(w) for w in words]
+    assert [fast.expansions(w) for w in words] == [slow.expansions(w) for w in words]
+    assert sum(1 for w in words if fast_splitter.split(w)) > 1000  # the comparison covers real splits
+
+
+def test_pruned_cuts_equal_every_cut_on_a_small_lexicon():
+    lexicon = {"gata", "arbete", "barn", "vård", "skola", "kontor", "riva", "avfall", "bil", "park", "miljö"}
+    words = ["gatubelysning", "arbetsmiljö", "barnavård", "skolgård", "kontorsbil", "rivavfall", "miljöbilpark",
+             "bilparksvård", "skolbarnsvård", "gatuarbetsmiljö"]
+    fast, slow = CompoundSplitter(lexicon), ExhaustiveSplitter(lexicon)
+    assert [fast.split(w) for w in words] == [slow.split(w) for w in words]
+    assert fast.parts("arbetsmiljö") == ["arbete", "miljö"]
+
+
+def test_added_words_become_modifiers_too():
+    s = CompoundSplitter({"möbel"})
+    assert s.split("xyzqmöbel") == ()  # builds the cut trie of the first lexicon
+    s.add_words(["xyzq"])
+    assert s.parts("xyzqmöbel") == ["xyzq", "möbel"]
