@@ -70,6 +70,8 @@ class CompoundSplitter:
         self.min_word = min_word
         self.max_parts = max_parts
         self._cache: dict[str, tuple[Part, ...]] = {}
+        # Searches by (word, known): the inflections of one lemma are all split via the lemma.
+        self._searches: dict[tuple[str, bool], tuple[Part, ...]] = {}
         self._cuts = cuts
 
     @classmethod
@@ -82,9 +84,14 @@ class CompoundSplitter:
             self.lexicon, self._own_lexicon = set(self.lexicon), True
         before = len(self.lexicon)
         self.lexicon.update(w.lower() for w in words if len(w) >= self.min_part and w.isalpha())
-        self._cache.clear()
+        self.clear_cache()
         self._cuts = None  # rebuilt from the extended lexicon on first use
         return len(self.lexicon) - before
+
+    def clear_cache(self) -> None:
+        """Forget the memoized splits (a long build bounds its memory this way)."""
+        self._cache.clear()
+        self._searches.clear()
 
     def split(self, word: str) -> tuple[Part, ...]:
         """'kontorsmöbler' -> (('kontors', 'kontor'), ('möbler', 'möbel'))."""
@@ -113,6 +120,14 @@ class CompoundSplitter:
         return self._search(word, known=lemma is not None or word in self.lexicon)
 
     def _search(self, word: str, known: bool) -> tuple[Part, ...]:
+        key = (word, known)
+        hit = self._searches.get(key)
+        if hit is None:
+            hit = self._searches[key] = self._find(word, known)
+        return hit
+
+    def _find(self, word: str, known: bool) -> tuple[Part, ...]:
+        """The best split of ``word`` (stricter when the lexicon knows the whole word)."""
         if len(word) < self.min_word or not word.isalpha():
             return ()
         min_part = max(self.min_part, 4) if known else self.min_part
