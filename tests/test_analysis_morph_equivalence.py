@@ -72,3 +72,16 @@ def test_added_words_become_modifiers_too():
     assert s.split("xyzqmöbel") == ()  # builds the cut trie of the first lexicon
     s.add_words(["xyzq"])
     assert s.parts("xyzqmöbel") == ["xyzq", "möbel"]
+
+
+@pytest.mark.parametrize("folded", [False, True])
+def test_capitalized_retry_skipped_only_where_it_cannot_hit(folded):
+    compact, table = get_lexicon(folded), lexicon_module._build(folded)
+    raw = lexicon_module._raw_forms()
+    cased = [key.decode() for key in raw if key.decode() != key.decode().lower()]
+    assert len(cased) > 1000 and compact._cased is not None
+    words = {variant for key in cased[::7] for variant in (key, key.lower(), key.upper(), key.swapcase())}
+    words |= {"sverige", "stockholms", "eu", "ab", "åäö", "x", "", "ǆemal", "ßtraße"}
+    words = sorted(words)
+    assert [compact.lemma(w) for w in words] == [table.lemma(w) for w in words]
+    assert compact.lemma("sverige") is not None

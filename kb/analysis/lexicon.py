@@ -78,7 +78,9 @@ class Lexicon:
     ``forms.get(word)`` gives a form's lemma as the lexicon answers it (lower-case, folded for
     the folded lexicon), ``folded_forms`` the lemma of a folded form the plain table lacks.
     ``folded=True`` gives the same service over ASCII-folded forms and lemmas. ``cuts`` (from
-    the compact cache) is ``cut_trie(lemmas)`` for the compound splitter.
+    the compact cache) is ``cut_trie(lemmas)`` for the compound splitter. ``cased`` holds the
+    forms with an upper-case letter (few): a word is retried capitalized only if its
+    capitalized form could be a key, which spares most unknown words a second lookup.
     """
 
     def __init__(
@@ -89,12 +91,14 @@ class Lexicon:
         *,
         folded: bool = False,
         cuts: marisa_trie.Trie | None = None,
+        cased: frozenset[str] | None = None,
     ) -> None:
         self.forms = forms
         self.lemmas = lemmas
         self.folded = folded
         self.cuts = cuts
         self._get = forms.get
+        self._cased = cased
         self._folded_get = folded_forms.get if folded_forms is not None else None
         self.memo: dict[str, str | None] = {}
         self._overrides = (
@@ -120,7 +124,12 @@ class Lexicon:
             return hit
         hit = self._get(word)
         if hit is None and word[:1].isalpha():
-            hit = self._get(word.capitalize())  # proper nouns: "sverige"
+            capitalized = word.capitalize()  # proper nouns: "sverige"
+            # A key is in ``cased`` unless it equals its lower-case; then, unless it is the word
+            # itself (just missed), it must be looked up.
+            cased = self._cased
+            if cased is None or capitalized in cased or (capitalized == capitalized.lower() and capitalized != word):
+                hit = self._get(capitalized)
         if hit is None and self._folded_get is not None:
             return self._folded_get(word)
         return hit
@@ -259,15 +268,15 @@ class CompactMap:
 
 
 def compact_lexicon_files() -> tuple[Path, ...]:
-    """(forms table, lemma list, cut trie, and the same three folded, folded-only forms table)
-    in the cache folder (``KB_CACHE_DIR``, else ~/.cache/kb), named after the simplemma version:
-    package data, never anything from a corpus."""
+    """(forms table, lemma list, cut trie, the same three folded, folded-only forms table, the
+    forms with upper-case letters) in the cache folder (``KB_CACHE_DIR``, else ~/.cache/kb),
+    named after the simplemma version: package data, never anything from a corpus."""
     from importlib.metadata import version
 
     folder = Path(os.environ.get("KB_CACHE_DIR") or Path.home() / ".cache" / "kb")
     stem = f"lexicon-sv-simplemma{version('simplemma')}-v{COMPACT_FORMAT}"
     names = ("forms.map", "lemmas.txt", "cuts.marisa", "folded.forms.map", "folded.lemmas.txt", "folded.cuts.marisa")
-    return tuple(folder / f"{stem}.{name}" for name in (*names, "folded.extra.map"))
+    return tuple(folder / f"{stem}.{name}" for name in (*names, "folded.extra.map", "cased.txt"))
 
 
 def write_compact_lexicon() -> bool:
@@ -279,8 +288,9 @@ def write_compact_lexicon() -> bool:
         return False
     from kb.analysis.compound import cut_trie
 
-    paths = compact_lexicon_files()
-    forms_path, lemmas_path, cuts_path, folded_path, folded_lemmas_path, folded_cuts_path, extra_path = paths
+    forms_path, lemmas_path, cuts_path, folded_path, folded_lemmas_path, folded_cuts_path, extra_path, cased_path = (
+        compact_lexicon_files()
+    )
     try:
         forms_path.parent.mkdir(parents=True, exist_ok=True)
         if not os.access(forms_path.parent, os.W_OK):
@@ -298,7 +308,8 @@ def write_compact_lexicon() -> bool:
             tmp = path.with_suffix(f".tmp{os.getpid()}")
             cut_trie(words).save(str(tmp))
             os.replace(tmp, path)
-        for path, words in ((lemmas_path, lemmas), (folded_lemmas_path, folded_lemmas)):
+        cased = {key for key, _ in plain if key != key.lower()}  # both tables have the same keys
+        for path, words in ((lemmas_path, lemmas), (folded_lemmas_path, folded_lemmas), (cased_path, cased)):
             tmp = path.with_suffix(f".tmp{os.getpid()}")
             tmp.write_text("\n".join(sorted(words)), encoding="utf-8")
             os.replace(tmp, path)
@@ -308,20 +319,21 @@ def write_compact_lexicon() -> bool:
 
 
 def _load_compact(folded: bool = False) -> Lexicon | None:
-    forms_path, lemmas_path, cuts_path, folded_path, folded_lemmas_path, folded_cuts_path, extra_path = (
+    forms_path, lemmas_path, cuts_path, folded_path, folded_lemmas_path, folded_cuts_path, extra_path, cased_path = (
         compact_lexicon_files()
     )
     try:
         import marisa_trie
 
         cuts = marisa_trie.Trie()
+        cased = frozenset(cased_path.read_text(encoding="utf-8").split("\n"))
         if not folded:
             lemmas = set(lemmas_path.read_text(encoding="utf-8").split("\n"))
             cuts.mmap(str(cuts_path))
-            return Lexicon(CompactMap(forms_path), lemmas, cuts=cuts)
+            return Lexicon(CompactMap(forms_path), lemmas, cuts=cuts, cased=cased)
         lemmas = set(folded_lemmas_path.read_text(encoding="utf-8").split("\n"))
         cuts.mmap(str(folded_cuts_path))
-        return Lexicon(CompactMap(folded_path), lemmas, CompactMap(extra_path), folded=True, cuts=cuts)
+        return Lexicon(CompactMap(folded_path), lemmas, CompactMap(extra_path), folded=True, cuts=cuts, cased=cased)
     except (OSError, ImportError, ValueError, RuntimeError):
         return None
 
