@@ -19,7 +19,7 @@ import os
 import struct
 import threading
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -246,18 +246,23 @@ class CompactMap:
         return default if key_id is None else self._restore(self._value_ids[key_id])
 
     @staticmethod
-    def write(path: Path, items: Iterable[tuple[str, str]]) -> None:
-        """Write ``items`` (the first value of a repeated key wins) to ``path`` atomically."""
+    def write(path: Path, items: Callable[[], Iterable[tuple[str, str]]]) -> None:
+        """Write the table ``items()`` yields (unique keys; called twice, so that no copy of a
+        large table is held) to ``path`` atomically."""
         import marisa_trie
 
-        table: dict[str, str] = {}
-        for key, value in items:
-            table.setdefault(key, value)
-        keys = marisa_trie.Trie(table)
-        values = marisa_trie.Trie(set(table.values()))
+        distinct_values: set[str] = set()
+
+        def keys_noting_values() -> Iterator[str]:
+            for key, value in items():
+                distinct_values.add(value)
+                yield key
+
+        keys = marisa_trie.Trie(keys_noting_values())
+        values = marisa_trie.Trie(distinct_values)
         value_ids = array.array("I", bytes(4 * len(keys)))
-        for key, key_id in keys.iteritems():
-            value_ids[key_id] = values[table[key]]
+        for key, value in items():
+            value_ids[keys[key]] = values[value]
         parts = [keys.tobytes(), values.tobytes(), value_ids.tobytes()]
         tmp = path.with_suffix(f".tmp{os.getpid()}")
         with open(tmp, "wb") as out:
@@ -280,7 +285,7 @@ def compact_lexicon_files() -> tuple[Path, ...]:
 
 
 def write_compact_lexicon() -> bool:
-    """Write the compact cache from simplemma's table (~10 s, ~250 MB while it runs: call it in
+    """Write the compact cache from simplemma's table (~15 s, ~250 MB while it runs: call it in
     a short-lived process). False when marisa-trie is missing or the folder is not writable."""
     try:
         import marisa_trie  # noqa: F401
@@ -298,17 +303,20 @@ def write_compact_lexicon() -> bool:
         raw = _raw_forms()
         lemmas = _lemmas_of(raw)
         folded_lemmas = {fold(w) for w in lemmas}
+
+        def plain() -> Iterator[tuple[str, str]]:
+            return ((key.decode(), value.decode().lower()) for key, value in raw.items())
+
         # Values as the lexicon answers them: lower-case, and folded in the folded table (the
         # folded lexicon looks words up in the plain table and folds the lemma it finds).
-        plain = [(key.decode(), value.decode().lower()) for key, value in raw.items()]
         CompactMap.write(forms_path, plain)
-        CompactMap.write(folded_path, ((key, fold(value)) for key, value in plain))
-        CompactMap.write(extra_path, _folded_forms_of(raw).items())
+        CompactMap.write(folded_path, lambda: ((key, fold(value)) for key, value in plain()))
+        CompactMap.write(extra_path, _folded_forms_of(raw).items)
         for path, words in ((cuts_path, lemmas), (folded_cuts_path, folded_lemmas)):
             tmp = path.with_suffix(f".tmp{os.getpid()}")
             cut_trie(words).save(str(tmp))
             os.replace(tmp, path)
-        cased = {key for key, _ in plain if key != key.lower()}  # both tables have the same keys
+        cased = {key.decode() for key in raw if key.decode() != key.decode().lower()}  # the tables' keys
         for path, words in ((lemmas_path, lemmas), (folded_lemmas_path, folded_lemmas), (cased_path, cased)):
             tmp = path.with_suffix(f".tmp{os.getpid()}")
             tmp.write_text("\n".join(sorted(words)), encoding="utf-8")
