@@ -97,6 +97,7 @@ class Lexicon:
         self.lemmas = lemmas
         self.folded = folded
         self.cuts = cuts
+        self.folded_forms = folded_forms
         self._get = forms.get
         self._cased = cased
         self._folded_get = folded_forms.get if folded_forms is not None else None
