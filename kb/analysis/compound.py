@@ -13,8 +13,9 @@ Words the lexicon knows as a whole are split only on strong evidence (every part
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 
+import marisa_trie
 from whoosh.analysis import Token
 
 from kb.analysis.base import StatefulFilter
@@ -35,12 +36,20 @@ PREFIXES: frozenset[str] = frozenset(
 )
 
 
+def cut_trie(lexicon: Collection[str]) -> marisa_trie.Trie:
+    """The lemmas, and those ending in -a/-e without that letter: a modifier (see
+    ``CompoundSplitter._modifier``) is one of these or one letter longer, so the trie's
+    ``prefixes`` of a word's rest name every cut where a modifier can end."""
+    return marisa_trie.Trie({*lexicon, *(w[:-1] for w in lexicon if w[-1:] in ("a", "e"))})
+
+
 class CompoundSplitter:
     """Split a lower-case word into (surface, lemma) parts; ``()`` when not a compound.
 
     ``lexicon`` holds the lemmas allowed as parts; ``lemmatize`` maps any known form to
     its lemma (``None`` for unknown words) and is used for the head and to tell whether
-    the whole word is known. Results are memoized per word.
+    the whole word is known. ``cuts`` is ``cut_trie(lexicon)`` if the caller has it (the
+    compact lexicon cache does), else it is built on first use. Results are memoized per word.
     """
 
     def __init__(
@@ -51,6 +60,7 @@ class CompoundSplitter:
         min_part: int = 3,
         min_word: int = 6,
         max_parts: int = 3,
+        cuts: marisa_trie.Trie | None = None,
     ) -> None:
         # The lexicon's own set when given one (~20 MB not copied); ``add_words`` copies first.
         self.lexicon = lexicon if isinstance(lexicon, set) else set(lexicon)
@@ -60,10 +70,13 @@ class CompoundSplitter:
         self.min_word = min_word
         self.max_parts = max_parts
         self._cache: dict[str, tuple[Part, ...]] = {}
+        # Searches by (word, known): the inflections of one lemma are all split via the lemma.
+        self._searches: dict[tuple[str, bool], tuple[Part, ...]] = {}
+        self._cuts = cuts
 
     @classmethod
     def from_lexicon(cls, lex: Lexicon, **kwargs: int) -> CompoundSplitter:
-        return cls(lex.lemmas, lex.lemma, **kwargs)
+        return cls(lex.lemmas, lex.lemma, cuts=lex.cuts, **kwargs)
 
     def add_words(self, words: Iterable[str]) -> int:
         """Add corpus vocabulary (already filtered by frequency by the caller); returns count added."""
@@ -71,8 +84,14 @@ class CompoundSplitter:
             self.lexicon, self._own_lexicon = set(self.lexicon), True
         before = len(self.lexicon)
         self.lexicon.update(w.lower() for w in words if len(w) >= self.min_part and w.isalpha())
-        self._cache.clear()
+        self.clear_cache()
+        self._cuts = None  # rebuilt from the extended lexicon on first use
         return len(self.lexicon) - before
+
+    def clear_cache(self) -> None:
+        """Forget the memoized splits (a long build bounds its memory this way)."""
+        self._cache.clear()
+        self._searches.clear()
 
     def split(self, word: str) -> tuple[Part, ...]:
         """'kontorsmöbler' -> (('kontors', 'kontor'), ('möbler', 'möbel'))."""
@@ -101,6 +120,14 @@ class CompoundSplitter:
         return self._search(word, known=lemma is not None or word in self.lexicon)
 
     def _search(self, word: str, known: bool) -> tuple[Part, ...]:
+        key = (word, known)
+        hit = self._searches.get(key)
+        if hit is None:
+            hit = self._searches[key] = self._find(word, known)
+        return hit
+
+    def _find(self, word: str, known: bool) -> tuple[Part, ...]:
+        """The best split of ``word`` (stricter when the lexicon knows the whole word)."""
         if len(word) < self.min_word or not word.isalpha():
             return ()
         min_part = max(self.min_part, 4) if known else self.min_part
@@ -141,7 +168,7 @@ class CompoundSplitter:
         if head is not None:
             best = ((1, 0, -(len(rest) ** 2)), (head,))
         if budget > 1:
-            for cut in range(start + min_part, len(word) - min_part + 1):
+            for cut in self._cut_positions(word, start, min_part):
                 modifier = self._modifier(word[start:cut], min_part)
                 if modifier is None:
                     continue
@@ -154,6 +181,27 @@ class CompoundSplitter:
                     best = (score, ((word[start:cut], modifier[0]), *parts))
         memo[key] = best
         return best
+
+    def _cut_positions(self, word: str, start: int, min_part: int) -> list[int]:
+        """The cuts, in order, where a modifier starting at ``start`` may end: ``_modifier`` is
+        None at every other cut of range(start + min_part, len(word) - min_part + 1)."""
+        size_limit = len(word) - start - min_part
+        if size_limit < min_part:
+            return []
+        cuts = self._cuts
+        if cuts is None:
+            cuts = self._cuts = cut_trie(self.lexicon)
+        positions: list[int] = []
+        last = 0
+        # A modifier is a cut-trie key or one letter longer; prefixes come shortest first.
+        for prefix in cuts.prefixes(word[start : start + size_limit]):
+            size = len(prefix)
+            if size >= min_part and size > last:
+                positions.append(start + size)
+            if size >= min_part - 1 and size < size_limit:
+                last = size + 1
+                positions.append(start + last)
+        return positions
 
     def _head(self, text: str, min_part: int) -> Part | None:
         if len(text) < min_part or text in SUFFIXES:
@@ -211,12 +259,19 @@ class CompoundFilter(StatefulFilter):
         self.boost = boost
         self.expand_query = expand_query
         self.custom_splitter = splitter
+        self._reset()
+
+    def _reset(self) -> None:
+        self._splitter = self.custom_splitter
 
     @property
     def splitter(self) -> CompoundSplitter:
-        from kb.analysis import get_splitter
+        splitter = self._splitter
+        if splitter is None:
+            from kb.analysis import get_splitter
 
-        return self.custom_splitter or get_splitter(folded=self.folded)
+            splitter = self._splitter = get_splitter(folded=self.folded)
+        return splitter
 
     def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
         split = self.splitter.split

@@ -46,6 +46,26 @@ class LemmaFilter(StatefulFilter):
 
     def _reset(self) -> None:
         self._cache: dict[str, str | None] = {}
+        self._lexicon = self.custom_lexicon
+        self._splitter = self.custom_splitter
+
+    @property
+    def lexicon(self) -> Lexicon:
+        lexicon = self._lexicon
+        if lexicon is None:
+            from kb.analysis import get_lexicon
+
+            lexicon = self._lexicon = get_lexicon(self.folded)
+        return lexicon
+
+    @property
+    def splitter(self) -> CompoundSplitter:
+        splitter = self._splitter
+        if splitter is None:
+            from kb.analysis import get_splitter
+
+            splitter = self._splitter = get_splitter(self.folded)
+        return splitter
 
     def lemma(self, word: str) -> str | None:
         """The lemma if it differs from ``word``, else None (memoized)."""
@@ -57,15 +77,12 @@ class LemmaFilter(StatefulFilter):
         return cache[word]
 
     def _lemma(self, word: str) -> str | None:
-        from kb.analysis import get_lexicon, get_splitter
-
         if not word or not word[0].isalpha():
             return None
-        lexicon = self.custom_lexicon or get_lexicon(self.folded)
-        lemma = lexicon.lemma(word)
+        lemma = self.lexicon.lemma(word)
         if lemma is not None:
             return lemma
-        parts = (self.custom_splitter or get_splitter(self.folded)).split(word)
+        parts = self.splitter.split(word)
         if not parts:
             return None
         head_surface, head_lemma = parts[-1]

@@ -48,7 +48,7 @@ class MorphFilter(StatefulFilter):
         self._cache.clear()
         self.lemma._cache.clear()
         splitter = self.compound.splitter
-        splitter._cache.clear()
+        splitter.clear_cache()
         lexicon = getattr(splitter.lemmatize, "__self__", None)
         if lexicon is not None and hasattr(lexicon, "memo"):
             lexicon.memo.clear()
