@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import shutil
 import statistics
@@ -136,6 +137,7 @@ class PeakRSS:
     def __init__(self) -> None:
         self.peak = 0
         self.peak_pss = 0
+        self.by_pid: dict[int, int] = {}  # each process's own peak RSS (the debug log prints them)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -158,7 +160,10 @@ class PeakRSS:
         """RSS every 50 ms; PSS every second: ``smaps_rollup`` walks every page table of the
         process, ~5 ms per worker, and every 200 ms it took a few % of the CPU it measures."""
         pids = _descendants(os.getpid()) + [os.getpid()]
-        self.peak = max(self.peak, sum(map(_rss, pids)))
+        sizes = list(map(_rss, pids))
+        self.peak = max(self.peak, sum(sizes))
+        for pid, size in zip(pids, sizes, strict=True):
+            self.by_pid[pid] = max(size, self.by_pid.get(pid, 0))
         if pss:
             self.peak_pss = max(self.peak_pss, sum(map(_pss, pids)))
 
@@ -247,6 +252,8 @@ def run_kb(items, workdir: Path, procs: int, rounds: int) -> dict:
         )
         finished = time.perf_counter()
         cpu = _cpu_seconds() - cpu_started
+    if logging.getLogger("kb.stream").isEnabledFor(logging.DEBUG):
+        print("peak RSS MB per process:", {pid: size >> 20 for pid, size in rss.by_pid.items() if size >> 20})
     from kb.index import load_documents
     from kb.search import Searcher  # imported after the build: not part of its memory
 
@@ -355,11 +362,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--rounds", type=int, default=5, help="query rounds over the dev queries")
     ap.add_argument("--no-stock", action="store_true", help="skip the stock Whoosh run")
     ap.add_argument("--keep", type=Path, default=None, help="build in this folder and keep it")
-    ap.add_argument("--slices", action="store_true", help="print when each kb slice ran, in which worker")
+    ap.add_argument("--slices", action="store_true", help="print the kb slices' timeline and each process's peak RSS")
     args = ap.parse_args(argv)
     if args.slices:
-        import logging
-
         logging.basicConfig(format="%(message)s")
         logging.getLogger("kb.stream").setLevel(logging.DEBUG)
 
