@@ -46,7 +46,8 @@ from kb.processes import ignore_sigint, libc_function
 Ingest = Callable[[Any], list[Document]]
 log = logging.getLogger(__name__)
 
-SLICE_BYTES = 2_000_000  # the smallest slice: a worker's start-up and an extra segment (search cost)
+SLICES_PER_WORKER = 3  # enough to balance the workers; each slice ends a segment (search cost)
+SLICE_BYTES = 2_000_000  # the smallest slice worth a worker's start-up
 SEGMENT_POSTINGS = 3_000_000  # term-in-section postings per segment (~100 MB packed): bounds memory
 
 
@@ -73,27 +74,16 @@ def _label(unit: Any) -> str:
     return str(getattr(unit, "rel", unit))
 
 
-def plan_slices(
-    units: Sequence[Any], sizes: Sequence[int], target: int = SLICE_BYTES, workers: int = 0
-) -> list[tuple[int, int]]:
+def plan_slices(units: Sequence[Any], sizes: Sequence[int], target: int = SLICE_BYTES) -> list[tuple[int, int]]:
     """Contiguous (start, end) runs of about ``target`` bytes; sources whose paths give the
-    same document id (a.md, a.txt) stay in one run, so ids can be made unique per run.
-
-    With ``workers``, runs shrink as the work runs out (guided scheduling): each takes
-    1/(2 x workers) of the bytes still unplanned, but at least ``target``. Large runs first keep
-    the segment count low; small runs last let the workers finish together, where equal runs
-    leave one worker idle for up to a whole run (bytes predict a run's cost only roughly)."""
+    same document id (a.md, a.txt) stay in one run, so ids can be made unique per run."""
     bounds: list[tuple[int, int]] = []
-    remaining = sum(sizes)
     start, size = 0, 0
-    goal = max(target, remaining // (2 * workers)) if workers else target
     for i in range(len(units)):
         size += sizes[i]
-        if size >= goal and i + 1 < len(units) and doc_id(_label(units[i])) != doc_id(_label(units[i + 1])):
+        if size >= target and i + 1 < len(units) and doc_id(_label(units[i])) != doc_id(_label(units[i + 1])):
             bounds.append((start, i + 1))
-            remaining -= size
             start, size = i + 1, 0
-            goal = max(target, remaining // (2 * workers)) if workers else target
     if start < len(units):
         bounds.append((start, len(units)))
     return bounds
@@ -214,7 +204,8 @@ def write_index_streaming(
     """
     procs = procs or os.cpu_count() or 1
     sizes = sizes if sizes is not None else [1] * len(units)
-    bounds = plan_slices(units, sizes, SLICE_BYTES, workers=procs) if procs > 1 else plan_slices(units, sizes, 1 << 62)
+    target = max(SLICE_BYTES, sum(sizes) // (procs * SLICES_PER_WORKER) + 1) if procs > 1 else 1 << 62
+    bounds = plan_slices(units, sizes, target)
 
     def fill(folder: Path, schema: Schema) -> tuple[list, int, int]:
         ctx = multiprocessing.get_context("spawn")
