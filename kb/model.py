@@ -108,17 +108,21 @@ FOLD_TABLE = str.maketrans(  # also used by kb.snippets for a cheap pre-test
     "åäöéèêëüáàâÅÄÖÉÈÜÁÀ", "aaoeeeeuaaaAAOEEUAA")
 
 
-class _FoldMap(dict):
-    """``str.translate`` table: code point -> that character folded (``FOLD_TABLE``, else NFKD
+class FoldMap(dict):
+    """``str.translate`` table: code point -> that character folded (``table``, else NFKD
     without combining marks), filled on first sight. NFKD decomposes character by character and
     only reorders combining marks, which are all dropped, so folding each character alone gives
     what folding the whole text gave, in one C-level pass instead of a per-character generator."""
 
     LIMIT = 20_000  # distinct characters remembered; hostile text cannot grow it without bound
 
+    def __init__(self, table: dict[int, int]) -> None:
+        super().__init__((code, chr(code)) for code in range(128))  # the tables map only non-ASCII
+        self.table = table
+
     def __missing__(self, code: int) -> str:
         char = chr(code)
-        folded = char.translate(FOLD_TABLE)
+        folded = char.translate(self.table)
         if not folded.isascii():
             decomposed = unicodedata.normalize("NFKD", folded)
             folded = "".join(c for c in decomposed if not unicodedata.combining(c))
@@ -127,7 +131,7 @@ class _FoldMap(dict):
         return folded
 
 
-_FOLD_MAP = _FoldMap((code, chr(code)) for code in range(128))
+_FOLD_MAP = FoldMap(FOLD_TABLE)
 
 
 def fold_ascii(text: str) -> str:

@@ -18,10 +18,11 @@ import mmap
 import os
 import struct
 import threading
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
+
+from kb.model import FoldMap
 
 if TYPE_CHECKING:
     import marisa_trie
@@ -41,16 +42,15 @@ LEMMA_OVERRIDES: dict[str, str] = {
 EXTRA_LEMMAS: frozenset[str] = frozenset({"avfall", "bygg", "köp", "lca", "epd"})
 
 MEMO_LIMIT = 100_000
-_FOLD_TABLE = str.maketrans("åäöéèêëüáàâæøÅÄÖÉÈÜÁÀ", "aaoeeeeuaaaaoAAOEEUAA")
+# Unlike ``kb.model.FOLD_TABLE`` (URLs, snippets), the index folds æ and ø too.
+_FOLD_MAP = FoldMap(str.maketrans("åäöéèêëüáàâæøÅÄÖÉÈÜÁÀ", "aaoeeeeuaaaaoAAOEEUAA"))
 
 
 def fold(text: str) -> str:
     """'Återbruk möbler' -> 'Aterbruk mobler': a fast table for Swedish letters, NFKD for the rest."""
-    text = text.translate(_FOLD_TABLE)
     if text.isascii():
         return text
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return text.translate(_FOLD_MAP)
 
 
 def _raw_forms() -> Mapping[bytes, bytes]:
