@@ -137,7 +137,7 @@ class PeakRSS:
     def __init__(self) -> None:
         self.peak = 0
         self.peak_pss = 0
-        self.by_pid: dict[int, int] = {}  # each process's own peak RSS (the debug log prints them)
+        self.by_pid: dict[int, int] = {}  # each process's own peak RSS (printed with --slices)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -240,7 +240,7 @@ def dev_queries() -> list[str]:
 # -- the two systems ---------------------------------------------------------------------
 
 
-def run_kb(items, workdir: Path, procs: int, rounds: int) -> dict:
+def run_kb(items, workdir: Path, procs: int, rounds: int, per_process: bool = False) -> dict:
     from kb.stream import write_index_streaming
 
     index_root = workdir / "kb-index"
@@ -252,7 +252,7 @@ def run_kb(items, workdir: Path, procs: int, rounds: int) -> dict:
         )
         finished = time.perf_counter()
         cpu = _cpu_seconds() - cpu_started
-    if logging.getLogger("kb.stream").isEnabledFor(logging.DEBUG):
+    if per_process:
         print("peak RSS MB per process:", {pid: size >> 20 for pid, size in rss.by_pid.items() if size >> 20})
     from kb.index import load_documents
     from kb.search import Searcher  # imported after the build: not part of its memory
@@ -379,7 +379,7 @@ def main(argv: list[str] | None = None) -> None:
             f"in {time.perf_counter() - started:.1f} s (not counted below)",
             flush=True,
         )
-        kb = run_kb(items, workdir, args.procs, args.rounds)
+        kb = run_kb(items, workdir, args.procs, args.rounds, per_process=args.slices)
         kb["procs"] = args.procs
         print(f"kb: {kb['seconds']:.1f} s", flush=True)
         stock = None if args.no_stock else run_stock(items, workdir, args.rounds)
