@@ -23,7 +23,6 @@ from __future__ import annotations
 import struct
 import zlib
 from array import array
-from collections import Counter
 from collections.abc import Callable, Iterable
 from functools import partial
 from hashlib import md5
@@ -31,6 +30,7 @@ from operator import sub
 from pickle import dumps
 from typing import Any
 
+import numpy as np
 from whoosh.codec.whoosh3 import COMPRESSION_MIN_SIZE, WHOOSH3_HEADER_MAGIC, W3Codec, W3TermInfo
 from whoosh.fields import TEXT, Schema
 from whoosh.formats import Positions
@@ -38,6 +38,7 @@ from whoosh.system import emptybytes, pack_int, pack_long, pack_uint, pack_ushor
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from kb.analysis.fast import FieldAnalysis
+from kb.postings import Prepared, TextPostings
 
 INDEX_NAME = "MAIN"
 _MAGIC = WHOOSH3_HEADER_MAGIC
@@ -45,15 +46,7 @@ _TERMINFO = W3TermInfo._struct
 
 
 _encode_positions = Positions().encode
-_SINGLES: dict[int, bytes] = {}
-
-
-def _single(pos: int) -> bytes:
-    """``Positions.encode([pos])``, memoized (most postings hold one position)."""
-    hit = _SINGLES.get(pos)
-    if hit is None:
-        hit = _SINGLES[pos] = _encode_positions([pos])
-    return hit
+_SINGLE_VALUES: list[bytes] = []
 
 
 _ANALYSES: dict[int, tuple[Any, FieldAnalysis | None]] = {}
@@ -89,12 +82,12 @@ class SegmentBuilder:
                 fa = _field_analysis(field.analyzer)
                 if fa is not None:
                     self.fast[name] = fa
-        # field -> term -> flat [docnum, weight, value, docnum, weight, value, ...]
+        # text fields (whose analysis is a ``FieldAnalysis``): postings as numpy columns
+        self.text: dict[str, TextPostings] = {}
+        # other fields: term -> flat [docnum, weight, value, docnum, weight, value, ...]
         self.postings: dict[str, dict[str, list]] = {}
-        self.spelling: dict[str, dict[str, int]] = {}
         self.lengths: dict[str, dict[int, int]] = {}
-        self._memo: dict[str, tuple[str, tuple[dict, set]]] = {}
-        self.postings_added = 0  # term-in-section count: what the in-memory postings grow with
+        self._memo: dict[str, tuple[str, Prepared]] = {}
 
     def add(self, record: dict[str, Any], memo_fields: Iterable[str] = ("title", "theme")) -> None:
         """Add one section; like ``SegmentWriter.add_document(**record)``."""
@@ -110,20 +103,21 @@ class SegmentBuilder:
             if field.indexed:
                 fa = self.fast.get(fieldname)
                 if fa is not None:
+                    text = self.text.get(fieldname)
+                    if text is None:
+                        text = self.text[fieldname] = TextPostings(
+                            fa, field.format.field_boost, field.separate_spelling()
+                        )
                     if fieldname in memo_fields:  # the same value as the previous section's?
                         last = self._memo.get(fieldname)
                         if last is None or last[0] != value:
-                            last = self._memo[fieldname] = (value, fa.analyze(value))
-                        terms, spell = last[1]
+                            last = self._memo[fieldname] = (value, text.prepare(value))
+                        prepared = last[1]
                     else:
-                        terms, spell = fa.analyze(value)
-                    length = self._add_text(fieldname, field, terms, docnum)
-                    if field.separate_spelling():
-                        spelling = field.spelling_fieldname(fieldname)
-                        counts = self.spelling.get(spelling)
-                        if counts is None:
-                            counts = self.spelling[spelling] = Counter()
-                        counts.update(spell)  # one C loop instead of a Python one per word
+                        prepared = text.prepare(value)
+                    length = text.add(docnum, prepared)
+                    if not field.scorable:
+                        length = 0
                 else:
                     length = self._add_generic(fieldname, field, value, docnum)
                     if field.separate_spelling():  # pragma: no cover - only text fields spell here
@@ -137,32 +131,10 @@ class SegmentBuilder:
         perdoc.finish_doc()
         self.docnum += 1
 
-    def _add_text(self, fieldname: str, field, terms: dict[str, list], docnum: int) -> int:
-        """Append each term's posting to its packed record buffer (see ``_POSTING``)."""
-        table = self.postings.get(fieldname)
-        if table is None:
-            table = self.postings[fieldname] = {}
-        fb = field.format.field_boost
-        length = 0
-        get = table.get
-        head = _POSTING.pack
-        for term, (weight, poslist) in terms.items():
-            n = len(poslist)
-            length += n
-            if fb != 1.0:
-                weight *= fb
-            if n == 1:
-                record = head(docnum, weight, -1 - poslist[0])
-            else:
-                value = pack_uint(n) + dumps(list(map(sub, poslist, [0, *poslist[:-1]])), 2)
-                record = head(docnum, weight, len(value)) + value
-            entry = get(term)
-            if entry is None:
-                table[term] = bytearray(record)
-            else:
-                entry += record
-        self.postings_added += len(terms)
-        return length if field.scorable else 0
+    @property
+    def postings_added(self) -> int:
+        """Term-in-section postings of the text fields so far: what the in-memory postings grow with."""
+        return sum(text.count for text in self.text.values())
 
     def _add_generic(self, fieldname: str, field, value, docnum: int) -> int:
         table = self.postings.setdefault(fieldname, {})
@@ -182,113 +154,44 @@ class SegmentBuilder:
         self.segment.set_doc_count(self.docnum)
         fw = self.codec.field_writer(self.storage, self.segment)
         fw._tindex._write_hashes = partial(_write_hashes, fw._tindex)
-        names = sorted(set(self.postings) | set(self.spelling))
-        for fieldname in names:
-            if fieldname in self.postings:
-                field = self.fields[fieldname]
+        spelling = {}
+        for fieldname in self.text:
+            field = self.fields[fieldname]
+            if field.separate_spelling():
+                spelling[field.spelling_fieldname(fieldname)] = fieldname
+        for fieldname in sorted({*self.postings, *self.text, *spelling}):
+            field = self.fields[fieldname]
+            if fieldname in self.text:
+                lengths = _length_column(self.lengths.get(fieldname, {}), self.docnum)
+                write_text_field(fw, fieldname, field, self.text[fieldname], lengths)
+            elif fieldname in spelling:
+                self._write_spelling(fw, fieldname, self.text[spelling[fieldname]].spelling_counts())
+            else:
                 quantized = _quantize(self.lengths.get(fieldname, {}))
                 self._write_field(fw, fieldname, field, self.postings.pop(fieldname), quantized)
-            else:
-                self._write_spelling(fw, fieldname, self.spelling.pop(fieldname))
         fw.close()
         return self.segment
 
     def _write_field(self, fw, fieldname: str, field, table: dict, lengths: dict[int, int]) -> None:
-        """Each term's postings as whoosh3 blocks, byte for byte what ``W3PostingsWriter`` writes
-        when fed one posting at a time (block pickles, compression, term info, term table).
-
-        Most terms have one posting: they take a short path with the same output."""
-        fw.start_field(fieldname, field)
-        pw = fw._postwriter
-        limit = pw._blocklimit
-        compression = pw._compression
-        postfile = fw._postfile
-        prefix = pack_ushort(fw._fieldid)
-        fixedsize = field.format.fixed_value_size()
-        listed_values = fixedsize is None or fixedsize < 0
-        pack_info = _TERMINFO.pack
+        """Each term's postings (flat docnum, weight, value lists) as whoosh3 blocks."""
+        out = _FieldOutput(fw, fieldname, field)
         lengths_get = lengths.get
-        offset = postfile.tell()
-        chunks: list[bytes] = []
-        chunk_bytes = 0
-        keys: list[bytes] = []
-        infos: list[bytes] = []
         pop = table.pop
         for term in sorted(table):
             flat = pop(term)  # freed as written: the field's postings never exist twice
-            if type(flat) is bytearray:
-                if len(flat) == _POSTING_SIZE:  # one posting at one position: most terms
-                    docnum, weight, n = _unpack_one(flat)
-                    flat = (docnum, weight, _SINGLES.get(-1 - n) or _single(-1 - n))
-                else:
-                    flat = _unpack_postings(flat)
-            keys.append(prefix + (term.encode("utf-8") if isinstance(term, str) else term))
+            key = term.encode("utf-8") if isinstance(term, str) else term
             if len(flat) == 3:
-                docnum, weight, value = flat
-                w32 = _F32.get(weight)
-                if w32 is None:
-                    w32 = _F32[weight] = _to_f32(weight)
-                bmax = weight if weight > 0 else 0
-                length = lengths_get(docnum)
-                lb = _LENGTH_BYTE[length] if length and length < _LB_LIMIT else length_to_byte(length or None)
-                if listed_values:
-                    mv = (value,) if value else ()
-                elif fixedsize == 0:
-                    mv = None
-                else:
-                    mv = value
-                databytes = dumps(((docnum,), None if w32 == 1.0 else w32, mv), _DATA_PROTOCOL)
-                comp = compression if len(databytes) >= COMPRESSION_MIN_SIZE else 0
-                if comp:
-                    databytes = zlib.compress(databytes, comp)
-                infobytes = dumps((1, docnum, bmax, comp, lb, lb), 2)
-                out = b"".join((_MAGIC, pack_int(-(len(infobytes) + len(databytes))), infobytes, databytes))
-                info = pack_info(0, 0.0 + w32, 1, lb, lb, bmax, docnum, docnum)
+                out.single(key, flat[0], flat[1], flat[2], lengths_get(flat[0]))
             else:
-                out, info = _blocks(flat, limit, compression, fixedsize, lengths_get, pack_info)
-            infos.append(info + pack_long(offset) + pack_int(len(out)))
-            offset += len(out)
-            chunks.append(out)
-            chunk_bytes += len(out)
-            if chunk_bytes > _CHUNK:
-                postfile.write(b"".join(chunks))
-                chunks, chunk_bytes = [], 0
-            if len(keys) >= _TERMS_CHUNK:  # the term table in parts too: bounded memory
-                _add_sorted(fw._tindex, keys, infos)
-                keys, infos = [], []
-        postfile.write(b"".join(chunks))
-        _add_sorted(fw._tindex, keys, infos)
-        fw.finish_field()
+                docnums = flat[0::3]
+                weights = flat[1::3]
+                lens = [lengths_get(d) or 0 for d in docnums]
+                out.several(key, docnums, weights, array("f", weights).tolist(), lens, flat[2::3])
+        out.close()
 
     def _write_spelling(self, fw, fieldname: str, counts: dict[bytes, int]) -> None:
         table = {b: [0, float(n), pack_uint(n)] for b, n in counts.items()}
         self._write_field(fw, fieldname, self.schema[fieldname], table, {})
-
-
-# A text posting in memory: docnum, weight, then either -1 - position (one position, the
-# common case) or the length of the encoded positions that follow. About 16 bytes per
-# posting instead of ~90 as a list of Python objects.
-_POSTING = struct.Struct("<Idi")
-_POSTING_SIZE = _POSTING.size
-_unpack_one = _POSTING.unpack
-
-
-def _unpack_postings(buf: bytearray) -> list:
-    """A packed record buffer as the flat [docnum, weight, value, ...] list ``_write_field`` reads."""
-    out: list = []
-    unpack = _POSTING.unpack_from
-    size = _POSTING.size
-    end = len(buf)
-    at = 0
-    while at < end:
-        docnum, weight, n = unpack(buf, at)
-        at += size
-        if n < 0:
-            out += (docnum, weight, _SINGLES.get(-1 - n) or _single(-1 - n))
-        else:
-            out += (docnum, weight, bytes(buf[at : at + n]))
-            at += n
-    return out
 
 
 # Block data (ids, weights, position values) pickled with protocol 3, not whoosh's 2: protocol 2
@@ -310,65 +213,216 @@ def _to_f32(weight: float) -> float:
     return _f32.unpack(_f32.pack(weight))[0]
 
 
-def _blocks(flat: list, limit: int, compression: int, fixedsize, lengths_get, pack_info) -> tuple[bytes, bytes]:
-    """The posting blocks and term info of a term with several postings (flat docnum, weight, value)."""
-    docnums = flat[0::3]
-    weights = flat[1::3]
-    values = flat[2::3]
-    n = len(docnums)
-    out = [_MAGIC]
-    total = 0.0
-    minlength = None
-    maxlength = 0
-    maxweight = 0
-    for start in range(0, n, limit):
-        ids = docnums[start : start + limit]
-        ws = weights[start : start + limit]
-        w32 = array("f", ws).tolist()
-        vs = values[start : start + limit]
-        bmax = max(ws)
-        bmax = bmax if bmax > 0 else 0
-        lens = [x for x in map(lengths_get, ids) if x]
-        bmin = min(lens) if lens else None
-        bmaxlen = max(lens) if lens else 0
-        first = w32[0]
-        if first == 1.0 and w32.count(1.0) == len(w32):
-            mw = None
-        elif w32.count(first) == len(w32):
-            mw = first
-        else:
-            mw = tuple(w32)
-        if fixedsize is None or fixedsize < 0:
-            mv = tuple(v for v in vs if v)
-        elif fixedsize == 0:
+class _FieldOutput:
+    """One field's postings and term table, written as ``W3FieldWriter`` / ``W3PostingsWriter``
+    write them when fed one posting at a time: the same block pickles, compression, term infos
+    and term table, byte for byte. Terms must come in order."""
+
+    def __init__(self, fw, fieldname: str, field) -> None:
+        fw.start_field(fieldname, field)
+        self.fw = fw
+        pw = fw._postwriter
+        self.limit = pw._blocklimit
+        self.compression = pw._compression
+        self.postfile = fw._postfile
+        self.prefix = pack_ushort(fw._fieldid)
+        fixedsize = field.format.fixed_value_size()
+        self.fixedsize = fixedsize
+        self.listed_values = fixedsize is None or fixedsize < 0
+        self.offset = self.postfile.tell()
+        self.chunks: list[bytes] = []
+        self.chunk_bytes = 0
+        self.keys: list[bytes] = []
+        self.infos: list[bytes] = []
+
+    def _add(self, key: bytes, out: bytes, info: bytes) -> None:
+        self.keys.append(self.prefix + key)
+        self.infos.append(info + pack_long(self.offset) + pack_int(len(out)))
+        self.offset += len(out)
+        self.chunks.append(out)
+        self.chunk_bytes += len(out)
+        if self.chunk_bytes > _CHUNK:
+            self.postfile.write(b"".join(self.chunks))
+            self.chunks, self.chunk_bytes = [], 0
+        if len(self.keys) >= _TERMS_CHUNK:  # the term table in parts too: bounded memory
+            _add_sorted(self.fw._tindex, self.keys, self.infos)
+            self.keys, self.infos = [], []
+
+    def single(self, key: bytes, docnum: int, weight: float, value, length: int | None) -> None:
+        """A term with one posting (most terms): a short path with the same output."""
+        w32 = _F32.get(weight)
+        if w32 is None:
+            w32 = _F32[weight] = _to_f32(weight)
+        bmax = weight if weight > 0 else 0
+        lb = _LENGTH_BYTE[length] if length and length < _LB_LIMIT else length_to_byte(length or None)
+        if self.listed_values:
+            mv = (value,) if value else ()
+        elif self.fixedsize == 0:
             mv = None
         else:
-            mv = emptybytes.join(v for v in vs if v)
-        databytes = dumps((tuple(map(sub, ids, [0, *ids[:-1]])), mw, mv), _DATA_PROTOCOL)
-        comp = compression if len(databytes) >= COMPRESSION_MIN_SIZE else 0
+            mv = value
+        databytes = dumps(((docnum,), None if w32 == 1.0 else w32, mv), _DATA_PROTOCOL)
+        comp = self.compression if len(databytes) >= COMPRESSION_MIN_SIZE else 0
         if comp:
             databytes = zlib.compress(databytes, comp)
-        infobytes = dumps((len(ids), ids[-1], bmax, comp, length_to_byte(bmin), length_to_byte(bmaxlen)), 2)
-        blocklength = len(infobytes) + len(databytes)
-        if start + limit >= n:
-            blocklength = -blocklength
-        out += (pack_int(blocklength), infobytes, databytes)
-        total += sum(w32)
-        if bmin is not None and (minlength is None or bmin < minlength):
-            minlength = bmin
-        maxlength = max(maxlength, bmaxlen)
-        maxweight = max(maxweight, bmax)
-    info = pack_info(
-        0,
-        total,
-        n,
-        0 if minlength is None else length_to_byte(minlength),
-        length_to_byte(maxlength),
-        maxweight,
-        docnums[0],
-        docnums[-1],
-    )
-    return b"".join(out), info
+        infobytes = dumps((1, docnum, bmax, comp, lb, lb), 2)
+        out = b"".join((_MAGIC, pack_int(-(len(infobytes) + len(databytes))), infobytes, databytes))
+        self._add(key, out, _TERMINFO.pack(0, 0.0 + w32, 1, lb, lb, bmax, docnum, docnum))
+
+    def several(self, key: bytes, docnums: list, weights: list, w32s: list, lens: list, values: list) -> None:
+        """A term with several postings: its blocks of ``limit`` postings. ``w32s`` are the
+        weights rounded to float32, ``lens`` the documents' field lengths (0: none)."""
+        limit = self.limit
+        compression = self.compression
+        fixedsize = self.fixedsize
+        n = len(docnums)
+        out = [_MAGIC]
+        total = 0.0
+        minlength = None
+        maxlength = 0
+        maxweight = 0
+        for start in range(0, n, limit):
+            ids = docnums[start : start + limit]
+            ws = weights[start : start + limit]
+            w32 = w32s[start : start + limit]
+            vs = values[start : start + limit]
+            bmax = max(ws)
+            bmax = bmax if bmax > 0 else 0
+            blens = list(filter(None, lens[start : start + limit]))
+            bmin = min(blens) if blens else None
+            bmaxlen = max(blens) if blens else 0
+            first = w32[0]
+            if first == 1.0 and w32.count(1.0) == len(w32):
+                mw = None
+            elif w32.count(first) == len(w32):
+                mw = first
+            else:
+                mw = tuple(w32)
+            if fixedsize is None or fixedsize < 0:
+                mv = tuple(filter(None, vs))
+            elif fixedsize == 0:
+                mv = None
+            else:
+                mv = emptybytes.join(filter(None, vs))
+            databytes = dumps((tuple(map(sub, ids, [0, *ids[:-1]])), mw, mv), _DATA_PROTOCOL)
+            comp = compression if len(databytes) >= COMPRESSION_MIN_SIZE else 0
+            if comp:
+                databytes = zlib.compress(databytes, comp)
+            infobytes = dumps((len(ids), ids[-1], bmax, comp, length_to_byte(bmin), length_to_byte(bmaxlen)), 2)
+            blocklength = len(infobytes) + len(databytes)
+            if start + limit >= n:
+                blocklength = -blocklength
+            out += (pack_int(blocklength), infobytes, databytes)
+            total += sum(w32)
+            if bmin is not None and (minlength is None or bmin < minlength):
+                minlength = bmin
+            maxlength = max(maxlength, bmaxlen)
+            maxweight = max(maxweight, bmax)
+        info = _TERMINFO.pack(
+            0,
+            total,
+            n,
+            0 if minlength is None else length_to_byte(minlength),
+            length_to_byte(maxlength),
+            maxweight,
+            docnums[0],
+            docnums[-1],
+        )
+        self._add(key, b"".join(out), info)
+
+    def close(self) -> None:
+        self.postfile.write(b"".join(self.chunks))
+        _add_sorted(self.fw._tindex, self.keys, self.infos)
+        self.fw.finish_field()
+
+
+def write_text_field(fw, fieldname: str, field, text: TextPostings, lengths: np.ndarray) -> None:
+    """A text field's postings columns (see ``kb.postings``) as ``_FieldOutput`` writes them.
+
+    One stable sort by term rank orders the postings by (term, document) (the columns come
+    in document order); they are handed over in chunks of terms as lists (ids, weights,
+    lengths, position values made in bulk), so no sorted copy of the columns is made."""
+    tid, doc, weight, npos, positions = text.take_columns()
+    out = _FieldOutput(fw, fieldname, field)
+    if len(tid):
+        names = text.term_names
+        by_name = sorted(range(len(names)), key=names.__getitem__)
+        rank = np.empty(len(names), np.int32)
+        rank[by_name] = np.arange(len(names), dtype=np.int32)
+        term_rank = rank[tid]
+        del tid, rank
+        order = np.argsort(term_rank, kind="stable")
+        counts = np.bincount(term_rank, minlength=len(names))
+        del term_rank
+        present = np.flatnonzero(counts)
+        term_keys = [names[by_name[r]].encode("utf-8") for r in present.tolist()]
+        bounds = np.concatenate(([0], np.cumsum(counts[present])))
+        del counts, present
+        starts = np.cumsum(npos, dtype=np.int64 if len(positions) >> 31 else np.int32) - npos
+        nterms = len(term_keys)
+        t = 0
+        while t < nterms:
+            a = int(bounds[t])
+            u = max(int(np.searchsorted(bounds, a + _TEXT_CHUNK, "right")) - 1, t + 1)
+            b = int(bounds[u])
+            at = order[a:b]
+            docs = doc[at]
+            ids = docs.tolist()
+            ws = weight[at]
+            w32s = ws.astype(np.float32).astype(np.float64).tolist()
+            ws = ws.tolist()
+            lens = lengths[docs].tolist()
+            values = _position_values(npos[at], starts[at], positions)
+            cuts = (bounds[t : u + 1] - a).tolist()
+            for k in range(u - t):
+                i, j = cuts[k], cuts[k + 1]
+                if j - i == 1:
+                    out.single(term_keys[t + k], ids[i], ws[i], values[i], lens[i])
+                else:
+                    out.several(term_keys[t + k], ids[i:j], ws[i:j], w32s[i:j], lens[i:j], values[i:j])
+            t = u
+    out.close()
+
+
+_TEXT_CHUNK = 1 << 15  # postings turned into lists at a time
+
+
+def _position_values(npos: np.ndarray, starts: np.ndarray, positions: np.ndarray) -> list[bytes]:
+    """``Positions.encode`` of each posting's positions (``positions[start:start + n]``). One
+    position: the memoized value (the same object, as pickles of blocks depend on identity)."""
+    values = np.empty(len(npos), object)
+    single = npos == 1
+    if single.any():
+        at = positions[starts[single]].tolist()
+        table = _singles(max(at))
+        values[single] = [table[p] for p in at]
+    several = np.flatnonzero(~single)
+    if len(several):
+        counts = npos[several].astype(np.int64)
+        offsets = np.cumsum(counts) - counts
+        pos = positions[np.repeat(starts[several] - offsets, counts) + np.arange(int(counts.sum()))].astype(np.int64)
+        deltas = np.diff(pos, prepend=0)
+        deltas[offsets] = pos[offsets]
+        flat = deltas.tolist()
+        values[several] = [
+            pack_uint(n) + dumps(flat[o : o + n], 2) for o, n in zip(offsets.tolist(), counts.tolist(), strict=True)
+        ]
+    return values.tolist()
+
+
+def _singles(last: int) -> list[bytes]:
+    """The memoized one-position values for positions 0..``last`` (at least)."""
+    for pos in range(len(_SINGLE_VALUES), last + 1):
+        _SINGLE_VALUES.append(_encode_positions([pos]))
+    return _SINGLE_VALUES
+
+
+def _length_column(lengths: dict[int, int], ndocs: int) -> np.ndarray:
+    """Field lengths as the per-document reader returns them (``_quantize``), 0 for none, by docnum."""
+    column = np.zeros(max(ndocs, 1), np.int64)
+    for docnum, n in _quantize(lengths).items():
+        column[docnum] = n
+    return column
 
 
 _LENGTHS = struct.Struct("!ii")
@@ -427,7 +481,6 @@ def _write_hashes(tindex) -> None:
                 slot = (slot + 1) % numslots
             hashtable[slot] = (hashval, position)
         dbfile.write(b"".join([pack(h, p) for h, p in hashtable]))
-
 
 
 def _quantize(lengths: dict[int, int]) -> dict[int, int]:

@@ -15,7 +15,7 @@ with hyphens or case changes of odd length go through the real tokenizer | hyphe
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import partial
 from itertools import accumulate
 
@@ -60,7 +60,6 @@ _LATIN1_TOKEN_RE = re.compile(
 _NOT_LATIN1 = re.compile(r"[^\x00-\xff]")
 
 
-
 def _add_posting(terms: dict[str, list], term: str, weight: float, at: int) -> None:
     """Add one occurrence of ``term`` (its weight and position) to the field's postings."""
     hit = terms.get(term)
@@ -69,6 +68,22 @@ def _add_posting(terms: dict[str, list], term: str, weight: float, at: int) -> N
     else:
         hit[0] += weight
         hit[1].append(at)
+
+
+def _merge_posting(terms: dict[str, list], merged: set[str], term: str, weight: float, at: int) -> None:
+    """Add one occurrence to ``terms``, copying a position list shared with other terms
+    (``_collect`` shares a word's list among its terms) before its first append."""
+    hit = terms.get(term)
+    if hit is None:
+        terms[term] = [weight, [at]]
+    else:
+        hit[0] += weight
+        if term in merged:
+            hit[1].append(at)
+        else:
+            hit[1] = [*hit[1], at]
+            merged.add(term)
+
 
 def _dyadic(boost: float) -> bool:
     """Whether sums of ``boost`` are exact in any order (a multiple of 1/64, at most 64)."""
@@ -154,6 +169,45 @@ class FieldAnalysis:
             flat, derived = raw, []
         self._collect(flat, derived, terms, spell)
         return terms, spell
+
+    def expansion(self, word: str) -> Expansion:
+        """(term, factor) for each term a kept, non-derived ``word`` indexes (memoized)."""
+        return self._plain.get(word) or self._expand(word)
+
+    def fold(self, word: str) -> str:
+        """``word`` accent-folded (memoized)."""
+        return self._folds.get(word) or self._fold(word)
+
+    def words(self, value: str) -> tuple[list[str], int, list[tuple[str, float, int]], set[str]] | None:
+        """``analyze`` split for callers that expand words themselves (``kb.postings``).
+
+        Returns the kept words (their positions run on from ``first``), the derived tokens'
+        postings as (term, weight, position) and their spelling words; the word's own terms and
+        spelling words (itself and its folded twin) are the caller's to add. ``analyze`` of the
+        value is the merge of both. None when the value needs the general path (``analyze``).
+        """
+        if len(self._plain) > self.memo_limit:
+            self.forget()
+        lowered = value.lower()
+        if len(lowered) != len(value):
+            return None
+        raw = (_FLAT_TOKEN_RE if _NOT_LATIN1.search(lowered) else _LATIN1_TOKEN_RE).findall(lowered)
+        if "-" in lowered or _SEC_HINT.search(lowered) is not None:
+            flat, derived = self._events(raw)
+        else:
+            flat, derived = raw, []
+        stops = self._stops
+        kept = [w for w in flat if w not in stops]
+        extra: list[tuple[str, float, int]] = []
+        spell: set[str] = set()
+        if not kept:
+            return kept, 0, extra, spell
+        first = 0
+        while flat[first] in stops:
+            first += 1
+        if derived:
+            self._derived(flat, first, derived, spell, lambda term, weight, at: extra.append((term, weight, at)))
+        return kept, first, extra, spell
 
     def _events(self, raw: list[str]) -> tuple[list[str], list[tuple[int, str, float, int]]]:
         """Tokenizer | hyphen filter simulated over the raw token strings.
@@ -265,31 +319,18 @@ class FieldAnalysis:
         spell.update(where)
         spell.update([folded(w) or fold_of(w) for w in where])
         if derived:
-            self._derived(flat, first, derived, terms, spell, merged)
+            self._derived(flat, first, derived, spell, partial(_merge_posting, terms, merged))
         for term in merged:
             terms[term][1].sort()
 
-    def _derived(self, flat, first, derived, terms, spell, merged) -> None:
+    def _derived(self, flat, first, derived, spell, emit: Callable[[str, float, int], None]) -> None:
         """Hyphen-joined and coordinated forms at their primary's position, deduplicated
-        against what that position already holds (as the morph filter does)."""
+        against what that position already holds (as the morph filter does): each posting
+        goes to ``emit(term, weight, position)``."""
         stops = self._stops
         expansions = self._morph.expansions
         fold_of = self._fold
         kept_before = list(accumulate([w not in stops for w in flat], initial=0))
-        get = terms.get
-
-        def emit(term: str, weight: float, at: int) -> None:
-            hit = get(term)
-            if hit is None:
-                terms[term] = [weight, [at]]
-            else:
-                hit[0] += weight
-                if term in merged:
-                    hit[1].append(at)
-                else:
-                    hit[1] = [*hit[1], at]
-                    merged.add(term)
-
         current = -1
         group: set[str] | None = None
         for index, text, boost, chains in derived:
