@@ -26,20 +26,41 @@ from kb.analysis.fast import FieldAnalysis
 
 BATCH_ENTRIES = 1 << 16  # expansion entries per batch: large enough that numpy's per-call cost vanishes
 
-# ("words", word ids, first, derived (term ids, weights, positions), derived spelling ids, length, postings)
+# ("words", word ids, first, derived (term ids, weights, positions), spelling term ids, length)
 # or ("terms", terms, spell): see ``TextPostings.prepare``
 Prepared = tuple[Any, ...]
 
 
-class Column:
-    """A growable 1-d array of one numpy type: an ``array.array`` (grown in place by
-    ``realloc``, so no doubled copy) read as a numpy array without a copy."""
+_TYPECODES = {"uint16": "H", "int32": "i", "int64": "q", "float32": "f", "float64": "d"}
 
-    def __init__(self, dtype) -> None:
-        self.dtype = np.dtype(dtype)
-        self.data = array({4: "i", 8: "q"}[self.dtype.itemsize] if self.dtype.kind == "i" else "d")
+
+class Column:
+    """A growable 1-d array kept in the narrowest of ``dtypes`` that holds every value exactly
+    (document numbers, position counts and positions mostly fit 16 bits, weights float32): an
+    ``array.array`` (grown in place by ``realloc``, so no doubled copy) read as a numpy array
+    without a copy. A value that does not fit widens the whole column to the next type."""
+
+    def __init__(self, *dtypes) -> None:
+        self.dtypes = [np.dtype(d) for d in dtypes]
+        self.dtype = self.dtypes[0]
+        self.data = array(_TYPECODES[self.dtype.name])
+
+    def _fits(self, values: np.ndarray) -> bool:
+        if not len(values) or self.dtype == self.dtypes[-1]:
+            return True
+        if self.dtype.kind == "f":
+            return bool(np.array_equal(values.astype(self.dtype), values))
+        limits = np.iinfo(self.dtype)
+        return limits.min <= int(values.min()) and int(values.max()) <= limits.max
 
     def extend(self, values) -> None:
+        values = np.asarray(values)
+        while not self._fits(values):
+            wider = self.dtypes[self.dtypes.index(self.dtype) + 1]
+            old = self.values().astype(wider)
+            self.dtype = wider
+            self.data = array(_TYPECODES[wider.name])
+            self.data.frombytes(old.view(np.uint8))
         self.data.frombytes(np.ascontiguousarray(values, self.dtype).view(np.uint8))
 
     def values(self) -> np.ndarray:
@@ -53,27 +74,33 @@ class TextPostings:
         self.analysis = analysis
         self.boost = field_boost
         self.spelling = spelling
+        # Terms of this segment; spelling words are counted by term id too (a word and its
+        # folded twin are terms of the word; a derived token's spelling word gets an id).
         self.term_ids: dict[str, int] = {}
         self.term_names: list[str] = []
         # Words of this segment: word w indexes terms[start[w]:start[w + 1]] with their factors.
         self.word_ids: dict[str, int] = {}
         self.word_sizes: list[int] = []
-        self.word_term_ids: list[tuple[int, ...]] = []  # the same term ids as tuples: distinct counts per value
         self.word_start = array("q", [0])
-        self.word_terms = array("q")
+        self.word_terms = array("i")
         self.word_factors = array("d")
-        self.word_spell: list[tuple[int, int]] = []  # the spelling ids of the word and of its folded twin
-        self.spell_ids: dict[str, int] = {}
-        self.spell_names: list[str] = []
-        self.spelled = array("i")  # spelling ids, once per value holding them: counted at the end
+        self.word_spell = array("i")  # term id of the word
+        self.word_spell_folded = array("i")  # term id of its folded twin
+        self.spell_counts = np.zeros(0, np.int32)  # values holding each term id as a spelling word
         self.spell_other: Counter[str] = Counter()  # from values on the ``analyze`` path
         self._reset_batch()
-        self.tid = Column(np.int32)
-        self.doc = Column(np.int32)
-        self.weight = Column(np.float64)
-        self.npos = Column(np.int32)
-        self.positions = Column(np.int32)
+        self.tid = Column(np.int32, np.int64)
+        self.doc = Column(np.uint16, np.int32, np.int64)
+        self.weight = Column(np.float32, np.float64)
+        self.npos = Column(np.uint16, np.int32, np.int64)
+        self.positions = Column(np.uint16, np.int32, np.int64)
         self.count = 0  # postings in the columns
+
+    @property
+    def postings(self) -> int:
+        """Postings in the columns plus the pending batch's expansion entries (at least its
+        postings): what the memory grows with, known without flushing."""
+        return self.count + self._entries
 
     def _reset_batch(self) -> None:
         # Python lists (array.extend converts item by item, several times slower)
@@ -85,6 +112,7 @@ class TextPostings:
         self._extra_term: list[int] = []
         self._extra_weight: list[float] = []
         self._extra_pos: list[int] = []
+        self._spelled: list[int] = []  # spelling term ids, once per value holding them
         self._entries = 0
 
     # ---- terms, words and spelling ids
@@ -96,27 +124,19 @@ class TextPostings:
             self.term_names.append(term)
         return tid
 
-    def _spell(self, word: str) -> int:
-        sid = self.spell_ids.get(word)
-        if sid is None:
-            sid = self.spell_ids[word] = len(self.spell_names)
-            self.spell_names.append(word)
-        return sid
-
     def _word(self, word: str) -> int:
         wid = self.word_ids.get(word)
         if wid is not None:
             return wid
         expansion = self.analysis.expansion(word)
         term = self._term
-        tids = tuple([term(t) for t, _ in expansion])
-        self.word_term_ids.append(tids)
-        self.word_terms.extend(tids)
+        self.word_terms.extend([term(t) for t, _ in expansion])
         self.word_factors.extend([f for _, f in expansion])
         self.word_start.append(len(self.word_terms))
         self.word_sizes.append(len(expansion))
         if self.spelling:
-            self.word_spell.append((self._spell(word), self._spell(self.analysis.fold(word))))
+            self.word_spell.append(term(word))
+            self.word_spell_folded.append(term(self.analysis.fold(word)))
         wid = self.word_ids[word] = len(self.word_sizes) - 1
         return wid
 
@@ -124,8 +144,7 @@ class TextPostings:
 
     def prepare(self, value: str) -> Prepared:
         """The value analysed down to what ``add`` needs (reusable for a repeated value): word
-        ids, derived postings and spelling words as ids, the field length and the number of
-        postings (distinct terms), which ``SegmentBuilder.postings_added`` reports at once."""
+        ids, derived postings, spelling words as term ids and the field length."""
         split = self.analysis.words(value)
         if split is None:
             terms, spell = self.analysis.analyze(value)
@@ -135,29 +154,28 @@ class TextPostings:
         if None in ids:
             word = self._word
             ids = [i if i is not None else word(w) for i, w in zip(ids, kept, strict=True)]
-        words = set(ids)
-        distinct = set().union(*map(self.word_term_ids.__getitem__, words))
         length = sum(map(self.word_sizes.__getitem__, ids))
         derived = None
         if extra:
             term = self._term
             tids = [term(t) for t, _, _ in extra]
-            distinct.update(tids)
             derived = (tids, [w for _, w, _ in extra], [p for _, _, p in extra])
             length += len(extra)
         spell_ids = None
         if self.spelling:
-            spell_ids = set().union(*map(self.word_spell.__getitem__, words))
+            words = set(ids)
+            spell_ids = set(map(self.word_spell.__getitem__, words))
+            spell_ids.update(map(self.word_spell_folded.__getitem__, words))
             if spell:
-                spell_ids.update(map(self._spell, spell))
-            spell_ids = array("i", spell_ids)
-        return ("words", ids, first, derived, spell_ids, length, len(distinct))
+                spell_ids.update(map(self._term, spell))
+            spell_ids = tuple(spell_ids)
+        return ("words", ids, first, derived, spell_ids, length)
 
     def add(self, docnum: int, prepared: Prepared) -> int:
         """Add one value's postings (and spelling words); returns its field length."""
         if prepared[0] == "terms":
             return self._add_terms(docnum, prepared[1], prepared[2])
-        _, ids, first, derived, spell_ids, length, postings = prepared
+        _, ids, first, derived, spell_ids, length = prepared
         if not ids:
             return 0
         value = len(self._docs)
@@ -172,8 +190,7 @@ class TextPostings:
             self._extra_weight.extend(weights)
             self._extra_pos.extend(positions)
         if spell_ids:
-            self.spelled += spell_ids
-        self.count += postings
+            self._spelled += spell_ids
         self._entries += length
         if self._entries >= BATCH_ENTRIES:
             self.flush()
@@ -215,7 +232,7 @@ class TextPostings:
         entry_token = np.repeat(np.arange(len(tokens)), expansion)
         entry = np.arange(len(entry_token)) - np.repeat(np.cumsum(expansion) - expansion, expansion)
         entry += first_entry[entry_token]
-        tid = np.frombuffer(self.word_terms, np.int64)[entry]
+        tid = np.frombuffer(self.word_terms, np.int32)[entry].astype(np.int64)
         factor = np.frombuffer(self.word_factors, np.float64)[entry]
         pos = token_pos[entry_token]
         value = token_value[entry_token]
@@ -239,13 +256,25 @@ class TextPostings:
         if self.boost != 1.0:
             weights *= self.boost
         heads = group[starts]
+        self.count += len(heads)
         self.tid.extend(heads % nterms)
         self.doc.extend(docs[heads // nterms])
         self.weight.extend(weights)
         self.npos.extend(np.diff(np.append(starts, len(group))))
         self.positions.extend(pos[order])
         del word_start  # the views on the word arrays must go before they grow again
+        self._count_spelled()
         self._reset_batch()
+
+    def _count_spelled(self) -> None:
+        if not self._spelled:
+            return
+        counts = np.bincount(np.array(self._spelled, np.int64))
+        if len(counts) > len(self.spell_counts):
+            grown = np.zeros(max(len(counts), 2 * len(self.spell_counts)), np.int32)
+            grown[: len(self.spell_counts)] = self.spell_counts
+            self.spell_counts = grown
+        self.spell_counts[: len(counts)] += counts.astype(np.int32)
 
     # ---- results
 
@@ -261,15 +290,16 @@ class TextPostings:
             self.positions.values(),
         )
         self.tid = self.doc = self.weight = self.npos = self.positions = None
-        self.word_ids = self.word_term_ids = self.word_sizes = self.word_spell = None
+        self.word_ids = self.word_sizes = self.word_spell = self.word_spell_folded = None
         self.word_start = self.word_terms = self.word_factors = None
         return columns
 
     def spelling_counts(self) -> dict[str, int]:
         """Spelling word -> number of values holding it."""
         self.flush()
-        totals = np.bincount(np.frombuffer(self.spelled, np.int32), minlength=len(self.spell_names)).tolist()
-        counts = dict(zip(self.spell_names, totals, strict=True))
+        names = self.term_names
+        held = np.flatnonzero(self.spell_counts)
+        counts = dict(zip([names[i] for i in held.tolist()], self.spell_counts[held].tolist(), strict=True))
         for word, n in self.spell_other.items():
             counts[word] = counts.get(word, 0) + n
         return {w: n for w, n in counts.items() if n}

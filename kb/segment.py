@@ -134,7 +134,7 @@ class SegmentBuilder:
     @property
     def postings_added(self) -> int:
         """Term-in-section postings of the text fields so far: what the in-memory postings grow with."""
-        return sum(text.count for text in self.text.values())
+        return sum(text.postings for text in self.text.values())
 
     def _add_generic(self, fieldname: str, field, value, docnum: int) -> int:
         table = self.postings.setdefault(fieldname, {})
@@ -339,9 +339,10 @@ class _FieldOutput:
 def write_text_field(fw, fieldname: str, field, text: TextPostings, lengths: np.ndarray) -> None:
     """A text field's postings columns (see ``kb.postings``) as ``_FieldOutput`` writes them.
 
-    One stable sort by term rank orders the postings by (term, document) (the columns come
-    in document order); they are handed over in chunks of terms as lists (ids, weights,
-    lengths, position values made in bulk), so no sorted copy of the columns is made."""
+    The columns come in document order; a stable sort by term rank of one bucket of terms at
+    a time orders their postings by (term, document). They are handed over in chunks of
+    terms as lists (ids, weights, lengths, position values made in bulk), so no sorted copy
+    of the columns, nor an index of the whole column, is made."""
     tid, doc, weight, npos, positions = text.take_columns()
     out = _FieldOutput(fw, fieldname, field)
     if len(tid):
@@ -351,40 +352,46 @@ def write_text_field(fw, fieldname: str, field, text: TextPostings, lengths: np.
         rank[by_name] = np.arange(len(names), dtype=np.int32)
         term_rank = rank[tid]
         del tid, rank
-        order = np.argsort(term_rank, kind="stable")
         counts = np.bincount(term_rank, minlength=len(names))
-        del term_rank
-        present = np.flatnonzero(counts)
+        present = np.flatnonzero(counts)  # the ranks of the terms with postings, in term order
         term_keys = [names[by_name[r]].encode("utf-8") for r in present.tolist()]
         bounds = np.concatenate(([0], np.cumsum(counts[present])))
-        del counts, present
+        del counts
         starts = np.cumsum(npos, dtype=np.int64 if len(positions) >> 31 else np.int32) - npos
         nterms = len(term_keys)
         t = 0
-        while t < nterms:
-            a = int(bounds[t])
-            u = max(int(np.searchsorted(bounds, a + _TEXT_CHUNK, "right")) - 1, t + 1)
-            b = int(bounds[u])
-            at = order[a:b]
-            docs = doc[at]
-            ids = docs.tolist()
-            ws = weight[at]
-            w32s = ws.astype(np.float32).astype(np.float64).tolist()
-            ws = ws.tolist()
-            lens = lengths[docs].tolist()
-            values = _position_values(npos[at], starts[at], positions)
-            cuts = (bounds[t : u + 1] - a).tolist()
-            for k in range(u - t):
-                i, j = cuts[k], cuts[k + 1]
-                if j - i == 1:
-                    out.single(term_keys[t + k], ids[i], ws[i], values[i], lens[i])
-                else:
-                    out.several(term_keys[t + k], ids[i:j], ws[i:j], w32s[i:j], lens[i:j], values[i:j])
-            t = u
+        while t < nterms:  # a bucket of terms at a time: its postings' order, not the whole column's
+            base = int(bounds[t])
+            end = max(int(np.searchsorted(bounds, base + _SORT_BUCKET, "right")) - 1, t + 1)
+            lo, hi = int(present[t]), int(present[end - 1])
+            at_bucket = np.flatnonzero((term_rank >= lo) & (term_rank <= hi))
+            order = at_bucket[np.argsort(term_rank[at_bucket], kind="stable")]
+            del at_bucket
+            while t < end:
+                a = int(bounds[t])
+                u = min(max(int(np.searchsorted(bounds, a + _TEXT_CHUNK, "right")) - 1, t + 1), end)
+                b = int(bounds[u])
+                at = order[a - base : b - base]
+                docs = doc[at]
+                ids = docs.tolist()
+                ws = weight[at]
+                w32s = ws.astype(np.float32).astype(np.float64).tolist()
+                ws = ws.tolist()
+                lens = lengths[docs].tolist()
+                values = _position_values(npos[at], starts[at], positions)
+                cuts = (bounds[t : u + 1] - a).tolist()
+                for k in range(u - t):
+                    i, j = cuts[k], cuts[k + 1]
+                    if j - i == 1:
+                        out.single(term_keys[t + k], ids[i], ws[i], values[i], lens[i])
+                    else:
+                        out.several(term_keys[t + k], ids[i:j], ws[i:j], w32s[i:j], lens[i:j], values[i:j])
+                t = u
     out.close()
 
 
 _TEXT_CHUNK = 1 << 15  # postings turned into lists at a time
+_SORT_BUCKET = 1 << 19  # postings ordered at a time (int64 indexes: 4 MB, not 8 bytes per posting)
 
 
 def _position_values(npos: np.ndarray, starts: np.ndarray, positions: np.ndarray) -> list[bytes]:

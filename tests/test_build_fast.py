@@ -8,6 +8,7 @@ import pytest
 from whoosh import index as whoosh_index
 
 from kb import index as kb_index
+from kb import postings, segment
 from kb.analysis import index_analyzer
 from kb.analysis.fast import FieldAnalysis, reference_analysis
 from kb.ingest import discover, ingest
@@ -97,6 +98,16 @@ def test_bulk_segments_equal_whoosh_writer(documents, tmp_path, monkeypatch):
     assert _dump(info.path) == _dump(reference)
     assert kb_index.load_documents(info.path)[0].id == documents[0].id
     assert [d.id for d in kb_index.load_documents(info.path)] == [d.id for d in documents]
+
+
+def test_small_sort_buckets_and_batches_write_the_same_index(documents, tmp_path, monkeypatch):
+    """Postings ordered a few terms at a time, from many small batches: the same index."""
+    reference = kb_index.write_index(documents, tmp_path / "ref", procs=1)
+    monkeypatch.setattr(segment, "_SORT_BUCKET", 5)
+    monkeypatch.setattr(segment, "_TEXT_CHUNK", 3)
+    monkeypatch.setattr(postings, "BATCH_ENTRIES", 50)
+    info = kb_index.write_index(documents, tmp_path / "idx", procs=1)
+    assert _dump(info.path) == _dump(reference.path)
 
 
 def test_interrupted_build_leaves_previous_index(documents, tmp_path, monkeypatch):

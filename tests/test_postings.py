@@ -52,7 +52,9 @@ def test_columns_equal_analyze(batch, monkeypatch):
         prepared = text.prepare(value)
         assert text.add(docnum, prepared) == sum(len(p) for _, p in terms.values())  # the field length
         added += len(terms)
-        assert text.count == added  # known at once, before any flush
+        assert text.postings >= added  # an upper bound before the batch is flushed
+    text.flush()
+    assert text.count == added  # exact once flushed
     got = _postings_by_value(text)
     for docnum, value in enumerate(values):
         terms, _ = fast.analyze(value)
@@ -91,3 +93,31 @@ def test_position_values_equal_positions_encode():
     assert values == [encode(p) for p in lists]
     assert values[0] is values[2] and values[1] is values[5]  # one object per single position (pickle memo)
     assert values[4] is not _position_values(npos, starts, flat)[4]
+
+
+def test_column_widens_to_hold_every_value_exactly():
+    ints = postings.Column(np.uint16, np.int32, np.int64)
+    ints.extend(np.array([0, 7, 65535]))
+    assert ints.dtype == np.uint16
+    ints.extend(np.array([65536, 3]))  # past 16 bits: the column is widened, old values kept
+    assert ints.dtype == np.int32
+    ints.extend(np.array([-1]))
+    ints.extend(np.array([1 << 40]))
+    assert ints.dtype == np.int64
+    assert ints.values().tolist() == [0, 7, 65535, 65536, 3, -1, 1 << 40]
+
+    floats = postings.Column(np.float32, np.float64)
+    floats.extend(np.array([1.0, 0.5, 2.75, 1024.125]))  # dyadic weights: exact in float32
+    assert floats.dtype == np.float32
+    floats.extend(np.array([0.1]))  # not a float32: widened, nothing rounded
+    assert floats.dtype == np.float64
+    assert floats.values().tolist() == [1.0, 0.5, 2.75, 1024.125, 0.1]
+
+
+def test_long_values_keep_positions_past_16_bits():
+    fast = FieldAnalysis(index_analyzer())
+    text = TextPostings(fast)
+    value = " ".join(["ord"] * 70_000 + ["återbruk"])
+    terms, _ = fast.analyze(value)
+    text.add(0, text.prepare(value))
+    assert _postings_by_value(text)[0] == terms
