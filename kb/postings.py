@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from kb.analysis.fast import FieldAnalysis
+from kb.processes import release_memory
 
 BATCH_ENTRIES = 1 << 16  # expansion entries per batch: large enough that numpy's per-call cost vanishes
 
@@ -291,7 +292,8 @@ class TextPostings:
         )
         self.tid = self.doc = self.weight = self.npos = self.positions = None
         self.word_ids = self.word_sizes = self.word_spell = self.word_spell_folded = None
-        self.word_start = self.word_terms = self.word_factors = None
+        self.word_start = self.word_terms = self.word_factors = self.term_ids = None
+        release_memory()  # the tables' freed pages, before the write's own arrays
         return columns
 
     def spelling_counts(self) -> dict[str, int]:

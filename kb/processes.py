@@ -42,3 +42,11 @@ def libc_function(name: str):
         except (OSError, AttributeError, TypeError):
             continue
     return None
+
+
+def release_memory() -> None:
+    """Hand freed heap pages back to the system (glibc keeps them otherwise): a segment's
+    postings are freed once written, and what comes next should not stack on their fragments."""
+    trim = libc_function("malloc_trim")
+    if trim is not None:  # None: not glibc, nothing to do
+        trim(0)

@@ -347,18 +347,17 @@ def write_text_field(fw, fieldname: str, field, text: TextPostings, lengths: np.
     out = _FieldOutput(fw, fieldname, field)
     if len(tid):
         names = text.term_names
-        by_name = sorted(range(len(names)), key=names.__getitem__)
+        by_name = np.array(sorted(range(len(names)), key=names.__getitem__), np.int32)
         rank = np.empty(len(names), np.int32)
         rank[by_name] = np.arange(len(names), dtype=np.int32)
         term_rank = rank[tid]
         del tid, rank
         counts = np.bincount(term_rank, minlength=len(names))
         present = np.flatnonzero(counts)  # the ranks of the terms with postings, in term order
-        term_keys = [names[by_name[r]].encode("utf-8") for r in present.tolist()]
         bounds = np.concatenate(([0], np.cumsum(counts[present])))
         del counts
         starts = np.cumsum(npos, dtype=np.int64 if len(positions) >> 31 else np.int32) - npos
-        nterms = len(term_keys)
+        nterms = len(present)
         t = 0
         while t < nterms:  # a bucket of terms at a time: its postings' order, not the whole column's
             base = int(bounds[t])
@@ -367,6 +366,8 @@ def write_text_field(fw, fieldname: str, field, text: TextPostings, lengths: np.
             at_bucket = np.flatnonzero((term_rank >= lo) & (term_rank <= hi))
             order = at_bucket[np.argsort(term_rank[at_bucket], kind="stable")]
             del at_bucket
+            keys = [names[i].encode("utf-8") for i in by_name[present[t:end]].tolist()]
+            first = t
             while t < end:
                 a = int(bounds[t])
                 u = min(max(int(np.searchsorted(bounds, a + _TEXT_CHUNK, "right")) - 1, t + 1), end)
@@ -383,9 +384,9 @@ def write_text_field(fw, fieldname: str, field, text: TextPostings, lengths: np.
                 for k in range(u - t):
                     i, j = cuts[k], cuts[k + 1]
                     if j - i == 1:
-                        out.single(term_keys[t + k], ids[i], ws[i], values[i], lens[i])
+                        out.single(keys[t - first + k], ids[i], ws[i], values[i], lens[i])
                     else:
-                        out.several(term_keys[t + k], ids[i:j], ws[i:j], w32s[i:j], lens[i:j], values[i:j])
+                        out.several(keys[t - first + k], ids[i:j], ws[i:j], w32s[i:j], lens[i:j], values[i:j])
                 t = u
     out.close()
 

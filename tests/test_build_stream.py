@@ -66,6 +66,20 @@ def test_slices_keep_sources_of_one_id_together():
     assert stream.plan_slices(units, [10, 10, 10, 10], target=10) == [(0, 2), (2, 3), (3, 4)]
 
 
+def test_slices_weigh_each_source_not_only_its_bytes(monkeypatch):
+    """Many short sources cost more than their bytes say: slices balance bytes plus a cost per source."""
+    monkeypatch.setattr(stream, "SLICE_BYTES", 1)
+    units = [(f"short/{i:03d}.md", b"") for i in range(60)] + [(f"long/{i}.md", b"") for i in range(6)]
+    sizes = [100] * 60 + [3_000] * 6
+    bounds = stream.plan_work(units, sizes, procs=2)
+    costs = [sum(size + stream.SOURCE_COST_BYTES for size in sizes[a:b]) for a, b in bounds]
+    assert len(bounds) == 2 * stream.SLICES_PER_WORKER
+    assert max(costs) - min(costs) <= 3_000 + stream.SOURCE_COST_BYTES  # within one source
+    # by bytes alone the 60 short sources would have gone in one or two slices
+    assert sum(1 for a, _ in bounds if a < 60) >= 4
+    assert stream.plan_work(units, sizes, procs=1) == [(0, len(units))]
+
+
 def test_compact_lexicon_answers_like_simplemma_dict(tmp_path, monkeypatch):
     monkeypatch.setenv("KB_CACHE_DIR", str(tmp_path))
     assert lexicon._load_compact() is None
