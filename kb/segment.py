@@ -189,9 +189,18 @@ class SegmentBuilder:
                 out.several(key, docnums, weights, array("f", weights).tolist(), lens, flat[2::3])
         out.close()
 
-    def _write_spelling(self, fw, fieldname: str, counts: dict[bytes, int]) -> None:
-        table = {b: [0, float(n), pack_uint(n)] for b, n in counts.items()}
-        self._write_field(fw, fieldname, self.schema[fieldname], table, {})
+    def _write_spelling(self, fw, fieldname: str, counts: dict[str, int]) -> None:
+        """One docnum-0 posting per word, weighted by its section count: its block depends on
+        the count alone, so each distinct count is pickled once (most words have a small one)."""
+        out = _FieldOutput(fw, fieldname, self.schema[fieldname])
+        blocks: dict[int, tuple[bytes, bytes]] = {}
+        for word in sorted(counts):
+            n = counts[word]
+            block = blocks.get(n)
+            if block is None:
+                block = blocks[n] = out.single_block(0, float(n), pack_uint(n), None)
+            out.add_block(word.encode("utf-8"), *block)
+        out.close()
 
 
 # Block data (ids, weights, position values) pickled with protocol 3, not whoosh's 2: protocol 2
@@ -235,7 +244,7 @@ class _FieldOutput:
         self.keys: list[bytes] = []
         self.infos: list[bytes] = []
 
-    def _add(self, key: bytes, out: bytes, info: bytes) -> None:
+    def add_block(self, key: bytes, out: bytes, info: bytes) -> None:
         self.keys.append(self.prefix + key)
         self.infos.append(info + pack_long(self.offset) + pack_int(len(out)))
         self.offset += len(out)
@@ -250,6 +259,10 @@ class _FieldOutput:
 
     def single(self, key: bytes, docnum: int, weight: float, value, length: int | None) -> None:
         """A term with one posting (most terms): a short path with the same output."""
+        self.add_block(key, *self.single_block(docnum, weight, value, length))
+
+    def single_block(self, docnum: int, weight: float, value, length: int | None) -> tuple[bytes, bytes]:
+        """The block and term info (without its offset) of a term's one posting."""
         w32 = _F32.get(weight)
         if w32 is None:
             w32 = _F32[weight] = _to_f32(weight)
@@ -267,7 +280,7 @@ class _FieldOutput:
             databytes = zlib.compress(databytes, comp)
         infobytes = dumps((1, docnum, bmax, comp, lb, lb), 2)
         out = b"".join((_MAGIC, pack_int(-(len(infobytes) + len(databytes))), infobytes, databytes))
-        self._add(key, out, _TERMINFO.pack(0, 0.0 + w32, 1, lb, lb, bmax, docnum, docnum))
+        return out, _TERMINFO.pack(0, 0.0 + w32, 1, lb, lb, bmax, docnum, docnum)
 
     def several(self, key: bytes, docnums: list, weights: list, w32s: list, lens: list, values: list) -> None:
         """A term with several postings: its blocks of ``limit`` postings. ``w32s`` are the
@@ -328,7 +341,7 @@ class _FieldOutput:
             docnums[0],
             docnums[-1],
         )
-        self._add(key, b"".join(out), info)
+        self.add_block(key, b"".join(out), info)
 
     def close(self) -> None:
         self.postfile.write(b"".join(self.chunks))
