@@ -218,11 +218,6 @@ def folder_size(path: Path) -> int:
 
 
 def latencies(run, queries: list[str], rounds: int) -> tuple[float, float]:
-    """p50 and p95 of ``run(q)`` over ``rounds`` rounds of ``queries``, after one warm-up round.
-    The index just built is flushed to disk first, so that the kernel's writeback of hundreds
-    of MB of fresh pages does not share the timed rounds (in-run p50 2.4-2.6 ms had measured
-    against 1.4-1.8 ms in reruns on the same index right after)."""
-    os.sync()
     for q in queries:  # warm-up round (opens readers, fills caches)
         run(q)
     times = []
