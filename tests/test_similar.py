@@ -75,3 +75,22 @@ def test_deleted_sections_of_an_updated_index_are_never_similar(tmp_path, monkey
         got = similar.like(weights, total, doc.id, 8)
         assert got == _whoosh_like(searcher, text, doc.id, 8), doc.id
         assert all(other in live_ids for other in got)
+
+
+def test_docnum_doc_ids_over_segments_and_scattered_sections(tmp_path):
+    """docnum -> document id: from term infos where a document's sections are consecutive, from
+    its postings where they are not, with each segment's docnums offset."""
+    from whoosh.fields import ID, Schema
+
+    from kb.similar import docnum_doc_ids
+
+    ix = whoosh_index.create_in(str(tmp_path), Schema(doc_id=ID()))
+    with ix.writer() as w:  # first segment: a a b
+        for doc in ("a", "a", "b"):
+            w.add_document(doc_id=doc)
+    with ix.writer() as w:  # second segment: c d c d c (scattered)
+        for doc in ("c", "d", "c", "d", "c"):
+            w.add_document(doc_id=doc)
+    with ix.reader() as reader:
+        assert len(reader.leaf_readers()) == 2
+        assert docnum_doc_ids(reader) == ["a", "a", "b", "c", "d", "c", "d", "c"]
