@@ -133,7 +133,8 @@ class SegmentBuilder:
 
     @property
     def postings_added(self) -> int:
-        """Term-in-section postings of the text fields so far: what the in-memory postings grow with."""
+        """Term-in-section postings of the text fields so far (a pending batch counted by its
+        expansion entries, an upper bound): what the in-memory postings grow with."""
         return sum(text.postings for text in self.text.values())
 
     def _add_generic(self, fieldname: str, field, value, docnum: int) -> int:

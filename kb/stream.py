@@ -3,7 +3,7 @@
 ``write_index`` takes every ``Document`` in memory and forks workers that inherit them; on a
 large corpus that means the parent holds all documents (and the lexicon) and every forked
 child counts those pages again. Here the parent only cuts the sources (``units``: paths,
-or (name, bytes) pairs) into contiguous slices by size. Each worker process, started fresh
+or (name, bytes) pairs) into contiguous slices of about equal cost (``plan_work``). Each worker process, started fresh
 (``spawn``), takes slices in turn and for each one ingests its units, analyses and writes
 the sections as whoosh segments (a new segment whenever the in-memory postings reach
 ``SEGMENT_POSTINGS``) and its part of ``documents.jsonl``, and returns only small metadata.

@@ -156,19 +156,25 @@ class FieldAnalysis:
         spell: set[str] = set()
         if not value:
             return terms, spell
+        tokens = self._tokens(value)
+        if tokens is None:
+            self._general(value, terms, spell)
+        else:
+            self._collect(*tokens, terms, spell)
+        return terms, spell
+
+    def _tokens(self, value: str) -> tuple[list[str], list[tuple[int, str, float, int]]] | None:
+        """The value's words and derived tokens (see ``_events``), or None when lower-casing
+        changes its length (the general path). Ages the memos first when they are full."""
         if len(self._plain) > self.memo_limit:
             self.forget()
         lowered = value.lower()
         if len(lowered) != len(value):
-            self._general(value, terms, spell)
-            return terms, spell
+            return None
         raw = (_FLAT_TOKEN_RE if _NOT_LATIN1.search(lowered) else _LATIN1_TOKEN_RE).findall(lowered)
         if "-" in lowered or _SEC_HINT.search(lowered) is not None:
-            flat, derived = self._events(raw)
-        else:
-            flat, derived = raw, []
-        self._collect(flat, derived, terms, spell)
-        return terms, spell
+            return self._events(raw)
+        return raw, []
 
     def expansion(self, word: str) -> Expansion:
         """(term, factor) for each term a kept, non-derived ``word`` indexes (memoized)."""
@@ -186,16 +192,10 @@ class FieldAnalysis:
         spelling words (itself and its folded twin) are the caller's to add. ``analyze`` of the
         value is the merge of both. None when the value needs the general path (``analyze``).
         """
-        if len(self._plain) > self.memo_limit:
-            self.forget()
-        lowered = value.lower()
-        if len(lowered) != len(value):
+        tokens = self._tokens(value)
+        if tokens is None:
             return None
-        raw = (_FLAT_TOKEN_RE if _NOT_LATIN1.search(lowered) else _LATIN1_TOKEN_RE).findall(lowered)
-        if "-" in lowered or _SEC_HINT.search(lowered) is not None:
-            flat, derived = self._events(raw)
-        else:
-            flat, derived = raw, []
+        flat, derived = tokens
         stops = self._stops
         kept = [w for w in flat if w not in stops]
         extra: list[tuple[str, float, int]] = []
