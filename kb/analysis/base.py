@@ -13,6 +13,32 @@ from typing import Any
 from whoosh.analysis import Filter
 
 
+class SharedDefault:
+    """A filter's lexicon or splitter: the custom object it was given (attribute ``custom``),
+    else the process-wide one from ``kb.analysis.<getter>(folded)``. Resolved once and kept
+    as the ``_``-attribute of the same name, which pickling drops (see ``StatefulFilter``)."""
+
+    def __init__(self, custom: str, getter: str) -> None:
+        self.custom = custom
+        self.getter = getter
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.slot = "_" + name
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        value = obj.__dict__.get(self.slot)
+        if value is None:
+            value = getattr(obj, self.custom)
+            if value is None:
+                import kb.analysis
+
+                value = getattr(kb.analysis, self.getter)(obj.folded)
+            obj.__dict__[self.slot] = value
+        return value
+
+
 class StatefulFilter(Filter):
     """A Filter whose ``_private`` attributes are caches, rebuilt lazily after unpickling."""
 

@@ -18,7 +18,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 import marisa_trie
 from whoosh.analysis import Token
 
-from kb.analysis.base import StatefulFilter
+from kb.analysis.base import SharedDefault, StatefulFilter
 from kb.analysis.lexicon import Lexicon
 
 Part = tuple[str, str]  # (surface as written, lemma)
@@ -259,19 +259,8 @@ class CompoundFilter(StatefulFilter):
         self.boost = boost
         self.expand_query = expand_query
         self.custom_splitter = splitter
-        self._reset()
 
-    def _reset(self) -> None:
-        self._splitter = self.custom_splitter
-
-    @property
-    def splitter(self) -> CompoundSplitter:
-        splitter = self._splitter
-        if splitter is None:
-            from kb.analysis import get_splitter
-
-            splitter = self._splitter = get_splitter(folded=self.folded)
-        return splitter
+    splitter = SharedDefault("custom_splitter", "get_splitter")
 
     def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
         split = self.splitter.split

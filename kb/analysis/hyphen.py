@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 
 from whoosh.analysis import Token
 
-from kb.analysis.base import StatefulFilter
+from kb.analysis.base import SharedDefault, StatefulFilter
 
 CONJUNCTIONS: frozenset[str] = frozenset({"och", "eller", "samt", "respektive", "resp", "alternativt"})
 
@@ -34,11 +34,10 @@ class HyphenCoordinationFilter(StatefulFilter):
         self.expand_query = expand_query
         self.custom_splitter = splitter
 
-    def _head(self, word: str) -> str | None:
-        from kb.analysis import get_splitter
+    splitter = SharedDefault("custom_splitter", "get_splitter")
 
-        splitter = self.custom_splitter or get_splitter(self.folded)
-        return splitter.head(word.lower())  # type: ignore[attr-defined]
+    def _head(self, word: str) -> str | None:
+        return self.splitter.head(word.lower())
 
     def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
         pending: list[Token] = []  # copies of open modifiers and conjunctions awaiting a head

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 
 from whoosh.analysis import Token
 
-from kb.analysis.base import StatefulFilter
+from kb.analysis.base import SharedDefault, StatefulFilter
 from kb.analysis.compound import CompoundSplitter
 from kb.analysis.lexicon import Lexicon
 
@@ -46,26 +46,9 @@ class LemmaFilter(StatefulFilter):
 
     def _reset(self) -> None:
         self._cache: dict[str, str | None] = {}
-        self._lexicon = self.custom_lexicon
-        self._splitter = self.custom_splitter
 
-    @property
-    def lexicon(self) -> Lexicon:
-        lexicon = self._lexicon
-        if lexicon is None:
-            from kb.analysis import get_lexicon
-
-            lexicon = self._lexicon = get_lexicon(self.folded)
-        return lexicon
-
-    @property
-    def splitter(self) -> CompoundSplitter:
-        splitter = self._splitter
-        if splitter is None:
-            from kb.analysis import get_splitter
-
-            splitter = self._splitter = get_splitter(self.folded)
-        return splitter
+    lexicon = SharedDefault("custom_lexicon", "get_lexicon")
+    splitter = SharedDefault("custom_splitter", "get_splitter")
 
     def lemma(self, word: str) -> str | None:
         """The lemma if it differs from ``word``, else None (memoized)."""
