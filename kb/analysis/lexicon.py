@@ -265,12 +265,22 @@ class CompactMap:
         for key, value in items():
             value_ids[keys[key]] = values[value]
         parts = [keys.tobytes(), values.tobytes(), value_ids.tobytes()]
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        with open(tmp, "wb") as out:
-            out.write(_HEADER.pack(_MAGIC, *(len(part) for part in parts)))
-            for part in parts:
-                out.write(part + bytes(_aligned(len(part)) - len(part)))
-        os.replace(tmp, path)
+
+        def write_parts(tmp: Path) -> None:
+            with open(tmp, "wb") as out:
+                out.write(_HEADER.pack(_MAGIC, *(len(part) for part in parts)))
+                for part in parts:
+                    out.write(part + bytes(_aligned(len(part)) - len(part)))
+
+        _write_replacing(path, write_parts)
+
+
+def _write_replacing(path: Path, write: Callable[[Path], object]) -> None:
+    """``write(tmp)`` to a name of this process beside ``path``, then rename it over ``path``:
+    another process reading the cache sees the old file or the new one, never a part."""
+    tmp = path.with_suffix(f".tmp{os.getpid()}")
+    write(tmp)
+    os.replace(tmp, path)
 
 
 def compact_lexicon_files() -> tuple[Path, ...]:
@@ -314,14 +324,10 @@ def write_compact_lexicon() -> bool:
         CompactMap.write(folded_path, lambda: ((key, fold(value)) for key, value in plain()))
         CompactMap.write(extra_path, _folded_forms_of(raw).items)
         for path, words in ((cuts_path, lemmas), (folded_cuts_path, folded_lemmas)):
-            tmp = path.with_suffix(f".tmp{os.getpid()}")
-            cut_trie(words).save(str(tmp))
-            os.replace(tmp, path)
+            _write_replacing(path, lambda tmp, words=words: cut_trie(words).save(str(tmp)))
         cased = {key.decode() for key in raw if key.decode() != key.decode().lower()}  # the tables' keys
         for path, words in ((lemmas_path, lemmas), (folded_lemmas_path, folded_lemmas), (cased_path, cased)):
-            tmp = path.with_suffix(f".tmp{os.getpid()}")
-            tmp.write_text("\n".join(sorted(words)), encoding="utf-8")
-            os.replace(tmp, path)
+            _write_replacing(path, lambda tmp, words=words: tmp.write_text("\n".join(sorted(words)), encoding="utf-8"))
     except OSError:
         return False
     return True
