@@ -84,8 +84,8 @@ class SegmentBuilder:
                     self.fast[name] = fa
         # text fields (whose analysis is a ``FieldAnalysis``): postings as numpy columns
         self.text: dict[str, TextPostings] = {}
-        # other fields: term -> flat [docnum, weight, value, docnum, weight, value, ...]
-        self.postings: dict[str, dict[str, list]] = {}
+        # other fields: term bytes -> flat [docnum, weight, value, docnum, weight, value, ...]
+        self.postings: dict[str, dict[bytes, list]] = {}
         self.lengths: dict[str, dict[int, int]] = {}
         self._memo: dict[str, tuple[str, Prepared]] = {}
 
@@ -178,9 +178,8 @@ class SegmentBuilder:
         out = _FieldOutput(fw, fieldname, field)
         lengths_get = lengths.get
         pop = table.pop
-        for term in sorted(table):
-            flat = pop(term)  # freed as written: the field's postings never exist twice
-            key = term.encode("utf-8") if isinstance(term, str) else term
+        for key in sorted(table):
+            flat = pop(key)  # freed as written: the field's postings never exist twice
             if len(flat) == 3:
                 out.single(key, flat[0], flat[1], flat[2], lengths_get(flat[0]))
             else:
