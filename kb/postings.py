@@ -302,6 +302,6 @@ class TextPostings:
         names = self.term_names
         held = np.flatnonzero(self.spell_counts)
         counts = dict(zip([names[i] for i in held.tolist()], self.spell_counts[held].tolist(), strict=True))
-        for word, n in self.spell_other.items():
+        for word, n in self.spell_other.items():  # counted from sets: n >= 1
             counts[word] = counts.get(word, 0) + n
-        return {w: n for w, n in counts.items() if n}
+        return counts
