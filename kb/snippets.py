@@ -73,22 +73,15 @@ def find_matches(text: str, terms: set[str] | frozenset[str]) -> list[tuple[int,
     """
     if not terms:
         return []
-    exact, stars, byte_needles, text_needles = _plan(frozenset(terms))
+    plan = _plan(frozenset(terms))
     scanned = text[:MAX_SCAN_CHARS]
     raw = scanned.encode("latin-1", "replace")
-    folded = raw.translate(_FOLD_BYTES)
+    positions = plan.positions(raw.translate(_FOLD_BYTES), scanned)
+    if not positions:
+        return []
     runs = raw.translate(_RUN_BYTES)  # "w" where a word character is, " " elsewhere
-    found: list[list[int]] = []
-    for needle in byte_needles:
-        found.append(_positions(folded, needle))
-    if text_needles:  # prefixes outside latin-1: looked for as written, in lower case
-        lowered = scanned.lower()
-        if len(lowered) == len(scanned):
-            for text_needle in text_needles:
-                found.append(_positions(lowered, text_needle))
-    positions = found[0] if len(found) == 1 else sorted({p for some in found for p in some})
+    matches = plan.matches
     spans: list[tuple[int, int]] = []
-    matched: dict[str, bool] = {}  # per word of this text: does it match?
     run_end, stop, length = -1, len(scanned), len(scanned)
     for pos in positions:
         if pos < run_end:
@@ -111,14 +104,11 @@ def find_matches(text: str, terms: set[str] | frozenset[str]) -> list[tuple[int,
         if "-" in piece or ":" in piece:  # "a-b:c": the words of the run
             words = [(m.start(), m.end(), m.group()) for m in _WORD_RE.finditer(scanned, run_start, run_end)]
         else:  # a run of word characters only is one word
-            words = [(run_start, run_end, piece)]
+            words = ((run_start, run_end, piece),)
         for start, end, word in words:
-            word = word.lower()
-            hit = matched.get(word)
+            hit = matches.get(word)
             if hit is None:
-                hit = matched[word] = not word_forms(word).isdisjoint(exact) or bool(
-                    stars and fold_ascii(word).startswith(stars)
-                )
+                hit = plan.match(word)
             if hit:
                 spans.append((start, end))
                 if len(spans) == 61:  # enough: finish this paragraph
@@ -137,19 +127,57 @@ def _positions(haystack, needle) -> list[int]:
     return out
 
 
+class _Plan:
+    """What ``find_matches`` looks for, for one set of terms, and which words it found to match.
+
+    The verdicts are kept per word as written, across texts: the ten hits of a page (and
+    the next pages) share most of their words, and a verdict costs an analysis lookup and
+    a set test. Bounded; dict reads and writes are atomic, so threads may share a plan.
+    """
+
+    MAX_WORDS = 20_000
+
+    def __init__(self, terms: frozenset[str]) -> None:
+        self.exact = frozenset(t for t in terms if not t.endswith("*"))
+        self.stars = tuple(t[:-1] for t in terms if t.endswith("*") and len(t) > 1)
+        byte_needles: set[bytes] = set()
+        text_needles: set[str] = set()
+        for prefix in {t.rstrip("*")[:PREFIX] for t in terms if t.rstrip("*")}:
+            try:
+                byte_needles.add(prefix.encode("latin-1").translate(_FOLD_BYTES))
+            except UnicodeEncodeError:
+                text_needles.add(prefix)
+        self.byte_needles = tuple(sorted(byte_needles))
+        self.text_needles = tuple(sorted(text_needles))
+        self.matches: dict[str, bool] = {}
+
+    def positions(self, folded: bytes, scanned: str) -> list[int]:
+        """Ascending starts of the needles in the folded bytes (and, for prefixes outside
+        latin-1, in the lower-cased text)."""
+        found = [_positions(folded, needle) for needle in self.byte_needles]
+        if self.text_needles:
+            lowered = scanned.lower()
+            if len(lowered) == len(scanned):
+                found += [_positions(lowered, needle) for needle in self.text_needles]
+        if len(found) == 1:
+            return found[0]
+        return sorted({p for some in found for p in some})
+
+    def match(self, word: str) -> bool:
+        """Whether ``word`` (as written) matches: an analysed form is a term, or starts with a prefix."""
+        lowered = word.lower()
+        hit = not word_forms(lowered).isdisjoint(self.exact) or bool(
+            self.stars and fold_ascii(lowered).startswith(self.stars)
+        )
+        if len(self.matches) >= self.MAX_WORDS:
+            self.matches.clear()
+        self.matches[word] = hit
+        return hit
+
+
 @functools.lru_cache(maxsize=256)
-def _plan(terms: frozenset[str]) -> tuple[frozenset[str], tuple[str, ...], tuple[bytes, ...], tuple[str, ...]]:
-    """What ``find_matches`` looks for, per set of terms: (exact terms, star prefixes, byte needles, text needles)."""
-    exact = frozenset(t for t in terms if not t.endswith("*"))
-    stars = tuple(t[:-1] for t in terms if t.endswith("*") and len(t) > 1)
-    byte_needles: set[bytes] = set()
-    text_needles: set[str] = set()
-    for prefix in {t.rstrip("*")[:PREFIX] for t in terms if t.rstrip("*")}:
-        try:
-            byte_needles.add(prefix.encode("latin-1").translate(_FOLD_BYTES))
-        except UnicodeEncodeError:
-            text_needles.add(prefix)
-    return exact, stars, tuple(sorted(byte_needles)), tuple(sorted(text_needles))
+def _plan(terms: frozenset[str]) -> _Plan:
+    return _Plan(terms)
 
 
 def _word_char(c: str) -> bool:

@@ -154,3 +154,19 @@ def test_snippet_prefix_terms_and_html_escaping():
 def test_snippet_stops_after_enough_matches_at_the_end_of_a_paragraph():
     text = " ".join(["möbler"] * 70) + "\n" + "möbler"
     assert len(find_matches(text, {"mobler"})) == 70
+
+
+def test_snippet_word_verdicts_are_shared_across_texts_and_bounded(monkeypatch):
+    from kb.snippets import _Plan, _plan
+
+    terms = frozenset({"kontor", "mobel"})
+    plan = _plan(terms)
+    plan.matches.clear()
+    assert marked("Kontorsmöbler och stolar", terms) == ["Kontorsmöbler"]
+    assert plan.matches == {"Kontorsmöbler": True}  # only words holding a term's first letters
+    plan.matches["Kontorsmöbler"] = False  # the next text takes the kept verdict, not a new analysis
+    assert marked("Kontorsmöbler och kontorsmöbler", terms) == ["kontorsmöbler"]
+    monkeypatch.setattr(_Plan, "MAX_WORDS", 2)
+    plan.matches.clear()
+    assert marked("kontorsmöbler kontor möbler mobler", terms) == ["kontorsmöbler", "kontor", "möbler", "mobler"]
+    assert len(plan.matches) <= 2
