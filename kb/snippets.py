@@ -132,10 +132,12 @@ class _Plan:
 
     The verdicts are kept per word as written, across texts: the ten hits of a page (and
     the next pages) share most of their words, and a verdict costs an analysis lookup and
-    a set test. Bounded; dict reads and writes are atomic, so threads may share a plan.
+    a set test. A page's words number a few dozen, twenty pages' a few hundred; at most
+    MAX_WORDS are kept per plan (about 25 MB over the 256 plans kept). Dict reads and
+    writes are atomic, so threads may share a plan.
     """
 
-    MAX_WORDS = 20_000
+    MAX_WORDS = 1_000
 
     def __init__(self, terms: frozenset[str]) -> None:
         self.exact = frozenset(t for t in terms if not t.endswith("*"))
