@@ -1,4 +1,4 @@
-"""The scale bench's spooled archive members read back as the bytes ``read_archives`` holds."""
+"""The scale bench: spooled members read back as the bytes ``read_archives`` holds; query rounds take turns."""
 
 from __future__ import annotations
 
@@ -51,3 +51,15 @@ def test_member_stem_is_the_path_stem():
 
     for rel in ["related/sfs/1998-808.md", "x.md", ".md", "a.", "a.b.md", "dir.x/name", "n", "related/x/.hidden"]:
         assert _stem(rel) == PurePosixPath(rel).stem
+
+
+def test_query_latencies_take_turns_by_round():
+    from kb.bench.scale import latencies
+
+    calls: list[tuple[str, str]] = []
+    runs = {name: (lambda q, name=name: calls.append((name, q))) for name in ("kb", "stock")}
+    timed = latencies(runs, ["a", "b"], rounds=2)
+    warm_up = [("kb", "a"), ("kb", "b"), ("stock", "a"), ("stock", "b")]
+    assert calls == warm_up + warm_up + warm_up  # warm-up, then round 1 and round 2, kb first each time
+    assert set(timed) == {"kb", "stock"}
+    assert all(0 <= p50 <= p95 for p50, p95 in timed.values())

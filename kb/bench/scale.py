@@ -8,11 +8,15 @@ Offices texts), then
 * kb: ``kb.stream.write_index_streaming``: ``--procs`` worker processes each take contiguous
   slices of the members, parse them with the project's ingestion (``kb.ingest`` parsers on the
   bytes, the real sectioning), analyse them with the full Swedish analysis and write their
-  segments and documents; then times dev-query searches with ``kb.search.Searcher`` in this
+  segments and documents; its dev-query searches go through ``kb.search.Searcher`` in this
   process;
 * stock: whoosh with ``LanguageAnalyzer("sv")``, one document per file (title = first ``# ``
   line, body = the whole text), one process, default writer; queries through a
   ``MultifieldParser`` over title/body.
+
+Both builds come first; then both systems' searches are timed in alternating rounds (a round
+of kb, a round of stock, ...): this machine's speed drifts by a third within minutes, and
+taking turns lays a drift on both alike, so their ratio holds even when the times move.
 
 Prints documents, sections, MB of text, wall seconds, MB/s, index size, peak RSS (this process
 plus its children, sampled) and query p50/p95, and the kb/stock ratios. Reading the archives
@@ -33,7 +37,7 @@ import tarfile
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -217,17 +221,20 @@ def folder_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
 
 
-def latencies(run, queries: list[str], rounds: int) -> tuple[float, float]:
-    for q in queries:  # warm-up round (opens readers, fills caches)
-        run(q)
-    times = []
-    for _ in range(rounds):
+def latencies(runs: dict[str, Callable[[str], object]], queries: list[str], rounds: int) -> dict[str, tuple]:
+    """(p50, p95) ms of each system's searches: one warm-up round each (opens readers, fills
+    caches), then ``rounds`` timed rounds of every query, the systems taking turns by round."""
+    for run in runs.values():
         for q in queries:
-            started = time.perf_counter()
             run(q)
-            times.append((time.perf_counter() - started) * 1000)
-    times.sort()
-    return statistics.median(times), percentile(times, 0.95)
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    for _ in range(rounds):
+        for name, run in runs.items():
+            for q in queries:
+                started = time.perf_counter()
+                run(q)
+                times[name].append((time.perf_counter() - started) * 1000)
+    return {name: (statistics.median(sorted(ts)), percentile(sorted(ts), 0.95)) for name, ts in times.items()}
 
 
 def percentile(sorted_times: list[float], fraction: float) -> float:
@@ -242,7 +249,8 @@ def dev_queries() -> list[str]:
 # -- the two systems ---------------------------------------------------------------------
 
 
-def run_kb(items, workdir: Path, procs: int, rounds: int, per_process: bool = False) -> dict:
+def run_kb(items, workdir: Path, procs: int, per_process: bool = False) -> dict:
+    """Build figures, and ``search``: one dev query the way the API answers it (a page of 10)."""
     from kb.stream import write_index_streaming
 
     index_root = workdir / "kb-index"
@@ -261,7 +269,6 @@ def run_kb(items, workdir: Path, procs: int, rounds: int, per_process: bool = Fa
 
     text_mb = sum(len(b.text.encode()) for d in load_documents(info.path) for s in d.sections for b in s.blocks) / 1e6
     searcher = Searcher(index_root, "http://127.0.0.1:8000/")
-    p50, p95 = latencies(lambda q: searcher.search(q, limit=10), dev_queries(), rounds)
     return {
         "documents": info.documents,
         "sections": info.sections,
@@ -271,12 +278,12 @@ def run_kb(items, workdir: Path, procs: int, rounds: int, per_process: bool = Fa
         "index_mb": folder_size(info.path) / 1e6,
         "rss_mb": rss.peak / 1e6,
         "pss_mb": rss.peak_pss / 1e6,
-        "p50": p50,
-        "p95": p95,
+        "search": lambda q: searcher.search(q, limit=10),
     }
 
 
-def run_stock(items, workdir: Path, rounds: int) -> dict:
+def run_stock(items, workdir: Path) -> dict:
+    """Build figures, and ``search``: one dev query, its 10 best documents' paths read."""
     from whoosh import index as whoosh_index
     from whoosh.analysis import LanguageAnalyzer
     from whoosh.fields import ID, TEXT, Schema
@@ -312,7 +319,6 @@ def run_stock(items, workdir: Path, rounds: int) -> dict:
         hits = searcher.search(parser.parse(q), limit=10)
         [h["path"] for h in hits]
 
-    p50, p95 = latencies(run, dev_queries(), rounds)
     return {
         "documents": len(items),
         "sections": len(items),
@@ -322,8 +328,7 @@ def run_stock(items, workdir: Path, rounds: int) -> dict:
         "index_mb": folder_size(folder) / 1e6,
         "rss_mb": rss.peak / 1e6,
         "pss_mb": rss.peak_pss / 1e6,
-        "p50": p50,
-        "p95": p95,
+        "search": run,
     }
 
 
@@ -353,6 +358,8 @@ def format_table(kb: dict, stock: dict | None) -> str:
             line += f" {fmt.format(stock[key]):>14} {ratio:>9.2f}"
         lines.append(line)
     lines.append(f"(kb: ingest + analysis + writing streamed in {kb.get('procs', '?')} worker processes)")
+    if stock:
+        lines.append("(queries: kb and stock timed in alternating rounds, after both builds)")
     return "\n".join(lines)
 
 
@@ -381,10 +388,14 @@ def main(argv: list[str] | None = None) -> None:
             f"in {time.perf_counter() - started:.1f} s (not counted below)",
             flush=True,
         )
-        kb = run_kb(items, workdir, args.procs, args.rounds, per_process=args.slices)
+        kb = run_kb(items, workdir, args.procs, per_process=args.slices)
         kb["procs"] = args.procs
         print(f"kb: {kb['seconds']:.1f} s", flush=True)
-        stock = None if args.no_stock else run_stock(items, workdir, args.rounds)
+        stock = None if args.no_stock else run_stock(items, workdir)
+        systems = {"kb": kb} if stock is None else {"kb": kb, "stock": stock}
+        timed = latencies({name: r["search"] for name, r in systems.items()}, dev_queries(), args.rounds)
+        for name, r in systems.items():
+            r["p50"], r["p95"] = timed[name]
         print(format_table(kb, stock))
     finally:
         spool.unlink(missing_ok=True)
