@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 from pathlib import Path
 
+from kb.atomic_files import replace_atomically, write_atomically
+
 FORMAT = 2
 STATE_NAME = "sources.state"
 SYNC_NAME = "index-sync.json"
@@ -189,12 +191,14 @@ def write_state(build_dir: Path, state: SourceState) -> None:
         "doc_sources": SEP.join(state.doc_sources),
         "doc_sections": state.doc_sections.tobytes(),
     }
-    path = state_path(build_dir)
-    tmp = path.with_name(f"{path.name}.tmp{os.getpid()}")
-    with open(tmp, "wb") as f:
-        pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, path)
+    replace_atomically(state_path(build_dir), lambda tmp: _dump(data, tmp))
     (build_dir / "sources.json").unlink(missing_ok=True)  # the state file of earlier versions
+
+
+def _dump(data: dict, path: Path) -> None:
+    """Pickle straight into the file (the state is large at scale: no second copy in memory)."""
+    with open(path, "wb") as f:
+        pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def read_sync(build_dir: Path) -> dict:
@@ -208,10 +212,8 @@ def read_sync(build_dir: Path) -> dict:
 def write_sync(build_dir: Path, serial: str, version: str, fingerprint: str) -> None:
     """Record that index ``version`` (built with ``fingerprint``) holds exactly the documents of
     the state with ``serial``."""
-    path = build_dir / SYNC_NAME
-    tmp = path.with_name(f"{path.name}.tmp{os.getpid()}")
-    tmp.write_text(json.dumps({"serial": serial, "version": version, "fingerprint": fingerprint}), encoding="utf-8")
-    os.replace(tmp, path)
+    data = {"serial": serial, "version": version, "fingerprint": fingerprint}
+    write_atomically(build_dir / SYNC_NAME, json.dumps(data))
 
 
 def clear_sync(build_dir: Path) -> None:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kb.atomic_files import write_atomically
 from kb.build_state import SourceState, read_state, read_sync, write_state, write_sync
 from kb.config import Project
 from kb.ingest.base import SkipSource, SourceFile
@@ -482,12 +483,7 @@ def _read_cache(path: Path, key: str) -> list[Document] | None:
 
 
 def _write_cache(path: Path, key: str, docs: list[Document]) -> None:
-    tmp = path.with_suffix(f".tmp{os.getpid()}")
-    tmp.write_text(
-        json.dumps({"key": key, "documents": [d.to_dict() for d in docs]}, ensure_ascii=False),
-        encoding="utf-8",
-    )
-    os.replace(tmp, path)
+    write_atomically(path, json.dumps({"key": key, "documents": [d.to_dict() for d in docs]}, ensure_ascii=False))
 
 
 def dedupe_ids(documents: list[Document]) -> list[Document]:

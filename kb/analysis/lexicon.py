@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from kb.atomic_files import replace_atomically, write_atomically
 from kb.model import FoldMap
 
 if TYPE_CHECKING:
@@ -272,15 +273,7 @@ class CompactMap:
                 for part in parts:
                     out.write(part + bytes(_aligned(len(part)) - len(part)))
 
-        _write_replacing(path, write_parts)
-
-
-def _write_replacing(path: Path, write: Callable[[Path], object]) -> None:
-    """``write(tmp)`` to a name of this process beside ``path``, then rename it over ``path``:
-    another process reading the cache sees the old file or the new one, never a part."""
-    tmp = path.with_suffix(f".tmp{os.getpid()}")
-    write(tmp)
-    os.replace(tmp, path)
+        replace_atomically(path, write_parts)  # another process may be reading the old table
 
 
 def compact_lexicon_files() -> tuple[Path, ...]:
@@ -324,10 +317,10 @@ def write_compact_lexicon() -> bool:
         CompactMap.write(folded_path, lambda: ((key, fold(value)) for key, value in plain()))
         CompactMap.write(extra_path, _folded_forms_of(raw).items)
         for path, words in ((cuts_path, lemmas), (folded_cuts_path, folded_lemmas)):
-            _write_replacing(path, lambda tmp, words=words: cut_trie(words).save(str(tmp)))
+            replace_atomically(path, lambda tmp, words=words: cut_trie(words).save(str(tmp)))
         cased = {key.decode() for key in raw if key.decode() != key.decode().lower()}  # the tables' keys
         for path, words in ((lemmas_path, lemmas), (folded_lemmas_path, folded_lemmas), (cased_path, cased)):
-            _write_replacing(path, lambda tmp, words=words: tmp.write_text("\n".join(sorted(words)), encoding="utf-8"))
+            write_atomically(path, "\n".join(sorted(words)))
     except OSError:
         return False
     return True

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
 
+from kb.atomic_files import write_atomically
 from kb.site import document_page as dp
 from kb.site import listing_pages as lp
 from kb.site.context import SEARCH_FILE, SiteContext, doc_file, publisher_file, type_file
@@ -84,10 +85,8 @@ def write_docs(
         except OSError:
             same = False
         if not same:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-            tmp.write_bytes(data)
-            os.replace(tmp, path)
+            # dot-prefixed: MkDocs ignores dot files, so a temporary file is never taken for a page
+            write_atomically(path, data, hidden=True, parents=True)
             written += 1
         if progress and (i % 50 == 0 or i + 1 == total):
             progress("site pages", i + 1, total)

@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
 
+from kb.atomic_files import write_atomically
 from kb.config import Project
 from kb.model import Document
 
@@ -62,11 +63,7 @@ def load_state(project: Project) -> SiteState | None:
 
 
 def save_state(project: Project, state: SiteState) -> None:
-    path = state_path(project)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + f".tmp{os.getpid()}")
-    tmp.write_text(json.dumps(asdict(state), ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomically(state_path(project), json.dumps(asdict(state), ensure_ascii=False), parents=True)
 
 
 def site_snapshot(site_dir: Path) -> dict[str, list[int]]:

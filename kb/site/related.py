@@ -12,10 +12,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 from collections.abc import Callable
 from pathlib import Path
 
+from kb.atomic_files import write_atomically
 from kb.config import Project
 from kb.model import Document
 from kb.similar import mlt_text
@@ -106,11 +106,9 @@ class _RelatedFinder:
         """Keep the vectors of this build's documents for the next one."""
         self.searcher.close()
         if self.used.keys() != self.vectors.keys():
-            tmp = self.cache_path.with_name(self.cache_path.name + f".tmp{os.getpid()}")
+            data = json.dumps({"key": self.code, "vectors": self.used}, ensure_ascii=False)
             try:
-                tmp.parent.mkdir(parents=True, exist_ok=True)
-                tmp.write_text(json.dumps({"key": self.code, "vectors": self.used}, ensure_ascii=False), "utf-8")
-                os.replace(tmp, self.cache_path)
+                write_atomically(self.cache_path, data, parents=True)
             except OSError as e:
                 log.warning("could not keep the related-documents cache: %s", e)
 

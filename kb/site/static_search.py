@@ -18,11 +18,11 @@ from __future__ import annotations
 import hashlib
 import json
 import marshal
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from kb.atomic_files import write_atomically
 from kb.model import Document
 from kb.site.static_index import WordMemo, build_static_index
 
@@ -97,10 +97,7 @@ def _load_words(cache_dir: Path) -> WordMemo:
 
 
 def _write_words(path: Path, data: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + f".tmp{os.getpid()}")
-    tmp.write_bytes(marshal.dumps({**data, "python": _PYTHON}))
-    os.replace(tmp, path)
+    write_atomically(path, marshal.dumps({**data, "python": _PYTHON}), parents=True)
 
 
 def _dumps(data) -> str:
@@ -109,7 +106,4 @@ def _dumps(data) -> str:
 
 
 def _write_json(path: Path, data: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + f".tmp{os.getpid()}")
-    tmp.write_text(_dumps(data), encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomically(path, _dumps(data), parents=True)
