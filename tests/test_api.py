@@ -120,6 +120,7 @@ def test_suggestion_and_fuzzy_flags_come_from_the_searcher(client, project):
         ({"q": "x", "offset": "1001"}, "offset"),
         ({"q": "a" * 501}, "q"),
         ({"q": ""}, "q"),
+        ({"q": "  \t "}, "q"),
         ({}, "q"),
         ({"q": "x", "sort": "date"}, "sort"),
         ({"q": "x", "tags": "cirkulär"}, "tags"),
@@ -317,6 +318,36 @@ def test_settings_from_env():
     assert s.cors_origins == ("https://a.example.se", "https://b.example.se")
     assert s.time_limit == 0.25 and s.cache_size == 0
     assert ApiSettings.from_env({}).cors_origins == ()
+    assert ApiSettings.from_env({}).site_url is None
+    assert ApiSettings.from_env({"KB_SITE_URL": "http://127.0.0.1:8766/"}).site_url == "http://127.0.0.1:8766/"
+
+
+def test_links_follow_the_served_port_when_site_url_is_local(project):
+    from kb.api.cli_serve import served_site_url
+
+    configured, _ = project.site_settings()
+    links = served_site_url(configured, "127.0.0.1", 8766)
+    assert links == "http://127.0.0.1:8766/"
+    with TestClient(create_app(project, ApiSettings(site_url=links, warm_up=False))) as c:
+        hits = c.get("/api/search", params={"q": "återbruk möbler"}).json()["hits"]
+        assert hits and all(h["url"].startswith("http://127.0.0.1:8766/dok/") for h in hits)
+
+
+@pytest.mark.parametrize(
+    ("site_url", "host", "port", "expected"),
+    [
+        ("http://127.0.0.1:8000/", "127.0.0.1", 8000, None),  # already the served address
+        ("http://localhost:8000/kb/", "127.0.0.1", 9000, "http://127.0.0.1:9000/kb/"),
+        ("http://127.0.0.1:8000/", "0.0.0.0", 9000, "http://127.0.0.1:9000/"),  # all interfaces: the local name
+        ("http://localhost/", "localhost", 80, None),  # no port means 80
+        ("http://[::1]:8000/", "::1", 8001, "http://[::1]:8001/"),
+        ("https://intranat.example.se/kunskapsbank/", "127.0.0.1", 8766, None),  # public: a proxy in front
+    ],
+)
+def test_served_site_url(site_url, host, port, expected):
+    from kb.api.cli_serve import served_site_url
+
+    assert served_site_url(site_url, host, port) == expected
 
 
 # ---------------------------------------------------------------- docs

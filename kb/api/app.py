@@ -33,6 +33,7 @@ DESCRIPTION = (
 def create_app(project: Project, settings: ApiSettings | None = None) -> FastAPI:
     settings = settings or ApiSettings()
     site_url, site_name = project.site_settings()
+    site_url = settings.site_url or site_url
     state = ApiState(
         project=project,
         settings=settings,

@@ -4,8 +4,24 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
+
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+
+
+def served_site_url(site_url: str, host: str, port: int) -> str | None:
+    """The page address the API should link to when mkdocs.yml's ``site_url`` is a local
+    address on another port than the one served (``kb serve --port 8766`` with the default
+    ``http://127.0.0.1:8000/``): the same path on the served port. None when ``site_url``
+    stands as it is: the served address already, or a public one (a proxy in front)."""
+    parts = urlsplit(site_url)
+    if parts.hostname not in LOCAL_HOSTS or (parts.port or 80) == port:
+        return None
+    name = host if host in LOCAL_HOSTS else parts.hostname
+    name = f"[{name.strip('[]')}]" if ":" in name else name
+    return f"{parts.scheme}://{name}:{port}{parts.path or '/'}"
 
 
 @click.command()
@@ -38,6 +54,13 @@ def serve(host: str, port: int, root: str | None, cors_origins: tuple[str, ...],
     os.environ["KB_ROOT"] = str(root_path)
     if cors_origins:
         os.environ["KB_CORS_ORIGINS"] = ",".join(cors_origins)
+    from kb.config import Project
+
+    configured, _ = Project(root_path).site_settings()
+    links = served_site_url(configured, host, port)
+    if links:
+        os.environ["KB_SITE_URL"] = links
+        click.echo(f"Links in API answers: {links} (mkdocs.yml's site_url {configured} is another port)", err=True)
     click.echo(f"Serving {root_path} on http://{host}:{port}/  (API docs: /api/docs)", err=True)
     if reload:
         uvicorn.run(
@@ -51,6 +74,5 @@ def serve(host: str, port: int, root: str | None, cors_origins: tuple[str, ...],
         return
     from kb.api.app import create_app
     from kb.api.settings import ApiSettings
-    from kb.config import Project
 
     uvicorn.run(create_app(Project(root_path), ApiSettings.from_env()), host=host, port=port)

@@ -199,7 +199,10 @@ def _forget(state: ApiState, key, task: asyncio.Future) -> None:
 
 
 def _check_query(q: str) -> None:
-    """Caps the Searcher does not enforce itself (see docs/api.md, "Time bound")."""
+    """Caps the Searcher does not enforce itself (see docs/api.md, "Time bound"); a query of
+    spaces only is as empty as ``q=``."""
+    if not q.strip():
+        raise ApiError(400, "q must not be empty", "q")
     parts = parse_query(clean_query(q))
     if sum(p.kind == "prefix" for p in parts) > MAX_PREFIX_TERMS:
         raise ApiError(400, f"at most {MAX_PREFIX_TERMS} wildcard terms (word*) per query", "q")

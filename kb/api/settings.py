@@ -13,6 +13,8 @@ KB_SEARCH_THREADS    searches computed at once per worker process (others queue)
 KB_CACHE_SIZE        search responses kept per worker (LRU, per index version)      1024
 KB_CACHE_MAX_AGE     ``Cache-Control: max-age`` in seconds (0: always revalidate)   0
 KB_SERVE_SITE        ``0`` to serve only the API, not site/                         1
+KB_SITE_URL          base of the page URLs in API answers (``kb serve`` sets it when   mkdocs.yml
+                     mkdocs.yml names a local address on another port)              site_url
 ==================== ============================================================== =========
 """
 
@@ -38,6 +40,7 @@ class ApiSettings:
     serve_site: bool = True
     site_dir: Path | None = None  # default: the project's site/
     warm_up: bool = True  # run one query at startup so the first user does not wait
+    site_url: str | None = None  # default: mkdocs.yml's site_url
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> ApiSettings:
@@ -50,6 +53,7 @@ class ApiSettings:
             cache_size=int(env.get("KB_CACHE_SIZE", cls.cache_size)),
             cache_max_age=int(env.get("KB_CACHE_MAX_AGE", cls.cache_max_age)),
             serve_site=env.get("KB_SERVE_SITE", "1") not in ("0", "false", "no"),
+            site_url=env.get("KB_SITE_URL") or None,
         )
 
     @property
