@@ -364,3 +364,11 @@ def test_cross_referenced_text_renders_as_the_text_with_safe_links(text):
     for tag in re.findall(r"<[^>]+>", inner.group(1)):
         assert re.fullmatch(r'<a href="\.\./\.\./related/sfs/sfs-2016-1145/index\.md(#kap[0-9a-z-]+)?">|</a>', tag), tag
     assert html_unescape(re.sub(r"<[^>]+>", "", inner.group(1))) == clean(text)
+
+
+def test_not_found_page_is_swedish_and_leads_on(handmade_site: Path):
+    html = (handmade_site / "404.html").read_text(encoding="utf-8")
+    assert "<h1>Sidan finns inte</h1>" in html and "Not found" not in html
+    assert 'href="/sok/">Sök i kunskapsbanken' in html and 'href="/">startsidan' in html
+    # no English theme credit in the footer of any page
+    assert "Made with" not in html and "Made with" not in (handmade_site / "index.html").read_text(encoding="utf-8")
