@@ -779,13 +779,22 @@ class _State:
         return ((1 + matched) / (1 + n)) ** COORDINATION_POWER
 
     def match_terms(self, parts: list[QueryPart]) -> frozenset[str]:
-        """Folded forms of every variant of every query word, for marking snippets (frozen: one snippet plan)."""
+        """Folded forms of every variant of every query word, for marking snippets (frozen: one snippet plan).
+
+        A one-word synonym of the query's words is marked too (the word and its lemma): a hit
+        found through "återanvändning" for "återbruk" shows why. The words of a longer
+        synonym phrase are not: "lag" and "offentlig" marked everywhere for "LOU" would be noise.
+        """
         b = self.builder
         terms: set[str] = set()
         for p in parts:
             terms.update(b.tokens(p.text, folded=True))
             if p.kind == "prefix":
                 terms.add(fold_ascii(p.text.lower()) + "*")
+        for _, _, group in b.synonym_spans([p.text for p in parts]):
+            for phrase in group:
+                if " " not in phrase.strip():
+                    terms.update(token for token, whole in b.variants(phrase, folded=True) if whole)
         return frozenset(terms)
 
     def hit_fields(self, docnum: int) -> tuple[list, str]:

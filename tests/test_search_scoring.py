@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from whoosh import fields, index
@@ -170,3 +172,13 @@ def test_snippet_word_verdicts_are_shared_across_texts_and_bounded(monkeypatch):
     plan.matches.clear()
     assert marked("kontorsmöbler kontor möbler mobler", terms) == ["kontorsmöbler", "kontor", "möbler", "mobler"]
     assert len(plan.matches) <= 2
+
+
+def test_snippets_mark_one_word_synonyms_but_not_the_words_of_synonym_phrases(default_searcher):
+    hits = default_searcher.search("återbruk möbler", limit=20).hits
+    marked_words = {m.lower() for h in hits for m in re.findall(r"<mark>([^<]*)</mark>", h.snippet)}
+    assert "återanvändning" in marked_words  # återbruk = återanvändning
+    assert all("<mark>" in h.snippet for h in hits[:10])  # each hit of the first page shows why it is there
+    lou = default_searcher.search("LOU", limit=10).hits
+    lou_marked = {m.lower() for h in lou for m in re.findall(r"<mark>([^<]*)</mark>", h.snippet)}
+    assert not lou_marked & {"lag", "lagen", "offentlig", "upphandling"}  # LOU = lag om offentlig upphandling
