@@ -4,8 +4,11 @@ build's may be removed), the set-up of build worker processes, and C library fun
 from __future__ import annotations
 
 import functools
+import gc
 import os
 import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 
 def process_alive(pid: int) -> bool:
@@ -19,6 +22,26 @@ def process_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+@contextmanager
+def cyclic_gc_paused() -> Iterator[None]:
+    """Run a bulk job without Python's cyclic garbage collector, then collect once.
+
+    A build slice makes millions of objects that live until it ends (word memos, term
+    tables), and each automatic collection scans them again: ~5% of a worker's time, for
+    nothing, since the slice's own objects form no reference cycles (a test holds
+    ``SegmentBuilder`` to that). The one collection at the end takes whatever a library
+    left in cycles.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+        gc.collect()
 
 
 def ignore_sigint() -> None:

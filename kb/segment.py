@@ -171,6 +171,9 @@ class SegmentBuilder:
                 quantized = _quantize(self.lengths.get(fieldname, {}))
                 self._write_field(fw, fieldname, field, self.postings.pop(fieldname), quantized)
         fw.close()
+        # The patch above refers to its own object: a reference cycle that kept the term table's
+        # hash buckets (a tuple per term) alive until a full collection. Break it.
+        del fw._tindex._write_hashes
         return self.segment
 
     def _write_field(self, fw, fieldname: str, field, table: dict, lengths: dict[int, int]) -> None:

@@ -41,7 +41,7 @@ from kb.index import (
     write_version,
 )
 from kb.model import Document, doc_id
-from kb.processes import ignore_sigint, release_memory
+from kb.processes import cyclic_gc_paused, ignore_sigint, release_memory
 
 Ingest = Callable[[Any], list[Document]]
 log = logging.getLogger(__name__)
@@ -114,7 +114,13 @@ class _Placeholder:
 def ingest_slice(
     folder: Path, index: int, units: list[Any], ingest: Ingest, schema: Schema | None = None
 ) -> SliceResult:
-    """Ingest ``units`` and write them as segment(s) plus ``.documents-<index>.jsonl`` in ``folder``."""
+    """Ingest ``units`` and write them as segment(s) plus ``.documents-<index>.jsonl`` in ``folder``
+    (with the cyclic garbage collector paused: see ``cyclic_gc_paused``)."""
+    with cyclic_gc_paused():
+        return _ingest_slice(folder, index, units, ingest, schema)
+
+
+def _ingest_slice(folder: Path, index: int, units: list[Any], ingest: Ingest, schema: Schema | None) -> SliceResult:
     from whoosh.filedb.filestore import FileStorage
 
     from kb.pipeline import dedupe_ids

@@ -182,3 +182,24 @@ def test_killed_partial_build_leaves_the_old_site(kb_root: Path, tmp_path: Path)
     assert "Tillägg: cirkulära möbelflöden" in (project.site_dir / EDITED_PAGE).read_text(encoding="utf-8")
     assert_same(site_files(project.site_dir), full_build_files(kb_root, tmp_path))
     assert not [p for p in kb_root.glob("site.new-*")], "the killed build's staging folder was not removed"
+
+
+def test_site_build_pauses_the_cyclic_gc_and_restores_it_on_error(tmp_path, monkeypatch):
+    import gc
+
+    from kb.site import incremental
+
+    class Stop(Exception):
+        pass
+
+    seen: list[bool] = []
+
+    def load_state(project):
+        seen.append(gc.isenabled())
+        raise Stop
+
+    monkeypatch.setattr(incremental, "load_state", load_state)
+    root = make_project(tmp_path / "kb", sources=[])
+    with pytest.raises(Stop):
+        build_site(Project(root), [], index_dir=tmp_path)
+    assert seen == [False] and gc.isenabled()
