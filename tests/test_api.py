@@ -340,6 +340,7 @@ def test_links_follow_the_served_port_when_site_url_is_local(project):
         ("http://localhost:8000/kb/", "127.0.0.1", 9000, "http://127.0.0.1:9000/kb/"),
         ("http://127.0.0.1:8000/", "0.0.0.0", 9000, "http://127.0.0.1:9000/"),  # all interfaces: the local name
         ("http://localhost/", "localhost", 80, None),  # no port means 80
+        ("https://localhost/", "localhost", 443, None),  # or 443
         ("http://[::1]:8000/", "::1", 8001, "http://[::1]:8001/"),
         ("https://intranat.example.se/kunskapsbank/", "127.0.0.1", 8766, None),  # public: a proxy in front
     ],

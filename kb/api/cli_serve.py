@@ -17,7 +17,7 @@ def served_site_url(site_url: str, host: str, port: int) -> str | None:
     ``http://127.0.0.1:8000/``): the same path on the served port. None when ``site_url``
     stands as it is: the served address already, or a public one (a proxy in front)."""
     parts = urlsplit(site_url)
-    if parts.hostname not in LOCAL_HOSTS or (parts.port or 80) == port:
+    if parts.hostname not in LOCAL_HOSTS or (parts.port or (443 if parts.scheme == "https" else 80)) == port:
         return None
     name = host if host in LOCAL_HOSTS else parts.hostname
     name = f"[{name.strip('[]')}]" if ":" in name else name
