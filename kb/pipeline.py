@@ -30,7 +30,7 @@ from kb.build_state import SourceState, read_state, read_sync, write_state, writ
 from kb.config import Project
 from kb.ingest.base import SkipSource, SourceFile
 from kb.ingest.discover import Found, source_file, unreadable, walk
-from kb.processes import ignore_sigint, process_alive
+from kb.processes import cyclic_gc_paused, ignore_sigint, process_alive
 
 if TYPE_CHECKING:  # the index and parser modules are imported when a build needs them
     from kb.index import IndexInfo
@@ -516,11 +516,14 @@ def build(
 
     The index is left as it is when no document changed, updated in place of a new
     version (``kb.index_update``) when a few did, and written from scratch otherwise
-    (or with ``full=True``, or when the analysis, index or ingestion code changed).
+    (or with ``full=True``, or when the analysis, index or ingestion code changed). Runs with
+    the cyclic garbage collector paused (``kb.processes.cyclic_gc_paused``): the state of a
+    large folder is many objects and no cycles, and its collections took ~10% of a build that
+    found nothing changed in 52,715 sources.
     """
     started = time.perf_counter()
     report = BuildReport()
-    with build_lock(project, wait=wait):
+    with build_lock(project, wait=wait), cyclic_gc_paused():
         scan = scan_sources(project, report, progress)
         report.documents = scan.documents
         report.sections = scan.sections

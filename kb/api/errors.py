@@ -52,6 +52,8 @@ def describe_validation_error(err: dict) -> tuple[str, str | None]:
         return f"{name} must be at most {ctx.get('max_length')} characters", name
     if kind == "string_too_short":
         return f"{name} must not be empty", name
+    if kind == "string_pattern_mismatch" and name == "q":
+        return "q must not be empty (it holds only spaces)", name
     if kind == "less_than_equal":
         return f"{name} must be at most {ctx.get('le')}", name
     if kind == "greater_than_equal":
