@@ -392,8 +392,11 @@ def write_text_field(fw, fieldname: str, field, text: TextPostings, lengths: np.
                 docs = doc[at]
                 ids = docs.tolist()
                 ws = weight[at]
-                w32s = ws.astype(np.float32).astype(np.float64).tolist()
-                ws = ws.tolist()
+                if ws.dtype == np.float32:  # the column holds every weight exactly in float32
+                    ws = w32s = ws.tolist()
+                else:
+                    w32s = ws.astype(np.float32).tolist()
+                    ws = ws.tolist()
                 lens = lengths[docs].tolist()
                 values = _position_values(npos[at], starts[at], positions)
                 cuts = (bounds[t : u + 1] - a).tolist()

@@ -146,3 +146,37 @@ def test_litter_of_killed_builds_is_removed(tmp_path):
     build(project, site=False)
     assert not stray_link.is_symlink()
     assert not partial.exists()
+
+
+def test_weights_beyond_float32_are_written_as_whoosh_writes_them(tmp_path):
+    """A field boost of 0.1 makes weights float32 cannot hold: the weight column widens to
+    float64, and the blocks carry the same (float32-rounded) weights as whoosh's writer's."""
+    import numpy as np
+    from whoosh.fields import TEXT, Schema
+    from whoosh.filedb.filestore import FileStorage
+
+    schema = Schema(body=TEXT(analyzer=index_analyzer(), field_boost=0.1))
+    texts = ["återbruk av möbler", "möbler och kontorsmöbler", "återbruk återbruk av kontorsmöbler"]
+    (tmp_path / "ref").mkdir()
+    with whoosh_index.create_in(str(tmp_path / "ref"), schema).writer() as w:
+        for text in texts:
+            w.add_document(body=text)
+    builder = segment.SegmentBuilder(FileStorage(str(tmp_path / "idx")).create(), schema)
+    for text in texts:
+        builder.add({"body": text})
+    builder.text["body"].flush()
+    assert builder.text["body"].weight.dtype == np.float64
+    kb_index._write_toc(tmp_path / "idx", schema, [builder.finish()], generation=1)
+
+    def postings_of(folder):
+        with whoosh_index.open_dir(str(folder)).reader() as r:
+            out = {}
+            for t in r.field_terms("body"):
+                m = r.postings("body", t)
+                out[t] = []
+                while m.is_active():
+                    out[t].append((m.id(), m.weight(), m.value()))
+                    m.next()
+            return out
+
+    assert postings_of(tmp_path / "idx") == postings_of(tmp_path / "ref")
