@@ -111,16 +111,12 @@ class _Placeholder:
     source: str = ""
 
 
+@cyclic_gc_paused()
 def ingest_slice(
     folder: Path, index: int, units: list[Any], ingest: Ingest, schema: Schema | None = None
 ) -> SliceResult:
     """Ingest ``units`` and write them as segment(s) plus ``.documents-<index>.jsonl`` in ``folder``
     (with the cyclic garbage collector paused: see ``cyclic_gc_paused``)."""
-    with cyclic_gc_paused():
-        return _ingest_slice(folder, index, units, ingest, schema)
-
-
-def _ingest_slice(folder: Path, index: int, units: list[Any], ingest: Ingest, schema: Schema | None) -> SliceResult:
     from whoosh.filedb.filestore import FileStorage
 
     from kb.pipeline import dedupe_ids

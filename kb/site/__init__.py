@@ -15,6 +15,7 @@ from pathlib import Path
 
 from kb.config import Project
 from kb.model import Document
+from kb.processes import cyclic_gc_paused
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +25,7 @@ Progress = Callable[[str, int, int], None]
 last_timings: dict[str, dict[str, float]] = {}
 
 
+@cyclic_gc_paused()
 def build_site(
     project: Project,
     documents: list[Document],
@@ -42,20 +44,6 @@ def build_site(
     paused (``kb.processes.cyclic_gc_paused``): the pages, search index and caches are many
     objects and no cycles, and its collections took ~8% of a one-change build.
     """
-    from kb.processes import cyclic_gc_paused
-
-    with cyclic_gc_paused():
-        return _build_site(project, documents, progress, index_dir, full, background_cleanup)
-
-
-def _build_site(
-    project: Project,
-    documents: list[Document],
-    progress: Progress | None,
-    index_dir: Path | None,
-    full: bool,
-    background_cleanup: bool,
-) -> int:
     import shutil
 
     from kb.index import current_version_dir
