@@ -24,7 +24,7 @@ import struct
 import zlib
 from array import array
 from collections.abc import Callable, Iterable
-from functools import partial
+from functools import cache, partial
 from hashlib import md5
 from operator import sub
 from pickle import dumps
@@ -37,6 +37,7 @@ from whoosh.formats import Positions
 from whoosh.system import emptybytes, pack_int, pack_long, pack_uint, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
+from kb import _blocks
 from kb.analysis.fast import FieldAnalysis
 from kb.postings import Prepared, TextPostings
 
@@ -288,63 +289,24 @@ class _FieldOutput:
     def several(self, key: bytes, docnums: list, weights: list, w32s: list, lens: list, values: list) -> None:
         """A term with several postings: its blocks of ``limit`` postings. ``w32s`` are the
         weights rounded to float32, ``lens`` the documents' field lengths (0: none)."""
-        limit = self.limit
-        compression = self.compression
-        fixedsize = self.fixedsize
-        n = len(docnums)
-        out = [_MAGIC]
-        total = 0.0
-        minlength = None
-        maxlength = 0
-        maxweight = 0
-        for start in range(0, n, limit):
-            ids = docnums[start : start + limit]
-            ws = weights[start : start + limit]
-            w32 = w32s[start : start + limit]
-            vs = values[start : start + limit]
-            bmax = max(ws)
-            bmax = bmax if bmax > 0 else 0
-            blens = list(filter(None, lens[start : start + limit]))
-            bmin = min(blens) if blens else None
-            bmaxlen = max(blens) if blens else 0
-            first = w32[0]
-            if first == 1.0 and w32.count(1.0) == len(w32):
-                mw = None
-            elif w32.count(first) == len(w32):
-                mw = first
-            else:
-                mw = tuple(w32)
-            if fixedsize is None or fixedsize < 0:
-                mv = tuple(filter(None, vs))
-            elif fixedsize == 0:
-                mv = None
-            else:
-                mv = emptybytes.join(filter(None, vs))
-            databytes = dumps((tuple(map(sub, ids, [0, *ids[:-1]])), mw, mv), _DATA_PROTOCOL)
-            comp = compression if len(databytes) >= COMPRESSION_MIN_SIZE else 0
-            if comp:
-                databytes = zlib.compress(databytes, comp)
-            infobytes = dumps((len(ids), ids[-1], bmax, comp, length_to_byte(bmin), length_to_byte(bmaxlen)), 2)
-            blocklength = len(infobytes) + len(databytes)
-            if start + limit >= n:
-                blocklength = -blocklength
-            out += (pack_int(blocklength), infobytes, databytes)
-            total += sum(w32)
-            if bmin is not None and (minlength is None or bmin < minlength):
-                minlength = bmin
-            maxlength = max(maxlength, bmaxlen)
-            maxweight = max(maxweight, bmax)
-        info = _TERMINFO.pack(
-            0,
-            total,
-            n,
-            0 if minlength is None else length_to_byte(minlength),
-            length_to_byte(maxlength),
-            maxweight,
-            docnums[0],
-            docnums[-1],
-        )
-        self.add_block(key, b"".join(out), info)
+        out, info = _term_blocks(self.limit, self.compression, self.fixedsize, docnums, weights, w32s, lens, values)
+        self.add_block(key, out, info)
+
+    def add_terms(self, keys: list[bytes], blocks: bytes, infos: list[bytes]) -> None:
+        """Consecutive terms' blocks, written as one ``blocks``, with their ``infos`` (term info,
+        offset, length: from ``encode_terms`` given this output's ``offset``)."""
+        prefix = self.prefix
+        self.keys += [prefix + key for key in keys]
+        self.infos += infos
+        self.offset += len(blocks)
+        self.chunks.append(blocks)
+        self.chunk_bytes += len(blocks)
+        if self.chunk_bytes > _CHUNK:
+            self.postfile.write(b"".join(self.chunks))
+            self.chunks, self.chunk_bytes = [], 0
+        if len(self.keys) >= _TERMS_CHUNK:
+            _add_sorted(self.fw._tindex, self.keys, self.infos)
+            self.keys, self.infos = [], []
 
     def close(self) -> None:
         self.postfile.write(b"".join(self.chunks))
@@ -352,13 +314,75 @@ class _FieldOutput:
         self.fw.finish_field()
 
 
-def write_text_field(fw, fieldname: str, field, text: TextPostings, lengths: np.ndarray) -> None:
+def _term_blocks(
+    limit: int, compression: int, fixedsize, docnums: list, weights: list, w32s: list, lens: list, values: list
+) -> tuple[bytes, bytes]:
+    """A term's blocks of ``limit`` postings and its term info (without offset and length),
+    as ``W3PostingsWriter`` writes them."""
+    n = len(docnums)
+    out = [_MAGIC]
+    total = 0.0
+    minlength = None
+    maxlength = 0
+    maxweight = 0
+    for start in range(0, n, limit):
+        ids = docnums[start : start + limit]
+        ws = weights[start : start + limit]
+        w32 = w32s[start : start + limit]
+        vs = values[start : start + limit]
+        bmax = max(ws)
+        bmax = bmax if bmax > 0 else 0
+        blens = list(filter(None, lens[start : start + limit]))
+        bmin = min(blens) if blens else None
+        bmaxlen = max(blens) if blens else 0
+        first = w32[0]
+        if first == 1.0 and w32.count(1.0) == len(w32):
+            mw = None
+        elif w32.count(first) == len(w32):
+            mw = first
+        else:
+            mw = tuple(w32)
+        if fixedsize is None or fixedsize < 0:
+            mv = tuple(filter(None, vs))
+        elif fixedsize == 0:
+            mv = None
+        else:
+            mv = emptybytes.join(filter(None, vs))
+        databytes = dumps((tuple(map(sub, ids, [0, *ids[:-1]])), mw, mv), _DATA_PROTOCOL)
+        comp = compression if len(databytes) >= COMPRESSION_MIN_SIZE else 0
+        if comp:
+            databytes = zlib.compress(databytes, comp)
+        infobytes = dumps((len(ids), ids[-1], bmax, comp, length_to_byte(bmin), length_to_byte(bmaxlen)), 2)
+        blocklength = len(infobytes) + len(databytes)
+        if start + limit >= n:
+            blocklength = -blocklength
+        out += (pack_int(blocklength), infobytes, databytes)
+        total += sum(w32)
+        if bmin is not None and (minlength is None or bmin < minlength):
+            minlength = bmin
+        maxlength = max(maxlength, bmaxlen)
+        maxweight = max(maxweight, bmax)
+    info = _TERMINFO.pack(
+        0,
+        total,
+        n,
+        0 if minlength is None else length_to_byte(minlength),
+        length_to_byte(maxlength),
+        maxweight,
+        docnums[0],
+        docnums[-1],
+    )
+    return b"".join(out), info
+
+
+def write_text_field(fw, fieldname: str, field, text: TextPostings, lengths: np.ndarray, encode=None) -> None:
     """A text field's postings columns (see ``kb.postings``) as ``_FieldOutput`` writes them.
 
     The columns come in document order; a stable sort by term rank of one bucket of terms at
-    a time orders their postings by (term, document). They are handed over in chunks of
-    terms as lists (ids, weights, lengths, position values made in bulk), so no sorted copy
-    of the columns, nor an index of the whole column, is made."""
+    a time orders their postings by (term, document). A chunk of terms at a time goes to
+    ``encode`` (``kb._blocks.encode_terms``, compiled; ``encode_terms_python`` is its
+    reference), so no sorted copy of the columns, nor an index of the whole column, is made."""
+    encode = encode or _blocks.encode_terms
     tid, doc, weight, npos, positions = text.take_columns()
     out = _FieldOutput(fw, fieldname, field)
     if len(tid):
@@ -372,7 +396,8 @@ def write_text_field(fw, fieldname: str, field, text: TextPostings, lengths: np.
         present = np.flatnonzero(counts)  # the ranks of the terms with postings, in term order
         bounds = np.concatenate(([0], np.cumsum(counts[present])))
         del counts
-        starts = np.cumsum(npos, dtype=np.int64 if len(positions) >> 31 else np.int32) - npos
+        starts = np.cumsum(npos, dtype=np.int64) - npos
+        length_bytes = _length_bytes()
         nterms = len(present)
         t = 0
         while t < nterms:  # a bucket of terms at a time: its postings' order, not the whole column's
@@ -389,25 +414,65 @@ def write_text_field(fw, fieldname: str, field, text: TextPostings, lengths: np.
                 u = min(max(int(np.searchsorted(bounds, a + _TEXT_CHUNK, "right")) - 1, t + 1), end)
                 b = int(bounds[u])
                 at = order[a - base : b - base]
-                docs = doc[at]
-                ids = docs.tolist()
+                docs = doc[at].astype(np.int64)
                 ws = weight[at]
-                if ws.dtype == np.float32:  # the column holds every weight exactly in float32
-                    ws = w32s = ws.tolist()
-                else:
-                    w32s = ws.astype(np.float32).tolist()
-                    ws = ws.tolist()
-                lens = lengths[docs].tolist()
-                values = _position_values(npos[at], starts[at], positions)
-                cuts = (bounds[t : u + 1] - a).tolist()
-                for k in range(u - t):
-                    i, j = cuts[k], cuts[k + 1]
-                    if j - i == 1:
-                        out.single(keys[t - first + k], ids[i], ws[i], values[i], lens[i])
-                    else:
-                        out.several(keys[t - first + k], ids[i:j], ws[i:j], w32s[i:j], lens[i:j], values[i:j])
+                w32 = ws.astype(np.float32).astype(np.float64)  # as whoosh's array("f") stores them
+                n = npos[at].astype(np.int64)
+                offsets = np.cumsum(n) - n
+                gathered = np.repeat(starts[at] - offsets, n) + np.arange(int(offsets[-1] + n[-1]))
+                blocks, infos = encode(
+                    docs,
+                    w32 if ws.dtype == np.float32 else ws.astype(np.float64),
+                    w32,
+                    lengths[docs],
+                    n,
+                    offsets,
+                    positions[gathered].astype(np.int64),
+                    (bounds[t : u + 1] - a).astype(np.int64),
+                    length_bytes,
+                    out.limit,
+                    out.compression,
+                    COMPRESSION_MIN_SIZE,
+                    out.offset,
+                    zlib.compress,
+                    _MAGIC,
+                )
+                out.add_terms(keys[t - first : u - first], blocks, infos)
                 t = u
     out.close()
+
+
+def encode_terms_python(
+    docs,
+    weights,
+    w32,
+    lengths,
+    npos,
+    starts,
+    positions,
+    cuts,
+    length_bytes,
+    limit,
+    compression,
+    min_size,
+    offset,
+    compress,
+    magic,
+) -> tuple[bytes, list[bytes]]:
+    """The pure-Python reference of ``kb._blocks.encode_terms`` (same arguments, same bytes):
+    term ``k`` has postings ``cuts[k]:cuts[k + 1]``; a posting's positions are
+    ``positions[starts[i]:starts[i] + npos[i]]``. Returns the terms' blocks and their infos
+    (term info, offset, length)."""
+    ids, ws, w32s, lens = docs.tolist(), weights.tolist(), w32.tolist(), lengths.tolist()
+    values = _position_values(npos, starts, positions)
+    bounds = cuts.tolist()
+    out, infos = [], []
+    for i, j in zip(bounds[:-1], bounds[1:], strict=True):
+        blocks, info = _term_blocks(limit, compression, None, ids[i:j], ws[i:j], w32s[i:j], lens[i:j], values[i:j])
+        infos.append(info + pack_long(offset) + pack_int(len(blocks)))
+        offset += len(blocks)
+        out.append(blocks)
+    return b"".join(out), infos
 
 
 _TEXT_CHUNK = 1 << 15  # postings turned into lists at a time
@@ -435,6 +500,19 @@ def _position_values(npos: np.ndarray, starts: np.ndarray, positions: np.ndarray
             pack_uint(n) + dumps(flat[o : o + n], 2) for o, n in zip(offsets.tolist(), counts.tolist(), strict=True)
         ]
     return values.tolist()
+
+
+@cache
+def _length_bytes() -> np.ndarray:
+    """``length_to_byte`` of every length below the first that gives 255 (``kb._blocks``
+    gives 255 from there)."""
+    table = np.array([length_to_byte(n) for n in range(_LB_TABLE)], np.uint8)
+    if length_to_byte(_LB_TABLE) != 255 or length_to_byte(10 * _LB_TABLE) != 255:
+        raise RuntimeError("whoosh's length_to_byte changed: update _LB_TABLE")
+    return table
+
+
+_LB_TABLE = 106_374
 
 
 def _singles(last: int) -> list[bytes]:

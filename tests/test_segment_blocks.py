@@ -1,0 +1,123 @@
+"""The compiled block writer (``kb._blocks``) against its Python reference, byte for byte.
+
+``test_build_fast`` checks whole segments against whoosh's own writer; these cases reach
+what its corpus does not: many blocks per term, memo indexes past 255, position lists past
+pickle's batches of 1,000, numbers past 16 and 32 bits, float64 weights, no field lengths.
+"""
+
+from __future__ import annotations
+
+import io
+import pickle
+import zlib
+
+import numpy as np
+import pytest
+from whoosh.codec.whoosh3 import COMPRESSION_MIN_SIZE, WHOOSH3_HEADER_MAGIC
+from whoosh.formats import Positions
+
+from kb import _blocks
+from kb.segment import _length_bytes, encode_terms_python
+
+
+def _case(rng, nterms, per_term, max_doc, max_npos, max_pos, float64=False, no_lengths=False):
+    counts = rng.integers(1, per_term + 1, nterms)
+    docs = np.concatenate([np.sort(rng.choice(max_doc, c, replace=False)) for c in counts]).astype(np.int64)
+    m = len(docs)
+    weights = rng.integers(1, 9, m) / 4.0
+    if float64:
+        weights = weights * 0.1  # not exact in float32
+    w32 = weights.astype(np.float32).astype(np.float64)
+    lengths = np.zeros(m, np.int64) if no_lengths else rng.integers(0, 200_000, m)
+    npos = rng.integers(1, max_npos + 1, m).astype(np.int64)
+    npos[rng.random(m) < 0.6] = 1  # mostly one position: repeats share a memo entry
+    starts = np.cumsum(npos) - npos
+    positions = np.concatenate([np.sort(rng.choice(max_pos, k, replace=False)) for k in npos]).astype(np.int64)
+    cuts = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+    return docs, weights, w32, lengths, npos, starts, positions, cuts
+
+
+CASES = {
+    "small": dict(nterms=200, per_term=4, max_doc=50, max_npos=3, max_pos=20),
+    "many blocks": dict(nterms=20, per_term=700, max_doc=5_000, max_npos=4, max_pos=300),
+    "16 and 32 bits": dict(nterms=50, per_term=40, max_doc=2**31 - 1, max_npos=5, max_pos=2**20),
+    "long position lists": dict(nterms=5, per_term=3, max_doc=100, max_npos=2_600, max_pos=10**6),
+    "float64 weights": dict(nterms=100, per_term=30, max_doc=1_000, max_npos=3, max_pos=50, float64=True),
+    "no lengths": dict(nterms=100, per_term=10, max_doc=1_000, max_npos=2, max_pos=50, no_lengths=True),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+@pytest.mark.parametrize("limit", [128, 300])
+def test_compiled_blocks_equal_python_reference(name, limit):
+    rng = np.random.default_rng(len(name) * limit)
+    arrays = _case(rng, **CASES[name])
+    args = (*arrays, _length_bytes(), limit, 3, COMPRESSION_MIN_SIZE, 12_345, zlib.compress, WHOOSH3_HEADER_MAGIC)
+    compiled = _blocks.encode_terms(*args)
+    assert compiled == encode_terms_python(*args)
+    blocks, infos = compiled
+    assert len(infos) == len(arrays[-1]) - 1 and all(len(info) == 35 for info in infos)
+
+
+def test_positions_past_32_bits_pickle_as_python_does():
+    docs = np.array([3, 9], np.int64)
+    weights = np.ones(2)
+    positions = np.array([2**31, 2**40, 7], np.int64)  # one position: small (the reference memoizes 0..n)
+    args = (
+        docs,
+        weights,
+        weights,
+        np.array([4, 0], np.int64),
+        np.array([2, 1], np.int64),
+        np.array([0, 2], np.int64),
+        positions,
+        np.array([0, 2], np.int64),
+        _length_bytes(),
+        128,
+        3,
+        COMPRESSION_MIN_SIZE,
+        0,
+        zlib.compress,
+        WHOOSH3_HEADER_MAGIC,
+    )
+    blocks, infos = _blocks.encode_terms(*args)
+    assert (blocks, infos) == encode_terms_python(*args)
+    # and the block reads back as whoosh reads it: (info, data), the positions decoded
+    stream = io.BytesIO(blocks[8:])
+    count, last, _, comp, _, _ = pickle.Unpickler(stream).load()
+    data = stream.read()
+    ids, _, values = pickle.loads(zlib.decompress(data) if comp else data)
+    assert (count, last, ids) == (2, 9, (3, 6))
+    assert [Positions().decode_positions(v) for v in values] == [[2**31, 2**40], [7]]
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda a: a.__setitem__(7, np.array([0, 3], np.int64)), "cuts"),
+        (lambda a: a.__setitem__(4, np.array([1, 9], np.int64)), "positions"),
+        (lambda a: a.__setitem__(0, np.array([1, 2], np.int32)), "int64"),
+        (lambda a: a.__setitem__(1, np.array([1.0], np.float64)), "one value per posting"),
+    ],
+)
+def test_bad_arrays_are_refused(change, message):
+    args = [
+        np.array([1, 2], np.int64),
+        np.ones(2),
+        np.ones(2),
+        np.zeros(2, np.int64),
+        np.ones(2, np.int64),
+        np.array([0, 1], np.int64),
+        np.array([5, 6], np.int64),
+        np.array([0, 2], np.int64),
+        _length_bytes(),
+        128,
+        3,
+        COMPRESSION_MIN_SIZE,
+        0,
+        zlib.compress,
+        WHOOSH3_HEADER_MAGIC,
+    ]
+    change(args)
+    with pytest.raises((ValueError, TypeError), match=message):
+        _blocks.encode_terms(*args)
