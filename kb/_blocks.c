@@ -445,6 +445,186 @@ done:
     return status;
 }
 
+
+/* ---- the term table (whoosh's OrderedHashWriter): records, MD5 hashes, hash tables */
+
+static uint32_t md5_k[64];
+static const unsigned char md5_s[64] = {7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22,
+                                        5, 9,  14, 20, 5, 9,  14, 20, 5, 9,  14, 20, 5, 9,  14, 20,
+                                        4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23,
+                                        6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21};
+
+static void md5_init_table(void) {
+    for (int i = 0; i < 64; i++)
+        md5_k[i] = (uint32_t)(fabs(sin((double)(i + 1))) * 4294967296.0);
+}
+
+static void md5_chunk(uint32_t h[4], const unsigned char *p) {
+    uint32_t m[16], a = h[0], b = h[1], c = h[2], d = h[3];
+    for (int i = 0; i < 16; i++)
+        m[i] = (uint32_t)p[4 * i] | (uint32_t)p[4 * i + 1] << 8 | (uint32_t)p[4 * i + 2] << 16 |
+               (uint32_t)p[4 * i + 3] << 24;
+    for (int i = 0; i < 64; i++) {
+        uint32_t f;
+        int g;
+        if (i < 16) {
+            f = (b & c) | (~b & d);
+            g = i;
+        } else if (i < 32) {
+            f = (d & b) | (~d & c);
+            g = (5 * i + 1) & 15;
+        } else if (i < 48) {
+            f = b ^ c ^ d;
+            g = (3 * i + 5) & 15;
+        } else {
+            f = c ^ (b | ~d);
+            g = (7 * i) & 15;
+        }
+        f += a + md5_k[i] + m[g];
+        a = d;
+        d = c;
+        c = b;
+        b += (f << md5_s[i]) | (f >> (32 - md5_s[i]));
+    }
+    h[0] += a;
+    h[1] += b;
+    h[2] += c;
+    h[3] += d;
+}
+
+/* whoosh's ``md5_hash(key)``: the last 4 bytes of the MD5 digest, read big-endian. */
+static uint32_t md5_low32(const unsigned char *key, Py_ssize_t n) {
+    uint32_t h[4] = {0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476};
+    Py_ssize_t whole = n & ~(Py_ssize_t)63;
+    for (Py_ssize_t i = 0; i < whole; i += 64)
+        md5_chunk(h, key + i);
+    unsigned char tail[128] = {0};
+    Py_ssize_t rest = n - whole;
+    memcpy(tail, key + whole, rest);
+    tail[rest] = 0x80;
+    Py_ssize_t size = rest < 56 ? 64 : 128;
+    uint64_t bits = (uint64_t)n * 8;
+    for (int i = 0; i < 8; i++)
+        tail[size - 8 + i] = (unsigned char)(bits >> (8 * i));
+    md5_chunk(h, tail);
+    if (size == 128)
+        md5_chunk(h, tail + 64);
+    uint32_t d = h[3];
+    return (d & 0xff) << 24 | ((d >> 8) & 0xff) << 16 | ((d >> 16) & 0xff) << 8 | d >> 24;
+}
+
+static PyObject *md5_hash(PyObject *self, PyObject *arg) {
+    (void)self;
+    if (!PyBytes_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "md5_hash takes bytes");
+        return NULL;
+    }
+    return PyLong_FromUnsignedLong(md5_low32((const unsigned char *)PyBytes_AS_STRING(arg), PyBytes_GET_SIZE(arg)));
+}
+
+/* The records of consecutive terms (``!ii`` lengths, key, value) written from file position
+ * ``pos``; each (hash, position) appended to ``buckets[hash & 255]``, as
+ * ``HashWriter.add`` does. Returns (records, [position of each record]). */
+static PyObject *term_records(PyObject *self, PyObject *args) {
+    PyObject *keys, *values, *buckets;
+    long long pos;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "O!O!LO!:term_records", &PyList_Type, &keys, &PyList_Type, &values, &pos,
+                          &PyList_Type, &buckets))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(keys);
+    if (PyList_GET_SIZE(values) != n || PyList_GET_SIZE(buckets) != 256) {
+        PyErr_SetString(PyExc_ValueError, "one value per key, and 256 buckets");
+        return NULL;
+    }
+    Buf out = {0};
+    PyObject *positions = PyList_New(n);
+    if (positions == NULL)
+        return NULL;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *key = PyList_GET_ITEM(keys, i), *value = PyList_GET_ITEM(values, i);
+        PyObject *bucket;
+        if (!PyBytes_Check(key) || !PyBytes_Check(value)) {
+            PyErr_SetString(PyExc_TypeError, "keys and values must be bytes");
+            goto fail;
+        }
+        Py_ssize_t klen = PyBytes_GET_SIZE(key), vlen = PyBytes_GET_SIZE(value);
+        unsigned char head[8];
+        be32(head, (uint32_t)klen);
+        be32(head + 4, (uint32_t)vlen);
+        if (buf_put(&out, head, 8) < 0 || buf_put(&out, PyBytes_AS_STRING(key), klen) < 0 ||
+            buf_put(&out, PyBytes_AS_STRING(value), vlen) < 0)
+            goto fail;
+        uint32_t h = md5_low32((const unsigned char *)PyBytes_AS_STRING(key), klen);
+        bucket = PyList_GET_ITEM(buckets, h & 255);
+        PyObject *entry = Py_BuildValue("(kL)", (unsigned long)h, pos);
+        if (entry == NULL || !PyList_Check(bucket) || PyList_Append(bucket, entry) < 0) {
+            Py_XDECREF(entry);
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_TypeError, "buckets must be lists");
+            goto fail;
+        }
+        Py_DECREF(entry);
+        PyObject *at = PyLong_FromLongLong(pos);
+        if (at == NULL)
+            goto fail;
+        PyList_SET_ITEM(positions, i, at);
+        pos += 8 + klen + vlen;
+    }
+    PyObject *records = PyBytes_FromStringAndSize(out.data, out.size);
+    PyMem_Free(out.data);
+    if (records == NULL) {
+        Py_DECREF(positions);
+        return NULL;
+    }
+    return Py_BuildValue("(NN)", records, positions);
+fail:
+    PyMem_Free(out.data);
+    Py_DECREF(positions);
+    return NULL;
+}
+
+/* ``HashWriter._write_hashes`` for one bucket's (hash, position) entries: a table of twice as
+ * many ``!Iq`` slots, each entry at (hash >> 8) % slots or the next free one. */
+static PyObject *hash_table(PyObject *self, PyObject *entries) {
+    (void)self;
+    if (!PyList_Check(entries)) {
+        PyErr_SetString(PyExc_TypeError, "hash_table takes a list of (hash, position)");
+        return NULL;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(entries), slots = 2 * n;
+    PyObject *table = PyBytes_FromStringAndSize(NULL, 12 * slots);
+    if (table == NULL)
+        return NULL;
+    unsigned char *t = (unsigned char *)PyBytes_AS_STRING(table);
+    unsigned char *used = PyMem_Calloc(slots ? slots : 1, 1);
+    if (used == NULL) {
+        Py_DECREF(table);
+        return PyErr_NoMemory();
+    }
+    memset(t, 0, 12 * slots);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        unsigned long h;
+        long long p;
+        PyObject *entry = PyList_GET_ITEM(entries, i);
+        if (!PyTuple_Check(entry) || !PyArg_ParseTuple(entry, "kL", &h, &p)) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_TypeError, "entries must be (hash, position) tuples");
+            PyMem_Free(used);
+            Py_DECREF(table);
+            return NULL;
+        }
+        Py_ssize_t slot = (Py_ssize_t)((h >> 8) % (unsigned long)slots);
+        while (used[slot])
+            slot = (slot + 1) % slots;
+        used[slot] = 1;
+        be32(t + 12 * slot, (uint32_t)h);
+        be64(t + 12 * slot + 4, (uint64_t)p);
+    }
+    PyMem_Free(used);
+    return table;
+}
+
 /* ---- the module function */
 
 typedef struct {
@@ -583,10 +763,17 @@ static PyMethodDef methods[] = {
      "min_size, offset, compress, magic) -> (blocks, infos)\n\n"
      "The whoosh3 postings blocks of consecutive terms (postings cuts[k]:cuts[k+1] of term k) as one bytes object, "
      "and each term's info record (term info, offset, length: 35 bytes)."},
+    {"md5_hash", md5_hash, METH_O, "md5_hash(key) -> whoosh's md5_hash: the digest's last 4 bytes, big-endian."},
+    {"term_records", term_records, METH_VARARGS,
+     "term_records(keys, values, pos, buckets) -> (records, positions): OrderedHashWriter.add for each key."},
+    {"hash_table", hash_table, METH_O, "hash_table(entries) -> bytes: one bucket's hash table."},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "kb._blocks", "Compiled whoosh3 block writer.", -1,
                                     methods};
 
-PyMODINIT_FUNC PyInit__blocks(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__blocks(void) {
+    md5_init_table();
+    return PyModule_Create(&module);
+}

@@ -25,7 +25,6 @@ import zlib
 from array import array
 from collections.abc import Callable, Iterable
 from functools import cache, partial
-from hashlib import md5
 from operator import sub
 from pickle import dumps
 from typing import Any
@@ -530,35 +529,18 @@ def _length_column(lengths: dict[int, int], ndocs: int) -> np.ndarray:
     return column
 
 
-_LENGTHS = struct.Struct("!ii")
-_POINTER = struct.Struct("!Iq")
-
-
-def _md5_hash(key: bytes) -> int:
-    """whoosh's ``md5_hash`` (the low 32 bits of the MD5 digest as a number), without the hex detour."""
-    return int.from_bytes(md5(key, usedforsecurity=False).digest()[12:], "big")
 
 
 def _add_sorted(tindex, keys: list[bytes], values: list[bytes]) -> None:
-    """``OrderedHashWriter.add`` for each (key, value), in one write: the same file, buckets and index."""
+    """``OrderedHashWriter.add`` for each (key, value), in one write: the same file, buckets and
+    index (the records and MD5 hashes made by ``kb._blocks.term_records``)."""
     if not keys:
         return
     if keys[0] <= tindex.lastkey:
         raise ValueError(f"Keys must increase: {tindex.lastkey!r}..{keys[0]!r}")
     dbfile = tindex.dbfile
-    pos = dbfile.tell()
-    buckets = tindex.buckets
-    positions = []
-    records = []
-    pack = _LENGTHS.pack
-    for key, value in zip(keys, values, strict=True):
-        positions.append(pos)
-        record = pack(len(key), len(value)) + key + value
-        records.append(record)
-        h = _md5_hash(key)
-        buckets[h & 255].append((h, pos))
-        pos += len(record)
-    dbfile.write(b"".join(records))
+    records, positions = _blocks.term_records(keys, values, dbfile.tell(), tindex.buckets)
+    dbfile.write(records)
     index = tindex.index  # a GrowableArray: widen it as its append() would for the largest position
     try:
         index.array.append(positions[-1])
@@ -571,21 +553,11 @@ def _add_sorted(tindex, keys: list[bytes], values: list[bytes]) -> None:
 
 
 def _write_hashes(tindex) -> None:
-    """``HashWriter._write_hashes`` with one write per bucket instead of one per slot."""
+    """``HashWriter._write_hashes``, each bucket's table made by ``kb._blocks.hash_table``."""
     dbfile = tindex.dbfile
-    null = (0, 0)
-    pack = _POINTER.pack
     for entries in tindex.buckets:
-        pos = dbfile.tell()
-        numslots = 2 * len(entries)
-        tindex.directory.append((pos, numslots))
-        hashtable = [null] * numslots
-        for hashval, position in entries:
-            slot = (hashval >> 8) % numslots
-            while hashtable[slot] is not null:
-                slot = (slot + 1) % numslots
-            hashtable[slot] = (hashval, position)
-        dbfile.write(b"".join([pack(h, p) for h, p in hashtable]))
+        tindex.directory.append((dbfile.tell(), 2 * len(entries)))
+        dbfile.write(_blocks.hash_table(entries))
 
 
 def _quantize(lengths: dict[int, int]) -> dict[int, int]:

@@ -121,3 +121,38 @@ def test_bad_arrays_are_refused(change, message):
     change(args)
     with pytest.raises((ValueError, TypeError), match=message):
         _blocks.encode_terms(*args)
+
+
+def test_md5_hash_is_whoosh_md5_hash():
+    from whoosh.filedb.filetables import md5_hash  # hashlib through a hex string
+
+    rng = np.random.default_rng(7)
+    keys = [bytes(rng.integers(0, 256, n, dtype=np.uint8)) for n in [*range(130), 1_000, 4_096]]
+    assert [_blocks.md5_hash(k) for k in keys] == [md5_hash(k) for k in keys]
+
+
+def test_term_table_is_whoosh_ordered_hash_file(tmp_path):
+    """``_add_sorted`` and ``_write_hashes`` (over ``kb._blocks``) write the same file as
+    whoosh's ``OrderedHashWriter.add`` one key at a time."""
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.filedb.filetables import OrderedHashReader, OrderedHashWriter
+
+    from kb.segment import _add_sorted, _write_hashes
+
+    rng = np.random.default_rng(11)
+    keys = sorted({bytes(rng.integers(97, 123, rng.integers(1, 30), dtype=np.uint8)) for _ in range(5_000)})
+    values = [bytes(rng.integers(0, 256, 35, dtype=np.uint8)) for _ in keys]
+    storage = FileStorage(str(tmp_path))
+    reference = OrderedHashWriter(storage.create_file("ref"))
+    for key, value in zip(keys, values, strict=True):
+        reference.add(key, value)
+    reference.close()
+    bulk = OrderedHashWriter(storage.create_file("bulk"))
+    for at in range(0, len(keys), 700):
+        _add_sorted(bulk, keys[at : at + 700], values[at : at + 700])
+    _write_hashes(bulk)
+    bulk._write_hashes = lambda: None  # written above
+    bulk.close()
+    assert (tmp_path / "bulk").read_bytes() == (tmp_path / "ref").read_bytes()
+    reader = OrderedHashReader.open(storage, "bulk")
+    assert reader[keys[1234]] == values[1234] and list(reader.keys())[:3] == keys[:3]
