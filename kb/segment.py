@@ -25,14 +25,16 @@ import zlib
 from array import array
 from collections.abc import Callable, Iterable
 from functools import cache, partial
+from itertools import accumulate
 from operator import sub
 from pickle import dumps
 from typing import Any
 
 import numpy as np
+from whoosh.analysis import IDTokenizer
 from whoosh.codec.whoosh3 import COMPRESSION_MIN_SIZE, WHOOSH3_HEADER_MAGIC, W3Codec, W3TermInfo
-from whoosh.fields import TEXT, Schema
-from whoosh.formats import Positions
+from whoosh.fields import ID, TEXT, Schema
+from whoosh.formats import Existence, Positions
 from whoosh.system import emptybytes, pack_int, pack_long, pack_uint, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
@@ -43,6 +45,7 @@ from kb.postings import Prepared, TextPostings
 INDEX_NAME = "MAIN"
 _MAGIC = WHOOSH3_HEADER_MAGIC
 _TERMINFO = W3TermInfo._struct
+_OFFSET_LENGTH = struct.Struct("!qi").pack  # a term info's block offset and length
 
 
 _encode_positions = Positions().encode
@@ -82,6 +85,12 @@ class SegmentBuilder:
                 fa = _field_analysis(field.analyzer)
                 if fa is not None:
                     self.fast[name] = fa
+        # ID fields: one term per value, the value itself (``_add_generic`` needs no analyzer)
+        self.plain_ids = {
+            name: field.format.field_boost
+            for name, field in self.fields.items()
+            if type(field) is ID and type(field.analyzer) is IDTokenizer and type(field.format) is Existence
+        }
         # text fields (whose analysis is a ``FieldAnalysis``): postings as numpy columns
         self.text: dict[str, TextPostings] = {}
         # other fields: term bytes -> flat [docnum, weight, value, docnum, weight, value, ...]
@@ -139,6 +148,14 @@ class SegmentBuilder:
 
     def _add_generic(self, fieldname: str, field, value, docnum: int) -> int:
         table = self.postings.setdefault(fieldname, {})
+        boost = self.plain_ids.get(fieldname)
+        if boost is not None and type(value) is str:  # field.index(value): the value as one term
+            key = value.encode("utf-8")
+            entry = table.get(key)
+            if entry is None:
+                entry = table[key] = []
+            entry += (docnum, boost, emptybytes)
+            return 0
         length = 0
         for tbytes, freq, weight, vbytes in field.index(value):
             if field.scorable:
@@ -196,13 +213,15 @@ class SegmentBuilder:
         """One docnum-0 posting per word, weighted by its section count: its block depends on
         the count alone, so each distinct count is pickled once (most words have a small one)."""
         out = _FieldOutput(fw, fieldname, self.schema[fieldname])
-        blocks: dict[int, tuple[bytes, bytes]] = {}
-        for word in sorted(counts):
-            n = counts[word]
-            block = blocks.get(n)
-            if block is None:
-                block = blocks[n] = out.single_block(0, float(n), pack_uint(n), None)
-            out.add_block(word.encode("utf-8"), *block)
+        blocks = {n: out.single_block(0, float(n), pack_uint(n), None) for n in set(counts.values())}
+        words = sorted(counts)
+        for at in range(0, len(words), _TERMS_CHUNK):
+            part = [blocks[counts[word]] for word in words[at : at + _TERMS_CHUNK]]
+            offsets = accumulate([len(block) for block, _ in part[:-1]], initial=out.offset)
+            pairs = zip(part, offsets, strict=True)
+            infos = [info + _OFFSET_LENGTH(offset, len(block)) for (block, info), offset in pairs]
+            keys = [word.encode("utf-8") for word in words[at : at + _TERMS_CHUNK]]
+            out.add_terms(keys, b"".join([block for block, _ in part]), infos)
         out.close()
 
 
@@ -527,8 +546,6 @@ def _length_column(lengths: dict[int, int], ndocs: int) -> np.ndarray:
     for docnum, n in _quantize(lengths).items():
         column[docnum] = n
     return column
-
-
 
 
 def _add_sorted(tindex, keys: list[bytes], values: list[bytes]) -> None:

@@ -164,9 +164,21 @@ def _init_worker(folder: Path, ingest: Ingest) -> None:
 def _slice_task(job: tuple[int, list[Any]]) -> SliceResult:
     index, units = job
     try:
-        return ingest_slice(_WORKER["folder"], index, units, _WORKER["ingest"], _WORKER["schema"])
+        result = ingest_slice(_WORKER["folder"], index, units, _WORKER["ingest"], _WORKER["schema"])
+        _fsync_segments(_WORKER["folder"], result.segments)
+        return result
     finally:
         release_memory()
+
+
+def _fsync_segments(folder: Path, segments: list) -> None:
+    """Flush a slice's segment files to disk in its worker, while the other worker still
+    computes: the version's ``fsync_tree`` at the end then finds them clean (~1 s less)."""
+    prefixes = tuple(segment.segment_id() + "." for segment in segments)
+    for entry in os.scandir(folder):
+        if entry.name.startswith(prefixes):
+            with open(entry.path, "rb") as f:
+                os.fsync(f.fileno())
 
 
 def _log_timeline(results: list[SliceResult]) -> None:
@@ -221,7 +233,9 @@ def write_index_streaming(
             pool = ctx.Pool(procs, initializer=_init_worker, initargs=(folder, ingest))
             try:
                 results = list(pool.imap(_slice_task, jobs, chunksize=1))
-                pool.close()
+                # Every result is in and the workers are idle: stop them without their exit
+                # (freeing a worker's word memos object by object takes a few tenths of a second).
+                pool.terminate()
             except BaseException:
                 pool.terminate()
                 raise
