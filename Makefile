@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 
 .PHONY: run test setup setup-test browser lint clean
 
-$(BIN)/kb: pyproject.toml setup.py kb/_blocks.c
+$(BIN)/kb: pyproject.toml setup.py kb/_native.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'

@@ -38,7 +38,7 @@ from whoosh.formats import Existence, Positions
 from whoosh.system import emptybytes, pack_int, pack_long, pack_uint, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
-from kb import _blocks
+from kb import _native
 from kb.analysis.fast import FieldAnalysis
 from kb.postings import Prepared, TextPostings
 
@@ -398,9 +398,9 @@ def write_text_field(fw, fieldname: str, field, text: TextPostings, lengths: np.
 
     The columns come in document order; a stable sort by term rank of one bucket of terms at
     a time orders their postings by (term, document). A chunk of terms at a time goes to
-    ``encode`` (``kb._blocks.encode_terms``, compiled; ``encode_terms_python`` is its
+    ``encode`` (``kb._native.encode_terms``, compiled; ``encode_terms_python`` is its
     reference), so no sorted copy of the columns, nor an index of the whole column, is made."""
-    encode = encode or _blocks.encode_terms
+    encode = encode or _native.encode_terms
     tid, doc, weight, npos, positions = text.take_columns()
     out = _FieldOutput(fw, fieldname, field)
     if len(tid):
@@ -477,7 +477,7 @@ def encode_terms_python(
     compress,
     magic,
 ) -> tuple[bytes, list[bytes]]:
-    """The pure-Python reference of ``kb._blocks.encode_terms`` (same arguments, same bytes):
+    """The pure-Python reference of ``kb._native.encode_terms`` (same arguments, same bytes):
     term ``k`` has postings ``cuts[k]:cuts[k + 1]``; a posting's positions are
     ``positions[starts[i]:starts[i] + npos[i]]``. Returns the terms' blocks and their infos
     (term info, offset, length)."""
@@ -522,7 +522,7 @@ def _position_values(npos: np.ndarray, starts: np.ndarray, positions: np.ndarray
 
 @cache
 def _length_bytes() -> np.ndarray:
-    """``length_to_byte`` of every length below the first that gives 255 (``kb._blocks``
+    """``length_to_byte`` of every length below the first that gives 255 (``kb._native``
     gives 255 from there)."""
     table = np.array([length_to_byte(n) for n in range(_LB_TABLE)], np.uint8)
     if length_to_byte(_LB_TABLE) != 255 or length_to_byte(10 * _LB_TABLE) != 255:
@@ -550,13 +550,13 @@ def _length_column(lengths: dict[int, int], ndocs: int) -> np.ndarray:
 
 def _add_sorted(tindex, keys: list[bytes], values: list[bytes]) -> None:
     """``OrderedHashWriter.add`` for each (key, value), in one write: the same file, buckets and
-    index (the records and MD5 hashes made by ``kb._blocks.term_records``)."""
+    index (the records and MD5 hashes made by ``kb._native.term_records``)."""
     if not keys:
         return
     if keys[0] <= tindex.lastkey:
         raise ValueError(f"Keys must increase: {tindex.lastkey!r}..{keys[0]!r}")
     dbfile = tindex.dbfile
-    records, positions = _blocks.term_records(keys, values, dbfile.tell(), tindex.buckets)
+    records, positions = _native.term_records(keys, values, dbfile.tell(), tindex.buckets)
     dbfile.write(records)
     index = tindex.index  # a GrowableArray: widen it as its append() would for the largest position
     try:
@@ -570,11 +570,11 @@ def _add_sorted(tindex, keys: list[bytes], values: list[bytes]) -> None:
 
 
 def _write_hashes(tindex) -> None:
-    """``HashWriter._write_hashes``, each bucket's table made by ``kb._blocks.hash_table``."""
+    """``HashWriter._write_hashes``, each bucket's table made by ``kb._native.hash_table``."""
     dbfile = tindex.dbfile
     for entries in tindex.buckets:
         tindex.directory.append((dbfile.tell(), 2 * len(entries)))
-        dbfile.write(_blocks.hash_table(entries))
+        dbfile.write(_native.hash_table(entries))
 
 
 def _quantize(lengths: dict[int, int]) -> dict[int, int]:

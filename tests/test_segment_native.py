@@ -1,4 +1,4 @@
-"""The compiled block writer (``kb._blocks``) against its Python reference, byte for byte.
+"""The compiled block writer (``kb._native``) against its Python reference, byte for byte.
 
 ``test_build_fast`` checks whole segments against whoosh's own writer; these cases reach
 what its corpus does not: many blocks per term, memo indexes past 255, position lists past
@@ -16,7 +16,7 @@ import pytest
 from whoosh.codec.whoosh3 import COMPRESSION_MIN_SIZE, WHOOSH3_HEADER_MAGIC
 from whoosh.formats import Positions
 
-from kb import _blocks
+from kb import _native
 from kb.segment import _length_bytes, encode_terms_python
 
 
@@ -53,7 +53,7 @@ def test_compiled_blocks_equal_python_reference(name, limit):
     rng = np.random.default_rng(len(name) * limit)
     arrays = _case(rng, **CASES[name])
     args = (*arrays, _length_bytes(), limit, 3, COMPRESSION_MIN_SIZE, 12_345, zlib.compress, WHOOSH3_HEADER_MAGIC)
-    compiled = _blocks.encode_terms(*args)
+    compiled = _native.encode_terms(*args)
     assert compiled == encode_terms_python(*args)
     blocks, infos = compiled
     assert len(infos) == len(arrays[-1]) - 1 and all(len(info) == 35 for info in infos)
@@ -80,7 +80,7 @@ def test_positions_past_32_bits_pickle_as_python_does():
         zlib.compress,
         WHOOSH3_HEADER_MAGIC,
     )
-    blocks, infos = _blocks.encode_terms(*args)
+    blocks, infos = _native.encode_terms(*args)
     assert (blocks, infos) == encode_terms_python(*args)
     # and the block reads back as whoosh reads it: (info, data), the positions decoded
     stream = io.BytesIO(blocks[8:])
@@ -120,7 +120,7 @@ def test_bad_arrays_are_refused(change, message):
     ]
     change(args)
     with pytest.raises((ValueError, TypeError), match=message):
-        _blocks.encode_terms(*args)
+        _native.encode_terms(*args)
 
 
 def test_md5_hash_is_whoosh_md5_hash():
@@ -128,11 +128,11 @@ def test_md5_hash_is_whoosh_md5_hash():
 
     rng = np.random.default_rng(7)
     keys = [bytes(rng.integers(0, 256, n, dtype=np.uint8)) for n in [*range(130), 1_000, 4_096]]
-    assert [_blocks.md5_hash(k) for k in keys] == [md5_hash(k) for k in keys]
+    assert [_native.md5_hash(k) for k in keys] == [md5_hash(k) for k in keys]
 
 
 def test_term_table_is_whoosh_ordered_hash_file(tmp_path):
-    """``_add_sorted`` and ``_write_hashes`` (over ``kb._blocks``) write the same file as
+    """``_add_sorted`` and ``_write_hashes`` (over ``kb._native``) write the same file as
     whoosh's ``OrderedHashWriter.add`` one key at a time."""
     from whoosh.filedb.filestore import FileStorage
     from whoosh.filedb.filetables import OrderedHashReader, OrderedHashWriter

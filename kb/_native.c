@@ -6,7 +6,7 @@
  * infos. Here the pickles are written byte by byte (protocol 3 for block data, 2 for block
  * infos and position lists, memo opcodes included, exactly as CPython's pickler writes
  * them for these objects); zlib is still called through Python's own ``zlib.compress``.
- * ``tests/test_segment_blocks.py`` checks the bytes against the Python path.
+ * ``tests/test_segment_native.py`` checks the bytes against the Python path.
  */
 
 #define PY_SSIZE_T_CLEAN
@@ -770,10 +770,10 @@ static PyMethodDef methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "kb._blocks", "Compiled whoosh3 block writer.", -1,
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "kb._native", "Compiled helpers of the bulk index writer (kb.segment, kb.postings).", -1,
                                     methods};
 
-PyMODINIT_FUNC PyInit__blocks(void) {
+PyMODINIT_FUNC PyInit__native(void) {
     md5_init_table();
     return PyModule_Create(&module);
 }
