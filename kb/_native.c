@@ -625,6 +625,159 @@ static PyObject *hash_table(PyObject *self, PyObject *entries) {
     return table;
 }
 
+/* ---- a value's words (kb.postings.TextPostings.prepare) */
+
+typedef struct {
+    int64_t *keys;
+    unsigned char *used;
+    Py_ssize_t mask, count;
+} IntSet;
+
+static int intset_init(IntSet *s, Py_ssize_t n) {
+    Py_ssize_t cap = 16;
+    while (cap < 2 * n)
+        cap *= 2;
+    s->keys = PyMem_Malloc(sizeof(int64_t) * cap);
+    s->used = PyMem_Calloc(cap, 1);
+    s->mask = cap - 1;
+    s->count = 0;
+    if (s->keys == NULL || s->used == NULL) {
+        PyMem_Free(s->keys);
+        PyMem_Free(s->used);
+        s->keys = NULL;
+        s->used = NULL;
+        PyErr_NoMemory();
+        return -1;
+    }
+    return 0;
+}
+
+static void intset_free(IntSet *s) {
+    PyMem_Free(s->keys);
+    PyMem_Free(s->used);
+}
+
+/* Adds ``key``; 1 if it was new. The set holds at most half its capacity (sized by the caller). */
+static int intset_add(IntSet *s, int64_t key) {
+    Py_ssize_t h = (Py_ssize_t)(((uint64_t)key * 0x9E3779B97F4A7C15ULL) >> 32) & s->mask;
+    while (s->used[h]) {
+        if (s->keys[h] == key)
+            return 0;
+        h = (h + 1) & s->mask;
+    }
+    s->used[h] = 1;
+    s->keys[h] = key;
+    s->count++;
+    return 1;
+}
+
+static int int_view(PyObject *obj, Py_buffer *view, char format, const char *name) {
+    if (PyObject_GetBuffer(obj, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0)
+        return -1;
+    if (view->ndim != 1 || view->format == NULL || view->format[0] != format) {
+        PyErr_Format(PyExc_TypeError, "%s must be an array('%c')", name, format);
+        PyBuffer_Release(view);
+        return -1;
+    }
+    return 0;
+}
+
+/* (word ids, field length, spelling term ids or None) of a value's kept words: the ids from
+ * ``word_ids`` (``new_word(word)`` for a word not yet there, which grows the tables), the
+ * length as the sum of the words' expansion sizes (``word_start[w + 1] - word_start[w]``),
+ * the spelling ids as the set of ``spell[w]`` and ``spell_folded[w]`` of the distinct words. */
+static PyObject *word_ids(PyObject *self, PyObject *args) {
+    PyObject *table, *kept, *new_word, *start_obj, *spell_obj, *folded_obj;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "O!O!OOOO:word_ids", &PyDict_Type, &table, &PyList_Type, &kept, &new_word, &start_obj,
+                          &spell_obj, &folded_obj))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(kept);
+    PyObject *ids = PyList_New(n);
+    if (ids == NULL)
+        return NULL;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *word = PyList_GET_ITEM(kept, i);
+        PyObject *id = PyDict_GetItemWithError(table, word);
+        if (id != NULL)
+            Py_INCREF(id);
+        else if (PyErr_Occurred())
+            goto fail;
+        else if ((id = PyObject_CallOneArg(new_word, word)) == NULL)
+            goto fail;
+        if (!PyLong_CheckExact(id)) {
+            Py_DECREF(id);
+            PyErr_SetString(PyExc_TypeError, "word ids must be ints");
+            goto fail;
+        }
+        PyList_SET_ITEM(ids, i, id);
+    }
+    /* the tables are read only now: new_word may have grown (moved) them above */
+    Py_buffer start, spell = {0}, folded = {0};
+    int spelling = spell_obj != Py_None;
+    if (int_view(start_obj, &start, 'q', "word_start") < 0)
+        goto fail;
+    if (spelling && int_view(spell_obj, &spell, 'i', "spell") < 0) {
+        PyBuffer_Release(&start);
+        goto fail;
+    }
+    if (spelling && int_view(folded_obj, &folded, 'i', "spell_folded") < 0) {
+        PyBuffer_Release(&start);
+        PyBuffer_Release(&spell);
+        goto fail;
+    }
+    const int64_t *starts = start.buf;
+    Py_ssize_t nwords = start.shape[0] - 1;
+    int64_t length = 0;
+    IntSet words = {0}, spelled = {0};
+    PyObject *spell_ids = NULL, *result = NULL;
+    if (spelling && (intset_init(&words, n) < 0 || intset_init(&spelled, 2 * n) < 0))
+        goto release;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        long w = PyLong_AsLong(PyList_GET_ITEM(ids, i));
+        if (w < 0 || w >= nwords || (spelling && (w >= spell.shape[0] || w >= folded.shape[0]))) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_IndexError, "a word id beyond the word tables");
+            goto release;
+        }
+        length += starts[w + 1] - starts[w];
+        if (spelling && intset_add(&words, w)) {
+            intset_add(&spelled, ((const int32_t *)spell.buf)[w]);
+            intset_add(&spelled, ((const int32_t *)folded.buf)[w]);
+        }
+    }
+    if (spelling) {
+        spell_ids = PyTuple_New(spelled.count);
+        if (spell_ids == NULL)
+            goto release;
+        Py_ssize_t k = 0;
+        for (Py_ssize_t h = 0; h <= spelled.mask; h++)
+            if (spelled.used[h]) {
+                PyObject *v = PyLong_FromLongLong(spelled.keys[h]);
+                if (v == NULL)
+                    goto release;
+                PyTuple_SET_ITEM(spell_ids, k++, v);
+            }
+    } else {
+        spell_ids = Py_NewRef(Py_None);
+    }
+    result = Py_BuildValue("(OLO)", ids, (long long)length, spell_ids);
+release:
+    Py_XDECREF(spell_ids);
+    if (spelling) {
+        intset_free(&words);
+        intset_free(&spelled);
+        PyBuffer_Release(&spell);
+        PyBuffer_Release(&folded);
+    }
+    PyBuffer_Release(&start);
+    Py_DECREF(ids);
+    return result;
+fail:
+    Py_DECREF(ids);
+    return NULL;
+}
+
 /* ---- the module function */
 
 typedef struct {
@@ -767,6 +920,8 @@ static PyMethodDef methods[] = {
     {"term_records", term_records, METH_VARARGS,
      "term_records(keys, values, pos, buckets) -> (records, positions): OrderedHashWriter.add for each key."},
     {"hash_table", hash_table, METH_O, "hash_table(entries) -> bytes: one bucket's hash table."},
+    {"word_ids", word_ids, METH_VARARGS,
+     "word_ids(table, kept, new_word, word_start, spell, spell_folded) -> (ids, length, spelling ids or None)"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from kb._native import word_ids
 from kb.analysis.fast import FieldAnalysis
 from kb.processes import release_memory
 
@@ -151,25 +152,22 @@ class TextPostings:
             terms, spell = self.analysis.analyze(value)
             return ("terms", terms, spell)
         kept, first, extra, spell = split
-        ids = list(map(self.word_ids.get, kept))
-        if None in ids:
-            word = self._word
-            ids = [i if i is not None else word(w) for i, w in zip(ids, kept, strict=True)]
-        length = sum(map(self.word_sizes.__getitem__, ids))
+        ids, length, spell_ids = word_ids(
+            self.word_ids,
+            kept,
+            self._word,
+            self.word_start,
+            self.word_spell if self.spelling else None,
+            self.word_spell_folded,
+        )
         derived = None
         if extra:
             term = self._term
             tids = [term(t) for t, _, _ in extra]
             derived = (tids, [w for _, w, _ in extra], [p for _, _, p in extra])
             length += len(extra)
-        spell_ids = None
-        if self.spelling:
-            words = set(ids)
-            spell_ids = set(map(self.word_spell.__getitem__, words))
-            spell_ids.update(map(self.word_spell_folded.__getitem__, words))
-            if spell:
-                spell_ids.update(map(self._term, spell))
-            spell_ids = tuple(spell_ids)
+        if spell and self.spelling:
+            spell_ids = tuple({*spell_ids, *map(self._term, spell)})
         return ("words", ids, first, derived, spell_ids, length)
 
     def add(self, docnum: int, prepared: Prepared) -> int:

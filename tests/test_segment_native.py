@@ -156,3 +156,36 @@ def test_term_table_is_whoosh_ordered_hash_file(tmp_path):
     assert (tmp_path / "bulk").read_bytes() == (tmp_path / "ref").read_bytes()
     reader = OrderedHashReader.open(storage, "bulk")
     assert reader[keys[1234]] == values[1234] and list(reader.keys())[:3] == keys[:3]
+
+
+@pytest.mark.parametrize("spelling", [True, False])
+def test_word_ids_equal_the_python_sums_and_sets(spelling):
+    """``word_ids``: ids (new words through the callback, in order of first sight), the sum of
+    the words' expansion sizes and the set of their spelling ids."""
+    from array import array
+
+    rng = np.random.default_rng(3)
+    table: dict[str, int] = {}
+    start, spell, folded, added = array("q", [0]), array("i"), array("i"), []
+
+    def new_word(word: str) -> int:
+        added.append(word)
+        start.append(start[-1] + len(word) % 4 + 1)  # grows (and may move) the tables
+        spell.append(len(table) * 2)
+        folded.append(len(table) * 2 + (len(word) % 2))  # its own id, or its twin's
+        table[word] = len(table)
+        return table[word]
+
+    for _ in range(50):
+        kept = [f"w{int(i)}" for i in rng.integers(0, 400, rng.integers(0, 60))]
+        before = set(table)
+        ids, length, spelled = _native.word_ids(table, kept, new_word, start, spell if spelling else None, folded)
+        assert ids == [table[w] for w in kept]
+        assert [w for w in added if w not in before] == list(dict.fromkeys(w for w in kept if w not in before))
+        assert length == sum(start[i + 1] - start[i] for i in ids)
+        if spelling:
+            assert sorted(spelled) == sorted({spell[i] for i in ids} | {folded[i] for i in ids})
+        else:
+            assert spelled is None
+    with pytest.raises(TypeError, match="bytes-like"):
+        _native.word_ids(table, ["w1"], new_word, list(start), None, folded)
