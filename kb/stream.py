@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import queue
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -94,13 +95,57 @@ def plan_slices(units: Sequence[Any], sizes: Sequence[int], target: int = SLICE_
     return bounds
 
 
+def unit_costs(units: Sequence[Any], sizes: Sequence[int] | None) -> list[int]:
+    """What each unit is expected to cost: its bytes plus ``SOURCE_COST_BYTES`` (1 each without sizes)."""
+    return [size + SOURCE_COST_BYTES for size in sizes] if sizes is not None else [1] * len(units)
+
+
 def plan_work(units: Sequence[Any], sizes: Sequence[int] | None, procs: int) -> list[tuple[int, int]]:
     """``SLICES_PER_WORKER`` slices per worker of about equal cost: each source's bytes plus
     ``SOURCE_COST_BYTES``. One slice for one worker."""
     if procs <= 1:
         return [(0, len(units))] if units else []
-    costs = [size + SOURCE_COST_BYTES for size in sizes] if sizes is not None else [1] * len(units)
+    costs = unit_costs(units, sizes)
     return plan_slices(units, costs, max(SLICE_BYTES, sum(costs) // (procs * SLICES_PER_WORKER) + 1))
+
+
+def split_tail(
+    units: Sequence[Any], costs: Sequence[int], start: int, waits: Sequence[float], rate: float
+) -> list[tuple[int, int]]:
+    """The units from ``start`` cut into contiguous runs that end together: the first run for
+    a worker free now, then one per busy worker, expected free in ``waits`` seconds (soonest
+    first), at ``rate`` cost per second each. Runs that would be empty are left out; sources
+    of one id stay in one run.
+
+    Why: a slice's real cost strays ±20% from its bytes and sources (new words, long
+    sections), so equal last slices left one worker idle for up to 5 s of a 60 s build.
+    """
+    total = sum(costs[start:])
+    waits = [max(0.0, w) for w in waits]
+    while True:  # each worker's share: the same finish time for all; a worker busy too long gets none
+        share = (total + rate * sum(waits)) / (len(waits) + 1)
+        if not waits or share - rate * waits[-1] >= 0:
+            break
+        waits = waits[:-1]
+    shares = [share] + [share - rate * w for w in waits]
+    runs: list[tuple[int, int]] = []
+    a, spent, end = start, 0.0, len(units)
+    for k, target in enumerate(shares):
+        b = a
+        if k == len(shares) - 1:
+            b = end
+        else:
+            while b < end and spent + costs[b] / 2 < target:
+                spent += costs[b]
+                b += 1
+            spent -= target
+            while 0 < b < end and doc_id(_label(units[b - 1])) == doc_id(_label(units[b])):
+                spent += costs[b]
+                b += 1
+        if b > a:
+            runs.append((a, b))
+        a = b
+    return runs
 
 
 @dataclass
@@ -153,6 +198,55 @@ def ingest_slice(
     return result
 
 
+def _run_slices(pool, units: Sequence[Any], costs: list[int], bounds: list[tuple[int, int]], procs: int):
+    """Each slice to a free worker, in order; the last ``procs`` slices are not cut as planned
+    but when the first worker runs out of slices, by ``split_tail``, so the workers end together.
+    Results in slice order (document order)."""
+    split = len(bounds) >= 2 * procs  # a first round for every worker before the tail
+    fixed = bounds[:-procs] if split else bounds
+    tail = bounds[-procs][0] if split else None
+    done: queue.SimpleQueue = queue.SimpleQueue()
+    running: dict[int, tuple[float, int]] = {}  # slice index -> (handed out at, cost)
+    results: list[SliceResult] = []
+    waiting: list[tuple[int, int, int]] = []  # (index, start, end) of cut tail runs
+
+    cost_of: dict[int, int] = {}
+
+    def hand_out(index: int, a: int, b: int) -> None:
+        cost_of[index] = sum(costs[a:b])
+        running[index] = (time.time(), cost_of[index])
+        job = (index, list(units[a:b]))
+        pool.apply_async(_slice_task, (job,), callback=done.put, error_callback=done.put)
+
+    for index, (a, b) in enumerate(fixed[:procs]):
+        hand_out(index, a, b)
+    handed = min(procs, len(fixed))
+    while running:
+        try:
+            result = done.get(timeout=0.2)  # a timeout keeps Ctrl-C responsive
+        except queue.Empty:
+            continue
+        if isinstance(result, BaseException):
+            raise result
+        del running[result.index]
+        results.append(result)
+        if handed < len(fixed):
+            hand_out(handed, *fixed[handed])
+            handed += 1
+        elif tail is not None:
+            spent = sum(r.finished - r.started for r in results)
+            rate = sum(cost_of[r.index] for r in results) / max(spent, 1e-6)
+            now = time.time()
+            waits = sorted(cost / rate - (now - at) for at, cost in running.values())
+            runs = split_tail(units, costs, tail, waits, rate)
+            waiting = [(handed + k, a, b) for k, (a, b) in enumerate(runs)]
+            tail = None
+            hand_out(*waiting.pop(0))
+        elif waiting:
+            hand_out(*waiting.pop(0))
+    return sorted(results, key=lambda r: r.index)
+
+
 _WORKER: dict = {}
 
 
@@ -189,7 +283,13 @@ def _log_timeline(results: list[SliceResult]) -> None:
     for r in results:
         log.debug(
             "slice %d: %d sources, %d sections, %d segments, worker %d, %.1f-%.1f s",
-            r.index, r.units, r.sections, len(r.segments), r.pid, r.started - t0, r.finished - t0,
+            r.index,
+            r.units,
+            r.sections,
+            len(r.segments),
+            r.pid,
+            r.started - t0,
+            r.finished - t0,
         )
 
 
@@ -228,11 +328,10 @@ def write_index_streaming(
     def fill(folder: Path, schema: Schema) -> tuple[list, int, int]:
         ctx = multiprocessing.get_context("spawn")
         ensure_compact_lexicon(ctx)
-        jobs = ((i, list(units[a:b])) for i, (a, b) in enumerate(bounds))
         if procs > 1 and len(bounds) > 1:
             pool = ctx.Pool(procs, initializer=_init_worker, initargs=(folder, ingest))
             try:
-                results = list(pool.imap(_slice_task, jobs, chunksize=1))
+                results = _run_slices(pool, units, unit_costs(units, sizes), bounds, procs)
                 # Every result is in and the workers are idle: stop them without their exit
                 # (freeing a worker's word memos object by object takes a few tenths of a second).
                 pool.terminate()
@@ -242,7 +341,7 @@ def write_index_streaming(
             finally:
                 pool.join()
         else:
-            results = [ingest_slice(folder, i, part, ingest, schema) for i, part in jobs]
+            results = [ingest_slice(folder, i, list(units[a:b]), ingest, schema) for i, (a, b) in enumerate(bounds)]
         _log_timeline(results)
         manifest = [row for r in results for row in r.manifest]
         if len({row[0] for row in manifest}) < len(manifest):

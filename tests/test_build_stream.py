@@ -40,9 +40,7 @@ def test_streaming_in_workers_equals_write_index(units, tmp_path, monkeypatch):
     reference, ids = _reference(units, tmp_path)
     monkeypatch.setattr(stream, "SLICE_BYTES", 20_000)  # several slices, two spawned workers
     monkeypatch.setattr(stream, "SLICES_PER_WORKER", 4)
-    info = stream.write_index_streaming(
-        units, ingest_item, tmp_path / "idx", sizes=[len(b) for _, b in units], procs=2
-    )
+    info = stream.write_index_streaming(units, ingest_item, tmp_path / "idx", sizes=[len(b) for _, b in units], procs=2)
     assert len(stream.plan_slices(units, [len(b) for _, b in units], 20_000)) > 2
     assert _dump(info.path) == reference
     assert [d.id for d in kb_index.load_documents(info.path)] == ids
@@ -143,10 +141,35 @@ def test_latin1_token_regex_equals_tokenizer_regex(text):
 _ANALYSIS = FieldAnalysis(index_analyzer())
 
 
-@given(st.lists(st.sampled_from(
-    ["bygg-", "och", "samt", "rivningsavfall", "LCA-baserade", "krav", "möbler", "19", "a", "kap.", "-", "i",
-     "återbruk", "Miljö-", "eller", "energidepartementet", "2016:1145", "kontorsmöbler", "EU-", "EES-avtalet"]
-), max_size=14))
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "bygg-",
+                "och",
+                "samt",
+                "rivningsavfall",
+                "LCA-baserade",
+                "krav",
+                "möbler",
+                "19",
+                "a",
+                "kap.",
+                "-",
+                "i",
+                "återbruk",
+                "Miljö-",
+                "eller",
+                "energidepartementet",
+                "2016:1145",
+                "kontorsmöbler",
+                "EU-",
+                "EES-avtalet",
+            ]
+        ),
+        max_size=14,
+    )
+)
 @settings(max_examples=300, deadline=None)
 def test_field_analysis_equals_generator_chain_on_word_salad(words):
     value = " ".join(words)
@@ -165,3 +188,28 @@ def test_compact_folded_lexicon_answers_like_the_folded_build(tmp_path, monkeypa
     words = keys + [lexicon.fold(w) for w in keys] + ["mobler", "aterbruk", "sverige", "kap", "", "1999", "straße"]
     assert [compact.lemma(w) for w in words] == [full.lemma(w) for w in words]
     assert compact.lemma("mobler") == "mobel"
+
+
+def test_tail_split_ends_the_workers_together():
+    """The last slices are cut when a worker runs out: a worker still busy gets less."""
+    units = [(f"t/{i:03d}.md", b"") for i in range(100)]
+    costs = [10] * 100  # 1,000 in all
+
+    def cost(runs):
+        return [sum(costs[a:b]) for a, b in runs]
+
+    # nobody busy: equal runs, contiguous from the start to the end
+    runs = stream.split_tail(units, costs, 0, [0.0], rate=10.0)
+    assert runs == [(0, 50), (50, 100)]
+    # the other worker needs 20 s more at 10 per second: it gets 200 less
+    runs = stream.split_tail(units, costs, 0, [20.0], rate=10.0)
+    assert cost(runs) == [600, 400] and runs[0][0] == 0 and runs[-1][1] == 100
+    # busy for longer than the whole tail takes: all of it to the free worker
+    assert stream.split_tail(units, costs, 40, [100.0], rate=10.0) == [(40, 100)]
+    # three workers, one free and two busy for 5 and 10 s: shares 383, 333 and 283 of 1,000, cut
+    # at the unit nearest each running total (383 -> 380, 717 -> 720)
+    assert cost(stream.split_tail(units, costs, 0, [5.0, 10.0], rate=10.0)) == [380, 340, 280]
+    # sources of one id are not separated by a cut
+    paired = [(f"p/{i // 2:03d}.{'md' if i % 2 else 'txt'}", b"") for i in range(100)]
+    for a, b in stream.split_tail(paired, costs, 0, [3.0], rate=10.0):
+        assert a % 2 == 0 and b % 2 == 0
