@@ -657,8 +657,7 @@ static void intset_free(IntSet *s) {
     PyMem_Free(s->used);
 }
 
-/* Adds ``key``; 1 if it was new. The set holds at most half its capacity (sized by the caller). */
-static int intset_add(IntSet *s, int64_t key) {
+static int intset_insert(IntSet *s, int64_t key) {
     Py_ssize_t h = (Py_ssize_t)(((uint64_t)key * 0x9E3779B97F4A7C15ULL) >> 32) & s->mask;
     while (s->used[h]) {
         if (s->keys[h] == key)
@@ -669,6 +668,22 @@ static int intset_add(IntSet *s, int64_t key) {
     s->keys[h] = key;
     s->count++;
     return 1;
+}
+
+/* Adds ``key``: 1 if it was new, 0 if not, -1 on no memory. The table doubles when half full,
+ * so it grows with the distinct keys, not with the tokens of a value. */
+static int intset_add(IntSet *s, int64_t key) {
+    if (2 * (s->count + 1) > s->mask + 1) {
+        IntSet bigger;
+        if (intset_init(&bigger, s->mask + 1) < 0)
+            return -1;
+        for (Py_ssize_t h = 0; h <= s->mask; h++)
+            if (s->used[h])
+                intset_insert(&bigger, s->keys[h]);
+        intset_free(s);
+        *s = bigger;
+    }
+    return intset_insert(s, key);
 }
 
 static int int_view(PyObject *obj, Py_buffer *view, char format, const char *name) {
@@ -731,7 +746,7 @@ static PyObject *word_ids(PyObject *self, PyObject *args) {
     int64_t length = 0;
     IntSet words = {0}, spelled = {0};
     PyObject *spell_ids = NULL, *result = NULL;
-    if (spelling && (intset_init(&words, n) < 0 || intset_init(&spelled, 2 * n) < 0))
+    if (spelling && (intset_init(&words, 32) < 0 || intset_init(&spelled, 64) < 0))
         goto release;
     for (Py_ssize_t i = 0; i < n; i++) {
         long w = PyLong_AsLong(PyList_GET_ITEM(ids, i));
@@ -741,9 +756,11 @@ static PyObject *word_ids(PyObject *self, PyObject *args) {
             goto release;
         }
         length += starts[w + 1] - starts[w];
-        if (spelling && intset_add(&words, w)) {
-            intset_add(&spelled, ((const int32_t *)spell.buf)[w]);
-            intset_add(&spelled, ((const int32_t *)folded.buf)[w]);
+        if (spelling) {
+            int added = intset_add(&words, w);
+            if (added < 0 || (added && (intset_add(&spelled, ((const int32_t *)spell.buf)[w]) < 0 ||
+                                        intset_add(&spelled, ((const int32_t *)folded.buf)[w]) < 0)))
+                goto release;
         }
     }
     if (spelling) {

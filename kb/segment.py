@@ -267,17 +267,8 @@ class _FieldOutput:
         self.infos: list[bytes] = []
 
     def add_block(self, key: bytes, out: bytes, info: bytes) -> None:
-        self.keys.append(self.prefix + key)
-        self.infos.append(info + pack_long(self.offset) + pack_int(len(out)))
-        self.offset += len(out)
-        self.chunks.append(out)
-        self.chunk_bytes += len(out)
-        if self.chunk_bytes > _CHUNK:
-            self.postfile.write(b"".join(self.chunks))
-            self.chunks, self.chunk_bytes = [], 0
-        if len(self.keys) >= _TERMS_CHUNK:  # the term table in parts too: bounded memory
-            _add_sorted(self.fw._tindex, self.keys, self.infos)
-            self.keys, self.infos = [], []
+        """One term's blocks ``out`` and its term info (without offset and length)."""
+        self.add_terms([key], out, [info + pack_long(self.offset) + pack_int(len(out))])
 
     def single(self, key: bytes, docnum: int, weight: float, value, length: int | None) -> None:
         """A term with one posting (most terms): a short path with the same output."""
@@ -322,7 +313,7 @@ class _FieldOutput:
         if self.chunk_bytes > _CHUNK:
             self.postfile.write(b"".join(self.chunks))
             self.chunks, self.chunk_bytes = [], 0
-        if len(self.keys) >= _TERMS_CHUNK:
+        if len(self.keys) >= _TERMS_CHUNK:  # the term table in parts too: bounded memory
             _add_sorted(self.fw._tindex, self.keys, self.infos)
             self.keys, self.infos = [], []
 

@@ -37,6 +37,11 @@ def _case(rng, nterms, per_term, max_doc, max_npos, max_pos, float64=False, no_l
     return docs, weights, w32, lengths, npos, starts, positions, cuts
 
 
+def _args(*arrays, limit: int = 128, offset: int = 0) -> list:
+    """``encode_terms`` arguments: the arrays, then whoosh3's block settings."""
+    return [*arrays, _length_bytes(), limit, 3, COMPRESSION_MIN_SIZE, offset, zlib.compress, WHOOSH3_HEADER_MAGIC]
+
+
 CASES = {
     "small": dict(nterms=200, per_term=4, max_doc=50, max_npos=3, max_pos=20),
     "many blocks": dict(nterms=20, per_term=700, max_doc=5_000, max_npos=4, max_pos=300),
@@ -52,7 +57,7 @@ CASES = {
 def test_compiled_blocks_equal_python_reference(name, limit):
     rng = np.random.default_rng(len(name) * limit)
     arrays = _case(rng, **CASES[name])
-    args = (*arrays, _length_bytes(), limit, 3, COMPRESSION_MIN_SIZE, 12_345, zlib.compress, WHOOSH3_HEADER_MAGIC)
+    args = _args(*arrays, limit=limit, offset=12_345)
     compiled = _native.encode_terms(*args)
     assert compiled == encode_terms_python(*args)
     blocks, infos = compiled
@@ -63,7 +68,7 @@ def test_positions_past_32_bits_pickle_as_python_does():
     docs = np.array([3, 9], np.int64)
     weights = np.ones(2)
     positions = np.array([2**31, 2**40, 7], np.int64)  # one position: small (the reference memoizes 0..n)
-    args = (
+    args = _args(
         docs,
         weights,
         weights,
@@ -72,13 +77,6 @@ def test_positions_past_32_bits_pickle_as_python_does():
         np.array([0, 2], np.int64),
         positions,
         np.array([0, 2], np.int64),
-        _length_bytes(),
-        128,
-        3,
-        COMPRESSION_MIN_SIZE,
-        0,
-        zlib.compress,
-        WHOOSH3_HEADER_MAGIC,
     )
     blocks, infos = _native.encode_terms(*args)
     assert (blocks, infos) == encode_terms_python(*args)
@@ -101,7 +99,7 @@ def test_positions_past_32_bits_pickle_as_python_does():
     ],
 )
 def test_bad_arrays_are_refused(change, message):
-    args = [
+    args = _args(
         np.array([1, 2], np.int64),
         np.ones(2),
         np.ones(2),
@@ -110,14 +108,7 @@ def test_bad_arrays_are_refused(change, message):
         np.array([0, 1], np.int64),
         np.array([5, 6], np.int64),
         np.array([0, 2], np.int64),
-        _length_bytes(),
-        128,
-        3,
-        COMPRESSION_MIN_SIZE,
-        0,
-        zlib.compress,
-        WHOOSH3_HEADER_MAGIC,
-    ]
+    )
     change(args)
     with pytest.raises((ValueError, TypeError), match=message):
         _native.encode_terms(*args)
