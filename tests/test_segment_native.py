@@ -45,7 +45,7 @@ def _args(*arrays, limit: int = 128, offset: int = 0) -> list:
 CASES = {
     "small": dict(nterms=200, per_term=4, max_doc=50, max_npos=3, max_pos=20),
     "many blocks": dict(nterms=20, per_term=700, max_doc=5_000, max_npos=4, max_pos=300),
-    "16 and 32 bits": dict(nterms=50, per_term=40, max_doc=2**31 - 1, max_npos=5, max_pos=2**20),
+    "16 and 32 bits": dict(nterms=50, per_term=40, max_doc=2**31 - 1, max_npos=5, max_pos=70_000),
     "long position lists": dict(nterms=5, per_term=3, max_doc=100, max_npos=2_600, max_pos=10**6),
     "float64 weights": dict(nterms=100, per_term=30, max_doc=1_000, max_npos=3, max_pos=50, float64=True),
     "no lengths": dict(nterms=100, per_term=10, max_doc=1_000, max_npos=2, max_pos=50, no_lengths=True),
