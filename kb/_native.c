@@ -254,6 +254,7 @@ typedef struct {
     Py_ssize_t min_size;
     PyObject *compress; /* zlib.compress */
     const char *magic;  /* the 4 bytes before a term's blocks */
+    Py_ssize_t npositions;
 } Input;
 
 /* Memo indexes of one-position values already in a block's pickle, by position: the Python
@@ -314,6 +315,11 @@ static int block_data(Buf *d, const Input *in, Py_ssize_t a, Py_ssize_t b, Seen 
     if (pk_tuple_open(d, n) < 0)
         goto done;
     for (Py_ssize_t i = a; i < b; i++) {
+        /* checked here, not only up front: compress() is Python code between blocks */
+        if (in->npos[i] < 1 || in->starts[i] < 0 || in->npos[i] > in->npositions - in->starts[i]) {
+            PyErr_SetString(PyExc_ValueError, "a posting's positions lie outside the positions array");
+            goto done;
+        }
         const int64_t *pos = in->positions + in->starts[i];
         Py_ssize_t *slot = in->npos[i] == 1 ? seen_slot(seen, pos[0]) : NULL;
         if (slot && *slot >= 0) {
@@ -712,6 +718,10 @@ static PyObject *word_ids(PyObject *self, PyObject *args) {
     if (ids == NULL)
         return NULL;
     for (Py_ssize_t i = 0; i < n; i++) {
+        if (PyList_GET_SIZE(kept) != n) { /* new_word must not change the list it is called for */
+            PyErr_SetString(PyExc_RuntimeError, "kept changed size during word_ids");
+            goto fail;
+        }
         PyObject *word = PyList_GET_ITEM(kept, i);
         PyObject *id = PyDict_GetItemWithError(table, word);
         if (id != NULL)
@@ -806,7 +816,7 @@ static int get_view(PyObject *obj, View *v, const char *format, Py_ssize_t items
     if (PyObject_GetBuffer(obj, &v->view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0)
         return -1;
     v->held = 1;
-    if (v->view.itemsize != itemsize || v->view.format == NULL || strchr(format, v->view.format[0]) == NULL ||
+    if (v->view.itemsize != itemsize || v->view.format == NULL || v->view.format[0] == '\0' || strchr(format, v->view.format[0]) == NULL ||
         v->view.ndim != 1) {
         PyErr_Format(PyExc_TypeError, "%s must be a 1-d array of %s", name, format[0] == 'd' ? "float64" : "int64");
         return -1;
@@ -864,16 +874,21 @@ static PyObject *encode_terms(PyObject *self, PyObject *args) {
         .min_size = min_size,
         .compress = compress,
         .magic = magic,
+        .npositions = views[6].view.shape[0],
     };
     const int64_t *cuts = views[7].view.buf;
     Py_ssize_t nterms = views[7].view.shape[0] - 1, npositions = views[6].view.shape[0];
+    if (nterms < 0 || cuts[0] != 0 || cuts[nterms] != m) {
+        PyErr_SetString(PyExc_ValueError, "cuts must rise from 0 to the number of postings");
+        goto done;
+    }
     for (Py_ssize_t k = 0; k < nterms; k++)
         if (cuts[k] < 0 || cuts[k] >= cuts[k + 1] || cuts[k + 1] > m) {
             PyErr_SetString(PyExc_ValueError, "cuts must rise from 0 to the number of postings");
             goto done;
         }
     for (Py_ssize_t i = 0; i < m; i++)
-        if (in.npos[i] < 1 || in.starts[i] < 0 || in.starts[i] + in.npos[i] > npositions) {
+        if (in.npos[i] < 1 || in.starts[i] < 0 || in.npos[i] > npositions - in.starts[i]) {
             PyErr_SetString(PyExc_ValueError, "a posting's positions lie outside the positions array");
             goto done;
         }
@@ -892,9 +907,18 @@ static PyObject *encode_terms(PyObject *self, PyObject *args) {
         PyErr_NoMemory();
         goto done;
     }
-    for (Py_ssize_t k = 0; k < nterms; k++)
+    for (Py_ssize_t k = 0; k < nterms; k++) {
+        if (cuts[k] < 0 || cuts[k] >= cuts[k + 1] || cuts[k + 1] > m) { /* again: see block_data */
+            PyErr_SetString(PyExc_ValueError, "cuts must rise from 0 to the number of postings");
+            goto done;
+        }
+        if (in.docs[cuts[k]] < 0 || in.docs[cuts[k + 1] - 1] > 0xffffffffLL) {
+            PyErr_SetString(PyExc_OverflowError, "document numbers must fit 32 bits");
+            goto done;
+        }
         if (term_blocks(&out, &info, &in, cuts[k], cuts[k + 1], offset, seen) < 0)
             goto done;
+    }
     PyObject *blocks = PyBytes_FromStringAndSize(out.data, out.size);
     PyObject *infos = PyList_New(nterms);
     if (blocks == NULL || infos == NULL) {

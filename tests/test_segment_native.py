@@ -96,6 +96,10 @@ def test_positions_past_32_bits_pickle_as_python_does():
         (lambda a: a.__setitem__(4, np.array([1, 9], np.int64)), "positions"),
         (lambda a: a.__setitem__(0, np.array([1, 2], np.int32)), "int64"),
         (lambda a: a.__setitem__(1, np.array([1.0], np.float64)), "one value per posting"),
+        (lambda a: a.__setitem__(7, np.array([], np.int64)), "cuts"),
+        (lambda a: a.__setitem__(7, np.array([0, 1], np.int64)), "cuts"),  # not to the last posting
+        (lambda a: a.__setitem__(5, np.array([0, 2**62], np.int64)), "positions"),  # start + count overflows
+        (lambda a: a.__setitem__(0, np.array([1, 2**32], np.int64)), "32 bits"),
     ],
 )
 def test_bad_arrays_are_refused(change, message):
@@ -110,7 +114,7 @@ def test_bad_arrays_are_refused(change, message):
         np.array([0, 2], np.int64),
     )
     change(args)
-    with pytest.raises((ValueError, TypeError), match=message):
+    with pytest.raises((ValueError, TypeError, OverflowError), match=message):
         _native.encode_terms(*args)
 
 
