@@ -35,7 +35,7 @@ from whoosh.analysis import IDTokenizer
 from whoosh.codec.whoosh3 import COMPRESSION_MIN_SIZE, WHOOSH3_HEADER_MAGIC, W3Codec, W3TermInfo
 from whoosh.fields import ID, TEXT, Schema
 from whoosh.formats import Existence, Positions
-from whoosh.system import emptybytes, pack_int, pack_long, pack_uint, pack_ushort
+from whoosh.system import emptybytes, pack_int, pack_uint, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from kb import _native
@@ -268,7 +268,7 @@ class _FieldOutput:
 
     def add_block(self, key: bytes, out: bytes, info: bytes) -> None:
         """One term's blocks ``out`` and its term info (without offset and length)."""
-        self.add_terms([key], out, [info + pack_long(self.offset) + pack_int(len(out))])
+        self.add_terms([key], out, [info + _OFFSET_LENGTH(self.offset, len(out))])
 
     def single(self, key: bytes, docnum: int, weight: float, value, length: int | None) -> None:
         """A term with one posting (most terms): a short path with the same output."""
@@ -405,7 +405,7 @@ def write_text_field(fw, fieldname: str, field, text: TextPostings, lengths: np.
         present = np.flatnonzero(counts)  # the ranks of the terms with postings, in term order
         bounds = np.concatenate(([0], np.cumsum(counts[present])))
         del counts
-        starts = np.cumsum(npos, dtype=np.int64) - npos
+        starts = np.cumsum(npos, dtype=np.int64 if len(positions) >> 31 else np.int32) - npos
         length_bytes = _length_bytes()
         nterms = len(present)
         t = 0
@@ -478,13 +478,13 @@ def encode_terms_python(
     out, infos = [], []
     for i, j in zip(bounds[:-1], bounds[1:], strict=True):
         blocks, info = _term_blocks(limit, compression, None, ids[i:j], ws[i:j], w32s[i:j], lens[i:j], values[i:j])
-        infos.append(info + pack_long(offset) + pack_int(len(blocks)))
+        infos.append(info + _OFFSET_LENGTH(offset, len(blocks)))
         offset += len(blocks)
         out.append(blocks)
     return b"".join(out), infos
 
 
-_TEXT_CHUNK = 1 << 15  # postings turned into lists at a time
+_TEXT_CHUNK = 1 << 15  # postings handed to ``encode`` at a time
 _SORT_BUCKET = 1 << 19  # postings ordered at a time (int64 indexes: 4 MB, not 8 bytes per posting)
 
 

@@ -206,15 +206,14 @@ def _run_slices(pool, units: Sequence[Any], costs: list[int], bounds: list[tuple
     fixed = bounds[:-procs] if split else bounds
     tail = bounds[-procs][0] if split else None
     done: queue.SimpleQueue = queue.SimpleQueue()
-    running: dict[int, tuple[float, int]] = {}  # slice index -> (handed out at, cost)
+    running: dict[int, float] = {}  # slice index -> when it was handed out
+    cost_of: dict[int, int] = {}  # slice index -> its expected cost
     results: list[SliceResult] = []
     waiting: list[tuple[int, int, int]] = []  # (index, start, end) of cut tail runs
 
-    cost_of: dict[int, int] = {}
-
     def hand_out(index: int, a: int, b: int) -> None:
         cost_of[index] = sum(costs[a:b])
-        running[index] = (time.time(), cost_of[index])
+        running[index] = time.time()
         job = (index, list(units[a:b]))
         pool.apply_async(_slice_task, (job,), callback=done.put, error_callback=done.put)
 
@@ -237,7 +236,7 @@ def _run_slices(pool, units: Sequence[Any], costs: list[int], bounds: list[tuple
             spent = sum(r.finished - r.started for r in results)
             rate = sum(cost_of[r.index] for r in results) / max(spent, 1e-6)
             now = time.time()
-            waits = sorted(cost / rate - (now - at) for at, cost in running.values())
+            waits = sorted(cost_of[i] / rate - (now - at) for i, at in running.items())
             runs = split_tail(units, costs, tail, waits, rate)
             waiting = [(handed + k, a, b) for k, (a, b) in enumerate(runs)]
             tail = None
@@ -332,13 +331,10 @@ def write_index_streaming(
             pool = ctx.Pool(procs, initializer=_init_worker, initargs=(folder, ingest))
             try:
                 results = _run_slices(pool, units, unit_costs(units, sizes), bounds, procs)
-                # Every result is in and the workers are idle: stop them without their exit
-                # (freeing a worker's word memos object by object takes a few tenths of a second).
-                pool.terminate()
-            except BaseException:
-                pool.terminate()
-                raise
             finally:
+                # Every result is in (or the build failed) and nothing is left for the workers:
+                # stop them without their exit, which frees their word memos object by object.
+                pool.terminate()
                 pool.join()
         else:
             results = [ingest_slice(folder, i, list(units[a:b]), ingest, schema) for i, (a, b) in enumerate(bounds)]
