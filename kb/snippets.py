@@ -14,6 +14,7 @@ import html
 import re
 import threading
 
+from kb._native import word_runs
 from kb.analysis import folded_analyzer
 from kb.model import FOLD_TABLE, fold_ascii
 
@@ -66,32 +67,26 @@ def plain(snippet_html: str) -> str:
 def find_matches(text: str, terms: set[str] | frozenset[str]) -> list[tuple[int, int]]:
     """Spans of the words of ``text`` (its first MAX_SCAN_CHARS) that match ``terms``.
 
-    Only words holding the first letters of a term are analysed. They are found with
-    byte searches in a folded, lower-cased latin-1 copy of the text (one byte per
-    character, so offsets agree; other characters become "?"), which keeps long statute
-    chapters cheap.
+    Only words holding the first letters of a term are analysed. The runs of word
+    characters that hold them are found in compiled code (``kb._native.word_runs``), in
+    a latin-1 copy of the text (one byte per character, so offsets agree; other
+    characters become "?"), which keeps long statute chapters cheap.
     """
     if not terms:
         return []
     plan = _plan(frozenset(terms))
     scanned = text[:MAX_SCAN_CHARS]
     raw = scanned.encode("latin-1", "replace")
-    positions = plan.positions(raw.translate(_FOLD_BYTES), scanned)
-    if not positions:
-        return []
-    runs = raw.translate(_RUN_BYTES)  # "w" where a word character is, " " elsewhere
+    runs = word_runs(raw, _FOLD_BYTES, _WORD_BYTES, plan.byte_needles, plan.text_positions(scanned))
     matches = plan.matches
     spans: list[tuple[int, int]] = []
     run_end, stop, length = -1, len(scanned), len(scanned)
-    for pos in positions:
-        if pos < run_end:
-            continue  # inside a run already read
-        if pos > stop:
+    for run_start, end in runs:
+        if run_start < run_end:
+            continue  # inside a run widened over letters outside latin-1
+        if run_start > stop:
             break
-        run_start = runs.rfind(b" ", 0, pos) + 1
-        run_end = runs.find(b" ", pos)
-        if run_end < 0:
-            run_end = length
+        run_end = end
         # A letter outside latin-1 reads as "?", a separator there: widen the run over such letters.
         if run_start > 0 and raw[run_start - 1] == _QUESTION_MARK:
             while run_start > 0 and _word_char(scanned[run_start - 1]):
@@ -117,8 +112,8 @@ def find_matches(text: str, terms: set[str] | frozenset[str]) -> list[tuple[int,
     return spans
 
 
-def _positions(haystack, needle) -> list[int]:
-    """Every start of ``needle`` in ``haystack`` (bytes or str), overlapping ones included."""
+def _positions(haystack: str, needle: str) -> list[int]:
+    """Every start of ``needle`` in ``haystack``, overlapping ones included."""
     out = []
     pos = haystack.find(needle)
     while pos >= 0:
@@ -153,17 +148,14 @@ class _Plan:
         self.text_needles = tuple(sorted(text_needles))
         self.matches: dict[str, bool] = {}
 
-    def positions(self, folded: bytes, scanned: str) -> list[int]:
-        """Ascending starts of the needles in the folded bytes (and, for prefixes outside
-        latin-1, in the lower-cased text)."""
-        found = [_positions(folded, needle) for needle in self.byte_needles]
-        if self.text_needles:
-            lowered = scanned.lower()
-            if len(lowered) == len(scanned):
-                found += [_positions(lowered, needle) for needle in self.text_needles]
-        if len(found) == 1:
-            return found[0]
-        return sorted({p for some in found for p in some})
+    def text_positions(self, scanned: str) -> list[int]:
+        """Starts of the prefixes outside latin-1 in the lower-cased text (rarely any)."""
+        if not self.text_needles:
+            return []
+        lowered = scanned.lower()
+        if len(lowered) != len(scanned):  # lower-casing moved the offsets
+            return []
+        return [p for needle in self.text_needles for p in _positions(lowered, needle)]
 
     def match(self, word: str) -> bool:
         """Whether ``word`` (as written) matches: an analysed form is a term, or starts with a prefix."""
@@ -198,7 +190,7 @@ def _fold_byte(b: int) -> int:
 
 _FOLD_BYTES = bytes(_fold_byte(b) for b in range(256))
 _QUESTION_MARK = ord("?")
-_RUN_BYTES = bytes(ord("w") if _word_char(chr(b)) else ord(" ") for b in range(256))
+_WORD_BYTES = bytes(_word_char(chr(b)) for b in range(256))  # 1 where a word character is
 
 
 def _best_start(spans: list[tuple[int, int]], window: int) -> int:
