@@ -22,6 +22,7 @@ import logging
 import multiprocessing
 import os
 import queue
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -42,7 +43,7 @@ from kb.index import (
     write_version,
 )
 from kb.model import Document, doc_id
-from kb.processes import cyclic_gc_paused, ignore_sigint, release_memory
+from kb.processes import collector_off_for_good, cyclic_gc_paused, ignore_sigint, release_memory
 
 Ingest = Callable[[Any], list[Document]]
 log = logging.getLogger(__name__)
@@ -251,6 +252,7 @@ _WORKER: dict = {}
 
 def _init_worker(folder: Path, ingest: Ingest) -> None:
     ignore_sigint()
+    collector_off_for_good()
     _WORKER.update(folder=folder, ingest=ingest, schema=make_schema())
 
 
@@ -258,15 +260,17 @@ def _slice_task(job: tuple[int, list[Any]]) -> SliceResult:
     index, units = job
     try:
         result = ingest_slice(_WORKER["folder"], index, units, _WORKER["ingest"], _WORKER["schema"])
-        _fsync_segments(_WORKER["folder"], result.segments)
+        threading.Thread(target=_fsync_segments, args=(_WORKER["folder"], result.segments), daemon=True).start()
         return result
     finally:
         release_memory()
 
 
 def _fsync_segments(folder: Path, segments: list) -> None:
-    """Flush a slice's segment files to disk in its worker, while the other worker still
-    computes: the version's ``fsync_tree`` at the end then finds them clean (~1 s less)."""
+    """Flush a slice's segment files to disk in its worker, in a thread beside its next slice:
+    the version's ``fsync_tree`` at the end then finds them clean (~1 s less), and no worker
+    waits for the disk between slices (0.05-0.2 s each). A worker stopped mid-flush loses
+    nothing: ``fsync_tree`` flushes every file before the version is published."""
     prefixes = tuple(segment.segment_id() + "." for segment in segments)
     for entry in os.scandir(folder):
         if entry.name.startswith(prefixes):

@@ -59,6 +59,30 @@ def test_streaming_flushes_segments_by_size(units, tmp_path, monkeypatch):
     assert [d.id for d in kb_index.load_documents(info.path)] == ids
 
 
+def test_only_the_use_that_paused_the_collector_collects(monkeypatch):
+    """A nested pause, or one in a worker whose collector is off for good, leaves the (full,
+    slow) collection to the outer one; the outermost collects once and turns it back on."""
+    import gc
+
+    from kb.processes import collector_off_for_good, cyclic_gc_paused
+
+    collected: list[int] = []
+    monkeypatch.setattr(gc, "collect", lambda *a: collected.append(1) or 0)
+    assert gc.isenabled()
+    try:
+        with cyclic_gc_paused():
+            with cyclic_gc_paused():
+                assert not gc.isenabled()
+            assert not collected and not gc.isenabled()
+        assert collected == [1] and gc.isenabled()
+        collector_off_for_good()
+        with cyclic_gc_paused():
+            pass
+        assert collected == [1] and not gc.isenabled()
+    finally:
+        gc.enable()
+
+
 def test_a_slice_runs_without_the_cyclic_gc_and_leaves_no_cycles(units, tmp_path):
     """The collector is paused for the slice (its objects form no cycles, so nothing piles up)
     and is back afterwards; writing a segment leaves nothing for it to collect."""
