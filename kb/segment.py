@@ -20,6 +20,7 @@ numbers follow document order as in a single-writer build; the caller writes the
 
 from __future__ import annotations
 
+import os
 import struct
 import zlib
 from array import array
@@ -34,8 +35,10 @@ import numpy as np
 from whoosh.analysis import IDTokenizer
 from whoosh.codec.whoosh3 import COMPRESSION_MIN_SIZE, WHOOSH3_HEADER_MAGIC, W3Codec, W3TermInfo
 from whoosh.fields import ID, TEXT, Schema
+from whoosh.filedb.filestore import FileStorage
 from whoosh.formats import Existence, Positions
 from whoosh.system import emptybytes, pack_int, pack_uint, pack_ushort
+from whoosh.util import random_name
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from kb import _native
@@ -68,6 +71,30 @@ def _field_analysis(analyzer) -> FieldAnalysis | None:
     return hit[1]
 
 
+class _QuietFileStorage(FileStorage):
+    """Whoosh's ``FileStorage`` whose ``create`` accepts a folder that exists without raising.
+
+    Why: whoosh's per-document writer creates the shared ``MAIN.tmp`` folder for each segment;
+    from the second one on, ``create`` catches the error of ``os.makedirs`` into a local, and
+    that traceback cycle kept the calling frames, a whole ``SegmentBuilder`` with its postings
+    among them, alive until the next full collection (~30 MB per build worker).
+    """
+
+    def create(self) -> _QuietFileStorage:
+        os.makedirs(self.folder, exist_ok=True)
+        return self
+
+    def temp_storage(self, name: str | None = None) -> _QuietFileStorage:
+        return _QuietFileStorage(os.path.join(self.folder, name or f"{random_name()}.tmp")).create()
+
+
+def _quiet_storage(storage):
+    """The same folder as a ``_QuietFileStorage`` (other storages are returned as they are)."""
+    if type(storage) is FileStorage:
+        return _QuietFileStorage(storage.folder, supports_mmap=storage.supports_mmap, readonly=storage.readonly)
+    return storage
+
+
 class SegmentBuilder:
     """Collects section records and writes them as one whoosh3 segment."""
 
@@ -76,7 +103,7 @@ class SegmentBuilder:
         self.schema = schema
         self.codec = codec or W3Codec()
         self.segment = self.codec.new_segment(storage, INDEX_NAME)
-        self.perdoc = self.codec.per_document_writer(storage, self.segment)
+        self.perdoc = self.codec.per_document_writer(_quiet_storage(storage), self.segment)
         self.docnum = 0
         self.fields = {name: schema[name] for name in schema.names()}
         self.fast: dict[str, FieldAnalysis] = {}

@@ -62,6 +62,7 @@ SEGMENT_POSTINGS = 3_000_000  # term-in-section postings per segment (~100 MB pa
 class SliceResult:
     index: int
     segments: list = field(default_factory=list)
+    start: int = 0  # the first unit's position: results are joined in this order
     sections: int = 0
     manifest: list[list[str]] = field(default_factory=list)
     units: int = 0
@@ -110,43 +111,20 @@ def plan_work(units: Sequence[Any], sizes: Sequence[int] | None, procs: int) -> 
     return plan_slices(units, costs, max(SLICE_BYTES, sum(costs) // (procs * SLICES_PER_WORKER) + 1))
 
 
-def split_tail(
-    units: Sequence[Any], costs: Sequence[int], start: int, waits: Sequence[float], rate: float
-) -> list[tuple[int, int]]:
-    """The units from ``start`` cut into contiguous runs that end together: the first run for
-    a worker free now, then one per busy worker, expected free in ``waits`` seconds (soonest
-    first), at ``rate`` cost per second each. Runs that would be empty are left out; sources
-    of one id stay in one run.
-
-    Why: a slice's real cost strays ±20% from its bytes and sources (new words, long
-    sections), so equal last slices left one worker idle for up to 5 s of a 60 s build.
-    """
-    total = sum(costs[start:])
-    waits = [max(0.0, w) for w in waits]
-    while True:  # each worker's share: the same finish time for all; a worker busy too long gets none
-        share = (total + rate * sum(waits)) / (len(waits) + 1)
-        if not waits or share - rate * waits[-1] >= 0:
-            break
-        waits = waits[:-1]
-    shares = [share] + [share - rate * w for w in waits]
-    runs: list[tuple[int, int]] = []
-    a, spent, end = start, 0.0, len(units)
-    for k, target in enumerate(shares):
-        b = a
-        if k == len(shares) - 1:
-            b = end
-        else:
-            while b < end and spent + costs[b] / 2 < target:
-                spent += costs[b]
-                b += 1
-            spent -= target
-            while 0 < b < end and doc_id(_label(units[b - 1])) == doc_id(_label(units[b])):
-                spent += costs[b]
-                b += 1
-        if b > a:
-            runs.append((a, b))
-        a = b
-    return runs
+def halve_open_run(units: Sequence[Any], costs: Sequence[int], next_unit: int, stop: int) -> int:
+    """Where to cut an open run that has units ``next_unit:stop`` left, so that its worker and
+    a newly free one each get about half of their cost; sources of one id stay on one side.
+    ``stop`` when nothing is worth cutting off (less than ``SLICE_BYTES`` would move)."""
+    half = sum(costs[next_unit:stop]) / 2
+    if half < SLICE_BYTES:
+        return stop
+    cut, spent = next_unit, 0
+    while cut < stop and spent + costs[cut] / 2 < half:
+        spent += costs[cut]
+        cut += 1
+    while 0 < cut < stop and doc_id(_label(units[cut - 1])) == doc_id(_label(units[cut])):
+        cut += 1
+    return cut
 
 
 @dataclass
@@ -159,10 +137,16 @@ class _Placeholder:
 
 @cyclic_gc_paused()
 def ingest_slice(
-    folder: Path, index: int, units: list[Any], ingest: Ingest, schema: Schema | None = None
+    folder: Path,
+    index: int,
+    units: list[Any],
+    ingest: Ingest,
+    schema: Schema | None = None,
+    claim: Callable[[], bool] | None = None,
 ) -> SliceResult:
     """Ingest ``units`` and write them as segment(s) plus ``.documents-<index>.jsonl`` in ``folder``
-    (with the cyclic garbage collector paused: see ``cyclic_gc_paused``)."""
+    (with the cyclic garbage collector paused: see ``cyclic_gc_paused``). ``claim`` (an open
+    run's) is asked before each unit, and False ends the slice there: the rest went to another worker."""
     from whoosh.filedb.filestore import FileStorage
 
     from kb.pipeline import dedupe_ids
@@ -170,12 +154,13 @@ def ingest_slice(
 
     schema = schema or make_schema()
     storage = FileStorage(str(folder))
-    result = SliceResult(index, units=len(units), started=time.time(), pid=os.getpid())
+    result = SliceResult(index, started=time.time(), pid=os.getpid())
     builder = SegmentBuilder(storage, schema)
     seen: set[str] = set()
     units.reverse()  # pop from the end: each source's bytes are freed once ingested
     with open(folder / f".documents-{index:04d}.jsonl", "w", encoding="utf-8") as out:
-        while units:
+        while units and (claim is None or claim()):
+            result.units += 1
             docs = ingest(units.pop())
             if not docs:
                 continue
@@ -199,24 +184,36 @@ def ingest_slice(
     return result
 
 
-def _run_slices(pool, units: Sequence[Any], costs: list[int], bounds: list[tuple[int, int]], procs: int):
-    """Each slice to a free worker, in order; the last ``procs`` slices are not cut as planned
-    but when the first worker runs out of slices, by ``split_tail``, so the workers end together.
-    Results in slice order (document order)."""
+def _run_slices(pool, units: Sequence[Any], costs: list[int], bounds: list[tuple[int, int]], procs: int, tail_runs):
+    """Each slice to a free worker, in order. The last ``procs`` slices are not cut as planned:
+    the first worker to run out takes all of them as one open run, and each worker freed after
+    it cuts off the second half of what the open run with most left still has to do
+    (``halve_open_run``), so the workers end together. Results in document order.
+
+    Why: how long the last units take is only known once a worker is on them (the scale
+    corpus ends with statutes, twice as fast per byte as the Government texts before them);
+    cuts made by the rate of earlier slices left one worker idle for up to 2.4 s.
+    ``tail_runs`` is the shared (stop, next unit) pairs of the open runs and their lock.
+    """
     split = len(bounds) >= 2 * procs  # a first round for every worker before the tail
     fixed = bounds[:-procs] if split else bounds
-    tail = bounds[-procs][0] if split else None
+    tail = (bounds[-procs][0], bounds[-1][1]) if split else None
+    shared, lock = tail_runs
     done: queue.SimpleQueue = queue.SimpleQueue()
-    running: dict[int, float] = {}  # slice index -> when it was handed out
-    cost_of: dict[int, int] = {}  # slice index -> its expected cost
+    running: set[int] = set()
     results: list[SliceResult] = []
-    waiting: list[tuple[int, int, int]] = []  # (index, start, end) of cut tail runs
+    open_runs: list[int] = []  # slots of the tail runs handed out
 
-    def hand_out(index: int, a: int, b: int) -> None:
-        cost_of[index] = sum(costs[a:b])
-        running[index] = time.time()
-        job = (index, list(units[a:b]))
-        pool.apply_async(_slice_task, (job,), callback=done.put, error_callback=done.put)
+    def hand_out(index: int, a: int, b: int, slot: int | None = None) -> None:
+        running.add(index)
+        pool.apply_async(_slice_task, ((index, a, list(units[a:b]), slot),), callback=done.put, error_callback=done.put)
+
+    def open_run(a: int, b: int) -> None:
+        slot = len(open_runs)
+        with lock:
+            shared[2 * slot], shared[2 * slot + 1] = b, a
+        open_runs.append(slot)
+        hand_out(len(fixed) + slot, a, b, slot)
 
     for index, (a, b) in enumerate(fixed[:procs]):
         hand_out(index, a, b)
@@ -228,38 +225,58 @@ def _run_slices(pool, units: Sequence[Any], costs: list[int], bounds: list[tuple
             continue
         if isinstance(result, BaseException):
             raise result
-        del running[result.index]
+        running.discard(result.index)
         results.append(result)
         if handed < len(fixed):
             hand_out(handed, *fixed[handed])
             handed += 1
         elif tail is not None:
-            spent = sum(r.finished - r.started for r in results)
-            rate = sum(cost_of[r.index] for r in results) / max(spent, 1e-6)
-            now = time.time()
-            waits = sorted(cost_of[i] / rate - (now - at) for i, at in running.items())
-            runs = split_tail(units, costs, tail, waits, rate)
-            waiting = [(handed + k, a, b) for k, (a, b) in enumerate(runs)]
+            open_run(*tail)
             tail = None
-            hand_out(*waiting.pop(0))
-        elif waiting:
-            hand_out(*waiting.pop(0))
-    return sorted(results, key=lambda r: r.index)
+        elif len(open_runs) < procs and open_runs:
+            with lock:  # the worker takes no unit meanwhile
+                left = {slot: sum(costs[shared[2 * slot + 1] : shared[2 * slot]]) for slot in open_runs}
+                slot = max(left, key=left.get)
+                stop, next_unit = shared[2 * slot], shared[2 * slot + 1]
+                cut = halve_open_run(units, costs, next_unit, stop)
+                shared[2 * slot] = cut
+            if cut < stop:
+                open_run(cut, stop)
+    return sorted(results, key=lambda r: r.start)
 
 
 _WORKER: dict = {}
 
 
-def _init_worker(folder: Path, ingest: Ingest) -> None:
+def _init_worker(folder: Path, ingest: Ingest, tail_runs) -> None:
     ignore_sigint()
     collector_off_for_good()
-    _WORKER.update(folder=folder, ingest=ingest, schema=make_schema())
+    _WORKER.update(folder=folder, ingest=ingest, schema=make_schema(), tail_runs=tail_runs)
 
 
-def _slice_task(job: tuple[int, list[Any]]) -> SliceResult:
-    index, units = job
+def _claimer(slot: int, start: int) -> Callable[[], bool]:
+    """An open run's ``claim``: takes the next unit unless the parent has cut the run before it."""
+    shared, lock = _WORKER["tail_runs"]
+    next_unit = start
+
+    def claim() -> bool:
+        nonlocal next_unit
+        with lock:
+            if next_unit >= shared[2 * slot]:
+                return False
+            next_unit += 1
+            shared[2 * slot + 1] = next_unit
+            return True
+
+    return claim
+
+
+def _slice_task(job: tuple[int, int, list[Any], int | None]) -> SliceResult:
+    index, start, units, slot = job
     try:
-        result = ingest_slice(_WORKER["folder"], index, units, _WORKER["ingest"], _WORKER["schema"])
+        claim = _claimer(slot, start) if slot is not None else None
+        result = ingest_slice(_WORKER["folder"], index, units, _WORKER["ingest"], _WORKER["schema"], claim)
+        result.start = start
         threading.Thread(target=_fsync_segments, args=(_WORKER["folder"], result.segments), daemon=True).start()
         return result
     finally:
@@ -332,9 +349,10 @@ def write_index_streaming(
         ctx = multiprocessing.get_context("spawn")
         ensure_compact_lexicon(ctx)
         if procs > 1 and len(bounds) > 1:
-            pool = ctx.Pool(procs, initializer=_init_worker, initargs=(folder, ingest))
+            tail_runs = (ctx.RawArray("q", 2 * procs), ctx.Lock())
+            pool = ctx.Pool(procs, initializer=_init_worker, initargs=(folder, ingest, tail_runs))
             try:
-                results = _run_slices(pool, units, unit_costs(units, sizes), bounds, procs)
+                results = _run_slices(pool, units, unit_costs(units, sizes), bounds, procs, tail_runs)
             finally:
                 # Every result is in (or the build failed) and nothing is left for the workers:
                 # stop them without their exit, which frees their word memos object by object.

@@ -214,26 +214,78 @@ def test_compact_folded_lexicon_answers_like_the_folded_build(tmp_path, monkeypa
     assert compact.lemma("mobler") == "mobel"
 
 
-def test_tail_split_ends_the_workers_together():
-    """The last slices are cut when a worker runs out: a worker still busy gets less."""
+def test_an_open_run_is_halved_by_what_it_still_has_to_do(monkeypatch):
+    """A worker freed while another is on the open tail run takes the second half of what is left."""
+    monkeypatch.setattr(stream, "SLICE_BYTES", 100)
     units = [(f"t/{i:03d}.md", b"") for i in range(100)]
-    costs = [10] * 100  # 1,000 in all
-
-    def cost(runs):
-        return [sum(costs[a:b]) for a, b in runs]
-
-    # nobody busy: equal runs, contiguous from the start to the end
-    runs = stream.split_tail(units, costs, 0, [0.0], rate=10.0)
-    assert runs == [(0, 50), (50, 100)]
-    # the other worker needs 20 s more at 10 per second: it gets 200 less
-    runs = stream.split_tail(units, costs, 0, [20.0], rate=10.0)
-    assert cost(runs) == [600, 400] and runs[0][0] == 0 and runs[-1][1] == 100
-    # busy for longer than the whole tail takes: all of it to the free worker
-    assert stream.split_tail(units, costs, 40, [100.0], rate=10.0) == [(40, 100)]
-    # three workers, one free and two busy for 5 and 10 s: shares 383, 333 and 283 of 1,000, cut
-    # at the unit nearest each running total (383 -> 380, 717 -> 720)
-    assert cost(stream.split_tail(units, costs, 0, [5.0, 10.0], rate=10.0)) == [380, 340, 280]
-    # sources of one id are not separated by a cut
+    costs = [10] * 50 + [30] * 50  # the run's second half costs three times as much per unit
+    assert stream.halve_open_run(units, costs, 0, 100) == 67  # 2,000 in all: 1,010 / 990
+    assert stream.halve_open_run(units, costs, 60, 100) == 80  # only what is left counts
+    assert stream.halve_open_run(units, costs, 40, 80) == 63  # 490 / 510
+    assert stream.halve_open_run(units, costs, 95, 100) == 100  # less than SLICE_BYTES would move: no cut
     paired = [(f"p/{i // 2:03d}.{'md' if i % 2 else 'txt'}", b"") for i in range(100)]
-    for a, b in stream.split_tail(paired, costs, 0, [3.0], rate=10.0):
-        assert a % 2 == 0 and b % 2 == 0
+    assert stream.halve_open_run(paired, [10] * 100, 0, 61) % 2 == 0  # sources of one id stay together
+    assert stream.halve_open_run(paired, [10] * 100, 31, 61) % 2 == 0
+
+
+def test_workers_share_the_tail_and_the_index_keeps_document_order(units, tmp_path, monkeypatch):
+    """Built by two workers with an open tail run, the index equals the one-process build."""
+    reference = _dump(stream.write_index_streaming(units, ingest_item, tmp_path / "one", procs=1).path)
+    monkeypatch.setattr(stream, "SLICE_BYTES", 1)  # many planned slices: a tail to share
+    monkeypatch.setattr(stream, "SLICES_PER_WORKER", 4)
+    info = stream.write_index_streaming(units, ingest_item, tmp_path / "two", procs=2)
+    assert _dump(info.path) == reference
+    assert [d.id for d in kb_index.load_documents(info.path)] == [
+        d.id for d in kb_index.load_documents(tmp_path / "one" / "current")
+    ]
+
+
+def test_a_freed_worker_takes_the_second_half_of_the_open_tail_run(units, tmp_path, monkeypatch):
+    """The protocol of ``_run_slices``, with threads for workers: the first worker free takes the
+    whole tail; when the second is free, the open run is cut where half of its rest begins."""
+    import multiprocessing
+    import threading
+    import time
+
+    from whoosh.filedb.filestore import FileStorage
+
+    monkeypatch.setattr(stream, "SLICE_BYTES", 1)
+    FileStorage(str(tmp_path)).create()
+    shared, lock = multiprocessing.RawArray("q", 4), threading.Lock()
+    position = {unit[0]: i for i, unit in enumerate(units)}
+    tail_started = threading.Event()
+
+    def gated_ingest(unit):
+        i = position[unit[0]]
+        if i == 4:  # the second worker's slice waits until the first is on the tail
+            assert tail_started.wait(10)
+        if i == 12:
+            tail_started.set()
+        if i == 13:  # the open run waits until the parent has cut it
+            deadline = time.monotonic() + 10
+            while shared[0] == len(units) and time.monotonic() < deadline:
+                time.sleep(0.001)
+        return ingest_item(unit)
+
+    class ThreadPool:
+        def apply_async(self, func, args, callback, error_callback):
+            def run():
+                try:
+                    callback(func(*args))
+                except BaseException as error:  # noqa: BLE001 - handed to the parent as a pool would
+                    error_callback(error)
+
+            threading.Thread(target=run).start()
+
+    monkeypatch.setattr(
+        stream,
+        "_WORKER",
+        {"folder": tmp_path, "ingest": gated_ingest, "schema": kb_index.make_schema(), "tail_runs": (shared, lock)},
+    )
+    costs = stream.unit_costs(units, [len(b) for _, b in units])
+    bounds = [(0, 4), (4, 8), (8, 20), (20, len(units))]
+    results = stream._run_slices(ThreadPool(), units, costs, bounds, 2, (shared, lock))
+    cut = stream.halve_open_run(units, costs, 14, len(units))  # units 8-13 taken before the cut
+    assert 14 < cut < len(units)
+    assert [(r.start, r.units) for r in results] == [(0, 4), (4, 4), (8, cut - 8), (cut, len(units) - cut)]
+    assert [r.index for r in results] == [0, 1, 2, 3]
