@@ -219,13 +219,16 @@ def test_an_open_run_is_halved_by_what_it_still_has_to_do(monkeypatch):
     monkeypatch.setattr(stream, "SLICE_BYTES", 100)
     units = [(f"t/{i:03d}.md", b"") for i in range(100)]
     costs = [10] * 50 + [30] * 50  # the run's second half costs three times as much per unit
-    assert stream.halve_open_run(units, costs, 0, 100) == 67  # 2,000 in all: 1,010 / 990
-    assert stream.halve_open_run(units, costs, 60, 100) == 80  # only what is left counts
-    assert stream.halve_open_run(units, costs, 40, 80) == 63  # 490 / 510
-    assert stream.halve_open_run(units, costs, 95, 100) == 100  # less than SLICE_BYTES would move: no cut
+    assert stream.halve_open_run(units, costs, 0, 0, 100) == 67  # 2,000 in all: 1,010 / 990
+    assert stream.halve_open_run(units, costs, 60, 60, 100) == 80  # only what is left counts
+    assert stream.halve_open_run(units, costs, 40, 40, 80) == 63  # 490 / 510
+    assert stream.halve_open_run(units, costs, 95, 95, 100) == 100  # less than SLICE_BYTES would move: no cut
+    # the run's worker did 0-40 (400) already and will write their segment too: it keeps
+    # 500 - 0.3 * 400 / 2.6 = 454 of what is left (cut at 460 + 30 / 2 > 454)
+    assert stream.halve_open_run(units, costs, 0, 40, 80) == 62
     paired = [(f"p/{i // 2:03d}.{'md' if i % 2 else 'txt'}", b"") for i in range(100)]
-    assert stream.halve_open_run(paired, [10] * 100, 0, 61) % 2 == 0  # sources of one id stay together
-    assert stream.halve_open_run(paired, [10] * 100, 31, 61) % 2 == 0
+    assert stream.halve_open_run(paired, [10] * 100, 0, 0, 61) % 2 == 0  # sources of one id stay together
+    assert stream.halve_open_run(paired, [10] * 100, 0, 31, 61) % 2 == 0
 
 
 def test_workers_share_the_tail_and_the_index_keeps_document_order(units, tmp_path, monkeypatch):
@@ -250,6 +253,7 @@ def test_a_freed_worker_takes_the_second_half_of_the_open_tail_run(units, tmp_pa
     from whoosh.filedb.filestore import FileStorage
 
     monkeypatch.setattr(stream, "SLICE_BYTES", 1)
+    monkeypatch.setattr(stream, "tail_run_limit", lambda procs: procs)  # no third cut: the run ends as planned
     FileStorage(str(tmp_path)).create()
     shared, lock = multiprocessing.RawArray("q", 4), threading.Lock()
     position = {unit[0]: i for i, unit in enumerate(units)}
@@ -285,7 +289,7 @@ def test_a_freed_worker_takes_the_second_half_of_the_open_tail_run(units, tmp_pa
     costs = stream.unit_costs(units, [len(b) for _, b in units])
     bounds = [(0, 4), (4, 8), (8, 20), (20, len(units))]
     results = stream._run_slices(ThreadPool(), units, costs, bounds, 2, (shared, lock))
-    cut = stream.halve_open_run(units, costs, 14, len(units))  # units 8-13 taken before the cut
+    cut = stream.halve_open_run(units, costs, 8, 14, len(units))  # units 8-13 taken before the cut
     assert 14 < cut < len(units)
     assert [(r.start, r.units) for r in results] == [(0, 4), (4, 4), (8, cut - 8), (cut, len(units) - cut)]
     assert [r.index for r in results] == [0, 1, 2, 3]
