@@ -7,12 +7,21 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from kb._native import latin1_tokens
 from test_build_fast import _dump
 
 from kb import index as kb_index
 from kb import stream
 from kb.analysis import index_analyzer, lexicon
-from kb.analysis.fast import _FLAT_TOKEN_RE, _LATIN1_TOKEN_RE, FieldAnalysis, reference_analysis
+from kb.analysis.fast import (
+    _CLASS_BYTES,
+    _FLAT_TOKEN_RE,
+    _LATIN1_TOKEN_RE,
+    _LOWER_BYTES,
+    _SEC_HINT,
+    FieldAnalysis,
+    reference_analysis,
+)
 from kb.bench.scale import ingest_item
 from kb.pipeline import dedupe_ids
 
@@ -160,6 +169,33 @@ _TEXT = st.lists(
 def test_latin1_token_regex_equals_tokenizer_regex(text):
     for value in (text, text.lower()):
         assert _LATIN1_TOKEN_RE.findall(value) == _FLAT_TOKEN_RE.findall(value)
+
+
+_LATIN1_TEXT = st.lists(
+    st.sampled_from(list("aAbeEfzöÖÉß0912 \u00a0-:,._²ªµ×\n") + ["19 a", "1,5", "2016:1145", "bygg-", "x-y"]),
+    max_size=30,
+).map("".join)
+
+
+@given(_LATIN1_TEXT)
+@settings(max_examples=1000, deadline=None)
+def test_compiled_latin1_tokens_equal_the_regex(text):
+    """``kb._native.latin1_tokens``: lower-casing and ``_LATIN1_TOKEN_RE`` in one pass, and
+    whether the hyphen or section-number path is needed."""
+    lowered = text.lower()
+    expected = (_LATIN1_TOKEN_RE.findall(lowered), "-" in lowered or _SEC_HINT.search(lowered) is not None)
+    assert latin1_tokens(text, _LOWER_BYTES, _CLASS_BYTES) == expected
+
+
+def test_compiled_latin1_tokens_cover_every_latin1_character_and_refuse_the_rest():
+    every = "".join(chr(i) for i in range(1, 256))
+    upper = "".join(c.upper() if len(c.upper()) == 1 and ord(c.upper()) < 256 else c for c in every)
+    for text in (every, upper, " ".join(every), "-".join(every), "1".join(every), ". 1".join(every)):
+        lowered = text.lower()
+        assert latin1_tokens(text, _LOWER_BYTES, _CLASS_BYTES)[0] == _LATIN1_TOKEN_RE.findall(lowered)
+    assert latin1_tokens("möbel Ω", _LOWER_BYTES, _CLASS_BYTES) is None  # the general path
+    with pytest.raises(ValueError):
+        latin1_tokens("möbel", b"short", _CLASS_BYTES)
 
 
 _ANALYSIS = FieldAnalysis(index_analyzer())

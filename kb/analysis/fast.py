@@ -21,6 +21,7 @@ from itertools import accumulate
 
 from whoosh.analysis import Analyzer
 
+from kb._native import latin1_tokens
 from kb.analysis.fold import AddFoldedFilter
 from kb.analysis.hyphen import CONJUNCTIONS, HyphenCoordinationFilter
 from kb.analysis.lexicon import fold
@@ -58,6 +59,12 @@ _LATIN1_TOKEN_RE = re.compile(
     re.VERBOSE,
 )
 _NOT_LATIN1 = re.compile(r"[^\x00-\xff]")
+# For ``kb._native.latin1_tokens``, the compiled twin of lower() + ``_LATIN1_TOKEN_RE.findall``:
+# each Latin-1 character lower-cased (it stays Latin-1), and its classes as bits (1 word, 2 letter, 4 digit).
+_LOWER_BYTES = bytes(ord(chr(i).lower()) for i in range(256))
+_CLASS_BYTES = bytes(
+    sum(bit for bit, cls in ((1, _W), (2, _L), (4, _D)) if re.fullmatch(cls, chr(i))) for i in range(256)
+)
 
 
 def _add_posting(terms: dict[str, list], term: str, weight: float, at: int) -> None:
@@ -168,6 +175,10 @@ class FieldAnalysis:
         changes its length (the general path). Ages the memos first when they are full."""
         if len(self._plain) > self.memo_limit:
             self.forget()
+        found = latin1_tokens(value, _LOWER_BYTES, _CLASS_BYTES)  # nearly every value: all Latin-1
+        if found is not None:
+            raw, needs_events = found
+            return self._events(raw) if needs_events else (raw, [])
         lowered = value.lower()
         if len(lowered) != len(value):
             return None
