@@ -1,4 +1,5 @@
-"""The compiled helpers of the bulk index writer (``kb/_native.c``); the rest is in pyproject.toml."""
+"""The compiled helpers (``kb/_native.c``) of the bulk index writer, the analyzer's tokens and snippets;
+the rest is in pyproject.toml."""
 
 from setuptools import Extension, setup
 

@@ -128,6 +128,7 @@ def halve_open_run(units: Sequence[Any], costs: Sequence[int], start: int, next_
     while cut < stop and spent + costs[cut] / 2 < half:
         spent += costs[cut]
         cut += 1
+    cut = max(cut, next_unit + 1)  # the run's worker keeps one unit at least (no empty slice)
     while 0 < cut < stop and doc_id(_label(units[cut - 1])) == doc_id(_label(units[cut])):
         cut += 1
     return cut

@@ -121,9 +121,11 @@ def test_a_slice_runs_without_the_cyclic_gc_and_leaves_no_cycles(units, tmp_path
         leftover = gc.collect()
     finally:
         gc.enable()
-    # Whoosh's file objects of a segment leave ~150-200 objects in cycles, however many terms; the
-    # term table writer once referred to itself, and kept a tuple per term (~6,000 here) in a cycle
-    assert leftover < 500, leftover
+    # This is the folder's second segment: whoosh's per-document writer finds MAIN.tmp there, and
+    # its FileStorage.create() once caught that error into a traceback cycle holding the calling
+    # frames, the whole builder among them (~190 objects; _QuietFileStorage). Before that, the term
+    # table writer referred to itself, and kept a tuple per term (~6,000 here) in a cycle.
+    assert leftover == 0, leftover
 
 
 def test_slices_keep_sources_of_one_id_together():
@@ -262,6 +264,8 @@ def test_an_open_run_is_halved_by_what_it_still_has_to_do(monkeypatch):
     # the run's worker did 0-40 (400) already and will write their segment too: it keeps
     # 500 - 0.3 * 400 / 2.6 = 454 of what is left (cut at 460 + 30 / 2 > 454)
     assert stream.halve_open_run(units, costs, 0, 40, 80) == 62
+    # one unit worth more than the half: the run's worker still keeps it (no empty slice)
+    assert stream.halve_open_run(units[:52], [10] * 50 + [3000, 10], 0, 50, 52) == 51
     paired = [(f"p/{i // 2:03d}.{'md' if i % 2 else 'txt'}", b"") for i in range(100)]
     assert stream.halve_open_run(paired, [10] * 100, 0, 0, 61) % 2 == 0  # sources of one id stay together
     assert stream.halve_open_run(paired, [10] * 100, 0, 31, 61) % 2 == 0
@@ -299,6 +303,10 @@ def test_a_freed_worker_takes_the_second_half_of_the_open_tail_run(units, tmp_pa
         i = position[unit[0]]
         if i == 4:  # the second worker's slice waits until the first is on the tail
             assert tail_started.wait(10)
+        if i == 7:  # ... and ends only once units 8-13 are taken, so the cut is made from 14
+            deadline = time.monotonic() + 10
+            while shared[1] < 14 and time.monotonic() < deadline:
+                time.sleep(0.001)
         if i == 12:
             tail_started.set()
         if i == 13:  # the open run waits until the parent has cut it
