@@ -160,10 +160,12 @@ def test_compact_lexicon_answers_like_simplemma_dict(tmp_path, monkeypatch):
     assert [compact.lemma(w) for w in words] == [full.lemma(w) for w in words]
 
 
-_TEXT = st.lists(
-    st.sampled_from(list("abcåöé ABÅ019-,.:\u00a0§") + [" och ", " samt ", "bygg- ", "19 a ", " i "]),
-    max_size=40,
-).map("".join)
+def _texts(pieces: list[str], max_size: int):
+    """Strings made of ``pieces`` (characters and short phrases) the token rules treat apart."""
+    return st.lists(st.sampled_from(pieces), max_size=max_size).map("".join)
+
+
+_TEXT = _texts(list("abcåöé ABÅ019-,.:\u00a0§") + [" och ", " samt ", "bygg- ", "19 a ", " i "], 40)
 
 
 @given(_TEXT)
@@ -173,10 +175,7 @@ def test_latin1_token_regex_equals_tokenizer_regex(text):
         assert _LATIN1_TOKEN_RE.findall(value) == _FLAT_TOKEN_RE.findall(value)
 
 
-_LATIN1_TEXT = st.lists(
-    st.sampled_from(list("aAbeEfzöÖÉß0912 \u00a0-:,._²ªµ×\n") + ["19 a", "1,5", "2016:1145", "bygg-", "x-y"]),
-    max_size=30,
-).map("".join)
+_LATIN1_TEXT = _texts(list("aAbeEfzöÖÉß0912 \u00a0-:,._²ªµ×\n") + ["19 a", "1,5", "2016:1145", "bygg-", "x-y"], 30)
 
 
 @given(_LATIN1_TEXT)
