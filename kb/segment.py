@@ -260,8 +260,6 @@ class SegmentBuilder:
 _DATA_PROTOCOL = 3
 _CHUNK = 1 << 22
 _TERMS_CHUNK = 1 << 15
-_LB_LIMIT = 4096
-_LENGTH_BYTE = [length_to_byte(n) for n in range(_LB_LIMIT)]
 _f32 = struct.Struct("f")
 _F32: dict[float, float] = {}
 
@@ -307,7 +305,7 @@ class _FieldOutput:
         if w32 is None:
             w32 = _F32[weight] = _to_f32(weight)
         bmax = weight if weight > 0 else 0
-        lb = _LENGTH_BYTE[length] if length and length < _LB_LIMIT else length_to_byte(length or None)
+        lb = _length_byte_list()[length] if length and length < _LB_TABLE else length_to_byte(length or None)
         if self.listed_values:
             mv = (value,) if value else ()
         elif self.fixedsize == 0:
@@ -549,6 +547,12 @@ def _length_bytes() -> np.ndarray:
 
 
 _LB_TABLE = 106_374
+
+
+@cache
+def _length_byte_list() -> list[int]:
+    """``_length_bytes`` as a list, for the one-posting path (a list index beats a numpy one)."""
+    return _length_bytes().tolist()
 
 
 def _singles(last: int) -> list[bytes]:
