@@ -58,6 +58,7 @@ SOURCE_COST_BYTES = 1_500
 # Writing a slice's segment at its end takes about this share of the time spent on its sources
 # (scale corpus: 7.0 s after 23.4 s of statutes, 2.1 s after 6.3 s of Government texts).
 FINISH_SHARE = 0.3
+EXTRA_TAIL_RUNS = 1  # tail runs beyond one per worker: a cut to even out halves that proved unequal
 SEGMENT_POSTINGS = 3_000_000  # term-in-section postings per segment (~100 MB packed): bounds memory
 
 
@@ -105,12 +106,11 @@ def unit_costs(units: Sequence[Any], sizes: Sequence[int] | None) -> list[int]:
     return [size + SOURCE_COST_BYTES for size in sizes] if sizes is not None else [1] * len(units)
 
 
-def plan_work(units: Sequence[Any], sizes: Sequence[int] | None, procs: int) -> list[tuple[int, int]]:
-    """``SLICES_PER_WORKER`` slices per worker of about equal cost: each source's bytes plus
-    ``SOURCE_COST_BYTES``. One slice for one worker."""
+def plan_work(units: Sequence[Any], costs: Sequence[int], procs: int) -> list[tuple[int, int]]:
+    """``SLICES_PER_WORKER`` slices per worker of about equal ``costs`` (``unit_costs``: each
+    source's bytes plus ``SOURCE_COST_BYTES``). One slice for one worker."""
     if procs <= 1:
         return [(0, len(units))] if units else []
-    costs = unit_costs(units, sizes)
     return plan_slices(units, costs, max(SLICE_BYTES, sum(costs) // (procs * SLICES_PER_WORKER) + 1))
 
 
@@ -191,17 +191,12 @@ def ingest_slice(
     return result
 
 
-def tail_run_limit(procs: int) -> int:
-    """How many runs the tail may be cut into: one per worker and one to even out unequal halves."""
-    return procs + 1
-
-
 def _run_slices(pool, units: Sequence[Any], costs: list[int], bounds: list[tuple[int, int]], procs: int, tail_runs):
     """Each slice to a free worker, in order. The last ``procs`` slices are not cut as planned:
     the first worker to run out takes all of them as one open run, and each worker freed after
     it cuts off the second half of what the open run with most left still has to do
     (``halve_open_run``), so the workers end together. A worker freed after that may cut once
-    more (``tail_run_limit``: one extra segment at most), when the halves proved unequal.
+    more (``EXTRA_TAIL_RUNS``: one extra segment at most), when the halves proved unequal.
     Results in document order.
 
     Why: how long the last units take is only known once a worker is on them (the scale
@@ -248,7 +243,7 @@ def _run_slices(pool, units: Sequence[Any], costs: list[int], bounds: list[tuple
         elif tail is not None:
             open_run(*tail)
             tail = None
-        elif 0 < len(starts) < tail_run_limit(procs):
+        elif 0 < len(starts) < procs + EXTRA_TAIL_RUNS:
             with lock:  # the workers take no unit meanwhile
                 left = {slot: sum(costs[shared[2 * slot + 1] : shared[2 * slot]]) for slot in range(len(starts))}
                 slot = max(left, key=left.get)
@@ -358,16 +353,17 @@ def write_index_streaming(
     clean-up on interruption as ``write_index``.
     """
     procs = procs or os.cpu_count() or 1
-    bounds = plan_work(units, sizes, procs)
+    costs = unit_costs(units, sizes)
+    bounds = plan_work(units, costs, procs)
 
     def fill(folder: Path, schema: Schema) -> tuple[list, int, int]:
         ctx = multiprocessing.get_context("spawn")
         ensure_compact_lexicon(ctx)
         if procs > 1 and len(bounds) > 1:
-            tail_runs = (ctx.RawArray("q", 2 * tail_run_limit(procs)), ctx.Lock())
+            tail_runs = (ctx.RawArray("q", 2 * (procs + EXTRA_TAIL_RUNS)), ctx.Lock())
             pool = ctx.Pool(procs, initializer=_init_worker, initargs=(folder, ingest, tail_runs))
             try:
-                results = _run_slices(pool, units, unit_costs(units, sizes), bounds, procs, tail_runs)
+                results = _run_slices(pool, units, costs, bounds, procs, tail_runs)
             finally:
                 # Every result is in (or the build failed) and nothing is left for the workers:
                 # stop them without their exit, which frees their word memos object by object.

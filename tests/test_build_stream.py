@@ -138,13 +138,13 @@ def test_slices_weigh_each_source_not_only_its_bytes(monkeypatch):
     monkeypatch.setattr(stream, "SLICE_BYTES", 1)
     units = [(f"short/{i:03d}.md", b"") for i in range(60)] + [(f"long/{i}.md", b"") for i in range(6)]
     sizes = [100] * 60 + [3_000] * 6
-    bounds = stream.plan_work(units, sizes, procs=2)
+    bounds = stream.plan_work(units, stream.unit_costs(units, sizes), procs=2)
     costs = [sum(size + stream.SOURCE_COST_BYTES for size in sizes[a:b]) for a, b in bounds]
     assert len(bounds) == 2 * stream.SLICES_PER_WORKER
     assert max(costs) - min(costs) <= 3_000 + stream.SOURCE_COST_BYTES  # within one source
     # by bytes alone the 60 short sources would have gone in one or two slices
     assert sum(1 for a, _ in bounds if a < 60) >= 4
-    assert stream.plan_work(units, sizes, procs=1) == [(0, len(units))]
+    assert stream.plan_work(units, stream.unit_costs(units, sizes), procs=1) == [(0, len(units))]
 
 
 def test_compact_lexicon_answers_like_simplemma_dict(tmp_path, monkeypatch):
@@ -292,7 +292,7 @@ def test_a_freed_worker_takes_the_second_half_of_the_open_tail_run(units, tmp_pa
     from whoosh.filedb.filestore import FileStorage
 
     monkeypatch.setattr(stream, "SLICE_BYTES", 1)
-    monkeypatch.setattr(stream, "tail_run_limit", lambda procs: procs)  # no third cut: the run ends as planned
+    monkeypatch.setattr(stream, "EXTRA_TAIL_RUNS", 0)  # no third cut: the run ends as planned
     FileStorage(str(tmp_path)).create()
     shared, lock = multiprocessing.RawArray("q", 4), threading.Lock()
     position = {unit[0]: i for i, unit in enumerate(units)}
