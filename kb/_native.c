@@ -692,15 +692,32 @@ static int intset_add(IntSet *s, int64_t key) {
     return intset_insert(s, key);
 }
 
-static int int_view(PyObject *obj, Py_buffer *view, char format, const char *name) {
-    if (PyObject_GetBuffer(obj, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0)
+/* ---- typed 1-d buffers (numpy arrays, array.array) */
+
+typedef struct {
+    Py_buffer view;
+    int held;
+} View;
+
+/* A 1-d C-contiguous buffer of ``itemsize`` bytes per item whose format is one of ``format``'s
+ * characters; ``release_view`` gives it back (also after a failure here). */
+static int get_view(PyObject *obj, View *v, const char *format, Py_ssize_t itemsize, const char *name) {
+    if (PyObject_GetBuffer(obj, &v->view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0)
         return -1;
-    if (view->ndim != 1 || view->format == NULL || view->format[0] != format) {
-        PyErr_Format(PyExc_TypeError, "%s must be an array('%c')", name, format);
-        PyBuffer_Release(view);
+    v->held = 1;
+    if (v->view.itemsize != itemsize || v->view.format == NULL || v->view.format[0] == '\0' ||
+        strchr(format, v->view.format[0]) == NULL || v->view.ndim != 1) {
+        const char *kind = format[0] == 'd' ? "float64" : format[0] == 'B' ? "uint8" : itemsize == 4 ? "int32" : "int64";
+        PyErr_Format(PyExc_TypeError, "%s must be a 1-d array of %s", name, kind);
         return -1;
     }
     return 0;
+}
+
+static void release_view(View *v) {
+    if (v->held)
+        PyBuffer_Release(&v->view);
+    v->held = 0;
 }
 
 /* (word ids, field length, spelling term ids or None) of a value's kept words: the ids from
@@ -738,29 +755,22 @@ static PyObject *word_ids(PyObject *self, PyObject *args) {
         PyList_SET_ITEM(ids, i, id);
     }
     /* the tables are read only now: new_word may have grown (moved) them above */
-    Py_buffer start, spell = {0}, folded = {0};
+    View start = {{0}}, spell = {{0}}, folded = {{0}};
     int spelling = spell_obj != Py_None;
-    if (int_view(start_obj, &start, 'q', "word_start") < 0)
-        goto fail;
-    if (spelling && int_view(spell_obj, &spell, 'i', "spell") < 0) {
-        PyBuffer_Release(&start);
-        goto fail;
-    }
-    if (spelling && int_view(folded_obj, &folded, 'i', "spell_folded") < 0) {
-        PyBuffer_Release(&start);
-        PyBuffer_Release(&spell);
-        goto fail;
-    }
-    const int64_t *starts = start.buf;
-    Py_ssize_t nwords = start.shape[0] - 1;
     int64_t length = 0;
     IntSet words = {0}, spelled = {0};
     PyObject *spell_ids = NULL, *result = NULL;
+    if (get_view(start_obj, &start, "q", 8, "word_start") < 0 ||
+        (spelling && (get_view(spell_obj, &spell, "i", 4, "spell") < 0 ||
+                      get_view(folded_obj, &folded, "i", 4, "spell_folded") < 0)))
+        goto release;
+    const int64_t *starts = start.view.buf;
+    Py_ssize_t nwords = start.view.shape[0] - 1;
     if (spelling && (intset_init(&words, 32) < 0 || intset_init(&spelled, 64) < 0))
         goto release;
     for (Py_ssize_t i = 0; i < n; i++) {
         long w = PyLong_AsLong(PyList_GET_ITEM(ids, i));
-        if (w < 0 || w >= nwords || (spelling && (w >= spell.shape[0] || w >= folded.shape[0]))) {
+        if (w < 0 || w >= nwords || (spelling && (w >= spell.view.shape[0] || w >= folded.view.shape[0]))) {
             if (!PyErr_Occurred())
                 PyErr_SetString(PyExc_IndexError, "a word id beyond the word tables");
             goto release;
@@ -768,8 +778,8 @@ static PyObject *word_ids(PyObject *self, PyObject *args) {
         length += starts[w + 1] - starts[w];
         if (spelling) {
             int added = intset_add(&words, w);
-            if (added < 0 || (added && (intset_add(&spelled, ((const int32_t *)spell.buf)[w]) < 0 ||
-                                        intset_add(&spelled, ((const int32_t *)folded.buf)[w]) < 0)))
+            if (added < 0 || (added && (intset_add(&spelled, ((const int32_t *)spell.view.buf)[w]) < 0 ||
+                                        intset_add(&spelled, ((const int32_t *)folded.view.buf)[w]) < 0)))
                 goto release;
         }
     }
@@ -791,13 +801,11 @@ static PyObject *word_ids(PyObject *self, PyObject *args) {
     result = Py_BuildValue("(OLO)", ids, (long long)length, spell_ids);
 release:
     Py_XDECREF(spell_ids);
-    if (spelling) {
-        intset_free(&words);
-        intset_free(&spelled);
-        PyBuffer_Release(&spell);
-        PyBuffer_Release(&folded);
-    }
-    PyBuffer_Release(&start);
+    intset_free(&words);
+    intset_free(&spelled);
+    release_view(&start);
+    release_view(&spell);
+    release_view(&folded);
     Py_DECREF(ids);
     return result;
 fail:
@@ -806,23 +814,6 @@ fail:
 }
 
 /* ---- the module function */
-
-typedef struct {
-    Py_buffer view;
-    int held;
-} View;
-
-static int get_view(PyObject *obj, View *v, const char *format, Py_ssize_t itemsize, const char *name) {
-    if (PyObject_GetBuffer(obj, &v->view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0)
-        return -1;
-    v->held = 1;
-    if (v->view.itemsize != itemsize || v->view.format == NULL || v->view.format[0] == '\0' || strchr(format, v->view.format[0]) == NULL ||
-        v->view.ndim != 1) {
-        PyErr_Format(PyExc_TypeError, "%s must be a 1-d array of %s", name, format[0] == 'd' ? "float64" : "int64");
-        return -1;
-    }
-    return 0;
-}
 
 static PyObject *encode_terms(PyObject *self, PyObject *args) {
     PyObject *objs[9], *compress;
@@ -938,8 +929,7 @@ static PyObject *encode_terms(PyObject *self, PyObject *args) {
     result = Py_BuildValue("(NN)", blocks, infos);
 done:
     for (int i = 0; i < 9; i++)
-        if (views[i].held)
-            PyBuffer_Release(&views[i].view);
+        release_view(&views[i]);
     PyMem_Free(out.data);
     PyMem_Free(info.data);
     if (seen != NULL) {
