@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 
 .PHONY: run test setup setup-test browser lint clean
 
-$(BIN)/kb: pyproject.toml setup.py kb/_native.c
+$(BIN)/kb: pyproject.toml setup.py kb/engine/_native.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
@@ -23,11 +23,11 @@ run: setup
 
 ## Set up (venv, test tools, Chromium for browser tests) and run lint + all tests.
 test: setup browser
-	$(BIN)/ruff check kb tests
+	$(BIN)/ruff check kb tests benchmarks scripts
 	$(BIN)/python -m pytest -q
 
 lint: setup
-	$(BIN)/ruff check kb tests
+	$(BIN)/ruff check kb tests benchmarks scripts
 
 clean:
 	rm -rf build site .pytest_cache

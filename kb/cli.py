@@ -1,4 +1,4 @@
-"""The ``kb`` command: a thin click layer over the library (``kb.pipeline``, ``kb.search`` …).
+"""The ``kb`` command: a thin click layer over the library (``kb.indexing.build``, ``kb.search.searcher`` …).
 
 Exit codes (stable, for scripts and CI):
   0  success (for ``kb search``: at least one hit)
@@ -94,8 +94,8 @@ class _ProgressPrinter:
 )
 def build(root: str | None, strict: bool, no_site: bool, wait: bool, quiet: bool, verbose: bool) -> None:
     """Ingest sources/, index them and publish the site (only changed sources are re-read)."""
-    from kb.pipeline import BuildError
-    from kb.pipeline import build as run_build
+    from kb.indexing.build import BuildError
+    from kb.indexing.build import build as run_build
 
     project = _project(root)
     if not project.sources.is_dir():
@@ -186,7 +186,7 @@ def search(
       kb search kontorsmöbler --tag cirkulär --json
       kb search "19 a kap direktupphandling" --type författning
     """
-    from kb.search import IndexMissing, Searcher, SearchError
+    from kb.search.searcher import IndexMissing, Searcher, SearchError
 
     project = _project(root)
     site_url, _ = project.site_settings()
@@ -207,7 +207,7 @@ def search(
 
 
 def _print_hits(result) -> None:
-    from kb.search import section_label
+    from kb.search.searcher import section_label
 
     color = sys.stdout.isatty()
     if result.suggestion:
@@ -252,9 +252,9 @@ def ingest_cmd(paths: tuple[str, ...], root: str | None, into: str, no_build: bo
 
     Each file is parsed first; a file that cannot be ingested is reported and not copied.
     """
+    from kb.indexing.build import BuildError
+    from kb.indexing.build import build as run_build
     from kb.ingest import SkipSource, SourceFile, ingest
-    from kb.pipeline import BuildError
-    from kb.pipeline import build as run_build
 
     project = _project(root)
     if ".." in Path(into).parts or Path(into).is_absolute():
@@ -297,7 +297,7 @@ def eval_cmd(judgments: str, root: str | None, no_baseline: bool, min_ndcg: floa
 
     JUDGMENTS is a file in the format of tests/data/dev.json.
     """
-    from kb.evaluate import evaluate_project, format_report
+    from kb.search.evaluate import evaluate_project, format_report
 
     project = _project(root)
     try:

@@ -16,7 +16,7 @@ DEV_JSON = REPO / "tests" / "data" / "dev.json"
 @pytest.fixture(scope="session")
 def default_kb(tmp_path_factory) -> Project:
     """The shipped sources/ (symlinked, read-only use) indexed into a temporary project."""
-    from kb.pipeline import build
+    from kb.indexing.build import build
 
     root = tmp_path_factory.mktemp("default_kb")
     os.symlink(REPO / "sources", root / "sources")
@@ -27,6 +27,6 @@ def default_kb(tmp_path_factory) -> Project:
 
 @pytest.fixture(scope="session")
 def default_searcher(default_kb):
-    from kb.search import Searcher
+    from kb.search.searcher import Searcher
 
     return Searcher(default_kb.index_root, "http://kb.example/")

@@ -24,9 +24,9 @@ import pytest
 from whoosh import index as whoosh_index
 
 from kb.config import Project
-from kb.index import current_version_dir, read_info
-from kb.pipeline import build, build_lock
-from kb.search import Searcher
+from kb.engine.index import current_version_dir, read_info
+from kb.indexing.build import build, build_lock
+from kb.search.searcher import Searcher
 from tests.hostile import SMALL_KB, copy_sources
 
 REPO = Path(__file__).resolve().parents[1]

@@ -21,8 +21,8 @@ from click.testing import CliRunner
 
 from kb.cli import main
 from kb.config import Project
-from kb.pipeline import build
-from kb.search import Searcher
+from kb.indexing.build import build
+from kb.search.searcher import Searcher
 from tests.api_support import call_raw
 
 REPO = Path(__file__).resolve().parents[1]

@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 
 from kb.config import Project
-from kb.processes import libc_function, process_alive
 from kb.site.mkdocs_run import EXIT_PREVIOUS_INCOMPLETE
+from kb.util.processes import libc_function, process_alive
 
 
 class SiteBuildError(Exception):

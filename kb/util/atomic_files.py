@@ -3,7 +3,7 @@
 Readers (another build, the API, MkDocs) see the old file or the new one, never a part, because
 ``os.replace`` within one folder (one filesystem) is atomic. The temporary name is the file's
 name plus ``.tmp<PID>``, so a leftover of a killed process can be told from a live writer's
-(``kb.pipeline`` removes the dead ones from its document cache). A write that raises removes its
+(``kb.indexing.build`` removes the dead ones from its document cache). A write that raises removes its
 temporary file and leaves the previous file as it was.
 
 No ``fsync``: this guards against concurrent readers and killed processes, not power loss, and

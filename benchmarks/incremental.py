@@ -1,7 +1,7 @@
 """Incremental build benchmark: how long `kb build --no-site` takes after a small change.
 
-    python -m kb.bench.incremental /work/shared/corpus/scale [--limit N] [--keep DIR]
-    python -m kb.bench.incremental /work/shared/corpus/scale --again DIR   # the timed builds only
+    python -m benchmarks.incremental /work/shared/corpus/scale [--limit N] [--keep DIR]
+    python -m benchmarks.incremental /work/shared/corpus/scale --again DIR   # the timed builds only
 
 Extracts the scale corpus's Markdown members as sources (``sources/related/<archive>/…``)
 into a project folder, runs one full ``kb build --no-site`` (reported, not the figure), then
@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from kb.bench.scale import read_archives
+from benchmarks.scale import read_archives
 
 GOAL_S = 5.0
 NEW_DOC = """# Återbruk av kontorsmöbler i kommunerna
@@ -73,7 +73,7 @@ def kb_build(root: Path) -> dict:
 
 def indexed_sources(root: Path) -> list[str]:
     """Sources that produced documents (a change to a skipped one would not touch the index)."""
-    from kb.build_state import read_state
+    from kb.indexing.state import read_state
 
     state = read_state(root / "build")
     return sorted(rel for rel, n in zip(state.rels, state.ndocs, strict=True) if n)

@@ -1,10 +1,10 @@
 """Query latency on an existing index, rerunnable without rebuilding it.
 
-    python -m kb.bench.queries INDEX_ROOT [--rounds 5] [--cold] [--dump FILE] [--compare FILE] [--profile N]
+    python -m benchmarks.queries INDEX_ROOT [--rounds 5] [--cold] [--dump FILE] [--compare FILE] [--profile N]
 
 Opens ``INDEX_ROOT`` (a folder with a ``current`` link, e.g. a ``--keep`` folder's ``kb-index``)
-with ``kb.search.Searcher`` and times ``search(q, limit=10)`` on the dev queries exactly as
-``kb.bench.scale.latencies`` does: one warm-up round, then ``--rounds`` timed rounds. The
+with ``kb.search.searcher.Searcher`` and times ``search(q, limit=10)`` on the dev queries exactly as
+``benchmarks.scale.latencies`` does: one warm-up round, then ``--rounds`` timed rounds. The
 Searcher has no response cache; ``--cold`` also empties its bounded per-term caches before
 every query, so the figure shows what a query costs when nothing of it was seen before.
 
@@ -22,7 +22,7 @@ import sys
 import time
 from pathlib import Path
 
-from kb.bench.scale import dev_queries, percentile
+from benchmarks.scale import dev_queries, percentile
 
 
 def page_of(result) -> dict:
@@ -37,7 +37,7 @@ def run(
     index_root: Path, rounds: int, cold: bool, queries: list[str], profiler=None, time_limit: float | None = None
 ) -> tuple[dict[str, list[float]], dict]:
     """Times of the timed rounds per query, and the warm-up round's pages; ``profiler`` covers the timed rounds."""
-    from kb.search import Searcher
+    from kb.search.searcher import Searcher
 
     searcher = Searcher(index_root, "http://127.0.0.1:8000/")
     options = {} if time_limit is None else {"time_limit": time_limit}

@@ -24,6 +24,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from whoosh.query import And, Or, Phrase, Query, Term
@@ -31,6 +32,9 @@ from whoosh.util.numeric import byte_to_length
 
 CACHE_BYTES = 96 * 1024 * 1024
 _LENGTH_OF_BYTE = np.array([float(byte_to_length(b)) for b in range(256)], dtype=np.float64)
+
+
+BM25_B, BM25_K1 = 0.75, 1.2  # Whoosh's defaults; every scorer of kb uses these
 
 
 @dataclass(frozen=True)
@@ -476,3 +480,18 @@ def _length_bytes(reader, fieldname: str) -> np.ndarray:
         length = reader.doc_field_length(d, fieldname, 0)
         out[d] = length_to_byte(length) if length else 0
     return out
+
+
+def bm25f():
+    """Whoosh's BM25F weighting with kb's parameters (what ``ArrayScorer`` computes in arrays)."""
+    from whoosh.scoring import BM25F
+
+    return BM25F(B=BM25_B, K1=BM25_K1)
+
+
+def open_scored(version_dir: Path, term_cache: TermCache | None = None):
+    """(a Whoosh searcher with BM25F, the ``ArrayScorer`` over it) of one index version."""
+    from kb.engine.index import open_index
+
+    searcher = open_index(version_dir).searcher(weighting=bm25f())
+    return searcher, ArrayScorer(searcher, BM25_B, BM25_K1, term_cache)

@@ -1,14 +1,14 @@
 """Scale benchmark: the project's ingestion + Swedish index vs stock Whoosh, in one run.
 
-    python -m kb.bench.scale /work/shared/corpus/scale [--limit N] [--procs 2] [--rounds 5]
+    python -m benchmarks.scale /work/shared/corpus/scale [--limit N] [--procs 2] [--rounds 5]
 
 Reads every ``*.tar.gz`` in PATH (Markdown members: statutes with YAML front matter, Government
 Offices texts), then
 
-* kb: ``kb.stream.write_index_streaming``: ``--procs`` worker processes each take contiguous
+* kb: ``kb.engine.bulk.write_index_streaming``: ``--procs`` worker processes each take contiguous
   slices of the members, parse them with the project's ingestion (``kb.ingest`` parsers on the
   bytes, the real sectioning), analyse them with the full Swedish analysis and write their
-  segments and documents; its dev-query searches go through ``kb.search.Searcher`` in this
+  segments and documents; its dev-query searches go through ``kb.search.searcher.Searcher`` in this
   process;
 * stock: whoosh with ``LanguageAnalyzer("sv")``, one document per file (title = first ``# ``
   line, body = the whole text), one process, default writer; queries through a
@@ -130,7 +130,7 @@ def ingest_bytes(rel: str, data: bytes) -> list:
 
 
 def ingest_item(item: tuple) -> list:
-    """``ingest_bytes`` on one member (see ``member_bytes``): the unit ``kb.stream`` workers ingest."""
+    """``ingest_bytes`` on one member (see ``member_bytes``): the unit ``kb.engine.bulk`` workers ingest."""
     return ingest_bytes(*member_bytes(item))
 
 
@@ -251,7 +251,7 @@ def dev_queries() -> list[str]:
 
 def run_kb(items, workdir: Path, procs: int, per_process: bool = False) -> dict:
     """Build figures, and ``search``: one dev query the way the API answers it (a page of 10)."""
-    from kb.stream import write_index_streaming
+    from kb.engine.bulk import write_index_streaming
 
     index_root = workdir / "kb-index"
     with PeakRSS() as rss:
@@ -264,8 +264,8 @@ def run_kb(items, workdir: Path, procs: int, per_process: bool = False) -> dict:
         cpu = _cpu_seconds() - cpu_started
     if per_process:
         print("peak RSS MB per process:", {pid: size >> 20 for pid, size in rss.by_pid.items() if size >> 20})
-    from kb.index import load_documents
-    from kb.search import Searcher  # imported after the build: not part of its memory
+    from kb.engine.index import load_documents
+    from kb.search.searcher import Searcher  # imported after the build: not part of its memory
 
     text_mb = sum(len(b.text.encode()) for d in load_documents(info.path) for s in d.sections for b in s.blocks) / 1e6
     searcher = Searcher(index_root, "http://127.0.0.1:8000/")
@@ -375,7 +375,7 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     if args.slices:
         logging.basicConfig(format="%(message)s")
-        logging.getLogger("kb.stream").setLevel(logging.DEBUG)
+        logging.getLogger("kb.engine.bulk").setLevel(logging.DEBUG)
 
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="kb-scale-"))
     workdir.mkdir(parents=True, exist_ok=True)

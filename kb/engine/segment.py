@@ -41,9 +41,9 @@ from whoosh.system import emptybytes, pack_int, pack_uint, pack_ushort
 from whoosh.util import random_name
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
-from kb import _native
 from kb.analysis.fast import FieldAnalysis
-from kb.postings import Prepared, TextPostings
+from kb.engine import _native
+from kb.engine.postings import Prepared, TextPostings
 
 INDEX_NAME = "MAIN"
 _MAGIC = WHOOSH3_HEADER_MAGIC
@@ -410,11 +410,11 @@ def _term_blocks(
 
 
 def write_text_field(fw, fieldname: str, field, text: TextPostings, lengths: np.ndarray, encode=None) -> None:
-    """A text field's postings columns (see ``kb.postings``) as ``_FieldOutput`` writes them.
+    """A text field's postings columns (see ``kb.engine.postings``) as ``_FieldOutput`` writes them.
 
     The columns come in document order; a stable sort by term rank of one bucket of terms at
     a time orders their postings by (term, document). A chunk of terms at a time goes to
-    ``encode`` (``kb._native.encode_terms``, compiled; ``encode_terms_python`` is its
+    ``encode`` (``kb.engine._native.encode_terms``, compiled; ``encode_terms_python`` is its
     reference), so no sorted copy of the columns, nor an index of the whole column, is made."""
     encode = encode or _native.encode_terms
     tid, doc, weight, npos, positions = text.take_columns()
@@ -493,7 +493,7 @@ def encode_terms_python(
     compress,
     magic,
 ) -> tuple[bytes, list[bytes]]:
-    """The pure-Python reference of ``kb._native.encode_terms`` (same arguments, same bytes):
+    """The pure-Python reference of ``kb.engine._native.encode_terms`` (same arguments, same bytes):
     term ``k`` has postings ``cuts[k]:cuts[k + 1]``; a posting's positions are
     ``positions[starts[i]:starts[i] + npos[i]]``. Returns the terms' blocks and their infos
     (term info, offset, length)."""
@@ -538,7 +538,7 @@ def _position_values(npos: np.ndarray, starts: np.ndarray, positions: np.ndarray
 
 @cache
 def _length_bytes() -> np.ndarray:
-    """``length_to_byte`` of every length below the first that gives 255 (``kb._native``
+    """``length_to_byte`` of every length below the first that gives 255 (``kb.engine._native``
     gives 255 from there)."""
     table = np.array([length_to_byte(n) for n in range(_LB_TABLE)], np.uint8)
     if length_to_byte(_LB_TABLE) != 255 or length_to_byte(10 * _LB_TABLE) != 255:
@@ -572,7 +572,7 @@ def _length_column(lengths: dict[int, int], ndocs: int) -> np.ndarray:
 
 def _add_sorted(tindex, keys: list[bytes], values: list[bytes]) -> None:
     """``OrderedHashWriter.add`` for each (key, value), in one write: the same file, buckets and
-    index (the records and MD5 hashes made by ``kb._native.term_records``)."""
+    index (the records and MD5 hashes made by ``kb.engine._native.term_records``)."""
     if not keys:
         return
     if keys[0] <= tindex.lastkey:
@@ -592,7 +592,7 @@ def _add_sorted(tindex, keys: list[bytes], values: list[bytes]) -> None:
 
 
 def _write_hashes(tindex) -> None:
-    """``HashWriter._write_hashes``, each bucket's table made by ``kb._native.hash_table``."""
+    """``HashWriter._write_hashes``, each bucket's table made by ``kb.engine._native.hash_table``."""
     dbfile = tindex.dbfile
     for entries in tindex.buckets:
         tindex.directory.append((dbfile.tell(), 2 * len(entries)))

@@ -2,9 +2,9 @@
 
 Ingested documents are cached per source file in ``build/documents/``, keyed by the
 file's size, modification time and metadata, so a rebuild re-parses only changed files.
-``build/sources.state`` (``kb.build_state``) records each source's stat, key and documents
+``build/sources.state`` (``kb.indexing.state``) records each source's stat, key and documents
 (ids, content hashes), so a build that changes little stats the sources but neither parses
-nor loads the unchanged ones, and the index is updated (``kb.index_update``) instead of
+nor loads the unchanged ones, and the index is updated (``kb.engine.update``) instead of
 rewritten; when nothing changed, ``build/index-sync.json`` says the index is up to date
 without reading it. Modules a build may not need (the parsers, Whoosh, the analysis) are
 imported where they are used. Only one build runs at a time (a lock file); a second one
@@ -25,54 +25,27 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kb.atomic_files import write_atomically
-from kb.build_state import SourceState, read_state, read_sync, write_state, write_sync
 from kb.config import Project
+from kb.indexing.state import SourceState, read_state, read_sync, write_state, write_sync
 from kb.ingest.base import SkipSource, SourceFile
 from kb.ingest.discover import Found, source_file, unreadable, walk
-from kb.processes import cyclic_gc_paused, ignore_sigint, process_alive
+from kb.model import dedupe_id_list, dedupe_ids  # noqa: F401 - part of the build's interface
+from kb.util.atomic_files import write_atomically
+from kb.util.fingerprint import code_fingerprint
+from kb.util.processes import cyclic_gc_paused, ignore_sigint, process_alive
 
 if TYPE_CHECKING:  # the index and parser modules are imported when a build needs them
-    from kb.index import IndexInfo
+    from kb.engine import IndexInfo
     from kb.model import Document
 
-CACHE_VERSION = 1
-KB_DIR = Path(__file__).resolve().parent
-INGEST_CODE = ("ingest/", "model.py")  # a change here invalidates cached documents
-INDEX_CODE = ("analysis/", "index.py", "index_update.py", "segment.py", "themes.py")  # … and the index
-
-
-def _hash_code(parts: tuple[str, ...]) -> str:
-    """Hash of these modules' source files (a package as all its ``*.py``), read by path: a build
-    that finds nothing changed need not import them."""
-    h = hashlib.sha256(str(CACHE_VERSION).encode())
-    for part in parts:
-        path = KB_DIR / part
-        for f in sorted(path.glob("*.py")) if part.endswith("/") else [path]:
-            h.update(f.read_bytes())
-    return h.hexdigest()[:12]
-
-
-_FINGERPRINTS: dict[str, str] = {}
-
-
-def code_fingerprint() -> str:
-    """Hash of the ingestion code and model: a parser change invalidates cached documents."""
-    if "ingest" not in _FINGERPRINTS:
-        _FINGERPRINTS["ingest"] = _hash_code(INGEST_CODE)
-    return _FINGERPRINTS["ingest"]
-
-
-def index_fingerprint() -> str:
-    """Hash of the analysis and index code: a change there means the index must be rebuilt."""
-    if "index" not in _FINGERPRINTS:
-        _FINGERPRINTS["index"] = _hash_code(INDEX_CODE)
-    return _FINGERPRINTS["index"]
+CACHE_VERSION = 1  # bump when the cache files' own format changes
 
 
 def build_fingerprint() -> str:
-    """What an index version records: documents parsed by other code are not updated, but rebuilt."""
-    return f"{index_fingerprint()}-{code_fingerprint()}"
+    """What a build's caches and index version were made by: all of kb's code and the versions of
+    the libraries that shape the index (``kb.util.fingerprint``). Documents parsed or indexed by
+    other code are not reused but rebuilt."""
+    return f"{CACHE_VERSION}-{code_fingerprint()}"
 
 
 class BuildError(Exception):
@@ -126,7 +99,7 @@ def build_lock(project: Project, wait: bool = False) -> Iterator[None]:
 def _cache_key(source: SourceFile) -> str:
     """From the walk's stat of the file (``source_file`` carries it) and its metadata: no I/O."""
     meta = json.dumps(source.meta, sort_keys=True, default=str) if source.meta else "{}"
-    raw = f"{code_fingerprint()}\0{source.rel}\0{source.size}\0{source.mtime_ns}\0{meta}"
+    raw = f"{build_fingerprint()}\0{source.rel}\0{source.size}\0{source.mtime_ns}\0{meta}"
     return hashlib.sha256(raw.encode(errors="surrogatepass")).hexdigest()[:20]
 
 
@@ -141,7 +114,7 @@ def _cache_path(project: Project, rel: str) -> Path:
 class SourceScan:
     """The result of looking at every source: the documents in order, and how to load them.
 
-    Unchanged sources are known from the source state (``kb.build_state``: stat, cache key,
+    Unchanged sources are known from the source state (``kb.indexing.state``: stat, cache key,
     skip reason, and per document id, content hash and section count), so a build where little
     changed reads one small file and stats the sources instead of loading every cached document.
     """
@@ -258,7 +231,7 @@ def scan_sources(project: Project, report: BuildReport, progress: Progress | Non
     scanned_ns = time.time_ns()
     found, skips = walk(project.sources)
     old = read_state(project.build)
-    code = code_fingerprint()
+    code = build_fingerprint()
     if old.code != code:
         old = SourceState()
     scan = SourceScan(project)
@@ -486,25 +459,6 @@ def _write_cache(path: Path, key: str, docs: list[Document]) -> None:
     write_atomically(path, json.dumps({"key": key, "documents": [d.to_dict() for d in docs]}, ensure_ascii=False))
 
 
-def dedupe_ids(documents: list[Document]) -> list[Document]:
-    """Keep the first document of each id (two sources could slugify alike: a.md and a.txt)."""
-    for doc, final in zip(documents, dedupe_id_list([(d.id, d.source) for d in documents]), strict=True):
-        doc.id = final
-    return documents
-
-
-def dedupe_id_list(pairs: list[tuple[str, str]]) -> list[str]:
-    """Final ids for (id, source) pairs in document order: a repeated id gets its source's hash."""
-    seen: set[str] = set()
-    out = []
-    for doc_id, source in pairs:
-        if doc_id in seen:
-            doc_id = f"{doc_id}-{hashlib.sha1(source.encode()).hexdigest()[:6]}"
-        seen.add(doc_id)
-        out.append(doc_id)
-    return out
-
-
 def build(
     project: Project,
     progress: Progress | None = None,
@@ -515,9 +469,9 @@ def build(
     """Ingest changed sources, bring the index up to date, then build the site.
 
     The index is left as it is when no document changed, updated in place of a new
-    version (``kb.index_update``) when a few did, and written from scratch otherwise
+    version (``kb.engine.update``) when a few did, and written from scratch otherwise
     (or with ``full=True``, or when the analysis, index or ingestion code changed). Runs with
-    the cyclic garbage collector paused (``kb.processes.cyclic_gc_paused``): the state of a
+    the cyclic garbage collector paused (``kb.util.processes.cyclic_gc_paused``): the state of a
     large folder is many objects and no cycles, and its collections took ~10% of a build that
     found nothing changed in 52,715 sources.
     """
@@ -536,7 +490,7 @@ def build(
         documents = _bring_index_up_to_date(project, scan, report, progress, switch=not site, full=full)
         report.index_seconds = time.perf_counter() - index_started
         if site:
-            from kb.index import load_documents, switch_current
+            from kb.engine import load_documents, switch_current
             from kb.site import build_site  # the site stage is optional for tests of the core
 
             if documents is None:
@@ -570,7 +524,7 @@ def _bring_index_up_to_date(
     project: Project, scan: SourceScan, report: BuildReport, progress: Progress | None, switch: bool, full: bool
 ) -> list[Document] | None:
     """Leave, update or rebuild the index; returns the documents when it had to load them all."""
-    from kb.index_versions import current_version_dir, read_info
+    from kb.engine import current_version_dir, read_info
 
     fingerprint = build_fingerprint()
     current = None if full else current_version_dir(project.index_root)
@@ -586,8 +540,7 @@ def _bring_index_up_to_date(
         report.index_mode = "unchanged"
         scan.synced = True
         return None
-    from kb.index import read_manifest, write_index
-    from kb.index_update import FullBuildNeeded, plan_update, update_index
+    from kb.engine import FullBuildNeeded, plan_update, read_manifest, update_index, write_index
 
     rows = scan.rows()
     old_rows = None
@@ -654,7 +607,7 @@ def _stream_from_cache(project: Project, scan: SourceScan, fingerprint: str, swi
     """A full rebuild of a large knowledge base: worker processes read the per-source document
     cache (every indexed source has one by now) and write the segments, so this process never
     holds all the documents."""
-    from kb.stream import write_index_streaming
+    from kb.engine import write_index_streaming
 
     st, ids = scan.state, scan.ids
     starts = st.starts()

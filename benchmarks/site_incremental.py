@@ -1,4 +1,4 @@
-"""Incremental ``kb build`` benchmark (issue 4): ``python -m kb.bench.site_incremental [--rounds R]``.
+"""Incremental ``kb build`` benchmark (issue 4): ``python -m benchmarks.site_incremental [--rounds R]``.
 
 Works on a throw-away copy of this repository's knowledge base (``sources/``, ``mkdocs.yml``,
 ``overrides/``) in a temporary folder, and times whole ``kb build`` processes, as a user runs them:
@@ -33,13 +33,13 @@ def child(root: Path, full_site: bool) -> dict:
     """One build in this process; returns its figures."""
     from kb import site
     from kb.config import Project
-    from kb.pipeline import build
+    from kb.indexing.build import build
 
     project = Project(root)
     started = time.perf_counter()
     if full_site:
-        from kb.index import current_version_dir
-        from kb.pipeline import BuildReport, dedupe_ids, ingest_all
+        from kb.engine.index import current_version_dir
+        from kb.indexing.build import BuildReport, dedupe_ids, ingest_all
 
         docs = dedupe_ids(ingest_all(project, BuildReport()))
         site_started = time.perf_counter()
@@ -61,7 +61,7 @@ def child(root: Path, full_site: bool) -> dict:
 
 def run_child(root: Path, full_site: bool = False) -> dict:
     started = time.perf_counter()
-    cmd = [sys.executable, "-m", "kb.bench.site_incremental", "--child", str(root)]
+    cmd = [sys.executable, "-m", "benchmarks.site_incremental", "--child", str(root)]
     if full_site:
         cmd.append("--full-site")
     env = dict(os.environ, PYTHONPATH=str(REPO))

@@ -1207,7 +1207,7 @@ static PyMethodDef methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "kb._native", "Compiled helpers of the bulk index writer (kb.segment, kb.postings) and of snippets (kb.snippets).", -1,
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "kb.engine._native", "Compiled helpers of the bulk index writer (kb.engine.segment, kb.engine.postings), the fast tokenizer (kb.analysis.fast) and snippets (kb.search.snippets).", -1,
                                     methods};
 
 PyMODINIT_FUNC PyInit__native(void) {

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 from pathlib import Path
 
-from kb.atomic_files import replace_atomically, write_atomically
+from kb.util.atomic_files import replace_atomically, write_atomically
 
 FORMAT = 2
 STATE_NAME = "sources.state"

@@ -10,7 +10,7 @@ the sections as whoosh segments (a new segment whenever the in-memory postings r
 Slices are joined in order, so document numbers follow the units' order as in a one-writer
 build, and the index equals ``write_index`` over the same documents.
 
-Document ids are made unique within a slice as ``kb.pipeline.dedupe_ids`` does; a slice
+Document ids are made unique within a slice as ``kb.model.dedupe_ids`` does; a slice
 never separates sources that would get the same id, and in the rare case that ids still
 collide across slices, the build falls back to ingesting everything in this process and
 ``write_index``.
@@ -31,7 +31,7 @@ from typing import Any
 
 from whoosh.fields import Schema
 
-from kb.index import (
+from kb.engine.index import (
     IndexInfo,
     document_json,
     join_document_parts,
@@ -43,7 +43,7 @@ from kb.index import (
     write_version,
 )
 from kb.model import Document, doc_id
-from kb.processes import collector_off_for_good, cyclic_gc_paused, ignore_sigint, release_memory
+from kb.util.processes import collector_off_for_good, cyclic_gc_paused, ignore_sigint, release_memory
 
 Ingest = Callable[[Any], list[Document]]
 log = logging.getLogger(__name__)
@@ -156,8 +156,8 @@ def ingest_slice(
     run's) is asked before each unit, and False ends the slice there: the rest went to another worker."""
     from whoosh.filedb.filestore import FileStorage
 
-    from kb.pipeline import dedupe_ids
-    from kb.segment import SegmentBuilder
+    from kb.engine.segment import SegmentBuilder
+    from kb.model import dedupe_ids
 
     schema = schema or make_schema()
     storage = FileStorage(str(folder))
@@ -382,7 +382,7 @@ def write_index_streaming(
     try:
         return write_version(index_root, fill, fingerprint=fingerprint, switch=switch)
     except _IdCollision:
-        from kb.pipeline import dedupe_ids
+        from kb.model import dedupe_ids
 
         documents = dedupe_ids([d for unit in units for d in ingest(unit)])
         return write_index(documents, index_root, fingerprint=fingerprint, procs=procs, switch=switch)

@@ -1,13 +1,13 @@
 """More like this: the documents whose sections share a text's key words, from one index version.
 
-One implementation for ``kb.search.Searcher.more_like_this`` (the Python API) and the site's
+One implementation for ``kb.search.searcher.Searcher.more_like_this`` (the Python API) and the site's
 "Se även" (``kb.site.related``), so both give the same lists. It is Whoosh's own method, made fast
 enough to run for every document of the site on each build:
 
 - key words: ``whoosh.classify.Expander`` (Bo1) over the body field, as
   ``Searcher.key_terms_from_text``, with collection frequencies looked up once per word
   (or read in one pass over the field, when many texts will be compared);
-- ranking: the OR of the key words, scored with ``kb.scoring`` (Whoosh's BM25F in arrays)
+- ranking: the OR of the key words, scored with ``kb.engine.scoring`` (Whoosh's BM25F in arrays)
   instead of Whoosh's matcher tree; the best ``CANDIDATES`` sections by score, ties by
   docnum, as Whoosh's collector; then the first distinct documents among them.
 """
@@ -15,13 +15,14 @@ enough to run for every document of the site on each build:
 from __future__ import annotations
 
 from collections import defaultdict
+from pathlib import Path
 
 import numpy as np
 from whoosh import classify
 from whoosh.query import Or, Term
 
+from kb.engine import ArrayScorer, open_scored
 from kb.model import Document
-from kb.scoring import ArrayScorer
 
 FIELD = "body"
 KEY_TERMS = 12
@@ -86,6 +87,15 @@ class SimilarDocuments:
         self.reader = _FrequencyReader(searcher.reader(), preload)
         self._doc_ids = doc_ids
 
+    @classmethod
+    def open(cls, version_dir: Path, preload: bool = False) -> SimilarDocuments:
+        """Over its own searcher of ``version_dir`` (``close()`` it when done)."""
+        searcher, scorer = open_scored(version_dir)
+        return cls(searcher, scorer, preload=preload)
+
+    def close(self) -> None:
+        self.searcher.close()
+
     def vector(self, text: str) -> tuple[dict[str, float], float]:
         """(word → summed weight, total weight) of ``text`` in the body field, summed in text
         order as ``Expander.add`` does."""
@@ -133,7 +143,7 @@ class SimilarDocuments:
 
 def docnum_doc_ids(reader) -> list[str]:
     """docnum → document id, read once from the postings of the ``doc_id`` field."""
-    from kb.index import term_text
+    from kb.engine import term_text
 
     ids = [""] * reader.doc_count_all()
     # Segment by segment, in one pass over each term table: asked of the whole index, every term

@@ -1,4 +1,4 @@
-"""Load benchmark of the production server: ``python -m kb.bench.load``.
+"""Load benchmark of the production server: ``python -m benchmarks.load``.
 
 Starts the API the way production runs it (gunicorn with 2 workers on loopback, see
 ``--server``), drives it with wrk (a second process: ``apt-get install -y wrk``) at 16
@@ -309,7 +309,7 @@ def rebuild_run(base, root, paths_file, script, args) -> tuple[dict, dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m kb.bench.load", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="python -m benchmarks.load", description=__doc__.split("\n\n")[0])
     p.add_argument("--root", type=Path, help="serve this project (default: a temporary copy-by-link of sources/)")
     p.add_argument("--queries", type=Path, help="judged queries JSON (default tests/data/dev.json)")
     p.add_argument("--server", choices=[*SERVERS, "all"], default="gunicorn-uvicorn")

@@ -11,8 +11,6 @@ nothing, a fuzzy retry and a "did you mean" suggestion step in.
 from __future__ import annotations
 
 import bisect
-import io
-import mmap
 import os
 import re
 import threading
@@ -22,27 +20,28 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from whoosh import index as whoosh_index
 from whoosh.query import And, Or, Phrase, Prefix, Query, Term
-from whoosh.scoring import BM25F
 
 from kb.analysis import folded_analyzer, load_synonyms, swedish_analyzer
-from kb.index import (
+from kb.engine import (
+    BM25_B,
+    BM25_K1,
     CURRENT,
     HEADING_SEPARATOR,
-    HIT_FIELD,
-    HIT_KEYS,
+    ArrayScorer,
+    HitColumns,
     IndexInfo,
+    TermCache,
+    bm25f,
     current_version_dir,
     load_documents,
-    read_hit,
+    open_index,
     read_info,
     term_text,
 )
 from kb.model import Document, fold_ascii
-from kb.scoring import ArrayScorer, TermCache
-from kb.similar import SimilarDocuments, docnum_doc_ids, mlt_text
-from kb.snippets import make_snippet
+from kb.search.similar import SimilarDocuments, docnum_doc_ids, mlt_text
+from kb.search.snippets import make_snippet
 from kb.urls import document_url
 
 MAX_QUERY_CHARS = 500
@@ -59,7 +58,6 @@ PART_DAMPING = 0.3
 SYNONYM_WEIGHT = 0.8
 COORDINATION_POWER = 1.5
 PARTIAL_CREDIT = 0.9
-BM25_B, BM25_K1 = 0.75, 1.2
 AND_BOOST = 1.0
 FACETS = ("tags", "publisher", "type")
 
@@ -419,11 +417,11 @@ class Searcher:
         self.synonyms = load_synonyms(synonyms_path)
         self._lock = threading.Lock()
         self._version_dir: Path | None = None
-        self._state: _State | None = None
+        self._state: VersionSearcher | None = None
         self._link_target: str | None = None  # what ``current`` pointed at when _state was checked
 
     # -- index lifecycle
-    def _current(self) -> _State:
+    def _current(self) -> VersionSearcher:
         state = self._state
         target = None
         if self.pinned_version is None:
@@ -441,7 +439,7 @@ class Searcher:
         if state is None or version_dir != self._version_dir:
             with self._lock:
                 if self._state is None or version_dir != self._version_dir:
-                    self._state = _State.open(version_dir, self.synonyms)
+                    self._state = VersionSearcher.open(version_dir, self.synonyms)
                     self._version_dir = version_dir
                 state = self._state
         self._link_target = target
@@ -572,13 +570,14 @@ def diversify(
 _UNREAD = object()  # a lazily read attribute not read yet
 
 
-class _State:
-    """One opened index version: Whoosh searcher, documents, query builder."""
+class VersionSearcher:
+    """Search over one opened index version (its Whoosh searcher, documents, query builder and
+    scorer, per thread); ``Searcher`` holds the current one and swaps it when a build switches."""
 
     def __init__(self, version_dir: Path, synonyms):
         self.version_dir = version_dir
         self.info = read_info(version_dir)
-        self.ix = whoosh_index.open_dir(str(version_dir))
+        self.ix = open_index(version_dir)
         self._local = threading.local()
         self._open_lock = threading.Lock()
         self._documents: dict[str, Document] | None = None
@@ -600,18 +599,18 @@ class _State:
         return self._documents
 
     @classmethod
-    def open(cls, version_dir: Path, synonyms) -> _State:
+    def open(cls, version_dir: Path, synonyms) -> VersionSearcher:
         return cls(version_dir, synonyms)
 
     @property
     def searcher(self):
         s = getattr(self._local, "searcher", None)
         if s is None:
-            s = self.ix.searcher(weighting=BM25F(B=BM25_B, K1=BM25_K1))
+            s = self.ix.searcher(weighting=bm25f())
             self._local.searcher = s
             self._local.builder = QueryBuilder(s.reader(), self.synonyms)
             self._local.scorer = ArrayScorer(s, BM25_B, BM25_K1, self.term_cache, self.field_lengths)
-            self._local.hit_columns = _hit_columns(s.reader())
+            self._local.hit_columns = HitColumns(s)
         return s
 
     def clear_caches(self) -> None:
@@ -800,15 +799,7 @@ class _State:
     def hit_fields(self, docnum: int) -> tuple[list, str]:
         """(the ``HIT_KEYS`` values, body) of a section: from the ``hit`` column, or an older index's stored fields."""
         self.searcher  # noqa: B018 - ensures the thread-local column readers exist
-        hit_columns = self._local.hit_columns
-        if hit_columns is not None:
-            starts, readers = hit_columns
-            leaf = bisect.bisect_right(starts, docnum) - 1
-            raw = readers[leaf][docnum - starts[leaf]]
-            if raw:
-                return read_hit(raw)
-        f = self.searcher.stored_fields(docnum)
-        return [f["doc_id"], *(f.get(k, "") for k in HIT_KEYS[1:])], f.get("body", "")
+        return self._local.hit_columns.read(docnum)
 
     def make_hit(self, raw: RawHit, match_terms: frozenset[str], site_url: str) -> Hit:
         values, body = self.hit_fields(raw.docnum)
@@ -880,42 +871,6 @@ class _State:
         weights, total = similar.vector(mlt_text(doc))
         docs = self.documents
         return [(other, docs[other].title) for other in similar.like(weights, total, doc_id, limit) if other in docs]
-
-
-def _hit_columns(reader) -> tuple[list[int], list[_MappedColumn]] | None:
-    """(first docnum, raw ``hit`` column) per segment, or None when the index has no such column."""
-    if HIT_FIELD not in reader.schema:
-        return None
-    starts, readers = [], []
-    for leaf, offset in reader.leaf_readers():
-        starts.append(offset)
-        readers.append(_MappedColumn(leaf.column_reader(HIT_FIELD, translate=False)))
-    return starts, readers
-
-
-class _MappedColumn:
-    """A Whoosh ``VarBytesColumn`` reader whose values are slices of a memory map of its file.
-
-    Why: Whoosh's reader seeks and reads the file through three Python layers per value.
-    Falls back to that reader when the layout is not the one expected (another column type).
-    """
-
-    def __init__(self, reader):
-        self._reader = reader
-        self._map: mmap.mmap | None = None
-        try:
-            self._base, self._offsets, self._lengths = reader._basepos, reader._offsets, reader._lengths
-            file = reader._dbfile.file
-            if isinstance(file, io.BufferedReader):  # a whole file of its own (not a part of a compound file)
-                self._map = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
-        except (AttributeError, OSError, ValueError):  # another reader, or an empty file
-            self._map = None
-
-    def __getitem__(self, docnum: int) -> bytes:
-        if self._map is None:
-            return self._reader[docnum]
-        start = self._base + self._offsets[docnum]
-        return self._map[start : start + self._lengths[docnum]]
 
 
 def section_label(title: str, heading: str) -> str:

@@ -1,6 +1,6 @@
 """Incremental index updates: a new index version that shares the unchanged segments.
 
-A full build (``kb.index.write_index``) writes every section again. When only a few
+A full build (``kb.engine.index.write_index``) writes every section again. When only a few
 documents changed, this module writes a new version folder that
 
 * hard-links the segments of the current version, with the sections of changed and
@@ -36,7 +36,7 @@ from json.encoder import encode_basestring
 from pathlib import Path
 from typing import NamedTuple
 
-from kb.index import (
+from kb.engine.index import (
     SCHEMA_VERSION,
     IndexInfo,
     document_json,
@@ -52,8 +52,8 @@ from kb.index import (
     term_text,
     write_manifest_rows,
 )
+from kb.engine.segment import INDEX_NAME, SegmentBuilder
 from kb.model import Document
-from kb.segment import INDEX_NAME, SegmentBuilder
 
 MAX_DELETED_RATIO = 0.10  # deleted sections / all indexed sections before a full build is due
 MAX_TAILS = 4  # update segments kept side by side; one more merges them into one

@@ -11,7 +11,7 @@ position count and positions. Spelling words (a word and its folded twin) are co
 per value the same way. Values the fast analysis cannot split into words (``FieldAnalysis.words``
 returns None) take the exact ``analyze`` path and are appended as ready postings.
 
-``kb.segment`` writes the columns sorted by (term, document) as whoosh3 blocks.
+``kb.engine.segment`` writes the columns sorted by (term, document) as whoosh3 blocks.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from kb._native import word_ids
 from kb.analysis.fast import FieldAnalysis
-from kb.processes import release_memory
+from kb.engine._native import word_ids
+from kb.util.processes import release_memory
 
 BATCH_ENTRIES = 1 << 16  # expansion entries per batch: large enough that numpy's per-call cost vanishes
 

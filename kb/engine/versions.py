@@ -1,6 +1,6 @@
 """Which index version is current, and what its ``meta.json`` says.
 
-Kept apart from ``kb.index`` (which imports Whoosh and the analysis) so that a build that finds
+Kept apart from ``kb.engine.index`` (which imports Whoosh and the analysis) so that a build that finds
 nothing changed can answer from these alone.
 """
 

@@ -14,8 +14,8 @@ import html
 import re
 import threading
 
-from kb._native import word_runs
 from kb.analysis import folded_analyzer
+from kb.engine import word_runs
 from kb.model import FOLD_TABLE, fold_ascii
 
 WINDOW = 220
@@ -68,7 +68,7 @@ def find_matches(text: str, terms: set[str] | frozenset[str]) -> list[tuple[int,
     """Spans of the words of ``text`` (its first MAX_SCAN_CHARS) that match ``terms``.
 
     Only words holding the first letters of a term are analysed. The runs of word
-    characters that hold them are found in compiled code (``kb._native.word_runs``), in
+    characters that hold them are found in compiled code (``kb.engine._native.word_runs``), in
     a latin-1 copy of the text (one byte per character, so offsets agree; other
     characters become "?"), which keeps long statute chapters cheap.
     """

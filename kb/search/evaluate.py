@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kb.config import Project
-from kb.index import HEADING_SEPARATOR, current_version_dir, load_documents
+from kb.engine import HEADING_SEPARATOR, current_version_dir, load_documents
 from kb.model import Document
-from kb.search import Searcher
+from kb.search.searcher import Searcher
 from kb.urls import document_url
 
 K = 10

@@ -23,11 +23,11 @@ from whoosh import index as whoosh_index
 from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 
 from kb.analysis import index_analyzer
-from kb.index_versions import CURRENT, IndexInfo, current_version_dir, read_info  # noqa: F401 - re-exported
+from kb.engine.segment import INDEX_NAME
+from kb.engine.versions import CURRENT, IndexInfo, current_version_dir, read_info  # noqa: F401 - re-exported
 from kb.model import Document
-from kb.processes import ignore_sigint, process_alive
-from kb.segment import INDEX_NAME
 from kb.themes import theme_text
+from kb.util.processes import ignore_sigint, process_alive
 
 SCHEMA_VERSION = 3
 HEADING_SEPARATOR = " › "
@@ -281,7 +281,7 @@ def _chunks(documents: list[Document], target: int) -> list[tuple[int, int]]:
 def _segment_worker(index: int) -> tuple[int, object, int]:
     from whoosh.filedb.filestore import FileStorage
 
-    from kb.segment import SegmentBuilder
+    from kb.engine.segment import SegmentBuilder
 
     job = _JOB
     start, end = job["bounds"][index]
@@ -401,6 +401,11 @@ def _owner_dead(name: str) -> bool:
     except (IndexError, ValueError):
         return True
     return not process_alive(pid)
+
+
+def open_index(version_dir: Path):
+    """The Whoosh index of one version folder (for a searcher: ``open_index(d).searcher(weighting=bm25f())``)."""
+    return whoosh_index.open_dir(str(version_dir))
 
 
 def load_documents(version_dir: Path) -> list[Document]:
