@@ -5,8 +5,8 @@ import sys
 from pathlib import Path
 
 from kb.config import Project
+from kb.search import Searcher
 from kb.search.evaluate import EvalHit, item_matches, score_query
-from kb.search.searcher import Searcher
 
 p = Project(Path(".").resolve())
 s = Searcher(p.index_root, p.site_settings()[0])

@@ -37,7 +37,7 @@ def run(
     index_root: Path, rounds: int, cold: bool, queries: list[str], profiler=None, time_limit: float | None = None
 ) -> tuple[dict[str, list[float]], dict]:
     """Times of the timed rounds per query, and the warm-up round's pages; ``profiler`` covers the timed rounds."""
-    from kb.search.searcher import Searcher
+    from kb.search import Searcher
 
     searcher = Searcher(index_root, "http://127.0.0.1:8000/")
     options = {} if time_limit is None else {"time_limit": time_limit}

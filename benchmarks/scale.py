@@ -265,7 +265,7 @@ def run_kb(items, workdir: Path, procs: int, per_process: bool = False) -> dict:
     if per_process:
         print("peak RSS MB per process:", {pid: size >> 20 for pid, size in rss.by_pid.items() if size >> 20})
     from kb.engine.index import load_documents
-    from kb.search.searcher import Searcher  # imported after the build: not part of its memory
+    from kb.search import Searcher  # imported after the build: not part of its memory
 
     text_mb = sum(len(b.text.encode()) for d in load_documents(info.path) for s in d.sections for b in s.blocks) / 1e6
     searcher = Searcher(index_root, "http://127.0.0.1:8000/")

@@ -186,7 +186,7 @@ def search(
       kb search kontorsmöbler --tag cirkulär --json
       kb search "19 a kap direktupphandling" --type författning
     """
-    from kb.search.searcher import IndexMissing, Searcher, SearchError
+    from kb.search import IndexMissing, Searcher, SearchError
 
     project = _project(root)
     site_url, _ = project.site_settings()
@@ -207,7 +207,7 @@ def search(
 
 
 def _print_hits(result) -> None:
-    from kb.search.searcher import section_label
+    from kb.search import section_label
 
     color = sys.stdout.isatty()
     if result.suggestion:

@@ -27,6 +27,6 @@ def default_kb(tmp_path_factory) -> Project:
 
 @pytest.fixture(scope="session")
 def default_searcher(default_kb):
-    from kb.search.searcher import Searcher
+    from kb.search import Searcher
 
     return Searcher(default_kb.index_root, "http://kb.example/")

@@ -9,7 +9,7 @@ from api_support import SECRET, shared_project
 from fastapi.testclient import TestClient
 
 from kb.api import ApiSettings, create_app
-from kb.search.searcher import Searcher
+from kb.search import Searcher
 
 HIT_KEYS = {
     "title",

@@ -17,7 +17,7 @@ from kb.engine.update import Row, _write_documents
 from kb.indexing.build import build
 from kb.indexing.state import read_state
 from kb.model import Block, Document, Section
-from kb.search.searcher import Searcher
+from kb.search import Searcher
 
 TEXTS = {
     "a.md": "# Återbruk av möbler\n\nKommunen återbrukar kontorsmöbler.\n",

@@ -10,7 +10,7 @@ from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 
 from kb.engine import index as kb_index
 from kb.model import Block, Document, Section
-from kb.search.searcher import Searcher
+from kb.search import Searcher
 
 ODD_TEXT = 'Möbler kan återbrukas.\n\nRad \x1f med <tecken> & "citat".'
 

@@ -22,7 +22,7 @@ import kb.indexing.build
 from kb.config import Project
 from kb.engine.index import current_version_dir, load_documents, read_info
 from kb.indexing.build import BuildReport, build
-from kb.search.searcher import Searcher
+from kb.search import Searcher
 from tests.hostile import SMALL_KB, copy_sources
 
 REPO = Path(__file__).resolve().parents[1]

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kb.search import MAX_LIMIT, SearchError, diversify, parse_query
 from kb.search.evaluate import evaluate_project
-from kb.search.searcher import MAX_LIMIT, SearchError, diversify, parse_query
 from tests.conftest import DEV_JSON
 
 HIT_KEYS = {
@@ -129,7 +129,7 @@ def test_bad_limit_is_rejected(default_searcher):
 
 
 def test_section_label_does_not_repeat_the_title():
-    from kb.search.searcher import section_label
+    from kb.search import section_label
 
     assert section_label("A", "A") == "A"
     assert section_label("A", "A › B") == "A › B"

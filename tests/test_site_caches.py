@@ -10,7 +10,7 @@ from pathlib import Path
 
 from kb.config import Project
 from kb.engine.index import current_version_dir, load_documents
-from kb.search.searcher import Searcher
+from kb.search import Searcher
 from kb.site import static_search
 from kb.site.related import VECTORS_NAME, related_documents
 from kb.site.static_index import build_static_index

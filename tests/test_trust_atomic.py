@@ -26,7 +26,7 @@ from whoosh import index as whoosh_index
 from kb.config import Project
 from kb.engine.index import current_version_dir, read_info
 from kb.indexing.build import build, build_lock
-from kb.search.searcher import Searcher
+from kb.search import Searcher
 from tests.hostile import SMALL_KB, copy_sources
 
 REPO = Path(__file__).resolve().parents[1]

@@ -25,7 +25,7 @@ from kb.config import Project
 from kb.engine.index import load_documents
 from kb.indexing.build import build
 from kb.ingest.limits import MAX_SOURCE_MB, too_large
-from kb.search.searcher import Searcher
+from kb.search import Searcher
 from tests.hostile import BIG_MB, Case, make_hostile_sources, reason_ok
 
 IS_ROOT = os.geteuid() == 0

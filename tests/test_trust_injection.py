@@ -22,7 +22,7 @@ from click.testing import CliRunner
 from kb.cli import main
 from kb.config import Project
 from kb.indexing.build import build
-from kb.search.searcher import Searcher
+from kb.search import Searcher
 from tests.api_support import call_raw
 
 REPO = Path(__file__).resolve().parents[1]

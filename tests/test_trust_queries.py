@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from kb.cli import main
 from kb.config import Project
 from kb.indexing.build import build
-from kb.search.searcher import Searcher, SearchError
+from kb.search import Searcher, SearchError
 from tests.hostile import copy_sources
 
 BOUND_S = 2.0

@@ -19,7 +19,7 @@ from kb.api.routes import ApiState, router
 from kb.api.settings import ApiSettings
 from kb.api.static import SiteFiles
 from kb.config import Project
-from kb.search.searcher import Searcher, SearchError
+from kb.search import Searcher, SearchError
 
 log = logging.getLogger("kb.api")
 

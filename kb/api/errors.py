@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from kb.search.searcher import IndexMissing, SearchError
+from kb.search import IndexMissing, SearchError
 
 NO_INDEX_MESSAGE = "There is no search index yet: run `kb build` on the server."
 

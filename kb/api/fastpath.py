@@ -11,7 +11,7 @@ middlewares as for any response.
 
 from __future__ import annotations
 
-from kb.search.searcher import SearchError
+from kb.search import SearchError
 
 PATH = "/api/search"
 

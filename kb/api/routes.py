@@ -27,7 +27,7 @@ from kb.api.models import DocumentResponse, ErrorResponse, HealthResponse, Searc
 from kb.api.settings import ApiSettings
 from kb.config import Project
 from kb.engine import current_version_dir
-from kb.search.searcher import FACETS, MAX_LIMIT, MAX_QUERY_CHARS, IndexMissing, Searcher, clean_query, parse_query
+from kb.search import FACETS, MAX_LIMIT, MAX_QUERY_CHARS, IndexMissing, Searcher, clean_query, parse_query
 from kb.urls import document_url
 
 MAX_OFFSET = 1000

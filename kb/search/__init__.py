@@ -1,19 +1,29 @@
 """The search stage: queries over an index version → ranked hits with snippets.
 
-``Searcher`` (``kb.search.searcher``) is the one entry point the CLI, the API, the evaluation
-and the site use.
+``Searcher`` is the one entry point the CLI, the API, the evaluation and the site use; the
+modules follow a query's way through it: ``query`` (text → parts), ``builder`` (parts → Whoosh
+queries over the analysed terms), ``searcher`` (scoring, coordination, facets, paging),
+``ranking`` (the pool and diversification), ``results`` (hits), ``snippets`` and ``similar``.
 """
 
-from kb.search.searcher import (  # noqa: F401 - the package's public interface
-    FACETS,
-    MAX_LIMIT,
-    MAX_QUERY_CHARS,
-    Hit,
-    IndexMissing,
-    Searcher,
-    SearchError,
-    SearchResult,
-    clean_query,
-    parse_query,
-    section_label,
-)
+from kb.search.query import MAX_QUERY_CHARS, QueryPart, clean_query, parse_query
+from kb.search.ranking import diversify
+from kb.search.results import Hit, IndexMissing, SearchError, SearchResult, section_label
+from kb.search.searcher import FACETS, MAX_LIMIT, Searcher, VersionSearcher
+
+__all__ = [
+    "FACETS",
+    "MAX_LIMIT",
+    "MAX_QUERY_CHARS",
+    "Hit",
+    "IndexMissing",
+    "QueryPart",
+    "SearchError",
+    "SearchResult",
+    "Searcher",
+    "VersionSearcher",
+    "clean_query",
+    "diversify",
+    "parse_query",
+    "section_label",
+]

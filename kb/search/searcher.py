@@ -12,22 +12,18 @@ from __future__ import annotations
 
 import bisect
 import os
-import re
 import threading
 import time
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
-from whoosh.query import And, Or, Phrase, Prefix, Query, Term
+from whoosh.query import And, Or, Prefix, Query
 
-from kb.analysis import folded_analyzer, load_synonyms, swedish_analyzer
+from kb.analysis import load_synonyms
 from kb.engine import (
     BM25_B,
     BM25_K1,
     CURRENT,
-    HEADING_SEPARATOR,
     ArrayScorer,
     HitColumns,
     IndexInfo,
@@ -40,368 +36,23 @@ from kb.engine import (
     term_text,
 )
 from kb.model import Document, fold_ascii
+from kb.search.builder import FIELD_BOOSTS, QueryBuilder
+from kb.search.query import QueryPart, clean_query, correctable, parse_query
+from kb.search.ranking import Pool, RawHit, diversify, elapsed_ms, filter_query
+from kb.search.results import Hit, IndexMissing, SearchError, SearchResult
 from kb.search.similar import SimilarDocuments, docnum_doc_ids, mlt_text
 from kb.search.snippets import make_snippet
 from kb.urls import document_url
 
-MAX_QUERY_CHARS = 500
-MAX_QUERY_WORDS = 32
 MAX_LIMIT = 50
 MAX_FUZZY_WORDS = 4  # words per query that get a fuzzy retry and a suggestion
-MAX_FUZZY_LENGTH = 24  # longer "words" are not typos of real words
 TIME_LIMIT_S = 1.0
-CACHE_WORDS = 20_000  # entries of each per-word cache of the query builder
 POOL = 120  # hits scored and diversified before paging
-FIELD_BOOSTS = {"heading": 1.5, "title": 2.0, "body": 1.0, "theme": 0.5}
-FOLDED_WEIGHT = 0.6
-PART_DAMPING = 0.3
 SYNONYM_WEIGHT = 0.8
 COORDINATION_POWER = 1.5
 PARTIAL_CREDIT = 0.9
 AND_BOOST = 1.0
 FACETS = ("tags", "publisher", "type")
-
-
-class SearchError(Exception):
-    """A query that cannot be run; the message is meant for the user."""
-
-
-class IndexMissing(SearchError):
-    pass
-
-
-@dataclass
-class Hit:
-    title: str
-    section: str
-    source: str
-    url: str
-    anchor: str
-    snippet: str
-    score: float
-    publisher: str
-    type: str
-    date: str
-    tags: list[str]
-    doc_id: str
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass
-class SearchResult:
-    query: str
-    total: int
-    took_ms: float
-    suggestion: str | None
-    hits: list[Hit]
-    offset: int = 0
-    limit: int = 10
-    facets: dict[str, dict[str, int]] = field(default_factory=dict)
-    fuzzy: bool = False
-    timed_out: bool = False
-
-    def to_json(self, facets: bool = False) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "query": self.query,
-            "total": self.total,
-            "took_ms": round(self.took_ms, 2),
-            "suggestion": self.suggestion,
-            "hits": [h.to_json() for h in self.hits],
-        }
-        if facets:
-            out["facets"] = self.facets
-        return out
-
-
-# ---------------------------------------------------------------- query parsing
-
-_TOKEN_RE = re.compile(r'"([^"]*)"|(\S+)')
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-@dataclass
-class QueryPart:
-    """A unit of the user's query: a word, a quoted phrase, or a prefix (``möb*``)."""
-
-    text: str
-    kind: str  # "word" | "phrase" | "prefix" | "coordination"
-
-
-def clean_query(query: str) -> str:
-    query = _CONTROL_RE.sub(" ", query)
-    return " ".join(query.split())[:MAX_QUERY_CHARS * 20]
-
-
-_CONJUNCTIONS = {"och", "eller", "samt", "respektive"}
-
-
-def parse_query(query: str) -> list[QueryPart]:
-    """Words, balanced "quoted phrases" and trailing-star prefixes; all else is plain text.
-
-    Unbalanced quotes, lone operators and stray punctuation are treated as text, never as
-    syntax errors: users paste all sorts of things into a search box. A hyphen
-    coordination ("bygg- och rivningsavfall") becomes one ``coordination`` part so its
-    words can be expanded together (byggavfall, rivningsavfall).
-    """
-    parts = _parse_parts(query)
-    out: list[QueryPart] = []
-    i = 0
-    while i < len(parts):
-        j = i
-        while j + 1 < len(parts) and _open_modifier(parts[j]):
-            j += 1
-            if parts[j].kind == "word" and parts[j].text.lower() in _CONJUNCTIONS:
-                j += 1
-            if j >= len(parts):
-                break
-        if j > i and j < len(parts) and parts[j].kind == "word" and not parts[j].text.endswith("-"):
-            out.append(QueryPart(" ".join(p.text for p in parts[i : j + 1]), "coordination"))
-            i = j + 1
-        else:
-            out.append(parts[i])
-            i += 1
-    return out
-
-
-def _correctable(word: str) -> bool:
-    """Worth a fuzzy retry and a spelling suggestion: a real-looking word, not a 10,000-letter blob."""
-    return 4 <= len(word) <= MAX_FUZZY_LENGTH and not any(c.isdigit() for c in word)
-
-
-def _open_modifier(part: QueryPart) -> bool:
-    """'bygg-' or 'bygg-,': the first member of a hyphen coordination."""
-    return part.kind == "word" and len(part.text) > 2 and part.text.rstrip(",").endswith("-")
-
-
-def _parse_parts(query: str) -> list[QueryPart]:
-    parts: list[QueryPart] = []
-    for m in _TOKEN_RE.finditer(query):
-        if m.group(1) is not None:
-            if m.group(1).strip():
-                parts.append(QueryPart(m.group(1).strip(), "phrase"))
-            continue
-        word = m.group(2).replace('"', "")
-        if word in {"AND", "OR", "NOT", "&&", "||"}:
-            continue
-        if word.endswith("*") and len(word.rstrip("*")) >= 3 and word.rstrip("*").isalnum():
-            parts.append(QueryPart(word.rstrip("*").lower(), "prefix"))
-        elif re.search(r"\w", word):
-            parts.append(QueryPart(word, "word"))
-    unique: dict[tuple[str, str], QueryPart] = {}
-    for part in parts:
-        unique.setdefault((part.kind, part.text.lower()), part)
-    return list(unique.values())[:MAX_QUERY_WORDS]
-
-
-class QueryBuilder:
-    """Turns parsed query parts into a Whoosh query over the exact and folded fields."""
-
-    def __init__(self, reader, synonyms: list[list[str]]):
-        self.reader = reader
-        self.sv = swedish_analyzer()
-        self.folded = folded_analyzer()
-        self.synonyms = synonyms
-        self._synonym_keys: list[tuple[list[frozenset[str]], list[str]]] | None = None
-        self._synonym_starts: dict[str, list[int]] = {}  # folded form -> phrases whose first word has it
-        # Per-word caches (the index version is immutable); each is emptied when it grows past CACHE_WORDS.
-        self._df: dict[tuple[str, str], int] = {}
-        self._corrections: dict[str, list[str]] = {}
-        self._variants: dict[tuple[str, bool], list[tuple[str, bool]]] = {}
-        self._word_queries: dict[tuple[str, float], tuple[Query | None, bool, Query | None]] = {}
-
-    def clear_caches(self) -> None:
-        for cache in (self._df, self._corrections, self._variants, self._word_queries):
-            cache.clear()
-
-    def doc_frequency(self, fieldname: str, token: str) -> int:
-        """Cached: the index version is immutable, and term lookups dominate query building."""
-        key = (fieldname, token)
-        df = self._df.get(key)
-        if df is None:
-            if len(self._df) > CACHE_WORDS * 8:
-                self._df.clear()
-            df = self._df[key] = self.reader.doc_frequency(fieldname, token)
-        return df
-
-    def tokens(self, text: str, folded: bool = False) -> list[str]:
-        return [t for t, _ in self.variants(text, folded)]
-
-    def variants(self, text: str, folded: bool = False) -> list[tuple[str, bool]]:
-        """(token, whole) pairs: the word and its lemmas are whole; compound parts are not.
-
-        The analyzers give parts a lower boost, which is how they are told apart.
-        """
-        key = (text, folded)
-        cached = self._variants.get(key)
-        if cached is None:
-            analyzer = self.folded if folded else self.sv
-            out: dict[str, bool] = {}
-            for t in analyzer(text, mode="index"):
-                out[t.text] = out.get(t.text, False) or t.boost >= 1.0
-            if len(self._variants) > CACHE_WORDS:
-                self._variants.clear()
-            cached = self._variants[key] = list(out.items())
-        return cached
-
-    def word_query(self, word: str, weight: float = 1.0) -> tuple[Query | None, bool, Query | None]:
-        """``word_clauses``, cached per word: the queries are only read, never changed."""
-        key = (word, weight)
-        cached = self._word_queries.get(key)
-        if cached is None:
-            if len(self._word_queries) > CACHE_WORDS:
-                self._word_queries.clear()
-            cached = self._word_queries[key] = self.word_clauses(word, weight)
-        return cached
-
-    def word_clauses(self, word: str, weight: float = 1.0) -> tuple[Query | None, bool, Query | None]:
-        """All variants of one word across fields; returns (query, understood, coord query).
-
-        "Understood": the word or its lemma is indexed, or all its compound parts are;
-        otherwise it is a candidate for spelling correction.
-
-        Parts matter when the whole word is not in the index ("kontorsmöbler"); when it
-        is ("incitamentsavtal"), parts are damped so "avtal" alone cannot outrank the
-        word the user typed. The coord query (whole forms only, when found) decides
-        whether a section counts as containing the word.
-        """
-        lower = word.lower()
-        variants: list[tuple[str, float, bool]] = []  # (token, weight, whole)
-        exact = self.variants(word)
-        for token, whole in exact:
-            variants.append((token, _variant_weight(token, lower), whole))
-        seen = {t for t, _ in exact}
-        folded_word = fold_ascii(lower)
-        # The folded analysis adds lemmas and parts of input typed without diacritics
-        # ("mobler" -> "mobel"); for words with them it still finds a few forms more.
-        for token, whole in self.variants(word, folded=True):
-            if token not in seen:
-                variants.append((token, FOLDED_WEIGHT * _variant_weight(token, folded_word), whole))
-        if not variants:
-            return None, True, None  # only stop words
-        present: list[tuple[str, str, float, bool]] = []
-        for token, w, whole in variants:
-            for fieldname in FIELD_BOOSTS:
-                if self.doc_frequency(fieldname, token):
-                    present.append((fieldname, token, w, whole))
-        found = any(whole for *_, whole in present)
-        if not found:
-            # A compound whose every part is indexed ("kontorsmöbler") is understood, not a typo.
-            parts = {t for t, _, whole in variants if not whole}
-            indexed_parts = {t for _, t, _, whole in present if not whole}
-            understood = bool(parts) and parts == indexed_parts
-        else:
-            understood = True
-        clauses = [
-            Term(f, t, boost=FIELD_BOOSTS[f] * w * weight * (1.0 if whole or not found else PART_DAMPING))
-            for f, t, w, whole in present
-        ]
-        query = Or(clauses) if clauses else None
-        whole_clauses = [c for c, (*_, is_whole) in zip(clauses, present, strict=True) if is_whole]
-        coord = Or(whole_clauses) if found and whole_clauses else query
-        return query, understood, coord
-
-    def phrase_query(self, text: str, boost: float = 1.0) -> Query | None:
-        words = self.tokens_in_order(text)
-        if not words:
-            return None
-        if len(words) == 1:
-            return Or([Term(f, words[0], boost=b * boost) for f, b in FIELD_BOOSTS.items()])
-        return Or([Phrase(f, words, boost=b * boost) for f, b in FIELD_BOOSTS.items()])
-
-    def tokens_in_order(self, text: str) -> list[str]:
-        """First token at each position: the word itself, for phrase matching."""
-        out: list[str] = []
-        last_pos = None
-        for t in self.sv(text, mode="query", positions=True):
-            if t.pos != last_pos:
-                out.append(t.text)
-                last_pos = t.pos
-        return out
-
-    def coordination_query(self, text: str) -> Query | None:
-        """"bygg- och rivningsavfall": any of the coordinated compounds (byggavfall, rivningsavfall)."""
-        from kb.analysis import get_splitter
-
-        words = [w for w in text.split() if w.lower() not in _CONJUNCTIONS]
-        last = words[-1]
-        head = get_splitter().head(last.lower()) or ""
-        compounds = [w.rstrip(",-") + head for w in words[:-1] if w.rstrip(",-")] + [last]
-        clauses = [q for q in (self.word_query(w)[0] for w in compounds) if q is not None]
-        return Or(clauses) if clauses else None
-
-    def corrections(self, word: str, limit: int = 3) -> list[str]:
-        """Indexed words within a small edit distance of ``word``, best first (cached).
-
-        One spelling lookup in the body's word list serves both the "did you mean"
-        suggestion and the fuzzy retry, instead of a fuzzy automaton per field.
-        """
-        lower = word.lower()
-        cached = self._corrections.get(lower)
-        if cached is None:
-            maxdist = 1 if len(lower) < 8 else 2
-            cached = [
-                c for c in self.reader.corrector("body").suggest(lower, limit=limit, maxdist=maxdist, prefix=2)
-                if c != lower
-            ]
-            if len(self._corrections) > 10_000:
-                self._corrections.clear()
-            self._corrections[lower] = cached
-        return cached
-
-    def fuzzy_query(self, word: str) -> Query | None:
-        clauses = [q for q in (self.word_query(c, weight=0.5)[0] for c in self.corrections(word)) if q is not None]
-        return Or(clauses) if clauses else None
-
-    def word_key(self, word: str) -> frozenset[str]:
-        """The folded whole-word forms of a word (itself and its lemma), for synonym lookup."""
-        folded = fold_ascii(word.lower())
-        return frozenset(t for t, whole in self.variants(word, folded=True) if whole) | {folded}
-
-    def synonym_spans(self, words: list[str]) -> list[tuple[int, int, list[str]]]:
-        """(start, end, group) for each run of words that is a known synonym phrase.
-
-        Words are compared by lemma, so "miljövarudeklarationer" finds the group of
-        "miljövarudeklaration" (= EPD).
-        """
-        if self._synonym_keys is None:
-            self._synonym_keys = [
-                ([self.word_key(w) for w in phrase.split()], group)
-                for group in self.synonyms
-                for phrase in group
-            ]
-            for number, (phrase_keys, _) in enumerate(self._synonym_keys):
-                for form in phrase_keys[0]:
-                    self._synonym_starts.setdefault(form, []).append(number)
-        keys = [self.word_key(w.strip(".,;:!?()")) for w in words]
-        spans, i = [], 0
-        while i < len(keys):
-            best = None
-            # Only phrases whose first word shares a form with this word can match; in list order.
-            for number in sorted({n for form in keys[i] for n in self._synonym_starts.get(form, ())}):
-                phrase_keys, group = self._synonym_keys[number]
-                n = len(phrase_keys)
-                if n <= len(keys) - i and (best is None or n > best[0]) and all(
-                    pk & qk for pk, qk in zip(phrase_keys, keys[i : i + n], strict=True)
-                ):
-                    best = (n, group)
-            if best:
-                spans.append((i, i + best[0], best[1]))
-                i += best[0]
-            else:
-                i += 1
-        return spans
-
-
-def _variant_weight(token: str, word: str) -> float:
-    """Exact spelling 1.0; lemmas and compound parts less, shorter parts least."""
-    if token == word:
-        return 1.0
-    return 0.3 + 0.6 * min(1.0, len(token) / max(1, len(word)))
-
-
-# ---------------------------------------------------------------- searcher
 
 
 class Searcher:
@@ -480,7 +131,7 @@ class Searcher:
         cleaned = clean_query(query)
         parts = parse_query(cleaned)
         if not parts:
-            return SearchResult(query, 0, _ms(started), None, [], offset, limit)
+            return SearchResult(query, 0, elapsed_ms(started), None, [], offset, limit)
         q, groups, missing = state.build_query(parts)
         suggestion = None
         fuzzy = False
@@ -489,14 +140,14 @@ class Searcher:
             q, groups, _ = state.build_query(parts, fuzzy_words=missing)
             fuzzy = True
         if q is None:
-            return SearchResult(query, 0, _ms(started), suggestion, [], offset, limit)
-        filter_q = _filter_query(tags, publisher, type)
+            return SearchResult(query, 0, elapsed_ms(started), suggestion, [], offset, limit)
+        filter_q = filter_query(tags, publisher, type)
         hits, total, facet_counts, timed_out = state.run(
             q, groups, filter_q, max(POOL, offset + limit), facets, time_limit
         )
         if total == 0 and not fuzzy:
-            words = [p.text for p in parts if p.kind == "word" and _correctable(p.text)][:MAX_FUZZY_WORDS]
-            if words and _ms(started) < time_limit * 500:
+            words = [p.text for p in parts if p.kind == "word" and correctable(p.text)][:MAX_FUZZY_WORDS]
+            if words and elapsed_ms(started) < time_limit * 500:
                 q, groups, _ = state.build_query(parts, fuzzy_words=set(words))
                 hits, total, facet_counts, timed_out = state.run(
                     q, groups, filter_q, max(POOL, offset + limit), facets, time_limit
@@ -509,7 +160,7 @@ class Searcher:
         if suggestion and suggestion.lower() == cleaned.lower():
             suggestion = None
         return SearchResult(
-            query, total, _ms(started), suggestion, out_hits, offset, limit, facet_counts, fuzzy, timed_out
+            query, total, elapsed_ms(started), suggestion, out_hits, offset, limit, facet_counts, fuzzy, timed_out
         )
 
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
@@ -517,54 +168,6 @@ class Searcher:
 
     def more_like_this(self, doc_id: str, limit: int = 5) -> list[tuple[str, str]]:
         return self._current().more_like_this(doc_id, limit)
-
-
-def _filter_query(tags, publisher, type_) -> Query | None:
-    clauses: list[Query] = [Term("tags", t) for t in tags if t]
-    if publisher:
-        clauses.append(Term("publisher", publisher))
-    if type_:
-        clauses.append(Term("type", type_))
-    return And(clauses) if clauses else None
-
-
-def _ms(started: float) -> float:
-    return (time.perf_counter() - started) * 1000
-
-
-@dataclass
-class Pool:
-    """The best-scored sections of a query, best first, as parallel lists."""
-
-    doc_ids: list[str]
-    scores: list[float]
-    docnums: list[int]
-
-
-@dataclass
-class RawHit:
-    doc_id: str
-    score: float
-    docnum: int = -1
-
-
-def diversify(
-    doc_ids: list[str], scores: list[float], docnums: list[int], decay: float = 0.55, keep: int | None = None
-) -> list[RawHit]:
-    """Re-rank the pool (parallel lists, best first) so each further section of the same document
-    counts for less; hits for the best ``keep`` only.
-
-    The n-th section of a document (0-based) keeps ``decay**n`` of its score: a document
-    with one very strong section and many weak ones no longer fills the first page.
-    """
-    seen: dict[str, int] = {}
-    decayed = []
-    for doc_id, score in zip(doc_ids, scores, strict=True):
-        n = seen.get(doc_id, 0)
-        seen[doc_id] = n + 1
-        decayed.append(score * decay**n if n else score)
-    order = sorted(range(len(decayed)), key=decayed.__getitem__, reverse=True)  # stable: ties keep pool order
-    return [RawHit(doc_ids[i], decayed[i], docnums[i]) for i in order[:keep]]
 
 
 _UNREAD = object()  # a lazily read attribute not read yet
@@ -661,7 +264,7 @@ class VersionSearcher:
                     fq = b.fuzzy_query(part.text)
                     if fq is not None:
                         q = Or([q, fq]) if q is not None else fq
-                elif not found and _correctable(part.text) and len(missing) < MAX_FUZZY_WORDS:
+                elif not found and correctable(part.text) and len(missing) < MAX_FUZZY_WORDS:
                     missing.add(part.text)
             if q is not None:
                 groups.append(q)
@@ -871,13 +474,3 @@ class VersionSearcher:
         weights, total = similar.vector(mlt_text(doc))
         docs = self.documents
         return [(other, docs[other].title) for other in similar.like(weights, total, doc_id, limit) if other in docs]
-
-
-def section_label(title: str, heading: str) -> str:
-    """'Title › Section' for display, without repeating a title that is also the heading."""
-    if not heading or heading == title:
-        return title
-    if heading.startswith(title + HEADING_SEPARATOR):
-        heading = heading[len(title) + len(HEADING_SEPARATOR) :]
-    return f"{title}{HEADING_SEPARATOR}{heading}"
-
