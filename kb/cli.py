@@ -325,5 +325,9 @@ from kb.api.cli_serve import serve  # noqa: E402 - light module; uvicorn is impo
 
 main.add_command(serve)
 
+from kb.fetch.command import fetch  # noqa: E402 - light module; httpx is imported when fetching
+
+main.add_command(fetch)
+
 if __name__ == "__main__":
     main()
