@@ -329,5 +329,9 @@ from kb.fetch.command import fetch  # noqa: E402 - light module; httpx is import
 
 main.add_command(fetch)
 
+from kb.ingest.catalog_command import sources  # noqa: E402
+
+main.add_command(sources)
+
 if __name__ == "__main__":
     main()
