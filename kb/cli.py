@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import sys
 import time
 from collections import Counter
@@ -243,46 +242,53 @@ def _terminal_snippet(snippet: str, color: bool) -> str:
 
 
 @main.command("ingest")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @root_option
 @click.option("--into", default="local", show_default=True, help="Sub-folder of sources/ to copy into.")
+@click.option("--force", is_flag=True, help="Replace a file of the same name in sources/ that has other content.")
 @click.option("--no-build", is_flag=True, help="Only copy; run `kb build` later.")
-def ingest_cmd(paths: tuple[str, ...], root: str | None, into: str, no_build: bool) -> None:
-    """Add source files (.txt, .md, .html) to sources/ and rebuild.
+def ingest_cmd(paths: tuple[str, ...], root: str | None, into: str, force: bool, no_build: bool) -> None:
+    """Add source files or folders to sources/ and rebuild.
 
-    Each file is parsed first; a file that cannot be ingested is reported and not copied.
+    Only what `kb build` indexes is copied (each file is parsed first); every other file is
+    listed with the reason. A folder keeps its name and layout; sidecars come along.
+
+    \b
+    Examples:
+      kb ingest riktlinje-möbler.md
+      kb ingest ~/Hämtade/upphandling/ --into kommun
+      kb ingest krav.md --force      replace an edited copy in sources/local/
     """
     from kb.indexing.build import BuildError
     from kb.indexing.build import build as run_build
-    from kb.ingest import SkipSource, SourceFile, ingest
+    from kb.ingest.add import add_sources, check_into
 
     project = _project(root)
-    if ".." in Path(into).parts or Path(into).is_absolute():
-        raise click.BadParameter("must be a folder inside sources/, e.g. 'local'", param_hint="--into")
-    target_dir = project.sources / into
-    failed = 0
-    for p in paths:
-        path = Path(p)
-        try:
-            docs = ingest(SourceFile(path=path.resolve(), rel=f"{into}/{path.name}", meta={}))
-        except SkipSource as e:
-            click.echo(f"Not added: {path}: {e.reason}", err=True)
-            failed += 1
-            continue
-        except Exception as e:  # noqa: BLE001
-            click.echo(f"Not added: {path}: could not be parsed ({type(e).__name__})", err=True)
-            failed += 1
-            continue
-        target_dir.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(path, target_dir / path.name)
-        click.echo(f"Added {into}/{path.name}: {docs[0].title} ({sum(len(d.sections) for d in docs)} sections)")
-    if not no_build and failed < len(paths):
+    try:
+        check_into(into)
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="--into") from None
+    outcomes = add_sources(project.sources, [Path(p) for p in paths], into=into, force=force)
+    for o in outcomes:
+        if o.status == "refused":
+            click.echo(f"Not added: {o.given}: {o.reason}", err=True)
+        elif o.status == "unchanged":
+            click.echo(f"Already there: {o.rel} (same content)")
+        else:
+            verb = "Replaced" if o.status == "replaced" else "Added"
+            click.echo(f"{verb} {o.rel}: {o.title} ({o.sections} sections)")
+    refused = sum(not o.ok for o in outcomes)
+    if not outcomes:
+        click.echo("Nothing to add: the folder holds no files.", err=True)
+    elif len(outcomes) > 1:
+        click.echo(f"{len(outcomes) - refused} of {len(outcomes)} files in sources/, {refused} not added.")
+    if not no_build and any(o.status in ("added", "replaced") for o in outcomes):
         try:
             _print_report(run_build(project))
         except BuildError as e:
             click.echo(f"Error: {e}", err=True)
             sys.exit(EXIT_BUILD)
-    if failed:
+    if refused or not outcomes:
         sys.exit(EXIT_BUILD)
 
 
@@ -318,6 +324,14 @@ def eval_cmd(judgments: str, root: str | None, no_baseline: bool, min_ndcg: floa
 from kb.api.cli_serve import serve  # noqa: E402 - light module; uvicorn is imported when serving
 
 main.add_command(serve)
+
+from kb.fetch.command import fetch  # noqa: E402 - light module; httpx is imported when fetching
+
+main.add_command(fetch)
+
+from kb.ingest.catalog_command import sources  # noqa: E402
+
+main.add_command(sources)
 
 if __name__ == "__main__":
     main()

@@ -29,7 +29,7 @@ def _tree(root: Path) -> None:
     )
     (root / "a.txt").write_text("Rubrik\n\nText här.\n", encoding="utf-8")
     (root / "b.HTML").write_text("<p>Hej</p>", encoding="utf-8")
-    (root / "ignored.pdf").write_bytes(b"%PDF-1.4")
+    (root / "mobil.rtf").write_bytes(b"{\\rtf1 hej}")
     (root / "notes.json").write_text("{}")
     (root / ".hidden.md").write_text("# Dold\n")
 
@@ -39,7 +39,10 @@ def test_files_sorted_and_filtered(tmp_path: Path) -> None:
     files, skips = discover(tmp_path)
     assert [f.rel for f in files] == ["a.txt", "b.HTML", "related/regeringen/sou.md", "related/sfs/lag.md"]
     assert all(f.path.is_absolute() and f.path.is_file() for f in files)
-    assert skips == []
+    # Files kb does not read are reported, never dropped without a word; hidden files,
+    # manifests and sidecars are not sources.
+    assert [rel for rel, _ in skips] == ["mobil.rtf", "notes.json"]
+    assert skips[0][1].startswith("unsupported format .rtf; supported: .txt, .md")
 
 
 def test_manifest_and_sidecar_metadata(tmp_path: Path) -> None:

@@ -1,5 +1,5 @@
 /* Whoosh 3 postings blocks of many terms at once: the compiled twin of
- * ``kb.segment._FieldOutput.several`` (and ``single``) over ``_position_values``.
+ * ``kb.engine.segment._FieldOutput.several`` (and ``single``) over ``_position_values``.
  *
  * Why: the bulk writer spent about a fifth of a worker's time in the Python glue that cuts
  * each term's postings into blocks, builds the tuples whoosh pickles and packs the term
@@ -943,7 +943,7 @@ done:
 
 /* ---- snippets: the runs of word characters that hold a term's first letters
  *
- * Why: ``kb.snippets.find_matches`` searched the folded text once per needle and then read
+ * Why: ``kb.search.snippets.find_matches`` searched the folded text once per needle and then read
  * the run around each occurrence with two byte searches, in Python: half of a snippet's
  * time, and snippets were a third of a query's.
  */

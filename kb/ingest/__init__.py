@@ -14,10 +14,10 @@ from pathlib import Path, PurePosixPath
 
 from ..model import Document, content_hash
 from .base import SkipSource, SourceFile
-from .discover import SUFFIXES, discover, nonblocking
+from .discover import SUFFIXES, discover, nonblocking, supported, unsupported_reason
 from .limits import max_source_bytes, too_large
 
-__all__ = ["SkipSource", "SourceFile", "discover", "ingest", "SUFFIXES"]
+__all__ = ["SkipSource", "SourceFile", "discover", "ingest", "SUFFIXES", "supported", "unsupported_reason"]
 
 
 def ingest(source: SourceFile) -> list[Document]:
@@ -28,6 +28,8 @@ def ingest(source: SourceFile) -> list[Document]:
     """
     from .decode import decode  # each parser is imported when a file needs it (BeautifulSoup: 0.4 s)
 
+    if not supported(source.rel):  # `kb ingest` calls this too: both accept exactly SUFFIXES
+        raise SkipSource(unsupported_reason(source.rel))
     data = read_source(Path(source.path))
     suffix = PurePosixPath(source.rel).suffix.lower()
     text = decode(data, suffix)
@@ -48,8 +50,13 @@ def ingest(source: SourceFile) -> list[Document]:
         raise SkipSource("no text content")
     digest = source_hash(data, source.meta)
     path_date = date_from_path(source.rel)
+    # Tags a maintainer set (front matter, sidecar, manifest) hold for every document of the file;
+    # several documents of one file may share one meta dict, so read them all before popping.
+    given = next((d.meta["tags"] for d in docs if d.meta.get("tags")), [])
     for doc in docs:
         doc.content_hash = digest
+        doc.meta.pop("tags", None)
+        doc.tags.extend(tag for tag in given if tag not in doc.tags)
         if path_date and not doc.meta.get("date"):
             doc.meta["date"] = path_date
     return docs

@@ -12,7 +12,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, NamedTuple
 
 from .base import SourceFile
@@ -20,6 +20,20 @@ from .limits import max_source_bytes, too_large
 from .meta import MANIFEST, SIDECAR_SUFFIXES, load_yaml_mapping, read_manifest
 
 SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+# Files in sources/ that configure kb rather than hold text: never indexed, never reported.
+FETCH_LIST = "FETCH.tsv"  # the pages `kb fetch` downloads (see kb.fetch)
+
+
+def supported(name: str) -> bool:
+    """Whether a file of this name is a source kb reads: the one test `kb build` and `kb ingest` share."""
+    return name.lower().endswith(SUFFIXES)
+
+
+def unsupported_reason(name: str) -> str:
+    """'unsupported format .rtf; supported: .txt, .md, …' for a file whose suffix kb does not read."""
+    suffix = PurePosixPath(name).suffix.lower()
+    shown = suffix if suffix and len(suffix) <= 12 and suffix.isprintable() else "(no known suffix)"
+    return f"unsupported format {shown}; supported: {', '.join(SUFFIXES)}"
 
 # The manifests of a folder and its ancestors, root first: (folder rel, rows by path, signature).
 Chain = tuple[tuple[str, dict, str], ...]
@@ -128,8 +142,7 @@ def _walk_folder(
             skips.append((printable(prefix + name), _reason(exc)))
             continue
         if not name.isascii() and not _valid_name(name):
-            if is_dir or name.lower().endswith(suffixes):
-                skips.append((printable(prefix + name), "name is not valid UTF-8: rename it"))
+            skips.append((printable(prefix + name), "name is not valid UTF-8: rename it"))
             continue
         if is_dir:
             visits.append((name + "/", entry, True))
@@ -139,6 +152,8 @@ def _walk_folder(
             sidecar_entries[name] = entry
         elif name == MANIFEST:
             manifest = entry
+        elif name != FETCH_LIST:
+            skips.append((printable(prefix + name), unsupported_reason(name)))
     if manifest is not None:
         chain = _with_manifest(chain, dir_rel, manifest, skips)
     chain_sig = "|".join(sig for _, _, sig in chain)
@@ -288,8 +303,9 @@ def _meta_for(rel: str, chain: Chain, sidecars: tuple[str, ...]) -> dict[str, An
         except (OSError, ValueError) as exc:
             meta["warning"] = f"sidecar unreadable: {exc}"
             continue
-        # Scalars only: a list or mapping (or a YAML alias bomb) has no place in metadata.
-        meta.update({k: v for k, v in data.items() if v is not None and v != "" and _scalar(v)})
+        # Scalars, and lists of scalars (tags): a mapping or nested list (a YAML alias bomb) has
+        # no place in metadata.
+        meta.update({k: v for k, v in data.items() if v is not None and v != "" and _scalar_or_list(v)})
         break
     return meta
 
@@ -298,3 +314,9 @@ def _scalar(value: Any) -> bool:
     import datetime as dt
 
     return isinstance(value, (str, int, float, bool, dt.date))
+
+
+def _scalar_or_list(value: Any) -> bool:
+    if isinstance(value, list):
+        return len(value) <= 1000 and all(_scalar(item) for item in value)
+    return _scalar(value)

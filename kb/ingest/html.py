@@ -16,6 +16,7 @@ from bs4.element import CData, Declaration, ProcessingInstruction
 from ..model import Document, doc_id
 from .base import SkipSource
 from .build import Sections, clean, strip_link_labels
+from .html_meta import page_metadata
 from .meta import normalize
 
 _DROP_TAGS = [
@@ -87,16 +88,17 @@ def ingest_html(rel: str, text: str, raw_meta: dict, fallback_title: str) -> lis
         warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)  # XHTML pages are still HTML to us
         soup = BeautifulSoup(text, "lxml")
     page_title = clean(soup.title.get_text(" ")) if soup.title else ""
+    head = page_metadata(soup)  # before the chrome (and <head>) goes
     _remove_chrome(soup)
     container = _main_container(soup)
     h1 = container.find("h1") or soup.find("h1")
     title = _heading_text(h1) if isinstance(h1, Tag) else ""
-    title = title or page_title or raw_meta.get("title") or fallback_title
+    title = title or head.get("title") or page_title or raw_meta.get("title") or fallback_title
     sections = _walk(container, title, h1 if isinstance(h1, Tag) else None)
     result = sections.result()
     if not result:
         raise SkipSource("no text content")
-    return [Document(id=doc_id(rel), title=title, source=rel, sections=result, meta=normalize(raw_meta))]
+    return [Document(id=doc_id(rel), title=title, source=rel, sections=result, meta=normalize(raw_meta, head))]
 
 
 _VIGNETTE = re.compile(r"vignette|kicker|eyebrow|label|meta", re.I)

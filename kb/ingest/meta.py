@@ -194,20 +194,46 @@ def read_manifest(text: str) -> dict[str, dict[str, str]]:
     return rows
 
 
+MAX_TAGS = 50
+MAX_TAG_CHARS = 80
+
+
+def tag_list(value: Any) -> list[str]:
+    """Tags as a maintainer writes them: a YAML list or "cirkulär, möbler" (a manifest cell).
+
+    Commas separate tags everywhere (the index stores them comma-joined), so one inside a list
+    item splits it too. Order is kept, repeats and empty items are dropped."""
+    items = value if isinstance(value, list) else [value] if isinstance(value, (str, int, float)) else []
+    tags: list[str] = []
+    for item in items:
+        if not isinstance(item, (str, int, float)) or isinstance(item, bool):
+            continue
+        for tag in str(item).split(","):
+            tag = " ".join(tag.split())[:MAX_TAG_CHARS]
+            if tag and tag not in tags:
+                tags.append(tag)
+    return tags[:MAX_TAGS]
+
+
 def normalize(raw: dict[str, Any], extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """Merge source metadata (manifest/sidecar) over document metadata (front matter) into Document.meta.
 
     ``extra`` is what the file itself says (front matter, "Senast granskad"); ``raw`` from the
     manifest/sidecar wins because a curator wrote it on purpose. Only scalar values are kept so
-    every consumer can store and display them.
+    every consumer can store and display them, and ``tags`` (a list, see ``tag_list``), which
+    ``kb.ingest.ingest`` moves to ``Document.tags``.
     """
     merged: dict[str, Any] = {}
+    tags: list[str] | None = None
     for source in (extra or {}, raw):
         for key, value in source.items():
+            if key == "tags":
+                tags = tag_list(value) or tags
+                continue
             if value is None or value == "" or isinstance(value, (list, dict)):
                 continue
             merged[str(key)] = value
-    meta: dict[str, Any] = {}
+    meta: dict[str, Any] = {"tags": tags} if tags else {}
     for key, value in merged.items():
         if key in ("title", "published"):
             continue

@@ -1,0 +1,65 @@
+"""``kb fetch``: a thin click layer over ``kb.fetch.run.fetch_sources``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+EXIT_FAILED = 4  # as `kb build` and `kb ingest`: something given could not be done
+
+
+@click.command("fetch")
+@click.option("--root", type=click.Path(file_okay=False, exists=True), default=None, help="Project folder.")
+@click.option(
+    "--delay", type=click.FloatRange(0, 600), default=1.0, show_default=True, help="Seconds between requests to a host."
+)
+@click.option(
+    "--timeout", type=click.FloatRange(0.1, 600), default=20.0, show_default=True, help="Seconds to wait for an answer."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per address instead of a table.")
+def fetch(root: str | None, delay: float, timeout: float, as_json: bool) -> None:
+    """Download the pages listed in sources/**/FETCH.tsv into sources/ (only what changed).
+
+    Each copy gets a sidecar with its url and fetch date. A failed address is reported and its
+    previous copy kept. Size limit: KB_MAX_SOURCE_MB (default 5). Run `kb build` afterwards.
+
+    \b
+    Example sources/kommun/FETCH.tsv (tab-separated, header first):
+      url                                                   publisher
+      https://www.upphandlingsmyndigheten.se/hallbarhet/    Upphandlingsmyndigheten
+    """
+    from kb.config import Project
+    from kb.fetch.client import PoliteClient
+    from kb.fetch.lists import find_lists
+    from kb.fetch.run import fetch_sources
+    from kb.ingest.limits import max_source_bytes
+
+    project = Project(Path(root or ".").resolve())
+    if not project.sources.is_dir():
+        raise click.ClickException(
+            f"No sources/ folder in {project.root}. Run kb from the project folder or pass --root."
+        )
+    if not find_lists(project.sources):
+        click.echo("Nothing to fetch: no FETCH.tsv under sources/. List addresses in one, e.g.", err=True)
+        click.echo("sources/webb/FETCH.tsv: a header row 'url', then one address a line (docs/sources.md).", err=True)
+        return
+    with PoliteClient(delay=delay, timeout=timeout, max_bytes=max_source_bytes()) as client:
+        report = fetch_sources(project.sources, client)
+    if as_json:
+        click.echo(json.dumps([o.to_json() for o in report.outcomes], ensure_ascii=False, indent=1))
+    else:
+        for o in report.outcomes:
+            if o.status == "failed":
+                kept = f" (kept sources/{o.rel})" if o.rel else ""
+                click.echo(f"failed     {o.url or o.listed}: {o.reason}{kept} [{o.listed}]", err=True)
+            else:
+                click.echo(f"{o.status:<10} sources/{o.rel}  <- {o.url}")
+        counts = ", ".join(f"{report.count(s)} {s}" for s in ("new", "updated", "unchanged", "failed"))
+        changed = report.count("new") + report.count("updated")
+        hint = " Run `kb build` to index them." if changed else ""
+        click.echo(f"{len(report.outcomes)} addresses: {counts}.{hint}")
+    if report.failed:
+        sys.exit(EXIT_FAILED)
