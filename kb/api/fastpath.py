@@ -32,6 +32,8 @@ class SearchFastPath:
                 if version is not None:
                     body = self.state.raw_cache.get((version, scope["query_string"]))
             if body is not None:
+                if self.state.query_log is not None:
+                    _count(self.state, scope["query_string"], body)
                 await send(
                     {
                         "type": "http.response.start",
@@ -47,3 +49,11 @@ class SearchFastPath:
                 await send({"type": "http.response.body", "body": body})
                 return
         await self.app(scope, receive, send)
+
+
+def _count(state, query_string: bytes, body: bytes) -> None:
+    from urllib.parse import parse_qs
+
+    params = parse_qs(query_string.decode("latin-1"), encoding="utf-8", errors="replace")
+    offset = params.get("offset", ["0"])[0]
+    state.count_search(params.get("q", [""])[0], int(offset) if offset.isdigit() else 1, body)
