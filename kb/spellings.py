@@ -1,8 +1,9 @@
 """Words as they are written: the index keeps folded words ("aterbruk"), people read "återbruk".
 
 ``Spellings`` maps a folded word to the spelling the documents use most, learnt from their
-titles, headings and text (only folded words that some spelling with diacritics shares are kept). A folded word the text never has whole (a lemma
-such as "mobel", a compound part) takes the first letters of a longer word it begins
+titles, headings and text (kept only for folded words that a spelling with diacritics shares).
+A folded word the text never has whole (a lemma such as "mobel", a compound part) takes the
+first letters of a longer word it begins
 ("möbelföretagen"): folding keeps one letter for one letter. A word found in neither way is
 written without diacritics anyway ("klimat"). Completions (``/api/suggest``) pass through it,
 so they are shown in Swedish whether or not the user typed the accents.
