@@ -78,7 +78,8 @@ def test_suggestions_are_in_swedish_spelling(default_searcher):
 def _doc(doc_id: str, reviewed: str = "", text: str = "Text.", parent: str | None = None, meta=None) -> Document:
     meta = dict(meta or {}, **({"reviewed": reviewed} if reviewed else {}))
     section = Section(anchor="a", path=[doc_id], blocks=[Block(kind="p", text=text)])
-    return Document(id=doc_id, title=doc_id.title(), source=f"{doc_id}.md", meta=meta, sections=[section], parent=parent)
+    title = doc_id.title()
+    return Document(id=doc_id, title=title, source=f"{doc_id}.md", meta=meta, sections=[section], parent=parent)
 
 
 def test_review_lists_missing_and_old_reviews_oldest_first():
