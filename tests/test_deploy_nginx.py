@@ -11,7 +11,6 @@ from __future__ import annotations
 import getpass
 import gzip
 import os
-import shutil
 import subprocess
 import urllib.request
 from pathlib import Path
@@ -52,7 +51,8 @@ def documented_config(port: int, api_port: int, site: Path, access_log: Path) ->
 
 
 def main_config(tmp: Path, server_conf: Path) -> str:
-    temp = "\n".join(f"    {kind}_temp_path {tmp / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    kinds = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    temp = "\n".join(f"    {kind}_temp_path {tmp / kind};" for kind in kinds)
     user = f"user {getpass.getuser()};\n" if os.geteuid() == 0 else ""  # workers read the test's private folder
     return (
         f"{user}pid {tmp / 'nginx.pid'};\nerror_log {tmp / 'error.log'};\ndaemon off;\nevents {{}}\n"
