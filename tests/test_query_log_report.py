@@ -48,6 +48,7 @@ def test_the_api_counts_first_pages_and_can_be_turned_off(tmp_path, default_kb):
             assert client.get("/api/search", params={"q": "återbruk möbler"}).status_code == 200
         client.get("/api/search", params={"q": "återbruk möbler", "offset": 10})  # paging: not a new search
         client.get("/api/search", params={"q": "qqqqzzzz"})
+        client.head("/api/search", params={"q": "qqqqzzzz"})  # a HEAD is no search anyone read
     counts = {q.query: (q.searches, q.no_hits) for q in read_counts(project.query_log)}
     assert counts == {"återbruk möbler": (2, 0), "qqqqzzzz": (1, 1)}
     project.query_log.unlink()

@@ -11,6 +11,7 @@ middlewares as for any response.
 
 from __future__ import annotations
 
+from kb.api.head import HEAD_FLAG
 from kb.search import SearchError
 
 PATH = "/api/search"
@@ -32,7 +33,7 @@ class SearchFastPath:
                 if version is not None:
                     body = self.state.raw_cache.get((version, scope["query_string"]))
             if body is not None:
-                if self.state.query_log is not None:
+                if self.state.query_log is not None and not scope.get(HEAD_FLAG):
                     _count(self.state, scope["query_string"], body)
                 await send(
                     {

@@ -6,6 +6,8 @@ operation per endpoint, and no route can forget it. (The static site answers HEA
 
 from __future__ import annotations
 
+HEAD_FLAG = "kb.head"  # in the scope of a HEAD answered as GET: not a search someone read (query log)
+
 
 class HeadAsGet:
     def __init__(self, app, prefix: str = "/api"):
@@ -23,4 +25,4 @@ class HeadAsGet:
                 message = {"type": "http.response.body", "body": b"", "more_body": False}
             await send(message)
 
-        await self.app(dict(scope, method="GET"), receive, send_headers_only)
+        await self.app(dict(scope, method="GET", **{HEAD_FLAG: True}), receive, send_headers_only)

@@ -23,6 +23,7 @@ from fastapi.responses import JSONResponse, Response
 import kb
 from kb.api.cache import ResponseCache
 from kb.api.errors import ApiError
+from kb.api.head import HEAD_FLAG
 from kb.api.models import DocumentResponse, ErrorResponse, HealthResponse, SearchResponse, SuggestResponse
 from kb.api.settings import ApiSettings
 from kb.config import Project
@@ -184,7 +185,8 @@ async def search(
             return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})
         if not cacheable:
             headers = {"Cache-Control": "no-store"}
-    state.count_search(q, offset, body)
+    if not request.scope.get(HEAD_FLAG):
+        state.count_search(q, offset, body)
     return Response(body, media_type="application/json", headers=headers)
 
 
