@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test setup setup-test browser lint clean
+.PHONY: run test setup setup-test browser nginx lint clean
 
 $(BIN)/kb: pyproject.toml setup.py kb/engine/_native.c
 	$(PYTHON) -m venv $(VENV)
@@ -16,13 +16,17 @@ setup: $(BIN)/kb
 browser:
 	bash scripts/setup-browser.sh
 
+## Debian's nginx, for the production test (tests/test_deploy_nginx.py).
+nginx:
+	sh scripts/setup-nginx.sh
+
 ## Set up, build the shipped knowledge base (index + site) and run a first search.
 run: setup
 	$(BIN)/kb build
 	$(BIN)/kb search "återbruk möbler" --limit 5
 
-## Set up (venv, test tools, Chromium for browser tests) and run lint + all tests.
-test: setup browser
+## Set up (venv, test tools, Chromium and nginx for browser tests) and run lint + all tests.
+test: setup browser nginx
 	$(BIN)/ruff check kb tests benchmarks scripts
 	$(BIN)/python -m pytest -q
 

@@ -14,6 +14,7 @@ A few known data errors are patched in ``LEMMA_OVERRIDES`` / ``EXTRA_LEMMAS``.
 from __future__ import annotations
 
 import array
+import logging
 import mmap
 import os
 import struct
@@ -27,6 +28,8 @@ from kb.util.atomic_files import replace_atomically, write_atomically
 
 if TYPE_CHECKING:
     import marisa_trie
+
+log = logging.getLogger(__name__)
 
 # simplemma maps these nouns to verbs ("avfall" -> "avfalla", "avfallet" -> "avfallen").
 LEMMA_OVERRIDES: dict[str, str] = {
@@ -183,6 +186,12 @@ def get_lexicon(folded: bool = False) -> Lexicon:
     with _lock:
         if folded not in _lexicons:
             lex = _load_compact(folded)
+            if lex is None:
+                # Once per machine (and simplemma version); without a word the first command looks hung.
+                log.warning(
+                    "Preparing the Swedish word lists in %s (once on this machine, about 15 s)...",
+                    compact_lexicon_files()[0].parent,
+                )
             if lex is None and write_compact_lexicon():
                 lex = _load_compact(folded)
             if lex is None:

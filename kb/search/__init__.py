@@ -8,7 +8,7 @@ queries over the analysed terms), ``searcher`` (scoring, coordination, facets, p
 
 from kb.search.query import MAX_QUERY_CHARS, QueryPart, clean_query, parse_query
 from kb.search.ranking import diversify
-from kb.search.results import Hit, IndexMissing, SearchError, SearchResult, section_label
+from kb.search.results import Hit, IndexMissing, SearchError, SearchResult, UnknownFilter, section_label
 from kb.search.searcher import FACETS, MAX_LIMIT, Searcher, VersionSearcher
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "QueryPart",
     "SearchError",
     "SearchResult",
+    "UnknownFilter",
     "Searcher",
     "VersionSearcher",
     "clean_query",

@@ -8,10 +8,19 @@ from typing import Any
 from kb.engine import (
     HEADING_SEPARATOR,
 )
+from kb.search.filters import UnknownFilterValue
 
 
 class SearchError(Exception):
     """A query that cannot be run; the message is meant for the user."""
+
+
+class UnknownFilter(SearchError):
+    """A filter value no section has (``kb.search.filters``); ``known`` lists the values that exist."""
+
+    def __init__(self, error: UnknownFilterValue):
+        super().__init__(str(error))
+        self.parameter, self.value, self.known = error.parameter, error.value, error.known
 
 
 class IndexMissing(SearchError):

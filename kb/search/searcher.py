@@ -37,11 +37,13 @@ from kb.engine import (
 )
 from kb.model import Document, fold_ascii
 from kb.search.builder import FIELD_BOOSTS, QueryBuilder
+from kb.search.filters import UnknownFilterValue, resolve_all
 from kb.search.query import QueryPart, clean_query, correctable, parse_query
 from kb.search.ranking import Pool, RawHit, diversify, elapsed_ms, filter_query
-from kb.search.results import Hit, IndexMissing, SearchError, SearchResult
+from kb.search.results import Hit, IndexMissing, SearchError, SearchResult, UnknownFilter
 from kb.search.similar import SimilarDocuments, docnum_doc_ids, mlt_text
 from kb.search.snippets import make_snippet
+from kb.search.spellings import Spellings
 from kb.urls import document_url
 
 MAX_LIMIT = 50
@@ -128,6 +130,10 @@ class Searcher:
         if offset < 0:
             raise SearchError("offset must be 0 or more")
         state = self._current()
+        try:  # filters match whatever their case and diacritics (kb.search.filters)
+            tags, publisher, type = resolve_all(state.filter_values(), tags, publisher, type)
+        except UnknownFilterValue as e:
+            raise UnknownFilter(e) from None
         cleaned = clean_query(query)
         parts = parse_query(cleaned)
         if not parts:
@@ -186,8 +192,10 @@ class VersionSearcher:
         self._documents: dict[str, Document] | None = None
         self._doc_ids: list[str] | None = None
         self._facet_sets: dict[str, dict[str, frozenset[int]]] | None = None
+        self._filter_values: dict[str, list[str]] | None = None
         self.synonyms = synonyms
         self._completions: list[tuple[str, str]] | None = None
+        self._spellings: Spellings | None = None
         self.term_cache = TermCache()
         self.field_lengths: dict[tuple[int, str], np.ndarray] = {}
         self._live: np.ndarray | None | object = _UNREAD
@@ -345,6 +353,15 @@ class VersionSearcher:
             self._doc_ids = docnum_doc_ids(self.searcher.reader())
         return self._doc_ids
 
+    def filter_values(self) -> dict[str, list[str]]:
+        """Per facet, the values sections have (for ``kb.search.filters``)."""
+        if self._filter_values is None:
+            reader = self.searcher.reader()
+            self._filter_values = {
+                name: [t for t in map(term_text, reader.lexicon(name)) if t] for name in FACETS
+            }
+        return self._filter_values
+
     def facet_counts(self, matched: np.ndarray) -> dict[str, dict[str, int]]:
         """Per facet value, how many matched sections carry it (``matched``: a mask over docnums)."""
         if self._facet_sets is None:
@@ -453,8 +470,9 @@ class VersionSearcher:
             out.append(self._completions[i][1])
             i += 1
         if len(out) < limit:
-            last = key.split()[-1] if key.split() else key
-            head = key[: len(key) - len(last)]
+            typed = " ".join(clean_query(prefix).lower().split()) + (" " if prefix[-1:].isspace() else "")
+            last = typed.split()[-1] if typed.split() and not typed.endswith(" ") else ""
+            head = typed[: len(typed) - len(last)]
             reader = self.searcher.reader()
             words = []
             for term in reader.expand_prefix("body", fold_ascii(last)):
@@ -462,9 +480,21 @@ class VersionSearcher:
                 words.append((reader.doc_frequency("body", t), t))
                 if len(words) > 200:
                     break
-            for _, t in sorted(words, reverse=True)[: limit - len(out)]:
-                out.append(head + t)
+            spellings = self.spellings()
+            for _, t in sorted(words, reverse=True):
+                word = head + spellings.spell(t, last)
+                if word not in out:
+                    out.append(word)
+                if len(out) >= limit:
+                    break
         return out[:limit]
+
+    def spellings(self) -> Spellings:
+        """How the documents spell the index's folded words (completions are shown in Swedish)."""
+        if self._spellings is None:
+            texts = (t for doc in self.documents.values() for s in doc.sections for t in (doc.title, *s.path, s.text))
+            self._spellings = Spellings(texts)
+        return self._spellings
 
     def more_like_this(self, doc_id: str, limit: int) -> list[tuple[str, str]]:
         doc = self.documents.get(doc_id)

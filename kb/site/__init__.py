@@ -49,6 +49,7 @@ def build_site(
     from kb.engine import current_version_dir
     from kb.site import incremental as inc
     from kb.site.context import SiteContext
+    from kb.site.feed import FEED_FILE, feed_file
     from kb.site.generate import docs_files, generate_pages, opensearch_xml, write_docs
     from kb.site.publish import (
         PreviousSiteIncomplete,
@@ -83,7 +84,10 @@ def build_site(
     timer.lap("related")
     pages = generate_pages(ctx)
     timer.lap("pages")
-    extra = {"opensearch.xml": opensearch_xml(site_url, site_name)}
+    extra = {
+        "opensearch.xml": opensearch_xml(site_url, site_name),
+        FEED_FILE: feed_file(project, documents, site_url, site_name),
+    }
     extra.update(static_search_files(documents, progress=progress, cache_dir=project.build))
     timer.lap("static search")
     files = docs_files(pages, extra)

@@ -94,10 +94,15 @@ def _tree(h, root: Path) -> None:
 
 
 def config_key(project: Project) -> str:
-    """``mkdocs.yml``, ``overrides/``, Python, theme and plugin versions, our MkDocs driver."""
-    h = hashlib.sha256()
-    h.update(project.mkdocs_yml.read_bytes() if project.mkdocs_yml.exists() else b"")
-    _tree(h, project.root / "overrides")
+    """The effective MkDocs configuration and its theme overrides, Python, theme and plugin
+    versions, our MkDocs driver."""
+    from kb.site.mkdocs_config import effective_config
+
+    config = effective_config(project)
+    h = hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode())
+    custom_dir = (config.get("theme") or {}).get("custom_dir")
+    if custom_dir:
+        _tree(h, Path(custom_dir))
     h.update(sys.version.encode())
     for dist in BUILD_DISTRIBUTIONS:
         try:
