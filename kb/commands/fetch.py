@@ -30,7 +30,13 @@ def fetch(root: str | None, delay: float, timeout: float, as_json: bool) -> None
     Example sources/kommun/FETCH.tsv (tab-separated, header first):
       url                                                   publisher
       https://www.upphandlingsmyndigheten.se/hallbarhet/    Upphandlingsmyndigheten
+
+    \b
+    Examples:
+      kb fetch                      download what changed, then run `kb build`
+      kb fetch --delay 5 --json     slower, one JSON object per address
     """
+    from kb.commands.errors import require_knowledge_base
     from kb.config import Project
     from kb.fetch.client import PoliteClient
     from kb.fetch.lists import find_lists
@@ -38,10 +44,7 @@ def fetch(root: str | None, delay: float, timeout: float, as_json: bool) -> None
     from kb.ingest.limits import max_source_bytes
 
     project = Project(Path(root or ".").resolve())
-    if not project.sources.is_dir():
-        raise click.ClickException(
-            f"No sources/ folder in {project.root}. Run kb from the project folder or pass --root."
-        )
+    require_knowledge_base(project)
     if not find_lists(project.sources):
         click.echo("Nothing to fetch: no FETCH.tsv under sources/. List addresses in one, e.g.", err=True)
         click.echo("sources/webb/FETCH.tsv: a header row 'url', then one address a line (docs/sources.md).", err=True)
