@@ -36,13 +36,15 @@ class Section:
 
     ``path`` is the heading path inside the document, outermost first, e.g.
     ``["Upphandla cirkulärt i praktiken", "Erfarenheter från praktiken"]``.
-    ``anchor`` is unique within the document.
+    ``anchor`` is unique within the document. ``page``: the page of the original file the
+    section starts on (1-based; PDFs only, else None), for links to ``original.pdf#page=N``.
     """
 
     anchor: str
     path: list[str]
     blocks: list[Block] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
+    page: int | None = None
 
     @property
     def heading(self) -> str:
@@ -89,6 +91,7 @@ class Document:
                 path=list(s["path"]),
                 blocks=[Block(**b) for b in s["blocks"]],
                 tags=list(s.get("tags", [])),
+                page=s.get("page"),
             )
             for s in data["sections"]
         ]

@@ -19,7 +19,8 @@ from .base import SourceFile
 from .limits import max_source_bytes, too_large
 from .meta import MANIFEST, SIDECAR_SUFFIXES, load_yaml_mapping, read_manifest
 
-SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+# The one list of formats ``kb build`` and ``kb ingest`` take (``kb.ingest.formats`` names them).
+SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx", ".odt")
 
 # The manifests of a folder and its ancestors, root first: (folder rel, rows by path, signature).
 Chain = tuple[tuple[str, dict, str], ...]
