@@ -119,7 +119,8 @@ def _title(candidate: str, lines: list[Line], content: PdfContent) -> str:
         return ""
     parts: list[Line] = []
     for ln in first:
-        if abs(ln.size - biggest) < 0.5 and not (parts and (_NUMBERED.match(ln.text) or ln.top - parts[-1].bottom > ln.height)):
+        apart = parts and (_NUMBERED.match(ln.text) or ln.top - parts[-1].bottom > ln.height)
+        if abs(ln.size - biggest) < 0.5 and not apart:
             parts.append(ln)
         elif parts:
             break
