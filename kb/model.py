@@ -28,6 +28,7 @@ class Block:
     kind: BlockKind
     text: str
     anchor: str | None = None
+    page: int | None = None  # the page of the original (PDF) the block starts on, when known
 
 
 @dataclass
@@ -81,7 +82,16 @@ class Document:
     content_hash: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The document as JSON-ready data; pages only where known (PDFs), so other documents'
+        cached and indexed forms stay as they were."""
+        data = asdict(self)
+        for section in data["sections"]:
+            if section["page"] is None:
+                del section["page"]
+            for block in section["blocks"]:
+                if block["page"] is None:
+                    del block["page"]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Document:

@@ -40,6 +40,7 @@ from kb.index import (
     term_text,
 )
 from kb.model import Document, fold_ascii
+from kb.originals import original_url, page_at
 from kb.scoring import ArrayScorer, TermCache
 from kb.similar import SimilarDocuments, docnum_doc_ids, mlt_text
 from kb.snippets import make_snippet
@@ -86,6 +87,8 @@ class Hit:
     date: str
     tags: list[str]
     doc_id: str
+    original: str = ""  # the published original file (PDF, Word), at the hit's page for a PDF
+    page: int | None = None  # the page of the original the snippet is on (PDFs)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -812,7 +815,8 @@ class _State:
 
     def make_hit(self, raw: RawHit, match_terms: frozenset[str], site_url: str) -> Hit:
         values, body = self.hit_fields(raw.docnum)
-        doc_id, anchor, source, title, heading, publisher, type_, date, tags = values
+        doc_id, anchor, source, title, heading, publisher, type_, date, tags, pages = values
+        page = hit_page(body, match_terms, pages) if pages else None
         return Hit(
             title=title,
             section=heading,
@@ -826,6 +830,8 @@ class _State:
             date=date,
             tags=[t for t in tags.split(",") if t],
             doc_id=doc_id,
+            original=original_url(site_url, doc_id, source, page),
+            page=page,
         )
 
     def suggest_correction(self, parts: list[QueryPart], missing: set[str]) -> str | None:
@@ -926,3 +932,10 @@ def section_label(title: str, heading: str) -> str:
         heading = heading[len(title) + len(HEADING_SEPARATOR) :]
     return f"{title}{HEADING_SEPARATOR}{heading}"
 
+
+
+def hit_page(body: str, match_terms: frozenset[str], pages: str) -> int | None:
+    """The page of the original where the hit's snippet starts (its best run of matched words)."""
+    from kb.snippets import snippet_offset
+
+    return page_at(pages, snippet_offset(body, match_terms))

@@ -24,6 +24,8 @@ HIT_KEYS = {
     "date",
     "tags",
     "doc_id",
+    "original",
+    "page",
 }
 
 

@@ -29,7 +29,7 @@ def _tree(root: Path) -> None:
     )
     (root / "a.txt").write_text("Rubrik\n\nText här.\n", encoding="utf-8")
     (root / "b.HTML").write_text("<p>Hej</p>", encoding="utf-8")
-    (root / "ignored.pdf").write_bytes(b"%PDF-1.4")
+    (root / "ignored.rtf").write_bytes(b"{\\rtf1 Hej}")
     (root / "notes.json").write_text("{}")
     (root / ".hidden.md").write_text("# Dold\n")
 

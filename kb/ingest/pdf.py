@@ -226,7 +226,11 @@ def build_sections(lines: list[Line], headings: dict[int, tuple[int, str]], titl
     def flush() -> None:
         nonlocal kind
         if paragraph:
+            blocks = sections.sections[-1].blocks
+            before = len(blocks)
             sections.add(kind, join_lines(paragraph))  # type: ignore[arg-type]
+            for block in blocks[before:]:
+                block.page = paragraph[0].page + 1
             paragraph.clear()
         kind = "p"
 

@@ -11,6 +11,7 @@ AES-encrypted file with an empty password without help; see ``docs/ingest-office
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from .base import SkipSource
@@ -61,7 +62,7 @@ def read_pdf(data: bytes, max_pages: int = 2000) -> PdfContent:
     try:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
-        raise SkipSource(_open_problem(str(exc))) from exc
+        raise SkipSource(_open_problem(data)) from exc
     try:
         count = len(pdf)
         if count == 0:
@@ -85,13 +86,14 @@ def read_pdf(data: bytes, max_pages: int = 2000) -> PdfContent:
     return content
 
 
-def _open_problem(message: str) -> str:
-    lowered = message.lower()
-    if "password" in lowered:
+def _open_problem(data: bytes) -> str:
+    """Why PDFium refused the file, from the file itself: PDFium's last-error code is process-wide
+    and can be left over from an earlier document."""
+    if re.search(rb"/Encrypt\s", data[-65536:]) or re.search(rb"/Encrypt\s+\d+\s+\d+\s+R", data):
         return "encrypted PDF: it needs a password to open"
-    if "format" in lowered or "file" in lowered:
-        return "damaged PDF: PDFium could not read its structure"
-    return f"PDF could not be opened ({message})"
+    if re.search(rb"/Type\s*/Pages\b[^>]*/Count\s+0\b", data) and not re.search(rb"/Type\s*/Page\b", data):
+        return "PDF has no pages"
+    return "damaged PDF: its structure could not be read"
 
 
 def _outline(pdf) -> list[OutlineEntry]:
@@ -112,7 +114,8 @@ def _outline(pdf) -> list[OutlineEntry]:
 
 def _page_lines(textpage, index: int, page_height: float) -> list[Line]:
     """Lines from PDFium's characters: a line ends at a generated line break, a
-    line-end hyphen, or a character placed below and left of the last one."""
+    line-end hyphen, a character placed below and left of the last one, or a horizontal gap wider
+    than two line heights (a gutter between columns, a gap between table cells)."""
     import pypdfium2.raw as raw
 
     handle = textpage.raw
@@ -144,11 +147,13 @@ def _page_lines(textpage, index: int, page_height: float) -> list[Line]:
                 previous = chars[-1]
                 chars.append((" ", previous[2], previous[2], previous[3], previous[4], previous[5], previous[6]))
             continue
-        if chars:  # a drop of more than a line height without a line break: a new line
+        if chars:
             last = next((c for c in reversed(chars) if not c[0].isspace()), chars[-1])
             line_height = max(last[4] - last[3], 1.0)
             below = box.top <= last[3] + 0.1 * line_height and box.left < last[1]
-            if below or (abs(box.bottom - last[3]) > 1.5 * line_height and abs(box.top - last[4]) > 1.5 * line_height):
+            apart = box.left - last[2] > 2 * line_height  # a gutter or a table's column gap
+            jump = abs(box.bottom - last[3]) > 1.5 * line_height and abs(box.top - last[4]) > 1.5 * line_height
+            if below or apart or jump:
                 finish()
         # The loose box spans the font's ascent to descent: its height is the size as printed
         # (FPDFText_GetFontSize gives 1 when a text matrix does the scaling).
@@ -214,7 +219,7 @@ def reading_order(lines: list[Line], page_width: float) -> list[Line]:
     the other.
     """
     if len(lines) < 10:
-        return lines
+        return merge_rows(lines)
     best: tuple[int, float] | None = None
     for percent in range(30, 71, 2):
         x = page_width * percent / 100
@@ -225,7 +230,7 @@ def reading_order(lines: list[Line], page_width: float) -> list[Line]:
             if best is None or crossing < best[0]:
                 best = (crossing, x)
     if best is None:
-        return lines
+        return merge_rows(lines)
     gutter = best[1]
     left_lines = [ln for ln in lines if ln.x1 <= gutter]
     right_lines = [ln for ln in lines if ln.x0 >= gutter]
@@ -233,16 +238,40 @@ def reading_order(lines: list[Line], page_width: float) -> list[Line]:
     widths = sorted(ln.x1 - ln.x0 for ln in left_lines)
     column = gutter - min(ln.x0 for ln in left_lines)
     if side_by_side > 0.3 * len(left_lines) and widths[len(widths) // 2] < 0.6 * column:
-        return lines  # short cells side by side: a table
+        return merge_rows(lines)  # short cells side by side: a table
     crossing = sorted((ln for ln in lines if ln.x0 < gutter < ln.x1), key=lambda ln: ln.top)
     ordered: list[Line] = []
     upper = float("-inf")
     for separator in [*crossing, None]:
         lower = separator.top if separator is not None else float("inf")
         band = [ln for ln in lines if upper <= ln.top < lower and not (ln.x0 < gutter < ln.x1)]
-        ordered += sorted((ln for ln in band if ln.x1 <= gutter), key=lambda ln: ln.top)
-        ordered += sorted((ln for ln in band if ln.x0 >= gutter), key=lambda ln: ln.top)
+        ordered += merge_rows(sorted((ln for ln in band if ln.x1 <= gutter), key=lambda ln: ln.top))
+        ordered += merge_rows(sorted((ln for ln in band if ln.x0 >= gutter), key=lambda ln: ln.top))
         if separator is not None:
             ordered.append(separator)
             upper = separator.top
     return ordered
+
+
+def merge_rows(lines: list[Line]) -> list[Line]:
+    """Pieces of one row that follow each other left to right become one line again ("1" and
+    "Inledning" set apart by a tab; a table's label and value), once columns are known apart."""
+    out: list[Line] = []
+    for ln in lines:
+        prev = out[-1] if out else None
+        if prev is not None and not prev.hyphen and abs(prev.top - ln.top) < 0.3 * prev.height and ln.x0 > prev.x1:
+            longer = prev if len(prev.text) >= len(ln.text) else ln
+            out[-1] = Line(
+                text=f"{prev.text} {ln.text}",
+                page=prev.page,
+                x0=prev.x0,
+                x1=ln.x1,
+                top=min(prev.top, ln.top),
+                bottom=max(prev.bottom, ln.bottom),
+                size=longer.size,
+                bold=prev.bold and ln.bold,
+                hyphen=ln.hyphen,
+            )
+        else:
+            out.append(ln)
+    return out
