@@ -50,6 +50,7 @@ def build_site(
     from kb.site import incremental as inc
     from kb.site.context import SiteContext
     from kb.site.generate import docs_files, generate_pages, opensearch_xml, write_docs
+    from kb.site.originals import original_files
     from kb.site.publish import (
         PreviousSiteIncomplete,
         clean_stale_staging,
@@ -85,6 +86,7 @@ def build_site(
     timer.lap("pages")
     extra = {"opensearch.xml": opensearch_xml(site_url, site_name)}
     extra.update(static_search_files(documents, progress=progress, cache_dir=project.build))
+    extra.update(original_files(project.sources, documents))
     timer.lap("static search")
     files = docs_files(pages, extra)
     write_docs(project.docs_dir, files, progress=progress)
