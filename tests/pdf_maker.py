@@ -42,10 +42,19 @@ def _content(page: Page, height: float) -> bytes:
     ops = []
     for item in page.items:
         font = b"/F2" if item.bold else b"/F1"
-        ops.append(
-            b"BT " + font + b" %.1f Tf %.1f %.1f Td " % (item.size, item.x, height - item.y) + _literal(item.text) + b" Tj ET"
-        )
+        place = b" %.1f Tf %.1f %.1f Td " % (item.size, item.x, height - item.y)
+        ops.append(b"BT " + font + place + _literal(item.text) + b" Tj ET")
     return b"\n".join(ops)
+
+
+def _bomb(stream: bytes, megabytes: int) -> bytes:
+    """``stream`` then ``megabytes`` MB of spaces, deflated: after a full flush every further MB
+    compresses to the same ~1 kB, so a gigabyte is written in milliseconds."""
+    packer = zlib.compressobj(9)
+    chunk = b" " * (1 << 20)
+    head = packer.compress(stream + b"\n") + packer.compress(chunk) + packer.flush(zlib.Z_FULL_FLUSH)
+    repeat = packer.compress(chunk) + packer.flush(zlib.Z_FULL_FLUSH)
+    return head + repeat * (megabytes - 1) + packer.flush()
 
 
 def make_pdf(
@@ -86,18 +95,15 @@ def make_pdf(
         ).encode()
         stream = _content(page, height)
         if bomb_mb and i == 0:
-            packer = zlib.compressobj(9)
-            chunk = b" " * (1 << 20)
-            packed = [packer.compress(stream + b"\n")]
-            packed += [packer.compress(chunk) for _ in range(bomb_mb)]
-            data = b"".join(packed) + packer.flush()
+            data = _bomb(stream, bomb_mb)
         else:
             data = zlib.compress(stream)
         objects[content_obj] = b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(data) + data + b"\nendstream"
     next_obj = first_page + 2 * n_pages
     if outline:
         root, items = next_obj, list(range(next_obj + 1, next_obj + 1 + len(outline)))
-        objects[root] = f"<< /Type /Outlines /First {items[0]} 0 R /Last {items[-1]} 0 R /Count {len(items)} >>".encode()
+        objects[root] = f"<< /Type /Outlines /First {items[0]} 0 R /Last {items[-1]} 0 R /Count {len(items)} >>".encode(
+        )
         for k, ((label, page_index), obj) in enumerate(zip(outline, items, strict=True)):
             links = f" /Prev {items[k - 1]} 0 R" if k else ""
             links += f" /Next {items[k + 1]} 0 R" if k + 1 < len(items) else ""
@@ -134,7 +140,8 @@ def make_pdf(
         if break_xref:
             offset = (offset * 7 + 13) % max(len(out), 1)
         out += f"{offset:010d} 00000 n \n".encode()
-    out += f"trailer\n<< /Size {size_} /Root 1 0 R /Info {info_obj} 0 R{encrypt} >>\nstartxref\n{xref_at}\n%%EOF\n".encode()
+    trailer = f"<< /Size {size_} /Root 1 0 R /Info {info_obj} 0 R{encrypt} >>"
+    out += f"trailer\n{trailer}\nstartxref\n{xref_at}\n%%EOF\n".encode()
     return bytes(out)
 
 

@@ -71,22 +71,28 @@ def _line_key(line: Line) -> str:
 
 
 def drop_running_lines(content: PdfContent) -> list[Line]:
-    """Every line but running headers and footers (the same text, digits aside, at about the same
-    height on at least half of the pages, three at least) and page numbers in the top or bottom
-    eighth of a page."""
+    """Every line but running headers and footers (in the top or bottom sixth of the page, the same
+    text, digits aside, at about the same height on at least half of the pages, three at least)
+    and page numbers there. Body text that repeats (a form's labels) is kept."""
     pages = content.pages
+    larger = 1.15 * _body_size([ln for page in pages for ln in page])  # headings are not running lines
     seen: Counter[tuple[str, int]] = Counter()
-    for page in pages:
-        seen.update({(_line_key(ln), round(ln.top / 20)) for ln in page if len(ln.text) <= 120})
+    for page, (_, height) in zip(pages, content.page_sizes, strict=True):
+        seen.update({(_line_key(ln), round(ln.top / 20)) for ln in page if _in_margin(ln, height) and ln.size < larger})
     running = {key for key, n in seen.items() if n >= 3 and n >= 0.5 * len(pages) and key[0]}
     out = []
     for page, (_, height) in zip(pages, content.page_sizes, strict=True):
         for ln in page:
-            margin = ln.top < height / 8 or ln.bottom > height * 7 / 8
-            if (_line_key(ln), round(ln.top / 20)) in running or (margin and _PAGE_NUMBER.match(ln.text.strip())):
+            if _in_margin(ln, height) and (
+                (_line_key(ln), round(ln.top / 20)) in running or _PAGE_NUMBER.match(ln.text.strip())
+            ):
                 continue
             out.append(ln)
     return out
+
+
+def _in_margin(ln: Line, height: float) -> bool:
+    return len(ln.text) <= 150 and (ln.top < height / 6 or ln.bottom > height * 5 / 6)
 
 
 def split_toc(lines: list[Line]) -> tuple[list[Line], list[OutlineEntry]]:

@@ -56,7 +56,7 @@ def run_sandboxed(func: Callable[..., Any], *args: Any) -> Any:
         os.close(read_end)
     if timed_out:
         os.kill(pid, signal.SIGKILL)
-    _, status = os.waitpid(pid, 0)
+    _, status, usage = os.wait4(pid, 0)
     if timed_out:
         raise SkipSource(f"parsing took longer than {seconds} s: stopped")
     if payload:
@@ -70,12 +70,15 @@ def run_sandboxed(func: Callable[..., Any], *args: Any) -> Any:
             raise SkipSource(value)
         if kind == "error":
             raise SkipSource(value)
+    out_of_memory = f"the parser ran out of memory (limit {memory // 1024 // 1024} MB): damaged or hostile file?"
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
         if sig == signal.SIGXCPU:
             raise SkipSource(f"parsing used more than {seconds} s of CPU time: stopped")
+        if usage.ru_maxrss * 1024 > 0.7 * memory:  # C++ aborts when an allocation fails
+            raise SkipSource(out_of_memory)
         raise SkipSource(f"the parser crashed ({signal.Signals(sig).name}): damaged or hostile file?")
-    raise SkipSource(f"the parser ran out of memory (limit {memory // 1024 // 1024} MB): damaged or hostile file?")
+    raise SkipSource(out_of_memory)
 
 
 def _child(fd: int, memory: int, seconds: int, func: Callable[..., Any], args: tuple) -> None:
