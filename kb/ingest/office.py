@@ -206,10 +206,12 @@ def office_document(rel: str, content: OfficeContent, raw_meta: dict, fallback_t
     if not title and titled:
         title = clean(" ".join(p.text for p in titled))[:200]
     first = next((p for p in pieces if p.kind in ("p", "h") and len(p.text) <= 150), None)
-    if not title and first is not None and first is pieces[0]:
+    if not title and first is not None and first is pieces[0] and len(pieces) > 1:
         title = first.text
         pieces = pieces[1:]
     title = title or fallback_title
+    while len(pieces) > 1 and pieces[0].text == title:  # the title as the first line of the text
+        pieces = pieces[1:]
     sections = Sections()
     sections.start([title])
     stack: list[tuple[int, str]] = []

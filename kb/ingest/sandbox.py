@@ -84,6 +84,9 @@ def run_sandboxed(func: Callable[..., Any], *args: Any) -> Any:
 def _child(fd: int, memory: int, seconds: int, func: Callable[..., Any], args: tuple) -> None:
     code = 0
     try:
+        import faulthandler
+
+        faulthandler.disable()  # a parser that aborts on a hostile file is reported by the parent
         mapped = _mapped_bytes()
         resource.setrlimit(resource.RLIMIT_AS, (mapped + memory, mapped + memory))
         resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 5))
