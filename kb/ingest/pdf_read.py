@@ -115,52 +115,58 @@ def _outline(pdf) -> list[OutlineEntry]:
 def _page_lines(textpage, index: int, page_height: float) -> list[Line]:
     """Lines from PDFium's characters: a line ends at a generated line break, a
     line-end hyphen, a character placed below and left of the last one, or a horizontal gap wider
-    than two line heights (a gutter between columns, a gap between table cells)."""
+    than two line heights (a gutter between columns, a gap between table cells).
+
+    The characters come in one call (``get_text_range``, whose text lines up with the character
+    indices when its length is the character count); per character only the box is asked for,
+    and the weight of every fourth visible one: this loop is most of the time a PDF takes."""
     import pypdfium2.raw as raw
 
     handle = textpage.raw
     count = textpage.count_chars()
+    text = textpage.get_text_range()
+    if len(text) != count:  # surrogate pairs or a PDFium quirk: ask character by character
+        text = "".join(chr(c) if 0 < (c := raw.FPDFText_GetUnicode(handle, i)) < 0x110000 else "\x00"
+                       for i in range(count))
     box = raw.FS_RECTF()
+    loose_box, weight = raw.FPDFText_GetLooseCharBox, raw.FPDFText_GetFontWeight
     lines: list[Line] = []
-    chars: list[tuple[str, float, float, float, float, float, bool]] = []  # text, box, size, bold
+    chars: list[list] = []  # [text, left, right, bottom, top, size, bold or None]
+    last: list | None = None  # the last visible character of the line
 
     def finish() -> None:
+        nonlocal last
         if chars:
             line = _make_line(chars, index, page_height)
             if line is not None:
                 lines.append(line)
             chars.clear()
+        last = None
 
-    for i in range(count):
-        code = raw.FPDFText_GetUnicode(handle, i)
-        if code in (10, 13):
+    for i, char in enumerate(text):
+        if char in "\r\n":
             finish()
             continue
-        char = chr(code) if 0 < code < 0x110000 else ""
-        if not char or char in "\x00\ufeff":
+        if char in "\x00\ufeff":
             continue
-        hyphen = raw.FPDFText_IsHyphen(handle, i) == 1
-        if hyphen:
-            char = "\ufffe"
-        if not raw.FPDFText_GetLooseCharBox(handle, i, box) or char.isspace() or box.right <= box.left:
-            if chars and not chars[-1][0].isspace():
-                previous = chars[-1]
-                chars.append((" ", previous[2], previous[2], previous[3], previous[4], previous[5], previous[6]))
+        if char.isspace() or not loose_box(handle, i, box) or box.right <= box.left:
+            if last is not None and not chars[-1][0].isspace():
+                chars.append([" ", last[2], last[2], last[3], last[4], last[5], None])
             continue
-        if chars:
-            last = next((c for c in reversed(chars) if not c[0].isspace()), chars[-1])
+        left, right, bottom, top = box.left, box.right, box.bottom, box.top
+        if last is not None:
             line_height = max(last[4] - last[3], 1.0)
-            below = box.top <= last[3] + 0.1 * line_height and box.left < last[1]
-            apart = box.left - last[2] > 2 * line_height  # a gutter or a table's column gap
-            jump = abs(box.bottom - last[3]) > 1.5 * line_height and abs(box.top - last[4]) > 1.5 * line_height
+            below = top <= last[3] + 0.1 * line_height and left < last[1]
+            apart = left - last[2] > 2 * line_height  # a gutter or a table's column gap
+            jump = abs(bottom - last[3]) > 1.5 * line_height and abs(top - last[4]) > 1.5 * line_height
             if below or apart or jump:
                 finish()
         # The loose box spans the font's ascent to descent: its height is the size as printed
         # (FPDFText_GetFontSize gives 1 when a text matrix does the scaling).
-        size = abs(box.top - box.bottom)
-        bold = raw.FPDFText_GetFontWeight(handle, i) >= BOLD_WEIGHT
-        chars.append((char, box.left, box.right, box.bottom, box.top, size, bold))
-        if hyphen:  # PDFium emits no line break after a line-end hyphen
+        bold = weight(handle, i) >= BOLD_WEIGHT if len(chars) % 4 == 0 else None
+        last = [char, left, right, bottom, top, abs(top - bottom), bold]
+        chars.append(last)
+        if char in SOFT_HYPHENS:  # PDFium marks a line-end hyphen so, and emits no line break after it
             finish()
     finish()
     return lines
@@ -185,9 +191,13 @@ def _make_line(chars, index: int, page_height: float) -> Line | None:
         top=page_height - max(c[4] for c in visible),
         bottom=page_height - min(c[3] for c in visible),
         size=max(sizes, key=sizes.__getitem__),
-        bold=sum(c[6] for c in visible) >= 0.6 * len(visible),
+        bold=_mostly_bold([c[6] for c in visible if c[6] is not None]),
         hyphen=hyphen,
     )
+
+
+def _mostly_bold(samples: list[bool]) -> bool:
+    return bool(samples) and sum(samples) >= 0.6 * len(samples)
 
 
 def _letter_spaced(text: str) -> bool:

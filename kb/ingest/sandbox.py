@@ -14,6 +14,7 @@ importing PDFium costs a quarter of a second.
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import resource
@@ -45,10 +46,15 @@ def run_sandboxed(func: Callable[..., Any], *args: Any) -> Any:
     memory = _setting("KB_PARSE_MEMORY_MB", DEFAULT_MEMORY_MB) * 1024 * 1024
     seconds = _setting("KB_PARSE_SECONDS", DEFAULT_SECONDS)
     read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: never returns
-        os.close(read_end)
-        _child(write_end, memory, seconds, func, args)
+    gc.freeze()  # the child's collector then leaves the parent's objects (and their pages) alone
+    try:
+        pid = os.fork()
+        if pid == 0:  # the child: never returns
+            os.close(read_end)
+            gc.disable()
+            _child(write_end, memory, seconds, func, args)
+    finally:
+        gc.unfreeze()
     os.close(write_end)
     try:
         payload, timed_out = _read_all(read_end, seconds)
