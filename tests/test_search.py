@@ -14,7 +14,7 @@ from tests.conftest import DEV_JSON
 
 HIT_KEYS = {
     "title", "section", "source", "url", "anchor", "snippet", "score",
-    "publisher", "type", "date", "tags", "doc_id",
+    "publisher", "type", "date", "tags", "doc_id", "original", "page",
 }
 
 
