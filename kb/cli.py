@@ -211,7 +211,7 @@ def search(
       kb search kontorsmöbler --tag cirkulär --json
       kb search "19 a kap direktupphandling" --type författning
     """
-    from kb.search import IndexMissing, Searcher, SearchError, UnknownFilter, clean_query
+    from kb.search import IndexMissing, Searcher, SearchError, clean_query
 
     if not clean_query(query).strip():
         raise click.BadParameter('give some words to search for, e.g. "återbruk möbler"', param_hint="QUERY")
@@ -223,15 +223,12 @@ def search(
     except IndexMissing:
         click.echo("Error: there is no index yet. Run `kb build` first.", err=True)
         sys.exit(EXIT_NO_INDEX)
-    except UnknownFilter as e:
-        if as_json:
-            click.echo(json.dumps({"query": query, "total": 0, "hits": [], "error": str(e),
-                                   "parameter": e.parameter, "known": e.known}, ensure_ascii=False, indent=1))
-        click.echo(f"No hits: --{e.parameter} {_one_line(e.value)!r} matches no section.", err=True)
-        click.echo(f"Values of --{e.parameter} that exist: {', '.join(e.known) or '(none)'}", err=True)
-        sys.exit(EXIT_NO_HITS)
     except SearchError as e:
         raise click.UsageError(str(e)) from None
+    unknown = result.unknown_filter
+    if unknown is not None:  # say which filter found nothing, and what there is
+        click.echo(f"No hits: --{unknown.parameter} {_one_line(unknown.value)!r} matches no section.", err=True)
+        click.echo(f"Values of --{unknown.parameter} that exist: {', '.join(unknown.known) or '(none)'}", err=True)
     if as_json:
         click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=1))
     else:

@@ -70,14 +70,6 @@ class SearchError(Exception):
     """A query that cannot be run; the message is meant for the user."""
 
 
-class UnknownFilter(SearchError):
-    """A filter value no section has (``kb.filters``); ``known`` lists the values that exist."""
-
-    def __init__(self, error: UnknownFilterValue):
-        super().__init__(str(error))
-        self.parameter, self.value, self.known = error.parameter, error.value, error.known
-
-
 class IndexMissing(SearchError):
     pass
 
@@ -113,6 +105,7 @@ class SearchResult:
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     fuzzy: bool = False
     timed_out: bool = False
+    unknown_filter: UnknownFilterValue | None = None  # why there are no hits: a value no section has
 
     def to_json(self, facets: bool = False) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -492,7 +485,7 @@ class Searcher:
         try:  # filters match whatever their case and diacritics (kb.filters)
             tags, publisher, type = resolve_all(state.filter_values(), tags, publisher, type)
         except UnknownFilterValue as e:
-            raise UnknownFilter(e) from None
+            return SearchResult(query, 0, _ms(started), None, [], offset, limit, unknown_filter=e)
         cleaned = clean_query(query)
         parts = parse_query(cleaned)
         if not parts:

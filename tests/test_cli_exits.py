@@ -100,3 +100,11 @@ def test_init_never_overwrites(tmp_path):
     (tmp_path / "kb" / "mkdocs.yml").write_text("site_name: Vår egen\n", encoding="utf-8")
     assert_clean(run("init", str(tmp_path / "kb")), EXIT_USAGE, "never overwrites")
     assert (tmp_path / "kb" / "mkdocs.yml").read_text(encoding="utf-8") == "site_name: Vår egen\n"
+
+
+def test_library_reports_the_unknown_filter_with_the_values_that_exist(default_searcher):
+    result = default_searcher.search("upphandling", publisher="Ingen sådan utgivare")
+    assert result.total == 0 and result.hits == []
+    unknown = result.unknown_filter
+    assert unknown.parameter == "publisher" and "IVL Svenska Miljöinstitutet" in unknown.known
+    assert default_searcher.search("upphandling", publisher="ivl svenska miljoinstitutet").hits
