@@ -108,3 +108,11 @@ def test_library_reports_the_unknown_filter_with_the_values_that_exist(default_s
     unknown = result.unknown_filter
     assert unknown.parameter == "publisher" and "IVL Svenska Miljöinstitutet" in unknown.known
     assert default_searcher.search("upphandling", publisher="ivl svenska miljoinstitutet").hits
+
+
+def test_unknown_filter_in_json_output(default_kb):
+    result = CliRunner().invoke(main, ["search", "möbler", "--root", str(default_kb.root), "--tag", "okänd", "--json"])
+    assert result.exit_code == EXIT_NO_HITS
+    data = json.loads(result.stdout)
+    assert data["hits"] == [] and data["unknown_filter"]["parameter"] == "tag"
+    assert "cirkulär" in data["unknown_filter"]["known"]
