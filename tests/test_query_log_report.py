@@ -95,7 +95,8 @@ def test_broken_links_in_sources_and_citations(tmp_path):
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "finns.md").write_text("# Finns\n", encoding="utf-8")
     (tmp_path / "a" / "sida.md").write_text(
-        "[ok](finns.md) [trasig](saknas.md#x) [ute](https://example.org/) [ankare](#del) [upp](../../etc/passwd)\n",
+        "[ok](finns.md) [trasig](saknas.md#x) [ute](https://example.org/) [ankare](#del) "
+        "[upp](../../etc/passwd) [webb](/artiklar/x/)\n",
         encoding="utf-8",
     )
     (tmp_path / "b.html").write_text('<a href="a/finns.md">ok</a> <a href="borta.html">x</a>', encoding="utf-8")
@@ -133,6 +134,8 @@ def test_report_command_table_json_and_csv(tmp_path, default_kb):
     assert {r["section"] for r in rows} >= {"review", "top search", "no hits"}
     only = json.loads(run(main, ["report", "--root", str(tmp_path), "--json", "--only", "searches"]).output)
     assert only["review"] == [] and only["top_searches"]
+    table = run(main, ["report", "--root", str(tmp_path), "--only", "links"]).output
+    assert "do not resolve" in table and "review" not in table and "searches" not in table
 
 
 def test_report_library_without_query_log(tmp_path):
