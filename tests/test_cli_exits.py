@@ -116,3 +116,18 @@ def test_unknown_filter_in_json_output(default_kb):
     data = json.loads(result.stdout)
     assert data["hits"] == [] and data["unknown_filter"]["parameter"] == "tag"
     assert "cirkulär" in data["unknown_filter"]["known"]
+
+
+def test_preparing_the_lexicon_is_announced(monkeypatch, caplog):
+    """The first command on a machine builds the word lists (~15 s): it says so instead of sitting silent."""
+    from kb.analysis import lexicon
+
+    monkeypatch.setattr(lexicon, "_lexicons", {})  # this process has none yet
+    monkeypatch.setattr(lexicon, "_load_compact", lambda folded=False: None)  # and no cache on disk
+    monkeypatch.setattr(lexicon, "write_compact_lexicon", lambda: False)
+    monkeypatch.setattr(lexicon, "_build", lambda folded: "built")
+    with caplog.at_level("WARNING", logger="kb.analysis.lexicon"):
+        assert lexicon.get_lexicon() == "built"
+        assert lexicon.get_lexicon() == "built"  # once per process
+    messages = [r.getMessage() for r in caplog.records if r.name == "kb.analysis.lexicon"]
+    assert len(messages) == 1 and "Preparing the Swedish word lists" in messages[0]
