@@ -131,3 +131,8 @@ def test_preparing_the_lexicon_is_announced(monkeypatch, caplog):
         assert lexicon.get_lexicon() == "built"  # once per process
     messages = [r.getMessage() for r in caplog.records if r.name == "kb.analysis.lexicon"]
     assert len(messages) == 1 and "Preparing the Swedish word lists" in messages[0]
+
+
+def test_report_before_the_first_build_is_no_index(tmp_path):
+    (tmp_path / "sources").mkdir()
+    assert_clean(run("report", "--root", str(tmp_path)), 3, "kb build")
