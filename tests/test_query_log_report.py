@@ -158,3 +158,13 @@ def test_feed_announces_new_and_changed_documents(tmp_path):
     assert [e.find(f"{ATOM}title").text for e in entries] == ["C", "A", "B"]
     assert entries[0].find(f"{ATOM}link").get("href") == "https://intranat.example.se/kunskapsbank/dok/c/"
     assert [e.find(f"{ATOM}category").get("term") for e in entries] == ["Nytt", "Ändrat", "Nytt"]
+
+
+def test_an_unwritable_query_log_never_fails_a_search(tmp_path, caplog):
+    (tmp_path / "build").write_text("a file where the folder should be", encoding="utf-8")
+    log = QueryLog(tmp_path / "build" / "queries.sqlite", flush_seconds=0)
+    with caplog.at_level("WARNING", logger="kb.query_log"):
+        log.record("möbler", found=True)
+        log.record("möbler", found=True)
+    assert [r.getMessage() for r in caplog.records].count(caplog.records[0].getMessage()) == 1
+    assert "cannot be written" in caplog.records[0].getMessage()
