@@ -276,7 +276,10 @@ def ingest_cmd(paths: tuple[str, ...], root: str | None, into: str, force: bool,
             click.echo(f"Already there: {o.rel} (same content)")
         else:
             verb = "Replaced" if o.status == "replaced" else "Added"
-            click.echo(f"{verb} {o.rel}: {o.title} ({o.sections} sections)")
+            if o.title == "metadata":
+                click.echo(f"{verb} {o.rel} (metadata of the files in its folder)")
+            else:
+                click.echo(f"{verb} {o.rel}: {o.title} ({o.sections} sections)")
     refused = sum(not o.ok for o in outcomes)
     if not outcomes:
         click.echo("Nothing to add: the folder holds no files.", err=True)
