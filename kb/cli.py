@@ -147,8 +147,10 @@ def skipped_lines(skipped: list[tuple[str, str]], verbose: bool = False) -> str:
     count per reason (at scale there are thousands: 11,715 statutes with no body)."""
     shown = skipped if verbose else skipped[:SKIPPED_SHOWN]
     lines = [f"  skipped {rel}: {reason}" for rel, reason in shown]
+    counts = Counter(reason for _, reason in skipped)
+    if len(shown) == len(skipped) and len(skipped) > 1:
+        lines.append("  By reason: " + "; ".join(f"{reason}: {n:,}" for reason, n in counts.most_common()) + ".")
     if len(shown) < len(skipped):
-        counts = Counter(reason for _, reason in skipped)
         reasons = "; ".join(f"{reason}: {n:,}" for reason, n in counts.most_common(5))
         more = f"; {len(counts) - 5:,} other reasons" if len(counts) > 5 else ""
         lines.append(

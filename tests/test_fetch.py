@@ -3,6 +3,7 @@ reruns, robots.txt, pauses, time and size limits, and failures that keep the pre
 
 from __future__ import annotations
 
+import gzip
 import json
 import threading
 import time
@@ -79,6 +80,11 @@ def _handler(site: Site):
                 return self._send(200, GUIDE.format("Hemligt").encode())
             if path == "/stor.html":
                 return self._send(200, b"<p>" + b"x" * 300_000 + b"</p>")
+            if path == "/bomb.html":  # 20 kB on the wire, 20 MB unpacked
+                packed = gzip.compress(b"<p>" + b"a" * 20_000_000, compresslevel=9)
+                return self._send(200, packed, Content_Encoding="gzip")
+            if path == "/packad.html":
+                return self._send(200, gzip.compress(GUIDE.format(TEXT).encode()), Content_Encoding="gzip")
             if path == "/tom.html":
                 return self._send(200, b"<html><body><nav>Meny</nav></body></html>")
             if path == "/rapport.pdf":
@@ -296,3 +302,20 @@ def test_cli_table_json_and_exit_codes(tmp_path: Path, site) -> None:
     again = runner.invoke(main, ["fetch", "--root", str(tmp_path), "--delay", "0", "--json"])
     rows = json.loads(again.stdout)
     assert [r["status"] for r in rows] == ["unchanged", "failed"] and again.exit_code == 4
+
+
+def test_a_compressed_bomb_stops_at_the_size_limit(tmp_path: Path, site) -> None:
+    server, base = site
+    _list(tmp_path, base, ["BASE/bomb.html"], header="url")
+    (outcome,) = _fetch(tmp_path).outcomes
+    assert outcome.status == "failed" and outcome.reason == "too large (over 0.191 MB, limit 0.191 MB)"
+    assert not any(p.suffix == ".html" for p in (tmp_path / "webb").rglob("*"))
+
+
+def test_a_compressed_page_is_unpacked(tmp_path: Path, site) -> None:
+    server, base = site
+    _list(tmp_path, base, ["BASE/packad.html"], header="url")
+    (outcome,) = _fetch(tmp_path).outcomes
+    assert outcome.status == "new"
+    assert (tmp_path / outcome.rel).read_text("utf-8") == GUIDE.format(TEXT)
+    assert dict(server.requests)["/packad.html"]["Accept-Encoding"] == "gzip, deflate"

@@ -127,6 +127,8 @@ def test_build_reports_what_it_does_not_index_and_strict_fails(tmp_path, project
     assert "skipped kommun/mobil.rtf: unsupported format .rtf; supported: .txt" in result.output
     if ".docx" not in SUFFIXES:  # until Word files are read
         assert "skipped kommun/krav.docx: unsupported format .docx" in result.output
+        assert "By reason: unsupported format .docx; supported: " in result.output  # a count per reason
+    assert "unsupported format .rtf; supported: " + ", ".join(SUFFIXES) + ": 1" in result.output
     strict = run("build", "--root", str(project), "--no-site", "--quiet", "--strict")
     assert strict.exit_code == 4 and "--strict: 2 source(s) skipped." in strict.output
     assert "unsupported format .rtf" in strict.output  # reported on an unchanged rebuild too
