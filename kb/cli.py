@@ -5,7 +5,8 @@ Exit codes (stable, for scripts and CI):
   1  ``kb search`` ran but found nothing
   2  usage error: unknown option, bad value (click's own code)
   3  no index yet: run ``kb build`` first
-  4  the build or ingest failed, another build is running, or ``--strict`` found skipped sources
+  4  the build, ingest or fetch failed (for ingest and fetch: any file or address), another build
+     is running, or ``--strict`` found skipped sources
   5  ``kb eval`` ran but missed its ``--min-ndcg`` goal
 """
 
@@ -48,6 +49,8 @@ def main() -> None:
       kb build                      ingest sources/, index them, publish site/
       kb search "återbruk möbler"   ranked sections with snippets and links
       kb serve                      the site and the search API on http://127.0.0.1:8000
+      kb sources                    the documents and their metadata, and what is not indexed
+      kb fetch                      download the pages listed in sources/**/FETCH.tsv
     """
 
 
