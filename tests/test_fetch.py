@@ -85,6 +85,18 @@ def _handler(site: Site):
                 return self._send(200, packed, Content_Encoding="gzip")
             if path == "/packad.html":
                 return self._send(200, gzip.compress(GUIDE.format(TEXT).encode()), Content_Encoding="gzip")
+            if path == "/droppar.html":  # a byte every 0.05 s: each read is quick, the whole is not
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.end_headers()
+                try:
+                    for _ in range(60):
+                        self.wfile.write(b"x")
+                        self.wfile.flush()
+                        time.sleep(0.05)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+                return None
             if path == "/tom.html":
                 return self._send(200, b"<html><body><nav>Meny</nav></body></html>")
             if path == "/rapport.pdf":
@@ -319,3 +331,12 @@ def test_a_compressed_page_is_unpacked(tmp_path: Path, site) -> None:
     assert outcome.status == "new"
     assert (tmp_path / outcome.rel).read_text("utf-8") == GUIDE.format(TEXT)
     assert dict(server.requests)["/packad.html"]["Accept-Encoding"] == "gzip, deflate"
+
+
+def test_a_server_that_drips_is_cut_off_by_the_total_deadline(tmp_path: Path, site) -> None:
+    server, base = site
+    _list(tmp_path, base, ["BASE/droppar.html"], header="url")
+    (outcome,) = _fetch(tmp_path, timeout=0.25).outcomes
+    # the total deadline (3 x 0.25 s), or on a loaded machine the per-read timeout: never saved
+    assert outcome.status == "failed" and outcome.reason.startswith("timed out")
+    assert not (tmp_path / "webb" / "127.0.0.1").exists() and outcome.rel == ""
