@@ -3,9 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test setup setup-test browser lint clean
+.PHONY: run test setup setup-test browser nginx lint clean
 
-$(BIN)/kb: pyproject.toml setup.py kb/_native.c
+$(BIN)/kb: pyproject.toml setup.py kb/engine/_native.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
@@ -16,18 +16,22 @@ setup: $(BIN)/kb
 browser:
 	bash scripts/setup-browser.sh
 
+## Debian's nginx, for the production test (tests/test_deploy_nginx.py).
+nginx:
+	sh scripts/setup-nginx.sh
+
 ## Set up, build the shipped knowledge base (index + site) and run a first search.
 run: setup
 	$(BIN)/kb build
 	$(BIN)/kb search "återbruk möbler" --limit 5
 
-## Set up (venv, test tools, Chromium for browser tests) and run lint + all tests.
-test: setup browser
-	$(BIN)/ruff check kb tests
+## Set up (venv, test tools, Chromium and nginx for browser tests) and run lint + all tests.
+test: setup browser nginx
+	$(BIN)/ruff check kb tests benchmarks scripts
 	$(BIN)/python -m pytest -q
 
 lint: setup
-	$(BIN)/ruff check kb tests
+	$(BIN)/ruff check kb tests benchmarks scripts
 
 clean:
 	rm -rf build site .pytest_cache

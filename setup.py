@@ -1,6 +1,32 @@
-"""The compiled helpers (``kb/_native.c``) of the bulk index writer, the analyzer's tokens and snippets;
-the rest is in pyproject.toml."""
+"""The compiled helpers (``kb/engine/_native.c``) of the bulk index writer, the analyzer's tokens and snippets,
+and the default site configuration as package data; the rest is in pyproject.toml."""
+
+import shutil
+from pathlib import Path
 
 from setuptools import Extension, setup
+from setuptools.command.build_py import build_py
 
-setup(ext_modules=[Extension("kb._native", ["kb/_native.c"], extra_compile_args=["-O2"])])
+HERE = Path(__file__).resolve().parent
+# The repository's mkdocs.yml and overrides/ are the defaults of every knowledge base folder
+# (kb.site.mkdocs_config); an installed package carries a copy, a checkout reads them in place.
+SITE_DEFAULTS = ("mkdocs.yml", "overrides")
+
+
+class BuildWithSiteDefaults(build_py):
+    def run(self):
+        super().run()
+        target = Path(self.build_lib) / "kb" / "site" / "defaults"
+        for name in SITE_DEFAULTS:
+            src, dst = HERE / name, target / name
+            if src.is_dir():
+                shutil.copytree(src, dst, dirs_exist_ok=True)
+            elif src.is_file():
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(src, dst)
+
+
+setup(
+    ext_modules=[Extension("kb.engine._native", ["kb/engine/_native.c"], extra_compile_args=["-O2"])],
+    cmdclass={"build_py": BuildWithSiteDefaults},
+)

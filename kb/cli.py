@@ -1,13 +1,7 @@
-"""The ``kb`` command: a thin click layer over the library (``kb.pipeline``, ``kb.search`` …).
+"""The ``kb`` command: a thin click layer over the library (``kb.indexing.build``, ``kb.search.searcher`` …).
 
-Exit codes (stable, for scripts and CI):
-  0  success (for ``kb search``: at least one hit)
-  1  ``kb search`` ran but found nothing
-  2  usage error: unknown option, bad value (click's own code)
-  3  no index yet: run ``kb build`` first
-  4  the build, ingest or fetch failed (for ingest and fetch: any file or address), another build
-     is running, or ``--strict`` found skipped sources
-  5  ``kb eval`` ran but missed its ``--min-ndcg`` goal
+Exit codes are in ``kb.commands.errors`` (and docs/cli.md): 0 success, 1 nothing found, 2 usage,
+3 no index, 4 build failed, 5 eval goal missed, 6 not a knowledge base, 7 permission, 8 server.
 """
 
 from __future__ import annotations
@@ -21,9 +15,16 @@ from pathlib import Path
 
 import click
 
+from kb.commands.errors import (
+    EXIT_BUILD,
+    EXIT_EVAL,
+    EXIT_NO_HITS,
+    EXIT_NO_INDEX,
+    KbGroup,
+    require_knowledge_base,
+)
 from kb.config import Project
 
-EXIT_NO_HITS, EXIT_NO_INDEX, EXIT_BUILD, EXIT_EVAL = 1, 3, 4, 5
 SKIPPED_SHOWN = 20  # skipped sources listed by `kb build` without --verbose
 
 
@@ -39,18 +40,23 @@ root_option = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=KbGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="kb")
 def main() -> None:
     """kb: a Swedish knowledge base on circular and climate-smart public procurement.
 
     \b
     Typical use:
+      kb init kunskapsbank          a knowledge base folder of your own
       kb build                      ingest sources/, index them, publish site/
       kb search "återbruk möbler"   ranked sections with snippets and links
       kb serve                      the site and the search API on http://127.0.0.1:8000
+      kb report                     what editors should look at
       kb sources                    the documents and their metadata, and what is not indexed
       kb fetch                      download the pages listed in sources/**/FETCH.tsv
+
+    Exit codes: 0 ok, 1 nothing found, 2 usage, 3 no index, 4 build failed,
+    5 eval goal missed, 6 not a knowledge base, 7 permission, 8 server (see docs/cli.md).
     """
 
 
@@ -95,15 +101,22 @@ class _ProgressPrinter:
     "--verbose", "-v", is_flag=True, help=f"List every skipped source (else the first {SKIPPED_SHOWN}, then counts)."
 )
 def build(root: str | None, strict: bool, no_site: bool, wait: bool, quiet: bool, verbose: bool) -> None:
-    """Ingest sources/, index them and publish the site (only changed sources are re-read)."""
-    from kb.pipeline import BuildError
-    from kb.pipeline import build as run_build
+    """Ingest sources/, index them and publish the site (only changed sources are re-read).
+
+    \b
+    Examples:
+      kb build                      in the knowledge base folder
+      kb build --root /srv/kunskapsbank --quiet
+      kb build --strict --no-site   in CI: fail (exit 4) if a source was skipped
+    """
+    from kb.indexing.build import BuildError
+    from kb.indexing.build import build as run_build
 
     project = _project(root)
-    if not project.sources.is_dir():
-        raise click.ClickException(
-            f"No sources/ folder in {project.root}. Run kb from the project folder or pass --root."
-        )
+    require_knowledge_base(project)
+    if not project.mkdocs_yml.is_file() and not no_site:
+        click.echo("Note: no mkdocs.yml here, so the site gets kb's default name and address (`kb init` writes one).",
+                   err=True)
     progress = _ProgressPrinter(enabled=not quiet and sys.stderr.isatty())
     try:
         report = run_build(project, progress=progress, site=not no_site, wait=wait)
@@ -190,8 +203,10 @@ def search(
       kb search kontorsmöbler --tag cirkulär --json
       kb search "19 a kap direktupphandling" --type författning
     """
-    from kb.search import IndexMissing, Searcher, SearchError
+    from kb.search import IndexMissing, Searcher, SearchError, UnknownFilter, clean_query
 
+    if not clean_query(query).strip():
+        raise click.BadParameter('give some words to search for, e.g. "återbruk möbler"', param_hint="QUERY")
     project = _project(root)
     site_url, _ = project.site_settings()
     searcher = Searcher(project.index_root, site_url)
@@ -200,24 +215,40 @@ def search(
     except IndexMissing:
         click.echo("Error: there is no index yet. Run `kb build` first.", err=True)
         sys.exit(EXIT_NO_INDEX)
+    except UnknownFilter as e:
+        if as_json:
+            click.echo(json.dumps({"query": query, "total": 0, "hits": [], "error": str(e),
+                                   "parameter": e.parameter, "known": e.known}, ensure_ascii=False, indent=1))
+        click.echo(f"No hits: --{e.parameter} {_one_line(e.value)!r} matches no section.", err=True)
+        click.echo(f"Values of --{e.parameter} that exist: {', '.join(e.known) or '(none)'}", err=True)
+        sys.exit(EXIT_NO_HITS)
     except SearchError as e:
         raise click.UsageError(str(e)) from None
     if as_json:
         click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=1))
     else:
-        _print_hits(result)
+        _print_hits(result, _filters_text(tags, publisher, type_))
     if not result.hits:
         sys.exit(EXIT_NO_HITS)
 
 
-def _print_hits(result) -> None:
+def _filters_text(tags: tuple[str, ...], publisher: str | None, type_: str | None) -> str:
+    named = (("publisher", publisher), ("type", type_))
+    parts = [f"--tag {t!r}" for t in tags] + [f"--{n} {v!r}" for n, v in named if v]
+    return " ".join(parts)
+
+
+def _print_hits(result, filters: str = "") -> None:
     from kb.search import section_label
 
     color = sys.stdout.isatty()
     if result.suggestion:
         click.echo(f"Did you mean: {result.suggestion}")
     if not result.hits:
-        click.echo(f'No hits for "{_one_line(result.query)}". Try fewer or other words, e.g. "återbruk möbler".')
+        if filters:
+            click.echo(f'No hits for "{_one_line(result.query)}" with {filters}. Try without the filters.')
+        else:
+            click.echo(f'No hits for "{_one_line(result.query)}". Try fewer or other words, e.g. "återbruk möbler".')
         return
     first, last = result.offset + 1, result.offset + len(result.hits)
     click.echo(f"{result.total} hits, showing {first}–{last} ({result.took_ms:.0f} ms)\n")
@@ -264,9 +295,9 @@ def ingest_cmd(paths: tuple[str, ...], root: str | None, into: str, force: bool,
       kb ingest ~/Hämtade/upphandling/ --into kommun
       kb ingest krav.md --force      replace an edited copy in sources/local/
     """
+    from kb.indexing.build import BuildError
+    from kb.indexing.build import build as run_build
     from kb.ingest.add import add_sources, check_into
-    from kb.pipeline import BuildError
-    from kb.pipeline import build as run_build
 
     project = _project(root)
     try:
@@ -310,8 +341,13 @@ def eval_cmd(judgments: str, root: str | None, no_baseline: bool, min_ndcg: floa
     """Measure relevance on judged queries: nDCG@10, recall@10, MRR, next to stock Whoosh.
 
     JUDGMENTS is a file in the format of tests/data/dev.json.
+
+    \b
+    Examples:
+      kb eval tests/data/dev.json
+      kb eval tests/data/dev.json --no-baseline --min-ndcg 0.6   exit 5 below the goal
     """
-    from kb.evaluate import evaluate_project, format_report
+    from kb.search.evaluate import evaluate_project, format_report
 
     project = _project(root)
     try:
@@ -330,8 +366,12 @@ def eval_cmd(judgments: str, root: str | None, no_baseline: bool, min_ndcg: floa
 
 
 from kb.api.cli_serve import serve  # noqa: E402 - light module; uvicorn is imported when serving
+from kb.commands.init import init  # noqa: E402
+from kb.commands.report import report  # noqa: E402
 
 main.add_command(serve)
+main.add_command(init)
+main.add_command(report)
 
 from kb.fetch.command import fetch  # noqa: E402 - light module; httpx is imported when fetching
 

@@ -1,13 +1,17 @@
-"""Where things live, and the site settings kept in one place (``mkdocs.yml``).
+"""Where things live, and the settings of a knowledge base folder.
 
-Every stage takes a ``Project`` so tests can point it at a temporary folder.
+Every stage takes a ``Project`` so tests can point it at a temporary folder. The site's name,
+address and language are in ``mkdocs.yml`` (where MkDocs users look for them); kb's own
+settings (API, query log, review age) in ``kb.yml`` beside it
+(``kb.project_settings``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
+
+from kb.project_settings import ConfigError, load_yaml  # noqa: F401 - part of the config's interface
 
 DEFAULT_SITE_URL = "http://127.0.0.1:8000/"
 DEFAULT_SITE_NAME = "Kunskapsbank för cirkulär och klimatsmart upphandling"
@@ -52,25 +56,26 @@ class Project:
     def mkdocs_yml(self) -> Path:
         return self.root / "mkdocs.yml"
 
+    @property
+    def kb_yml(self) -> Path:
+        return self.root / "kb.yml"
+
+    @property
+    def query_log(self) -> Path:
+        """Aggregated searches the API saw (``kb.api.query_log``): text and counts only."""
+        return self.build / "queries.sqlite"
+
     def site_settings(self) -> tuple[str, str]:
         """(site_url, site_name) from ``mkdocs.yml``: the one place an organisation sets them."""
         url, name = DEFAULT_SITE_URL, DEFAULT_SITE_NAME
         if self.mkdocs_yml.exists():
-            import yaml  # here, not at the top: `kb build` with nothing to do never reads mkdocs.yml
-
-            data = yaml.load(self.mkdocs_yml.read_text(encoding="utf-8"), Loader=_lenient_loader()) or {}
-            url = data.get("site_url") or url
-            name = data.get("site_name") or name
+            data = load_yaml(self.mkdocs_yml)
+            url = str(data.get("site_url") or url)
+            name = str(data.get("site_name") or name)
         return (url if url.endswith("/") else url + "/"), name
 
+    def settings(self):
+        """kb's own settings from ``kb.yml`` (defaults when there is none)."""
+        from kb.project_settings import load_settings  # noqa: PLC0415
 
-@cache
-def _lenient_loader() -> type:
-    """Safe YAML that tolerates MkDocs' ``!!python/name`` and ``!ENV`` tags by ignoring them."""
-    import yaml
-
-    class LenientLoader(yaml.SafeLoader):
-        pass
-
-    LenientLoader.add_multi_constructor("", lambda loader, suffix, node: None)
-    return LenientLoader
+        return load_settings(self.kb_yml)

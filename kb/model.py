@@ -104,7 +104,7 @@ class Document:
         )
 
 
-FOLD_TABLE = str.maketrans(  # also used by kb.snippets for a cheap pre-test
+FOLD_TABLE = str.maketrans(  # also used by kb.search.snippets for a cheap pre-test
     "åäöéèêëüáàâÅÄÖÉÈÜÁÀ", "aaoeeeeuaaaAAOEEUAA")
 
 
@@ -177,3 +177,22 @@ def unique_anchor(base: str, taken: set[str]) -> str:
         anchor, n = f"{base}-{n}", n + 1
     taken.add(anchor)
     return anchor
+
+
+def dedupe_ids(documents: list[Document]) -> list[Document]:
+    """Keep the first document of each id (two sources could slugify alike: a.md and a.txt)."""
+    for doc, final in zip(documents, dedupe_id_list([(d.id, d.source) for d in documents]), strict=True):
+        doc.id = final
+    return documents
+
+
+def dedupe_id_list(pairs: list[tuple[str, str]]) -> list[str]:
+    """Final ids for (id, source) pairs in document order: a repeated id gets its source's hash."""
+    seen: set[str] = set()
+    out = []
+    for doc_id, source in pairs:
+        if doc_id in seen:
+            doc_id = f"{doc_id}-{hashlib.sha1(source.encode()).hexdigest()[:6]}"
+        seen.add(doc_id)
+        out.append(doc_id)
+    return out

@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 from kb.config import Project
-from kb.pipeline import build
+from kb.indexing.build import build
 
 PICK = [
     "seeds/000_0263c3a175406f7d.txt",

@@ -16,7 +16,7 @@ DEV_JSON = REPO / "tests" / "data" / "dev.json"
 @pytest.fixture(scope="session")
 def default_kb(tmp_path_factory) -> Project:
     """The shipped sources/ (symlinked, read-only use) indexed into a temporary project."""
-    from kb.pipeline import build
+    from kb.indexing.build import build
 
     root = tmp_path_factory.mktemp("default_kb")
     os.symlink(REPO / "sources", root / "sources")

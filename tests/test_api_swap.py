@@ -8,7 +8,7 @@ from api_support import make_project
 from fastapi.testclient import TestClient
 
 from kb.api import create_app
-from kb.pipeline import build
+from kb.indexing.build import build
 
 QUERIES = ["återbruk möbler", "cirkulär ekonomi", "upphandling", "plast", "zebrafinkar"]
 

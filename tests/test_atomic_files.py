@@ -1,4 +1,4 @@
-"""kb.atomic_files: a file is replaced whole or not at all, and a failed write leaves no litter."""
+"""kb.util.atomic_files: a file is replaced whole or not at all, and a failed write leaves no litter."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.atomic_files import replace_atomically, temporary_name, write_atomically
+from kb.util.atomic_files import replace_atomically, temporary_name, write_atomically
 
 
 def test_str_is_written_encoded_and_bytes_as_given(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ import io
 import tarfile
 from pathlib import Path
 
-from kb.bench.scale import ingest_item, member_bytes, read_archives, spool_archives
+from benchmarks.scale import ingest_item, member_bytes, read_archives, spool_archives
 
 MEMBERS = {
     "sfs/b.md": "---\nbeteckning: 2016:1145\nrubrik: Lag om offentlig upphandling\n---\n\n# Lag\n\n### 1 §\n\nText.\n",
@@ -47,14 +47,14 @@ def test_spooled_member_ingests_like_its_bytes(tmp_path):
 def test_member_stem_is_the_path_stem():
     from pathlib import PurePosixPath
 
-    from kb.bench.scale import _stem
+    from benchmarks.scale import _stem
 
     for rel in ["related/sfs/1998-808.md", "x.md", ".md", "a.", "a.b.md", "dir.x/name", "n", "related/x/.hidden"]:
         assert _stem(rel) == PurePosixPath(rel).stem
 
 
 def test_query_latencies_take_turns_by_round():
-    from kb.bench.scale import latencies
+    from benchmarks.scale import latencies
 
     calls: list[tuple[str, str]] = []
     runs = {name: (lambda q, name=name: calls.append((name, q))) for name in ("kb", "stock")}

@@ -1,4 +1,4 @@
-"""The bulk index path (kb.analysis.fast + kb.segment) must index exactly like whoosh's own writer."""
+"""The bulk index path (kb.analysis.fast + kb.engine.segment) must index exactly like whoosh's own writer."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from whoosh import index as whoosh_index
 
-from kb import index as kb_index
-from kb import postings, segment
 from kb.analysis import index_analyzer
 from kb.analysis.fast import FieldAnalysis, reference_analysis
+from kb.engine import index as kb_index
+from kb.engine import postings, segment
 from kb.ingest import discover, ingest
 from kb.model import Block, Document, Section
 
@@ -130,7 +130,7 @@ def test_litter_of_killed_builds_is_removed(tmp_path):
     import os
 
     from kb.config import Project
-    from kb.pipeline import build
+    from kb.indexing.build import build
 
     root = tmp_path / "kb"
     (root / "sources").mkdir(parents=True)

@@ -1,4 +1,4 @@
-"""Change detection of `kb build` (``kb.build_state`` + ``kb.pipeline.scan_sources``): a source
+"""Change detection of `kb build` (``kb.indexing.state`` + ``kb.indexing.build.scan_sources``): a source
 is re-read exactly when it, its metadata, or the code that parses it may have changed."""
 
 from __future__ import annotations
@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-import kb.index_update
-import kb.pipeline
-from kb.build_state import read_state
+import kb.engine.update
+import kb.indexing.build
 from kb.config import Project
-from kb.index import current_version_dir, document_json, load_documents, switch_current
-from kb.index_update import Row, _write_documents
+from kb.engine.index import current_version_dir, document_json, load_documents, switch_current
+from kb.engine.update import Row, _write_documents
+from kb.indexing.build import build
+from kb.indexing.state import read_state
 from kb.model import Block, Document, Section
-from kb.pipeline import build
 from kb.search import Searcher
 
 TEXTS = {
@@ -30,7 +30,7 @@ MANIFEST = "path\ttitle\tpublisher\n"
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
     """Three small sources, built once; a single changed document may be a third of the index."""
-    monkeypatch.setattr(kb.index_update, "MAX_DELETED_RATIO", 0.9)
+    monkeypatch.setattr(kb.engine.update, "MAX_DELETED_RATIO", 0.9)
     for rel, text in TEXTS.items():
         (tmp_path / "sources" / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / "sources" / rel).write_text(text, encoding="utf-8")
@@ -63,7 +63,7 @@ def test_same_size_and_mtime_right_after_a_build_is_checked_by_content(
 ) -> None:
     """A file modified within the timestamp granularity of the build that saw it is 'racy':
     the next build compares its content instead of trusting its size and mtime."""
-    monkeypatch.setattr(kb.pipeline, "RACY_NS", 3600 * 10**9)  # every file counts as just written
+    monkeypatch.setattr(kb.indexing.build, "RACY_NS", 3600 * 10**9)  # every file counts as just written
     report = build(project, site=False)  # each racy file's content is compared: all unchanged
     assert report.index_mode == "unchanged" and not report.ingested
     _rewrite_keeping_stat(project.sources / "a.md", "Kommunen", "Zebrafin")
@@ -74,7 +74,7 @@ def test_same_size_and_mtime_right_after_a_build_is_checked_by_content(
 
 def test_an_old_file_is_known_by_its_stat(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
     """The counterpart: outside the racy window the stat is trusted and the file is not read."""
-    monkeypatch.setattr(kb.pipeline, "RACY_NS", -(10**15))
+    monkeypatch.setattr(kb.indexing.build, "RACY_NS", -(10**15))
     build(project, site=False)  # records the files as not racy
     _rewrite_keeping_stat(project.sources / "a.md", "Kommunen", "Zebrafin")
     report = build(project, site=False)
@@ -90,13 +90,13 @@ def test_removed_added_and_renamed_files(project: Project) -> None:
     assert report.index_mode == "incremental"
     assert sorted(d.source for d in load_documents(current_version_dir(project.index_root))) == ["a.md", "d.md", "e.md"]
     assert _sources(project, "textilier") == ["d.md"] and _sources(project, "kvastfeningar") == ["e.md"]
-    cached = {rel: kb.pipeline._cache_path(project, rel).exists() for rel in ("a.md", "b.md", "c.md", "d.md")}
+    cached = {rel: kb.indexing.build._cache_path(project, rel).exists() for rel in ("a.md", "b.md", "c.md", "d.md")}
     assert cached == {"a.md": True, "b.md": False, "c.md": False, "d.md": True}
     assert build(project, site=False).index_mode == "unchanged"
 
 
 def test_sidecar_and_manifest_changes(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(kb.pipeline, "RACY_NS", -(10**15))  # no file is racy: stat alone decides
+    monkeypatch.setattr(kb.indexing.build, "RACY_NS", -(10**15))  # no file is racy: stat alone decides
     sidecar = project.sources / "a.md.meta.yml"
     sidecar.write_text("publisher: Förlaget Ett\n", encoding="utf-8")
     report = build(project, site=False)
@@ -121,19 +121,19 @@ def test_a_file_that_became_unreadable_is_a_skip(project: Project, monkeypatch: 
     """Permissions change a file's ctime, not its mtime: that is when it is opened again."""
     locked = str(project.sources / "b.md")
     denied = "unreadable: Permission denied"
-    monkeypatch.setattr(kb.pipeline, "unreadable", lambda path: denied if path == locked else None)
+    monkeypatch.setattr(kb.indexing.build, "unreadable", lambda path: denied if path == locked else None)
     os.chmod(locked, 0o644)  # same mode: only the ctime moves
     report = build(project, site=False)
     assert ("b.md", denied) in report.skipped and report.removed == ["b.md"]
     assert _sources(project, "byggentreprenader") == []
-    monkeypatch.setattr(kb.pipeline, "unreadable", lambda path: None)
+    monkeypatch.setattr(kb.indexing.build, "unreadable", lambda path: None)
     os.chmod(locked, 0o644)
     report = build(project, site=False)
     assert report.ingested == ["b.md"] and _sources(project, "byggentreprenader") == ["b.md"]
 
 
 def test_a_changed_parser_rereads_every_source(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(kb.pipeline._FINGERPRINTS, "ingest", "other-parser")
+    monkeypatch.setattr(kb.indexing.build, "code_fingerprint", lambda: "other-code")
     report = build(project, site=False)
     assert report.ingested == sorted(TEXTS) and report.index_mode == "full"
 
@@ -179,13 +179,13 @@ def test_documents_file_is_copied_in_runs(tmp_path: Path, monkeypatch: pytest.Mo
     fd = _write_documents(tmp_path / "old.jsonl", tmp_path / "new.jsonl", old_rows, rows, {"c": changed, "bb": added})
     os.close(fd)
     assert (tmp_path / "new.jsonl").read_text(encoding="utf-8") == "".join(document_json(d) + "\n" for d in new)
-    with pytest.raises(kb.index_update.FullBuildNeeded):  # a file that does not match its manifest
+    with pytest.raises(kb.engine.update.FullBuildNeeded):  # a file that does not match its manifest
         _write_documents(tmp_path / "old.jsonl", tmp_path / "x.jsonl", old_rows[1:], rows, {})
 
 
 def test_whole_second_timestamps_get_a_wider_racy_window() -> None:
     second = 10**9
     scan = 1_800_000_000 * second + 300_000_000  # 0.3 s into a second
-    assert kb.pipeline._is_racy(scan - 300_000_000 - 2 * second, scan)  # a file system with 2 s steps
-    assert not kb.pipeline._is_racy(scan - 300_000_000 - 2 * second + 1, scan)  # a sub-second stamp, 2 s old
-    assert kb.pipeline._is_racy(scan - 10_000_000, scan)  # modified within a clock tick of the scan
+    assert kb.indexing.build._is_racy(scan - 300_000_000 - 2 * second, scan)  # a file system with 2 s steps
+    assert not kb.indexing.build._is_racy(scan - 300_000_000 - 2 * second + 1, scan)  # a sub-second stamp, 2 s old
+    assert kb.indexing.build._is_racy(scan - 10_000_000, scan)  # modified within a clock tick of the scan

@@ -1,4 +1,4 @@
-"""The streaming build (kb.stream) and the speed-ups under it must index exactly like before."""
+"""The streaming build (kb.engine.bulk) and the speed-ups under it must index exactly like before."""
 
 from __future__ import annotations
 
@@ -7,11 +7,10 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from kb._native import latin1_tokens
+from kb.engine._native import latin1_tokens
 from test_build_fast import _dump
 
-from kb import index as kb_index
-from kb import stream
+from benchmarks.scale import ingest_item
 from kb.analysis import index_analyzer, lexicon
 from kb.analysis.fast import (
     _CLASS_BYTES,
@@ -22,8 +21,9 @@ from kb.analysis.fast import (
     FieldAnalysis,
     reference_analysis,
 )
-from kb.bench.scale import ingest_item
-from kb.pipeline import dedupe_ids
+from kb.engine import bulk as stream
+from kb.engine import index as kb_index
+from kb.indexing.build import dedupe_ids
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -73,7 +73,7 @@ def test_only_the_use_that_paused_the_collector_collects(monkeypatch):
     slow) collection to the outer one; the outermost collects once and turns it back on."""
     import gc
 
-    from kb.processes import collector_off_for_good, cyclic_gc_paused
+    from kb.util.processes import collector_off_for_good, cyclic_gc_paused
 
     collected: list[int] = []
     monkeypatch.setattr(gc, "collect", lambda *a: collected.append(1) or 0)
@@ -111,7 +111,7 @@ def test_a_slice_runs_without_the_cyclic_gc_and_leaves_no_cycles(units, tmp_path
     assert result.sections and seen and not any(seen)
     assert gc.isenabled()
 
-    from kb.segment import build_segment
+    from kb.engine.segment import build_segment
 
     records = [r for unit in units[8:16] for d in ingest_item(unit) for r in kb_index.section_records(d)]
     gc.collect()
@@ -181,7 +181,7 @@ _LATIN1_TEXT = _texts(list("aAbeEfzöÖÉß0912 \u00a0-:,._²ªµ×\n") + ["19 a
 @given(_LATIN1_TEXT)
 @settings(max_examples=1000, deadline=None)
 def test_compiled_latin1_tokens_equal_the_regex(text):
-    """``kb._native.latin1_tokens``: lower-casing and ``_LATIN1_TOKEN_RE`` in one pass, and
+    """``kb.engine._native.latin1_tokens``: lower-casing and ``_LATIN1_TOKEN_RE`` in one pass, and
     whether the hyphen or section-number path is needed."""
     lowered = text.lower()
     expected = (_LATIN1_TOKEN_RE.findall(lowered), "-" in lowered or _SEC_HINT.search(lowered) is not None)

@@ -8,7 +8,7 @@ import pytest
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 
-from kb import index as kb_index
+from kb.engine import index as kb_index
 from kb.model import Block, Document, Section
 from kb.search import Searcher
 
@@ -127,7 +127,7 @@ def test_mapped_column_reads_what_whoosh_reads(tmp_path, layout):
     """A memory map where the column is a file of its own (kb's segments); Whoosh's reader otherwise."""
     from whoosh.filedb.filestore import FileStorage, RamStorage
 
-    from kb.search import _MappedColumn
+    from kb.engine.columns import _MappedColumn
 
     if layout == "files":
         ix = whoosh_index.open_dir(str(kb_index.write_index(documents(), tmp_path / "idx", procs=1).path))

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-import kb.index_update
-import kb.pipeline
+import kb.engine.update
+import kb.indexing.build
 from kb.config import Project
-from kb.index import current_version_dir, load_documents, read_info
-from kb.pipeline import build
+from kb.engine.index import current_version_dir, load_documents, read_info
+from kb.indexing.build import BuildReport, build
 from kb.search import Searcher
 from tests.hostile import SMALL_KB, copy_sources
 
@@ -43,14 +43,14 @@ def change_sources(root: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def updated_and_full(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, Project, kb.pipeline.BuildReport]:
+def updated_and_full(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, Project, BuildReport]:
     """The same sources built incrementally (after a first full build) and from scratch."""
     inc = Project(tmp_path_factory.mktemp("incremental"))
     copy_sources(inc.root, SMALL_KB)
     assert build(inc, site=False).index_mode == "full"
     change_sources(inc.root)
     with pytest.MonkeyPatch.context() as mp:  # six documents: one change is a large share of them
-        mp.setattr(kb.index_update, "MAX_DELETED_RATIO", 0.5)
+        mp.setattr(kb.engine.update, "MAX_DELETED_RATIO", 0.5)
         report = build(inc, site=False)
     full = Project(tmp_path_factory.mktemp("full"))
     shutil.copytree(inc.sources, full.sources)
@@ -97,7 +97,7 @@ def test_queries_find_what_a_full_build_finds(updated_and_full) -> None:
 @pytest.mark.xfail(
     strict=True,
     reason="not met: whoosh counts deleted sections in N and document frequencies until the next full "
-    "build, so near-tied hits can swap (exactness needs live-count BM25 statistics in kb.search)",
+    "build, so near-tied hits can swap (exactness needs live-count BM25 statistics in kb.search.searcher)",
 )
 def test_ranking_equals_a_full_build(updated_and_full) -> None:
     inc, full, _ = updated_and_full
@@ -133,7 +133,7 @@ def test_interrupt_during_an_update_keeps_the_previous_index(
     project = Project(tmp_path)
     copy_sources(tmp_path, SMALL_KB[:3])
     build(project, site=False)
-    monkeypatch.setattr(kb.index_update, "MAX_DELETED_RATIO", 0.5)
+    monkeypatch.setattr(kb.engine.update, "MAX_DELETED_RATIO", 0.5)
     old = current_version_dir(project.index_root)
     answers = [h.url for h in Searcher(project.index_root, "http://x/").search("återbruk", limit=20).hits]
     with open(project.sources / SMALL_KB[0], "a", encoding="utf-8") as f:
@@ -143,14 +143,14 @@ def test_interrupt_during_an_update_keeps_the_previous_index(
         if at == stage:
             raise KeyboardInterrupt
 
-    update_index = kb.index_update.update_index
-    monkeypatch.setattr(kb.index_update, "update_index", functools.partial(update_index, interrupt_hook=interrupt))
+    update_index = kb.engine.update_index
+    monkeypatch.setattr(kb.engine, "update_index", functools.partial(update_index, interrupt_hook=interrupt))
     with pytest.raises(KeyboardInterrupt):
         build(project, site=False)
     assert current_version_dir(project.index_root) == old
     assert [h.url for h in Searcher(project.index_root, "http://x/").search("återbruk", limit=20).hits] == answers
     assert not list(project.index_root.glob(".tmp-*"))  # an interrupted update removes its folder
-    monkeypatch.setattr(kb.index_update, "update_index", update_index)
+    monkeypatch.setattr(kb.engine, "update_index", update_index)
     report = build(project, site=False)
     assert report.index_mode == "incremental"
     assert [h.source for h in Searcher(project.index_root, "http://x/").search("zebrafinkstolar").hits] == [
@@ -162,7 +162,7 @@ def test_too_many_deletions_fall_back_to_a_full_build(tmp_path: Path, monkeypatc
     project = Project(tmp_path)
     copy_sources(tmp_path, SMALL_KB[:3])
     build(project, site=False)
-    monkeypatch.setattr(kb.index_update, "MAX_DELETED_RATIO", 0.0)
+    monkeypatch.setattr(kb.engine.update, "MAX_DELETED_RATIO", 0.0)
     (project.sources / SMALL_KB[2]).unlink()
     report = build(project, site=False)
     assert report.index_mode == "full" and "deleted" in report.full_build_reason
@@ -173,8 +173,8 @@ def test_update_segments_are_merged_when_they_pile_up(tmp_path: Path, monkeypatc
     project = Project(tmp_path)
     copy_sources(tmp_path, SMALL_KB[:3])
     build(project, site=False)
-    monkeypatch.setattr(kb.index_update, "MAX_TAILS", 2)
-    monkeypatch.setattr(kb.index_update, "MAX_DELETED_RATIO", 0.5)
+    monkeypatch.setattr(kb.engine.update, "MAX_TAILS", 2)
+    monkeypatch.setattr(kb.engine.update, "MAX_DELETED_RATIO", 0.5)
     counts = []
     for n in range(3):
         (project.sources / "local").mkdir(exist_ok=True)
@@ -198,8 +198,8 @@ def test_large_build_streams_from_the_cache_and_equals_the_in_process_build(
     assert build(small, site=False).index_mode == "full"
     large = Project(tmp_path / "large")
     shutil.copytree(small.sources, large.sources)
-    monkeypatch.setattr(kb.pipeline, "PARALLEL_INGEST_MIN", 1)
-    monkeypatch.setattr(kb.pipeline, "STREAM_MIN_SECTIONS", 1)
+    monkeypatch.setattr(kb.indexing.build, "PARALLEL_INGEST_MIN", 1)
+    monkeypatch.setattr(kb.indexing.build, "STREAM_MIN_SECTIONS", 1)
     report = build(large, site=False)
     assert report.index_mode == "full" and sorted(report.ingested) == sorted(build(small, site=False).unchanged)
     a, b = current_version_dir(small.index_root), current_version_dir(large.index_root)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from kb.ingest import SkipSource, SourceFile, ingest
-from kb.ingest.markdown import inline_text
+from kb.ingest.markdown_blocks import inline_text
 from kb.model import Document
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -62,7 +62,7 @@ def test_tag_list_shapes() -> None:
 def test_tags_are_searchable_facets(tmp_path: Path) -> None:
     """A maintainer's tag reaches the index: `kb search --tag` filters on it."""
     from kb.config import Project
-    from kb.pipeline import build
+    from kb.indexing.build import build
     from kb.search import Searcher
 
     sources = tmp_path / "sources" / "kommun"

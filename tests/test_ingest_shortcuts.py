@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from kb.ingest import SkipSource
 from kb.ingest.build import clean
 from kb.ingest.decode import decode
-from kb.ingest.markdown import _ATX, MdBlock, _atx_heading, inline_text, parse_blocks, split_front_matter
+from kb.ingest.markdown import split_front_matter
+from kb.ingest.markdown_blocks import _ATX, MdBlock, _atx_heading, inline_text, parse_blocks
 from kb.model import FOLD_TABLE, doc_id, fold_ascii, slugify
 
 

@@ -1,4 +1,4 @@
-"""kb.postings: a text field's postings columns must hold exactly what ``FieldAnalysis.analyze`` gives."""
+"""kb.engine.postings: a text field's postings columns must hold exactly what ``FieldAnalysis.analyze`` gives."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from whoosh.formats import Positions
 
-from kb import postings
 from kb.analysis import index_analyzer
 from kb.analysis.fast import FieldAnalysis
-from kb.postings import TextPostings
-from kb.segment import _position_values
+from kb.engine import postings
+from kb.engine.postings import TextPostings
+from kb.engine.segment import _position_values
 
 VALUES = [
     "bygg- och rivningsavfall samt LCA-baserade krav",

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kb.evaluate import evaluate_project
 from kb.search import MAX_LIMIT, SearchError, diversify, parse_query
+from kb.search.evaluate import evaluate_project
 from tests.conftest import DEV_JSON
 
 HIT_KEYS = {

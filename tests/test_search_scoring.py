@@ -1,4 +1,4 @@
-"""Array scoring (kb.scoring) gives Whoosh's own scores; its term cache stays bounded; snippets find words."""
+"""Array scoring (kb.engine.scoring) gives Whoosh's own scores; its term cache stays bounded; snippets find words."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from whoosh.collectors import UnlimitedCollector
 from whoosh.query import And, Or, Phrase, Prefix, Term
 from whoosh.scoring import BM25F
 
-from kb.scoring import ArrayScorer, Postings, TermCache
-from kb.snippets import find_matches, make_snippet
+from kb.engine.scoring import ArrayScorer, Postings, TermCache
+from kb.search.snippets import find_matches, make_snippet
 
 B, K1 = 0.75, 1.2
 TEXTS = [
@@ -159,7 +159,7 @@ def test_snippet_stops_after_enough_matches_at_the_end_of_a_paragraph():
 
 
 def test_snippet_word_verdicts_are_shared_across_texts_and_bounded(monkeypatch):
-    from kb.snippets import _Plan, _plan
+    from kb.search.snippets import _Plan, _plan
 
     terms = frozenset({"kontor", "mobel"})
     plan = _plan(terms)

@@ -1,4 +1,4 @@
-"""The compiled block writer (``kb._native``) against its Python reference, byte for byte.
+"""The compiled block writer (``kb.engine._native``) against its Python reference, byte for byte.
 
 ``test_build_fast`` checks whole segments against whoosh's own writer; these cases reach
 what its corpus does not: many blocks per term, memo indexes past 255, position lists past
@@ -16,8 +16,8 @@ import pytest
 from whoosh.codec.whoosh3 import COMPRESSION_MIN_SIZE, WHOOSH3_HEADER_MAGIC
 from whoosh.formats import Positions
 
-from kb import _native
-from kb.segment import _length_bytes, encode_terms_python
+from kb.engine import _native
+from kb.engine.segment import _length_bytes, encode_terms_python
 
 
 def _case(rng, nterms, per_term, max_doc, max_npos, max_pos, float64=False, no_lengths=False):
@@ -127,12 +127,12 @@ def test_md5_hash_is_whoosh_md5_hash():
 
 
 def test_term_table_is_whoosh_ordered_hash_file(tmp_path):
-    """``_add_sorted`` and ``_write_hashes`` (over ``kb._native``) write the same file as
+    """``_add_sorted`` and ``_write_hashes`` (over ``kb.engine._native``) write the same file as
     whoosh's ``OrderedHashWriter.add`` one key at a time."""
     from whoosh.filedb.filestore import FileStorage
     from whoosh.filedb.filetables import OrderedHashReader, OrderedHashWriter
 
-    from kb.segment import _add_sorted, _write_hashes
+    from kb.engine.segment import _add_sorted, _write_hashes
 
     rng = np.random.default_rng(11)
     keys = sorted({bytes(rng.integers(97, 123, rng.integers(1, 30), dtype=np.uint8)) for _ in range(5_000)})

@@ -1,4 +1,4 @@
-"""kb.similar ranks exactly as Whoosh's own "more like this" (key terms, then an OR search)."""
+"""kb.search.similar ranks exactly as Whoosh's own "more like this" (key terms, then an OR search)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,9 @@ from whoosh.query import Or, Term
 from whoosh.scoring import BM25F
 
 from kb.config import Project
-from kb.index import current_version_dir, load_documents
-from kb.scoring import ArrayScorer
-from kb.search import BM25_B, BM25_K1
-from kb.similar import CANDIDATES, FIELD, KEY_TERMS, SimilarDocuments, mlt_text
+from kb.engine.index import current_version_dir, load_documents
+from kb.engine.scoring import BM25_B, BM25_K1, ArrayScorer
+from kb.search.similar import CANDIDATES, FIELD, KEY_TERMS, SimilarDocuments, mlt_text
 
 
 def _whoosh_like(searcher, text: str, exclude: str, limit: int) -> list[str]:
@@ -51,8 +50,8 @@ def test_unknown_words_give_no_similar_documents(default_kb: Project) -> None:
 
 
 def test_deleted_sections_of_an_updated_index_are_never_similar(tmp_path, monkeypatch) -> None:
-    import kb.index_update
-    from kb.pipeline import build
+    import kb.engine.update
+    from kb.indexing.build import build
     from tests.hostile import SMALL_KB, copy_sources
 
     project = Project(tmp_path)
@@ -61,7 +60,7 @@ def test_deleted_sections_of_an_updated_index_are_never_similar(tmp_path, monkey
     with open(project.sources / SMALL_KB[1], "a", encoding="utf-8") as f:
         f.write("\n\nTillägg om återbruk av kontorsmöbler och cirkulär upphandling.\n")
     (project.sources / SMALL_KB[3]).unlink()  # its sections stay in the index, deleted
-    monkeypatch.setattr(kb.index_update, "MAX_DELETED_RATIO", 0.5)
+    monkeypatch.setattr(kb.engine.update, "MAX_DELETED_RATIO", 0.5)
     assert build(project, site=False).index_mode == "incremental"
     version = current_version_dir(project.index_root)
     searcher = whoosh_index.open_dir(str(version)).searcher(weighting=BM25F(B=BM25_B, K1=BM25_K1))
@@ -82,7 +81,7 @@ def test_docnum_doc_ids_over_segments_and_scattered_sections(tmp_path):
     its postings where they are not, with each segment's docnums offset."""
     from whoosh.fields import ID, Schema
 
-    from kb.similar import docnum_doc_ids
+    from kb.search.similar import docnum_doc_ids
 
     ix = whoosh_index.create_in(str(tmp_path), Schema(doc_id=ID()))
     with ix.writer() as w:  # first segment: a a b

@@ -298,7 +298,7 @@ def _url_contents(site: Path) -> dict[str, str]:
 
 @pytest.mark.slow
 def test_urls_stable_when_a_source_is_added(tmp_path: Path):
-    from kb.pipeline import build
+    from kb.indexing.build import build
 
     root = make_project(tmp_path / "kb")
     project = Project(root)

@@ -37,7 +37,7 @@ def _ensure_chromium() -> None:
 @pytest.fixture(scope="module")
 def site_url(tmp_path_factory):
     from kb.config import Project
-    from kb.pipeline import build
+    from kb.indexing.build import build
 
     root = make_project(tmp_path_factory.mktemp("browser-kb"), link_all=True)
     build(Project(root))
@@ -135,7 +135,7 @@ def test_header_search_box_leads_to_search_page(page, site_url):
 
 def test_static_search_quality_on_dev_queries(page, site_url):
     """nDCG@10, recall@10 and MRR of the static engine in the browser, on tests/data/dev.json."""
-    from kb.evaluate import EvalHit, score_query
+    from kb.search.evaluate import EvalHit, score_query
 
     judged = json.loads((REPO / "tests" / "data" / "dev.json").read_text(encoding="utf-8"))
     page.goto(site_url + "sok/")

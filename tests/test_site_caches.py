@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 from kb.config import Project
-from kb.index import current_version_dir, load_documents
+from kb.engine.index import current_version_dir, load_documents
 from kb.search import Searcher
 from kb.site import static_search
 from kb.site.related import VECTORS_NAME, related_documents

@@ -24,8 +24,8 @@ from site_support import SOURCES, make_project
 
 from kb import site
 from kb.config import Project
-from kb.index import current_version_dir
-from kb.pipeline import BuildReport, build, dedupe_ids, ingest_all
+from kb.engine.index import current_version_dir
+from kb.indexing.build import BuildReport, build, dedupe_ids, ingest_all
 from kb.site import build_site
 from tests.hostile import SMALL_KB, copy_sources
 

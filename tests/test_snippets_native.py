@@ -1,4 +1,4 @@
-"""The compiled run finder of snippets (``kb._native.word_runs``) against its definition.
+"""The compiled run finder of snippets (``kb.engine._native.word_runs``) against its definition.
 
 A run is a maximal stretch of word characters; it is listed when a needle occurs in the
 folded text at one of its positions (or just after it: the run before a separator), or an
@@ -12,8 +12,8 @@ import random
 
 import pytest
 
-from kb import _native
-from kb.snippets import _FOLD_BYTES, _WORD_BYTES, find_matches
+from kb.engine import _native
+from kb.search.snippets import _FOLD_BYTES, _WORD_BYTES, find_matches
 
 
 def runs_by_definition(raw: bytes, needles: tuple[bytes, ...], extra: list[int]) -> list[tuple[int, int]]:

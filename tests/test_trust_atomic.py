@@ -24,8 +24,8 @@ import pytest
 from whoosh import index as whoosh_index
 
 from kb.config import Project
-from kb.index import current_version_dir, read_info
-from kb.pipeline import build, build_lock
+from kb.engine.index import current_version_dir, read_info
+from kb.indexing.build import build, build_lock
 from kb.search import Searcher
 from tests.hostile import SMALL_KB, copy_sources
 

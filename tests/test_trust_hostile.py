@@ -1,7 +1,7 @@
 """Hostile sources: each is ingested correctly or skipped with a one-line reason; a build never aborts.
 
 The set comes from ``tests/hostile.py`` (generated into a temp folder, the 50 MB file included).
-It is built once in-process with ``kb.pipeline.build`` and once more through the CLI. The file
+It is built once in-process with ``kb.indexing.build.build`` and once more through the CLI. The file
 without read permission needs a real permission check: as root (CI containers) mode 000 does not
 stop reads, so there the denied read is simulated by patching ``open`` for that one path; as a
 normal user the real mode-000 file is used.
@@ -22,9 +22,9 @@ from click.testing import CliRunner
 
 from kb.cli import main
 from kb.config import Project
-from kb.index import load_documents
+from kb.engine.index import load_documents
+from kb.indexing.build import build
 from kb.ingest.limits import MAX_SOURCE_MB, too_large
-from kb.pipeline import build
 from kb.search import Searcher
 from tests.hostile import BIG_MB, Case, make_hostile_sources, reason_ok
 

@@ -21,7 +21,7 @@ from click.testing import CliRunner
 
 from kb.cli import main
 from kb.config import Project
-from kb.pipeline import build
+from kb.indexing.build import build
 from kb.search import Searcher
 from tests.api_support import call_raw
 

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from kb.cli import main
 from kb.config import Project
-from kb.pipeline import build
+from kb.indexing.build import build
 from kb.search import Searcher, SearchError
 from tests.hostile import copy_sources
 

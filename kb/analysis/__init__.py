@@ -17,11 +17,9 @@ search layer that builds its own OR queries; then use ``multitoken_query="or"``)
 
 from __future__ import annotations
 
-import threading
-
 from whoosh.analysis import Analyzer, LanguageAnalyzer
 
-from kb.analysis.compound import CompoundFilter, CompoundSplitter
+from kb.analysis.compound import CompoundFilter, CompoundSplitter, get_splitter
 from kb.analysis.fold import AddFoldedFilter, FoldFilter
 from kb.analysis.hyphen import HyphenCoordinationFilter
 from kb.analysis.lemma import LemmaFilter
@@ -55,20 +53,6 @@ __all__ = [
 ]
 
 PART_BOOST = 0.5  # compound parts are weaker evidence than the word itself
-
-_lock = threading.Lock()
-_splitters: dict[bool, CompoundSplitter] = {}
-
-
-def get_splitter(folded: bool = False) -> CompoundSplitter:
-    """The process-wide compound splitter over simplemma's Swedish lemmas (folded: ASCII-folded)."""
-    splitter = _splitters.get(folded)
-    if splitter is None:
-        lexicon = get_lexicon(folded)
-        with _lock:
-            splitter = _splitters.setdefault(folded, CompoundSplitter.from_lexicon(lexicon))
-    return splitter
-
 
 def add_corpus_words(words: list[str]) -> None:
     """Teach both shared splitters corpus vocabulary (the caller applies a frequency threshold)."""

@@ -8,6 +8,7 @@ ignored by ``==``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from whoosh.analysis import Filter
@@ -15,10 +16,10 @@ from whoosh.analysis import Filter
 
 class SharedDefault:
     """A filter's lexicon or splitter: the custom object it was given (attribute ``custom``),
-    else the process-wide one from ``kb.analysis.<getter>(folded)``. Resolved once and kept
+    else the process-wide one, ``getter(folded)``. Resolved once and kept
     as the ``_``-attribute of the same name, which pickling drops (see ``StatefulFilter``)."""
 
-    def __init__(self, custom: str, getter: str) -> None:
+    def __init__(self, custom: str, getter: Callable[[bool], Any]) -> None:
         self.custom = custom
         self.getter = getter
 
@@ -32,9 +33,7 @@ class SharedDefault:
         if value is None:
             value = getattr(obj, self.custom)
             if value is None:
-                import kb.analysis
-
-                value = getattr(kb.analysis, self.getter)(obj.folded)
+                value = self.getter(obj.folded)
             obj.__dict__[self.slot] = value
         return value
 

@@ -13,13 +13,14 @@ Words the lexicon knows as a whole are split only on strong evidence (every part
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator
 
 import marisa_trie
 from whoosh.analysis import Token
 
 from kb.analysis.base import SharedDefault, StatefulFilter
-from kb.analysis.lexicon import Lexicon
+from kb.analysis.lexicon import Lexicon, cut_trie, get_lexicon
 
 Part = tuple[str, str]  # (surface as written, lemma)
 
@@ -35,12 +36,6 @@ PREFIXES: frozenset[str] = frozenset(
     "åter över under efter till upp för mot genom inom utom sam miss van bort fram".split()
 )
 
-
-def cut_trie(lexicon: Collection[str]) -> marisa_trie.Trie:
-    """The lemmas, and those ending in -a/-e without that letter: a modifier (see
-    ``CompoundSplitter._modifier``) is one of these or one letter longer, so the trie's
-    ``prefixes`` of a word's rest name every cut where a modifier can end."""
-    return marisa_trie.Trie({*lexicon, *(w[:-1] for w in lexicon if w[-1:] in ("a", "e"))})
 
 
 class CompoundSplitter:
@@ -236,6 +231,20 @@ class CompoundSplitter:
         return None
 
 
+_splitter_lock = threading.Lock()
+_splitters: dict[bool, CompoundSplitter] = {}
+
+
+def get_splitter(folded: bool = False) -> CompoundSplitter:
+    """The process-wide compound splitter over simplemma's Swedish lemmas (folded: ASCII-folded)."""
+    splitter = _splitters.get(folded)
+    if splitter is None:
+        lexicon = get_lexicon(folded)
+        with _splitter_lock:
+            splitter = _splitters.setdefault(folded, CompoundSplitter.from_lexicon(lexicon))
+    return splitter
+
+
 class CompoundFilter(StatefulFilter):
     """Emit the lemmatized parts of compounds at the compound's position (whole word kept).
 
@@ -260,7 +269,7 @@ class CompoundFilter(StatefulFilter):
         self.expand_query = expand_query
         self.custom_splitter = splitter
 
-    splitter = SharedDefault("custom_splitter", "get_splitter")
+    splitter = SharedDefault("custom_splitter", get_splitter)
 
     def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
         split = self.splitter.split
@@ -286,3 +295,4 @@ class CompoundFilter(StatefulFilter):
                     t.text, t.derived, t.boost = lemma, True, tboost * boost
                     yield t
             t.text, t.derived, t.boost = text, derived, tboost
+

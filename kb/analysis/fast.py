@@ -21,13 +21,13 @@ from itertools import accumulate
 
 from whoosh.analysis import Analyzer
 
-from kb._native import latin1_tokens
 from kb.analysis.fold import AddFoldedFilter
 from kb.analysis.hyphen import CONJUNCTIONS, HyphenCoordinationFilter
 from kb.analysis.lexicon import fold
 from kb.analysis.morph import MorphFilter
 from kb.analysis.stop import SwedishStopFilter
 from kb.analysis.tokenizer import TOKEN_RE, SwedishTokenizer
+from kb.engine import latin1_tokens
 
 Expansion = tuple[tuple[str, float], ...]
 MEMO_WORDS = 30_000  # distinct words per memo generation (two generations: ~50 MB with the filters')
@@ -59,7 +59,7 @@ _LATIN1_TOKEN_RE = re.compile(
     re.VERBOSE,
 )
 _NOT_LATIN1 = re.compile(r"[^\x00-\xff]")
-# For ``kb._native.latin1_tokens``, the compiled twin of lower() + ``_LATIN1_TOKEN_RE.findall``:
+# For ``kb.engine._native.latin1_tokens``, the compiled twin of lower() + ``_LATIN1_TOKEN_RE.findall``:
 # each Latin-1 character lower-cased (it stays Latin-1), and its classes as bits (1 word, 2 letter, 4 digit).
 _LOWER_BYTES = bytes(ord(chr(i).lower()) for i in range(256))
 _CLASS_BYTES = bytes(
@@ -196,7 +196,7 @@ class FieldAnalysis:
         return self._folds.get(word) or self._fold(word)
 
     def words(self, value: str) -> tuple[list[str], int, list[tuple[str, float, int]], set[str]] | None:
-        """``analyze`` split for callers that expand words themselves (``kb.postings``).
+        """``analyze`` split for callers that expand words themselves (``kb.engine.postings``).
 
         Returns the kept words (their positions run on from ``first``), the derived tokens'
         postings as (term, weight, position) and their spelling words; the word's own terms and
@@ -278,7 +278,7 @@ class FieldAnalysis:
                     pending.append(token)
                     has_conj = True
                 else:
-                    head = hyphen._head(ttext) if has_conj and ttext.isalpha() else None
+                    head = hyphen.head(ttext) if has_conj and ttext.isalpha() else None
                     flush(head)
                     pending, has_conj = [], False
                     emit(ttext, False)

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from whoosh.analysis import Token
 
 from kb.analysis.base import SharedDefault, StatefulFilter
+from kb.analysis.compound import get_splitter
 
 CONJUNCTIONS: frozenset[str] = frozenset({"och", "eller", "samt", "respektive", "resp", "alternativt"})
 
@@ -34,9 +35,10 @@ class HyphenCoordinationFilter(StatefulFilter):
         self.expand_query = expand_query
         self.custom_splitter = splitter
 
-    splitter = SharedDefault("custom_splitter", "get_splitter")
+    splitter = SharedDefault("custom_splitter", get_splitter)
 
-    def _head(self, word: str) -> str | None:
+    def head(self, word: str) -> str | None:
+        """The head (last part) of a compound word, lower-cased, that an open modifier takes."""
         return self.splitter.head(word.lower())
 
     def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
@@ -62,7 +64,7 @@ class HyphenCoordinationFilter(StatefulFilter):
                 pending.append(t.copy())
                 continue
             if pending and _has_conjunction(pending):
-                head = self._head(t.text) if t.text.isalpha() else None
+                head = self.head(t.text) if t.text.isalpha() else None
                 yield from self._expand(pending, head)
                 pending = []
                 yield t

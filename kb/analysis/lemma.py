@@ -16,8 +16,8 @@ from collections.abc import Iterable, Iterator
 from whoosh.analysis import Token
 
 from kb.analysis.base import SharedDefault, StatefulFilter
-from kb.analysis.compound import CompoundSplitter
-from kb.analysis.lexicon import Lexicon
+from kb.analysis.compound import CompoundSplitter, get_splitter
+from kb.analysis.lexicon import Lexicon, get_lexicon
 
 
 class LemmaFilter(StatefulFilter):
@@ -47,8 +47,12 @@ class LemmaFilter(StatefulFilter):
     def _reset(self) -> None:
         self._cache: dict[str, str | None] = {}
 
-    lexicon = SharedDefault("custom_lexicon", "get_lexicon")
-    splitter = SharedDefault("custom_splitter", "get_splitter")
+    def clear_cache(self) -> None:
+        """Forget the memoized lemmas (a long build bounds its memory this way)."""
+        self._cache.clear()
+
+    lexicon = SharedDefault("custom_lexicon", get_lexicon)
+    splitter = SharedDefault("custom_splitter", get_splitter)
 
     def lemma(self, word: str) -> str | None:
         """The lemma if it differs from ``word``, else None (memoized)."""

@@ -14,19 +14,22 @@ A few known data errors are patched in ``LEMMA_OVERRIDES`` / ``EXTRA_LEMMAS``.
 from __future__ import annotations
 
 import array
+import logging
 import mmap
 import os
 import struct
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from kb.atomic_files import replace_atomically, write_atomically
 from kb.model import FoldMap
+from kb.util.atomic_files import replace_atomically, write_atomically
 
 if TYPE_CHECKING:
     import marisa_trie
+
+log = logging.getLogger(__name__)
 
 # simplemma maps these nouns to verbs ("avfall" -> "avfalla", "avfallet" -> "avfallen").
 LEMMA_OVERRIDES: dict[str, str] = {
@@ -71,6 +74,15 @@ class TextMap(Protocol):
 
 def _is_word(text: str) -> bool:
     return len(text) >= 3 and text.isalpha() and text.islower()
+
+
+def cut_trie(lexicon: Collection[str]) -> marisa_trie.Trie:
+    """The lemmas, and those ending in -a/-e without that letter: a modifier (see
+    ``CompoundSplitter._modifier``) is one of these or one letter longer, so the trie's
+    ``prefixes`` of a word's rest name every cut where a modifier can end."""
+    import marisa_trie
+
+    return marisa_trie.Trie({*lexicon, *(w[:-1] for w in lexicon if w[-1:] in ("a", "e"))})
 
 
 class Lexicon:
@@ -174,6 +186,12 @@ def get_lexicon(folded: bool = False) -> Lexicon:
     with _lock:
         if folded not in _lexicons:
             lex = _load_compact(folded)
+            if lex is None:
+                # Once per machine (and simplemma version); without a word the first command looks hung.
+                log.warning(
+                    "Preparing the Swedish word lists in %s (once on this machine, about 15 s)...",
+                    compact_lexicon_files()[0].parent,
+                )
             if lex is None and write_compact_lexicon():
                 lex = _load_compact(folded)
             if lex is None:
@@ -295,8 +313,6 @@ def write_compact_lexicon() -> bool:
         import marisa_trie  # noqa: F401
     except ImportError:  # pragma: no cover - a pinned dependency
         return False
-    from kb.analysis.compound import cut_trie
-
     forms_path, lemmas_path, cuts_path, folded_path, folded_lemmas_path, folded_cuts_path, extra_path, cased_path = (
         compact_lexicon_files()
     )

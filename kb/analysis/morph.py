@@ -46,7 +46,7 @@ class MorphFilter(StatefulFilter):
         """Drop the per-word memos of this filter and of what it uses (the lemma filter, the
         compound splitter and its lexicon): a long build bounds its memory this way."""
         self._cache.clear()
-        self.lemma._cache.clear()
+        self.lemma.clear_cache()
         splitter = self.compound.splitter
         splitter.clear_cache()
         lexicon = getattr(splitter.lemmatize, "__self__", None)

@@ -1,4 +1,4 @@
-"""The HTTP API and static site server (``kb serve``): FastAPI over ``kb.search.Searcher``.
+"""The HTTP API and static site server (``kb serve``): FastAPI over ``kb.search.searcher.Searcher``.
 
 ``create_app(project, settings)`` builds the application; ``kb.api.asgi:app`` is the same
 application configured from environment variables, for gunicorn/uvicorn in production.

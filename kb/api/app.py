@@ -15,6 +15,8 @@ from kb.api.cache import ResponseCache
 from kb.api.docs import render_docs
 from kb.api.errors import install_error_handlers
 from kb.api.fastpath import SearchFastPath
+from kb.api.head import HeadAsGet
+from kb.api.query_log import QueryLog
 from kb.api.routes import ApiState, router
 from kb.api.settings import ApiSettings
 from kb.api.static import SiteFiles
@@ -42,6 +44,7 @@ def create_app(project: Project, settings: ApiSettings | None = None) -> FastAPI
         site_dir=settings.site_dir or project.site_dir,
         cache=ResponseCache(settings.cache_size),
         raw_cache=ResponseCache(settings.cache_size),
+        query_log=QueryLog(project.query_log) if settings.query_log else None,
     )
 
     @asynccontextmanager
@@ -49,6 +52,8 @@ def create_app(project: Project, settings: ApiSettings | None = None) -> FastAPI
         if settings.warm_up:
             await anyio.to_thread.run_sync(_warm_up, state.searcher)
         yield
+        if state.query_log is not None:
+            state.query_log.flush()
 
     app = FastAPI(
         title=f"{site_name}: API",
@@ -74,6 +79,7 @@ def create_app(project: Project, settings: ApiSettings | None = None) -> FastAPI
     if settings.serve_site:
         app.mount("/", SiteFiles(state.site_dir), name="site")
     app.add_middleware(SearchFastPath, state=state)
+    app.add_middleware(HeadAsGet)
     app.add_middleware(NoSniff)
     if settings.cors_origins:
         app.add_middleware(

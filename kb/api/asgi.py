@@ -16,7 +16,8 @@ from kb.config import Project
 
 
 def app_from_env():
-    return create_app(Project(Path(os.environ.get("KB_ROOT", ".")).resolve()), ApiSettings.from_env())
+    project = Project(Path(os.environ.get("KB_ROOT", ".")).resolve())
+    return create_app(project, ApiSettings.for_project(project))
 
 
 app = app_from_env()

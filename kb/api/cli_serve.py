@@ -43,12 +43,23 @@ def served_site_url(site_url: str, host: str, port: int) -> str | None:
 def serve(host: str, port: int, root: str | None, cors_origins: tuple[str, ...], reload: bool) -> None:
     """Serve site/ and the search API (http://127.0.0.1:8000/, docs at /api/docs).
 
-    A new index from `kb build` is picked up without restarting. For production with several
-    workers, see the README (gunicorn with kb.api.asgi:app).
+    A new index from `kb build` is picked up without restarting. Settings come from kb.yml
+    (api:, query_log:) and KB_* variables. For production behind nginx, see docs/deploy.md.
+
+    \b
+    Examples:
+      kb serve
+      kb serve --port 8001 --root /srv/kunskapsbank
+      kb serve --host 0.0.0.0 --cors-origin https://intranat.example.se
     """
     import uvicorn
 
+    from kb.commands.errors import EXIT_SERVER, KbFailure
+
     root_path = Path(root or ".").resolve()
+    problem = port_problem(host, port)
+    if problem:
+        raise KbFailure(EXIT_SERVER, problem)
     if not (root_path / "build" / "index" / "current").exists():
         click.echo("Note: no index yet; run `kb build` (the server picks it up without a restart).", err=True)
     os.environ["KB_ROOT"] = str(root_path)
@@ -75,4 +86,37 @@ def serve(host: str, port: int, root: str | None, cors_origins: tuple[str, ...],
     from kb.api.app import create_app
     from kb.api.settings import ApiSettings
 
-    uvicorn.run(create_app(Project(root_path), ApiSettings.from_env()), host=host, port=port)
+    project = Project(root_path)
+    try:
+        uvicorn.run(create_app(project, ApiSettings.for_project(project)), host=host, port=port)
+    except SystemExit as e:  # uvicorn exits 3 when it cannot start (the port taken in between)
+        if e.code not in (0, None):
+            message = f"the server could not start on {host}:{port} (see the message above)"
+            raise KbFailure(EXIT_SERVER, message) from None
+        raise
+
+
+def port_problem(host: str, port: int) -> str | None:
+    """Why ``host:port`` cannot be listened on (in use, unknown address), or None."""
+    import errno
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror:
+        return f"cannot listen on {host!r}: no such address; use e.g. --host 127.0.0.1"
+    family, _, _, _, address = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        try:
+            sock.bind(address)
+        except OSError as e:
+            if e.errno == errno.EADDRINUSE:
+                return (
+                    f"port {port} on {host} is already in use: "
+                    f"stop the other server or choose another, e.g. --port {port + 1}"
+                )
+            if e.errno in (errno.EACCES, errno.EPERM):
+                return f"not allowed to listen on port {port}: ports below 1024 need privileges; use e.g. --port 8000"
+            return f"cannot listen on {host}:{port}: {e.strerror or e}"
+    return None

@@ -11,6 +11,7 @@ middlewares as for any response.
 
 from __future__ import annotations
 
+from kb.api.head import HEAD_FLAG
 from kb.search import SearchError
 
 PATH = "/api/search"
@@ -32,6 +33,8 @@ class SearchFastPath:
                 if version is not None:
                     body = self.state.raw_cache.get((version, scope["query_string"]))
             if body is not None:
+                if self.state.query_log is not None and not scope.get(HEAD_FLAG):
+                    _count(self.state, scope["query_string"], body)
                 await send(
                     {
                         "type": "http.response.start",
@@ -47,3 +50,11 @@ class SearchFastPath:
                 await send({"type": "http.response.body", "body": body})
                 return
         await self.app(scope, receive, send)
+
+
+def _count(state, query_string: bytes, body: bytes) -> None:
+    from urllib.parse import parse_qs
+
+    params = parse_qs(query_string.decode("latin-1"), encoding="utf-8", errors="replace")
+    offset = params.get("offset", ["0"])[0]
+    state.count_search(params.get("q", [""])[0], int(offset) if offset.isdigit() else 1, body)

@@ -23,11 +23,23 @@ from fastapi.responses import JSONResponse, Response
 import kb
 from kb.api.cache import ResponseCache
 from kb.api.errors import ApiError
+from kb.api.head import HEAD_FLAG
 from kb.api.models import DocumentResponse, ErrorResponse, HealthResponse, SearchResponse, SuggestResponse
+from kb.api.query_log import QueryLog
 from kb.api.settings import ApiSettings
 from kb.config import Project
-from kb.index import current_version_dir
-from kb.search import FACETS, MAX_LIMIT, MAX_QUERY_CHARS, IndexMissing, Searcher, clean_query, parse_query
+from kb.engine import current_version_dir
+from kb.search import (
+    FACETS,
+    MAX_LIMIT,
+    MAX_QUERY_CHARS,
+    IndexMissing,
+    Searcher,
+    SearchResult,
+    UnknownFilter,
+    clean_query,
+    parse_query,
+)
 from kb.urls import document_url
 
 MAX_OFFSET = 1000
@@ -41,6 +53,7 @@ MAX_PREFIX_TERMS = 3
 NOT_BLANK = r"[^ \t\r\n]"
 
 router = APIRouter(prefix="/api")
+NO_HITS_MARK = b'"total":0,'  # in a compact search body only there: quotes inside strings are escaped
 
 
 @dataclass
@@ -54,6 +67,12 @@ class ApiState:
     raw_cache: ResponseCache
     inflight: dict = field(default_factory=dict)
     limiter: anyio.CapacityLimiter | None = None
+    query_log: QueryLog | None = None  # counts searches for `kb report` (kb.api.query_log)
+
+    def count_search(self, q: str, offset: int, body: bytes) -> None:
+        """Count a first-page search; ``body`` tells whether it found anything."""
+        if self.query_log is not None and offset == 0:
+            self.query_log.record(q, found=NO_HITS_MARK not in body)
 
     def version(self) -> str:
         """Name of the index version being served (cheap: one readlink, no index access)."""
@@ -166,6 +185,8 @@ async def search(
             return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})
         if not cacheable:
             headers = {"Cache-Control": "no-store"}
+    if not request.scope.get(HEAD_FLAG):
+        state.count_search(q, offset, body)
     return Response(body, media_type="application/json", headers=headers)
 
 
@@ -229,16 +250,19 @@ def _timed_out_body(q: str, limit: int, offset: int, version: str, seconds: floa
 
 
 def _run_search(state: ApiState, version, q, limit, offset, tags, publisher, type_) -> tuple[bytes, bool]:
-    result = state.searcher.search(
-        q,
-        limit=limit,
-        offset=offset,
-        tags=tags,
-        publisher=publisher or None,
-        type=type_ or None,
-        facets=True,
-        time_limit=state.settings.time_limit,
-    )
+    try:
+        result = state.searcher.search(
+            q,
+            limit=limit,
+            offset=offset,
+            tags=tags,
+            publisher=publisher or None,
+            type=type_ or None,
+            facets=True,
+            time_limit=state.settings.time_limit,
+        )
+    except UnknownFilter:  # a filter value no section has: no hits, as before (facets list the values)
+        result = SearchResult(q, 0, 0.0, None, [], offset, limit, {})
     data = result.to_json(facets=True)
     data["facets"] = {name: result.facets.get(name, {}) for name in FACETS}
     end = offset + len(result.hits)

@@ -15,7 +15,11 @@ KB_CACHE_MAX_AGE     ``Cache-Control: max-age`` in seconds (0: always revalidate
 KB_SERVE_SITE        ``0`` to serve only the API, not site/                         1
 KB_SITE_URL          base of the page URLs in API answers (``kb serve`` sets it when   mkdocs.yml
                      mkdocs.yml names a local address on another port)              site_url
+KB_QUERY_LOG         ``0`` to keep no count of searches (``kb report``)             kb.yml
 ==================== ============================================================== =========
+
+``ApiSettings.for_project`` starts from the folder's ``kb.yml`` (``api:`` and ``query_log``)
+and lets these variables override it.
 """
 
 from __future__ import annotations
@@ -23,6 +27,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() not in ("0", "false", "no", "off", "")
 
 
 def _split_origins(value: str) -> tuple[str, ...]:
@@ -41,20 +49,39 @@ class ApiSettings:
     site_dir: Path | None = None  # default: the project's site/
     warm_up: bool = True  # run one query at startup so the first user does not wait
     site_url: str | None = None  # default: mkdocs.yml's site_url
+    query_log: bool = False  # count searches in build/queries.sqlite (on in `kb serve` unless kb.yml says no)
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> ApiSettings:
+    def from_env(cls, environ: dict[str, str] | None = None, base: ApiSettings | None = None) -> ApiSettings:
         env = os.environ if environ is None else environ
+        base = base or cls()
         return cls(
-            cors_origins=_split_origins(env.get("KB_CORS_ORIGINS", "")),
-            time_limit=float(env.get("KB_TIME_LIMIT", cls.time_limit)),
-            request_timeout=float(env.get("KB_REQUEST_TIMEOUT", cls.request_timeout)),
-            search_threads=max(1, int(env.get("KB_SEARCH_THREADS", cls.search_threads))),
-            cache_size=int(env.get("KB_CACHE_SIZE", cls.cache_size)),
-            cache_max_age=int(env.get("KB_CACHE_MAX_AGE", cls.cache_max_age)),
+            cors_origins=_split_origins(env["KB_CORS_ORIGINS"]) if "KB_CORS_ORIGINS" in env else base.cors_origins,
+            time_limit=float(env.get("KB_TIME_LIMIT", base.time_limit)),
+            request_timeout=float(env.get("KB_REQUEST_TIMEOUT", base.request_timeout)),
+            search_threads=max(1, int(env.get("KB_SEARCH_THREADS", base.search_threads))),
+            cache_size=int(env.get("KB_CACHE_SIZE", base.cache_size)),
+            cache_max_age=int(env.get("KB_CACHE_MAX_AGE", base.cache_max_age)),
             serve_site=env.get("KB_SERVE_SITE", "1") not in ("0", "false", "no"),
             site_url=env.get("KB_SITE_URL") or None,
+            query_log=_flag(env["KB_QUERY_LOG"]) if "KB_QUERY_LOG" in env else base.query_log,
         )
+
+    @classmethod
+    def for_project(cls, project, environ: dict[str, str] | None = None) -> ApiSettings:
+        """The folder's ``kb.yml``, then the environment variables above."""
+        kb_settings = project.settings()
+        api = kb_settings.api
+        base = cls(
+            cors_origins=api.cors_origins,
+            time_limit=api.time_limit,
+            request_timeout=api.request_timeout,
+            search_threads=max(1, api.search_threads),
+            cache_size=api.cache_size,
+            cache_max_age=api.cache_max_age,
+            query_log=kb_settings.query_log,
+        )
+        return cls.from_env(environ, base)
 
     @property
     def cache_control(self) -> str:

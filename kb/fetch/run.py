@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
-from kb.atomic_files import write_atomically
 from kb.ingest.discover import supported, unsupported_reason
 from kb.model import slugify
+from kb.util.atomic_files import write_atomically
 
 from .client import Answer, FetchFailed, PoliteClient
 from .lists import Wanted, find_lists, read_list

@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from ..atomic_files import write_atomically
+from ..util.atomic_files import write_atomically
 from .base import SkipSource, SourceFile
 from .discover import _meta_for, printable, supported, unsupported_reason, walk
 from .meta import MANIFEST, SIDECAR_SUFFIXES

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from ..model import Block, BlockKind, Section, slugify, unique_anchor
 from .limits import MAX_BLOCK_CHARS, split_long
@@ -30,6 +31,14 @@ def clean(text: str) -> str:
     if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
         return text
     return " ".join(text.split())
+
+
+@dataclass
+class Item:
+    """One unit of a capture: ``heading``, ``p``, ``li`` or ``marker`` (an image alt text)."""
+
+    kind: str
+    text: str
 
 
 class Sections:

@@ -23,8 +23,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..model import Document, doc_id, slugify, unique_anchor
-from .build import Sections
-from .text import Item
+from .build import Item, Sections
 
 # Marker alt text -> tag.
 MARKER_TAGS = (

@@ -12,7 +12,7 @@ from typing import Any
 from ..model import Document, doc_id, slugify
 from .base import SkipSource
 from .build import Sections, clean
-from .markdown import parse_blocks, scalar_text
+from .markdown_blocks import parse_blocks, scalar_text
 
 _CHAPTER = re.compile(r"^(\d+)\s*([a-z])?\s*kap\b\.?", re.I)
 # The paragraph label is the trailing "N [a] §"; anything before it is converter debris.

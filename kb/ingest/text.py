@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..model import Document, doc_id
-from .build import Sections, clean, strip_link_labels
+from .build import Item, Sections, clean, strip_link_labels
 from .meta import iso_date, normalize
 
 _CRUMB = re.compile(r"^\s*(\d{1,2})\.\s+(\S.{0,60})$")
@@ -23,14 +23,6 @@ _REVIEWED = re.compile(r"^\s*(?:[•\-*]\s*)?Senast\s+granskad:?\s*(.+)$", re.I)
 # Lines that were only a link in the page ("Läs mer om … här.", "Mer information om projektet.").
 _LINK_ONLY = re.compile(r"^(?:Läs mer\b|Mer information\b|Mer om\b|Till webbplatsen\b).{0,100}$", re.I)
 _NO_HEADING_END = ".:;,!?"
-
-
-@dataclass
-class Item:
-    """One unit of a capture: ``heading``, ``p``, ``li`` or ``marker`` (an image alt text)."""
-
-    kind: str
-    text: str
 
 
 @dataclass

@@ -15,13 +15,13 @@ from pathlib import Path
 
 from kb.config import Project
 from kb.model import Document
-from kb.processes import cyclic_gc_paused
+from kb.util.processes import cyclic_gc_paused
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]
 
-# Seconds per stage of the last ``build_site`` call in this process (for kb.bench.site_incremental).
+# Seconds per stage of the last ``build_site`` call in this process (for benchmarks.site_incremental).
 last_timings: dict[str, dict[str, float]] = {}
 
 
@@ -41,14 +41,15 @@ def build_site(
     only the pages whose Markdown changed when the navigation did not; ``full`` forces a
     complete MkDocs build. ``background_cleanup``: delete the replaced site in a detached
     process (see ``kb.site.publish.swap_into_place``). Runs with the cyclic garbage collector
-    paused (``kb.processes.cyclic_gc_paused``): the pages, search index and caches are many
+    paused (``kb.util.processes.cyclic_gc_paused``): the pages, search index and caches are many
     objects and no cycles, and its collections took ~8% of a one-change build.
     """
     import shutil
 
-    from kb.index import current_version_dir
+    from kb.engine import current_version_dir
     from kb.site import incremental as inc
     from kb.site.context import SiteContext
+    from kb.site.feed import FEED_FILE, feed_file
     from kb.site.generate import docs_files, generate_pages, opensearch_xml, write_docs
     from kb.site.publish import (
         PreviousSiteIncomplete,
@@ -83,7 +84,10 @@ def build_site(
     timer.lap("related")
     pages = generate_pages(ctx)
     timer.lap("pages")
-    extra = {"opensearch.xml": opensearch_xml(site_url, site_name)}
+    extra = {
+        "opensearch.xml": opensearch_xml(site_url, site_name),
+        FEED_FILE: feed_file(project, documents, site_url, site_name),
+    }
     extra.update(static_search_files(documents, progress=progress, cache_dir=project.build))
     timer.lap("static search")
     files = docs_files(pages, extra)

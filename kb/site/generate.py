@@ -7,10 +7,10 @@ from collections.abc import Callable
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
 
-from kb.atomic_files import write_atomically
 from kb.site import document_page as dp
 from kb.site import listing_pages as lp
 from kb.site.context import SEARCH_FILE, SiteContext, doc_file, publisher_file, type_file
+from kb.util.atomic_files import write_atomically
 
 ASSETS = Path(__file__).parent / "assets"
 

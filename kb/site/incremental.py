@@ -27,15 +27,15 @@ from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-from kb.atomic_files import write_atomically
 from kb.config import Project
 from kb.model import Document
+from kb.util.atomic_files import write_atomically
+from kb.util.fingerprint import code_fingerprint
 
 STATE_FILE = "site-state.json"
 FORMAT = 1
 # Distributions whose code shapes the HTML: a different version means a full build.
 BUILD_DISTRIBUTIONS = ("mkdocs", "mkdocs-material", "markdown", "jinja2", "pymdown-extensions", "babel")
-KB_PACKAGE = Path(__file__).resolve().parents[1]
 
 
 @dataclass
@@ -94,17 +94,22 @@ def _tree(h, root: Path) -> None:
 
 
 def config_key(project: Project) -> str:
-    """``mkdocs.yml``, ``overrides/``, Python, theme and plugin versions, our MkDocs driver."""
-    h = hashlib.sha256()
-    h.update(project.mkdocs_yml.read_bytes() if project.mkdocs_yml.exists() else b"")
-    _tree(h, project.root / "overrides")
+    """The effective MkDocs configuration and its theme overrides, Python, theme and plugin
+    versions, our MkDocs driver."""
+    from kb.site.mkdocs_config import effective_config
+
+    config = effective_config(project)
+    h = hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode())
+    custom_dir = (config.get("theme") or {}).get("custom_dir")
+    if custom_dir:
+        _tree(h, Path(custom_dir))
     h.update(sys.version.encode())
     for dist in BUILD_DISTRIBUTIONS:
         try:
             h.update(f"{dist}={metadata.version(dist)};".encode())
         except metadata.PackageNotFoundError:
             h.update(f"{dist}=;".encode())
-    h.update((Path(__file__).parent / "mkdocs_run.py").read_bytes())
+    h.update(code_fingerprint().encode())
     return h.hexdigest()[:32]
 
 
@@ -126,7 +131,7 @@ def global_key(config: str, pages: dict[str, str]) -> str:
 def inputs_key(config: str, documents: list[Document], index_dir: Path | None) -> str:
     """Everything ``build_site`` reads: equal keys give an identical site."""
     h = hashlib.sha256(config.encode())
-    _tree(h, KB_PACKAGE)
+    h.update(code_fingerprint().encode())
     if index_dir is not None and index_dir.exists():
         resolved = index_dir.resolve()
         h.update(str(resolved).encode())
@@ -134,7 +139,7 @@ def inputs_key(config: str, documents: list[Document], index_dir: Path | None) -
         h.update(meta.read_bytes() if meta.exists() else b"")
     else:
         h.update(b"no index")
-    from kb.index import document_json
+    from kb.engine import document_json
 
     for doc in documents:
         h.update(document_json(doc).encode())

@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 
 from kb.config import Project
-from kb.processes import libc_function, process_alive
 from kb.site.mkdocs_run import EXIT_PREVIOUS_INCOMPLETE
+from kb.util.processes import libc_function, process_alive
 
 
 class SiteBuildError(Exception):
@@ -46,14 +46,16 @@ class PreviousSiteIncomplete(Exception):
 def mkdocs_build(
     project: Project, out_dir: Path, strict: bool = True, only: list[str] | None = None, previous: Path | None = None
 ) -> None:
-    """Build with the project's ``mkdocs.yml`` into ``out_dir`` (strict: any warning fails).
+    """Build with the project's ``mkdocs.yml`` (over the package defaults) into ``out_dir`` (strict: any warning fails).
 
     ``only``: render just these docs-relative Markdown pages and take every other page from
     the ``previous`` site (see ``kb.site.mkdocs_run``). MkDocs runs in a child process, so a
     build can be killed as a whole and MkDocs' global state never leaks into ``kb``.
     """
+    from kb.site.mkdocs_config import write_effective_config
+
     cmd = [sys.executable, "-m", "kb.site.mkdocs_run",
-           "--config-file", str(project.mkdocs_yml), "--site-dir", str(out_dir)]
+           "--config-file", str(write_effective_config(project)), "--site-dir", str(out_dir)]
     if strict:
         cmd.append("--strict")
     if only is not None:

@@ -1,6 +1,6 @@
-""""Se även": a few related documents per page, from the index (``kb.similar``).
+""""Se även": a few related documents per page, from the index (``kb.search.similar``).
 
-The same lists as ``kb.search.Searcher.more_like_this`` (one implementation, ``kb.similar``),
+The same lists as ``kb.search.searcher.Searcher.more_like_this`` (one implementation, ``kb.search.similar``),
 computed again on every site build, where the new index may have moved every score. The
 analysed words of each document's text (its "vector") are kept between builds in
 ``build/site-related.json``, keyed by the text and the analysis code, so only changed documents
@@ -15,10 +15,11 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from kb.atomic_files import write_atomically
 from kb.config import Project
 from kb.model import Document
-from kb.similar import mlt_text
+from kb.search.similar import mlt_text
+from kb.util.atomic_files import write_atomically
+from kb.util.fingerprint import code_fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -65,21 +66,15 @@ def related_documents(
 
 class _RelatedFinder:
     def __init__(self, project: Project, index_dir: Path | None) -> None:
-        from whoosh import index as whoosh_index
-        from whoosh.scoring import BM25F
-
-        from kb.index import current_version_dir
-        from kb.scoring import ArrayScorer
-        from kb.search import BM25_B, BM25_K1
-        from kb.similar import SimilarDocuments
+        from kb.engine import current_version_dir
+        from kb.search.similar import SimilarDocuments
 
         version_dir = index_dir or current_version_dir(project.index_root)
         if version_dir is None:
             raise FileNotFoundError(f"no index in {project.index_root}")
-        self.searcher = whoosh_index.open_dir(str(version_dir)).searcher(weighting=BM25F(B=BM25_B, K1=BM25_K1))
-        self.similar = SimilarDocuments(self.searcher, ArrayScorer(self.searcher, BM25_B, BM25_K1), preload=True)
+        self.similar = SimilarDocuments.open(version_dir, preload=True)
         self.cache_path = project.build / VECTORS_NAME
-        self.code = _code_key()
+        self.code = code_fingerprint()
         self.vectors, self.used = self._load(), {}
 
     def vector(self, text: str) -> tuple[dict[str, float], float]:
@@ -104,18 +99,10 @@ class _RelatedFinder:
 
     def close(self) -> None:
         """Keep the vectors of this build's documents for the next one."""
-        self.searcher.close()
+        self.similar.close()
         if self.used.keys() != self.vectors.keys():
             data = json.dumps({"key": self.code, "vectors": self.used}, ensure_ascii=False)
             try:
                 write_atomically(self.cache_path, data, parents=True)
             except OSError as e:
                 log.warning("could not keep the related-documents cache: %s", e)
-
-
-def _code_key() -> str:
-    """The code and data the body field's analysis depends on."""
-    from kb.site.static_search import code_key
-
-    index_code = (Path(__file__).resolve().parents[1] / "index.py").read_bytes()
-    return hashlib.sha256(code_key().encode() + index_code).hexdigest()[:24]

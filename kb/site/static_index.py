@@ -51,7 +51,7 @@ def fnv1a(text: str) -> int:
 
 
 def variant_weight(token: str, word: str) -> float:
-    """Exact spelling 1.0; lemmas and compound parts less, shorter parts least (as kb.search)."""
+    """Exact spelling 1.0; lemmas and compound parts less, shorter parts least (as kb.search.searcher)."""
     if token == word:
         return 1.0
     return 0.3 + 0.6 * min(1.0, len(token) / max(1, len(word)))

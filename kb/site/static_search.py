@@ -22,37 +22,22 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from kb.atomic_files import write_atomically
 from kb.model import Document
 from kb.site.static_index import WordMemo, build_static_index
+from kb.util.atomic_files import write_atomically
+from kb.util.fingerprint import code_fingerprint
 
 CACHE_NAME = "site-search-cache.json"
 WORDS_NAME = "site-search-words.marshal"
 _PYTHON = f"{sys.version_info[0]}.{sys.version_info[1]}"
-_CODE = [Path(__file__).with_name("static_index.py"), Path(__file__).with_name("context.py")]
 
 
-def _code_files() -> list[Path]:
-    root = Path(__file__).resolve().parents[1]
-    files = list(_CODE) + sorted((root / "analysis").glob("*.py")) + sorted((root / "data").glob("*"))
-    return [f for f in files if f.is_file()]
-
-
-def code_key() -> str:
-    """The code and data that decide what a word is analysed into (and simplemma's version)."""
-    from importlib import metadata
-
-    h = hashlib.sha256(metadata.version("simplemma").encode())
-    for f in _code_files():
-        h.update(f.name.encode())
-        h.update(f.read_bytes())
-    return h.hexdigest()[:24]
 
 
 def cache_key(documents: list[Document]) -> str:
-    from kb.index import document_json
+    from kb.engine import document_json
 
-    h = hashlib.sha256(code_key().encode())
+    h = hashlib.sha256(code_fingerprint().encode())
     for doc in documents:
         h.update(document_json(doc).encode())
         h.update(b"\n")
@@ -80,7 +65,7 @@ def static_search_files(
     if cache is not None:
         _write_json(cache, {"key": key, "files": files})
     if cache_dir and memo is not None and memo.changed:
-        _write_words(cache_dir / WORDS_NAME, {"key": code_key(), **memo.to_dict()})
+        _write_words(cache_dir / WORDS_NAME, {"key": code_fingerprint(), **memo.to_dict()})
     return files
 
 
@@ -89,7 +74,7 @@ def _load_words(cache_dir: Path) -> WordMemo:
     fraction of JSON's time, and never runs code), from this Python version only."""
     try:
         data = marshal.loads((cache_dir / WORDS_NAME).read_bytes())
-        if isinstance(data, dict) and data.get("key") == code_key() and data.get("python") == _PYTHON:
+        if isinstance(data, dict) and data.get("key") == code_fingerprint() and data.get("python") == _PYTHON:
             return WordMemo(data)
     except (OSError, ValueError, EOFError, TypeError, AttributeError):
         pass

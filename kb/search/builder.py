@@ -1,0 +1,227 @@
+"""Query parts → Whoosh queries over the index's analysed terms.
+
+Each word is expanded to its analysed variants (lemma, compound parts, accent-folded form) with
+weights that favour the exact spelling; synonyms and fuzzy corrections are added here too.
+"""
+
+from __future__ import annotations
+
+from whoosh.query import Or, Phrase, Query, Term
+
+from kb.analysis import folded_analyzer, swedish_analyzer
+from kb.model import fold_ascii
+from kb.search.query import CONJUNCTIONS
+
+CACHE_WORDS = 20_000  # entries of each per-word cache of the query builder
+FIELD_BOOSTS = {"heading": 1.5, "title": 2.0, "body": 1.0, "theme": 0.5}
+FOLDED_WEIGHT = 0.6
+PART_DAMPING = 0.3
+
+
+class QueryBuilder:
+    """Turns parsed query parts into a Whoosh query over the exact and folded fields."""
+
+    def __init__(self, reader, synonyms: list[list[str]]):
+        self.reader = reader
+        self.sv = swedish_analyzer()
+        self.folded = folded_analyzer()
+        self.synonyms = synonyms
+        self._synonym_keys: list[tuple[list[frozenset[str]], list[str]]] | None = None
+        self._synonym_starts: dict[str, list[int]] = {}  # folded form -> phrases whose first word has it
+        # Per-word caches (the index version is immutable); each is emptied when it grows past CACHE_WORDS.
+        self._df: dict[tuple[str, str], int] = {}
+        self._corrections: dict[str, list[str]] = {}
+        self._variants: dict[tuple[str, bool], list[tuple[str, bool]]] = {}
+        self._word_queries: dict[tuple[str, float], tuple[Query | None, bool, Query | None]] = {}
+
+    def clear_caches(self) -> None:
+        for cache in (self._df, self._corrections, self._variants, self._word_queries):
+            cache.clear()
+
+    def doc_frequency(self, fieldname: str, token: str) -> int:
+        """Cached: the index version is immutable, and term lookups dominate query building."""
+        key = (fieldname, token)
+        df = self._df.get(key)
+        if df is None:
+            if len(self._df) > CACHE_WORDS * 8:
+                self._df.clear()
+            df = self._df[key] = self.reader.doc_frequency(fieldname, token)
+        return df
+
+    def tokens(self, text: str, folded: bool = False) -> list[str]:
+        return [t for t, _ in self.variants(text, folded)]
+
+    def variants(self, text: str, folded: bool = False) -> list[tuple[str, bool]]:
+        """(token, whole) pairs: the word and its lemmas are whole; compound parts are not.
+
+        The analyzers give parts a lower boost, which is how they are told apart.
+        """
+        key = (text, folded)
+        cached = self._variants.get(key)
+        if cached is None:
+            analyzer = self.folded if folded else self.sv
+            out: dict[str, bool] = {}
+            for t in analyzer(text, mode="index"):
+                out[t.text] = out.get(t.text, False) or t.boost >= 1.0
+            if len(self._variants) > CACHE_WORDS:
+                self._variants.clear()
+            cached = self._variants[key] = list(out.items())
+        return cached
+
+    def word_query(self, word: str, weight: float = 1.0) -> tuple[Query | None, bool, Query | None]:
+        """``word_clauses``, cached per word: the queries are only read, never changed."""
+        key = (word, weight)
+        cached = self._word_queries.get(key)
+        if cached is None:
+            if len(self._word_queries) > CACHE_WORDS:
+                self._word_queries.clear()
+            cached = self._word_queries[key] = self.word_clauses(word, weight)
+        return cached
+
+    def word_clauses(self, word: str, weight: float = 1.0) -> tuple[Query | None, bool, Query | None]:
+        """All variants of one word across fields; returns (query, understood, coord query).
+
+        "Understood": the word or its lemma is indexed, or all its compound parts are;
+        otherwise it is a candidate for spelling correction.
+
+        Parts matter when the whole word is not in the index ("kontorsmöbler"); when it
+        is ("incitamentsavtal"), parts are damped so "avtal" alone cannot outrank the
+        word the user typed. The coord query (whole forms only, when found) decides
+        whether a section counts as containing the word.
+        """
+        lower = word.lower()
+        variants: list[tuple[str, float, bool]] = []  # (token, weight, whole)
+        exact = self.variants(word)
+        for token, whole in exact:
+            variants.append((token, _variant_weight(token, lower), whole))
+        seen = {t for t, _ in exact}
+        folded_word = fold_ascii(lower)
+        # The folded analysis adds lemmas and parts of input typed without diacritics
+        # ("mobler" -> "mobel"); for words with them it still finds a few forms more.
+        for token, whole in self.variants(word, folded=True):
+            if token not in seen:
+                variants.append((token, FOLDED_WEIGHT * _variant_weight(token, folded_word), whole))
+        if not variants:
+            return None, True, None  # only stop words
+        present: list[tuple[str, str, float, bool]] = []
+        for token, w, whole in variants:
+            for fieldname in FIELD_BOOSTS:
+                if self.doc_frequency(fieldname, token):
+                    present.append((fieldname, token, w, whole))
+        found = any(whole for *_, whole in present)
+        if not found:
+            # A compound whose every part is indexed ("kontorsmöbler") is understood, not a typo.
+            parts = {t for t, _, whole in variants if not whole}
+            indexed_parts = {t for _, t, _, whole in present if not whole}
+            understood = bool(parts) and parts == indexed_parts
+        else:
+            understood = True
+        clauses = [
+            Term(f, t, boost=FIELD_BOOSTS[f] * w * weight * (1.0 if whole or not found else PART_DAMPING))
+            for f, t, w, whole in present
+        ]
+        query = Or(clauses) if clauses else None
+        whole_clauses = [c for c, (*_, is_whole) in zip(clauses, present, strict=True) if is_whole]
+        coord = Or(whole_clauses) if found and whole_clauses else query
+        return query, understood, coord
+
+    def phrase_query(self, text: str, boost: float = 1.0) -> Query | None:
+        words = self.tokens_in_order(text)
+        if not words:
+            return None
+        if len(words) == 1:
+            return Or([Term(f, words[0], boost=b * boost) for f, b in FIELD_BOOSTS.items()])
+        return Or([Phrase(f, words, boost=b * boost) for f, b in FIELD_BOOSTS.items()])
+
+    def tokens_in_order(self, text: str) -> list[str]:
+        """First token at each position: the word itself, for phrase matching."""
+        out: list[str] = []
+        last_pos = None
+        for t in self.sv(text, mode="query", positions=True):
+            if t.pos != last_pos:
+                out.append(t.text)
+                last_pos = t.pos
+        return out
+
+    def coordination_query(self, text: str) -> Query | None:
+        """"bygg- och rivningsavfall": any of the coordinated compounds (byggavfall, rivningsavfall)."""
+        from kb.analysis import get_splitter
+
+        words = [w for w in text.split() if w.lower() not in CONJUNCTIONS]
+        last = words[-1]
+        head = get_splitter().head(last.lower()) or ""
+        compounds = [w.rstrip(",-") + head for w in words[:-1] if w.rstrip(",-")] + [last]
+        clauses = [q for q in (self.word_query(w)[0] for w in compounds) if q is not None]
+        return Or(clauses) if clauses else None
+
+    def corrections(self, word: str, limit: int = 3) -> list[str]:
+        """Indexed words within a small edit distance of ``word``, best first (cached).
+
+        One spelling lookup in the body's word list serves both the "did you mean"
+        suggestion and the fuzzy retry, instead of a fuzzy automaton per field.
+        """
+        lower = word.lower()
+        cached = self._corrections.get(lower)
+        if cached is None:
+            maxdist = 1 if len(lower) < 8 else 2
+            cached = [
+                c for c in self.reader.corrector("body").suggest(lower, limit=limit, maxdist=maxdist, prefix=2)
+                if c != lower
+            ]
+            if len(self._corrections) > 10_000:
+                self._corrections.clear()
+            self._corrections[lower] = cached
+        return cached
+
+    def fuzzy_query(self, word: str) -> Query | None:
+        clauses = [q for q in (self.word_query(c, weight=0.5)[0] for c in self.corrections(word)) if q is not None]
+        return Or(clauses) if clauses else None
+
+    def word_key(self, word: str) -> frozenset[str]:
+        """The folded whole-word forms of a word (itself and its lemma), for synonym lookup."""
+        folded = fold_ascii(word.lower())
+        return frozenset(t for t, whole in self.variants(word, folded=True) if whole) | {folded}
+
+    def synonym_spans(self, words: list[str]) -> list[tuple[int, int, list[str]]]:
+        """(start, end, group) for each run of words that is a known synonym phrase.
+
+        Words are compared by lemma, so "miljövarudeklarationer" finds the group of
+        "miljövarudeklaration" (= EPD).
+        """
+        if self._synonym_keys is None:
+            self._synonym_keys = [
+                ([self.word_key(w) for w in phrase.split()], group)
+                for group in self.synonyms
+                for phrase in group
+            ]
+            for number, (phrase_keys, _) in enumerate(self._synonym_keys):
+                for form in phrase_keys[0]:
+                    self._synonym_starts.setdefault(form, []).append(number)
+        keys = [self.word_key(w.strip(".,;:!?()")) for w in words]
+        spans, i = [], 0
+        while i < len(keys):
+            best = None
+            # Only phrases whose first word shares a form with this word can match; in list order.
+            for number in sorted({n for form in keys[i] for n in self._synonym_starts.get(form, ())}):
+                phrase_keys, group = self._synonym_keys[number]
+                n = len(phrase_keys)
+                if n <= len(keys) - i and (best is None or n > best[0]) and all(
+                    pk & qk for pk, qk in zip(phrase_keys, keys[i : i + n], strict=True)
+                ):
+                    best = (n, group)
+            if best:
+                spans.append((i, i + best[0], best[1]))
+                i += best[0]
+            else:
+                i += 1
+        return spans
+
+
+def _variant_weight(token: str, word: str) -> float:
+    """Exact spelling 1.0; lemmas and compound parts less, shorter parts least."""
+    if token == word:
+        return 1.0
+    return 0.3 + 0.6 * min(1.0, len(token) / max(1, len(word)))
+
+
+# ---------------------------------------------------------------- searcher
