@@ -300,6 +300,7 @@ def ingest_cmd(paths: tuple[str, ...], root: str | None, into: str, force: bool,
     from kb.ingest.add import add_sources, check_into
 
     project = _project(root)
+    require_knowledge_base(project)
     try:
         check_into(into)
     except ValueError as e:

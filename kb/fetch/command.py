@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-EXIT_FAILED = 4  # as `kb build` and `kb ingest`: something given could not be done
+from kb.commands.errors import EXIT_BUILD
 
 
 @click.command("fetch")
@@ -31,6 +31,7 @@ def fetch(root: str | None, delay: float, timeout: float, as_json: bool) -> None
       url                                                   publisher
       https://www.upphandlingsmyndigheten.se/hallbarhet/    Upphandlingsmyndigheten
     """
+    from kb.commands.errors import require_knowledge_base
     from kb.config import Project
     from kb.fetch.client import PoliteClient
     from kb.fetch.lists import find_lists
@@ -38,10 +39,7 @@ def fetch(root: str | None, delay: float, timeout: float, as_json: bool) -> None
     from kb.ingest.limits import max_source_bytes
 
     project = Project(Path(root or ".").resolve())
-    if not project.sources.is_dir():
-        raise click.ClickException(
-            f"No sources/ folder in {project.root}. Run kb from the project folder or pass --root."
-        )
+    require_knowledge_base(project)
     if not find_lists(project.sources):
         click.echo("Nothing to fetch: no FETCH.tsv under sources/. List addresses in one, e.g.", err=True)
         click.echo("sources/webb/FETCH.tsv: a header row 'url', then one address a line (docs/sources.md).", err=True)
@@ -62,4 +60,4 @@ def fetch(root: str | None, delay: float, timeout: float, as_json: bool) -> None
         hint = " Run `kb build` to index them." if changed else ""
         click.echo(f"{len(report.outcomes)} addresses: {counts}.{hint}")
     if report.failed:
-        sys.exit(EXIT_FAILED)
+        sys.exit(EXIT_BUILD)  # as `kb ingest`: something given could not be done
