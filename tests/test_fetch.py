@@ -301,8 +301,9 @@ def test_list_problems_are_reported_with_their_line(tmp_path: Path) -> None:
 
 def test_cli_table_json_and_exit_codes(tmp_path: Path, site) -> None:
     server, base = site
-    (tmp_path / "sources").mkdir()
     runner = CliRunner()
+    assert runner.invoke(main, ["fetch", "--root", str(tmp_path)]).exit_code == 6  # no sources/: not a kb
+    (tmp_path / "sources").mkdir()
     empty = runner.invoke(main, ["fetch", "--root", str(tmp_path)])
     assert empty.exit_code == 0 and "Nothing to fetch: no FETCH.tsv" in empty.output
     _list(tmp_path / "sources", base, ["BASE/vagledning/cirkular/", "BASE/finns-inte.html"], header="url")

@@ -27,9 +27,15 @@ def fetch(root: str | None, delay: float, timeout: float, as_json: bool) -> None
     previous copy kept. Size limit: KB_MAX_SOURCE_MB (default 5). Run `kb build` afterwards.
 
     \b
-    Example sources/kommun/FETCH.tsv (tab-separated, header first):
+    A list, e.g. sources/kommun/FETCH.tsv (tab-separated, header first):
       url                                                   publisher
       https://www.upphandlingsmyndigheten.se/hallbarhet/    Upphandlingsmyndigheten
+
+    \b
+    Examples:
+      kb fetch && kb build
+      kb fetch --delay 5 --timeout 60
+      kb fetch --json
     """
     from kb.commands.errors import require_knowledge_base
     from kb.config import Project
