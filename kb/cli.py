@@ -374,11 +374,11 @@ main.add_command(serve)
 main.add_command(init)
 main.add_command(report)
 
-from kb.fetch.command import fetch  # noqa: E402 - light module; httpx is imported when fetching
+from kb.commands.fetch import fetch  # noqa: E402 - light module; httpx is imported when fetching
 
 main.add_command(fetch)
 
-from kb.ingest.catalog_command import sources  # noqa: E402
+from kb.commands.sources import sources  # noqa: E402
 
 main.add_command(sources)
 

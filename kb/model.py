@@ -28,6 +28,7 @@ class Block:
     kind: BlockKind
     text: str
     anchor: str | None = None
+    page: int | None = None  # the page of the original (PDF) the block starts on, when known
 
 
 @dataclass
@@ -36,13 +37,15 @@ class Section:
 
     ``path`` is the heading path inside the document, outermost first, e.g.
     ``["Upphandla cirkulärt i praktiken", "Erfarenheter från praktiken"]``.
-    ``anchor`` is unique within the document.
+    ``anchor`` is unique within the document. ``page``: the page of the original file the
+    section starts on (1-based; PDFs only, else None), for links to ``original.pdf#page=N``.
     """
 
     anchor: str
     path: list[str]
     blocks: list[Block] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
+    page: int | None = None
 
     @property
     def heading(self) -> str:
@@ -79,7 +82,16 @@ class Document:
     content_hash: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The document as JSON-ready data; pages only where known (PDFs), so other documents'
+        cached and indexed forms stay as they were."""
+        data = asdict(self)
+        for section in data["sections"]:
+            if section["page"] is None:
+                del section["page"]
+            for block in section["blocks"]:
+                if block["page"] is None:
+                    del block["page"]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Document:
@@ -89,6 +101,7 @@ class Document:
                 path=list(s["path"]),
                 blocks=[Block(**b) for b in s["blocks"]],
                 tags=list(s.get("tags", [])),
+                page=s.get("page"),
             )
             for s in data["sections"]
         ]

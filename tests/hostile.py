@@ -233,6 +233,10 @@ def make_hostile_sources(sources: Path, big_mb: int = BIG_MB, unreadable: bool =
     write("blob.md", f"# Inbäddad bild\n\n{_body('garderober')}\n\n{blob}\n".encode())
     cases.append(Case("200 kB word without spaces", "blob.md", "ingest", word="garderober"))
 
+    # 16. PDF and Word files: encrypted, damaged, empty, bombs, macros, suffixes that lie.
+    from tests.hostile_office import make_office_sources
+
+    cases += make_office_sources(sources, Case)
     return cases
 
 

@@ -25,6 +25,8 @@ HIT_KEYS = {
     "date",
     "tags",
     "doc_id",
+    "original",
+    "page",
 }
 
 

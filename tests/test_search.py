@@ -8,13 +8,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kb.search import MAX_LIMIT, SearchError, diversify, parse_query
+from kb.search import MAX_LIMIT, SearchError, UnknownFilter, diversify, parse_query
 from kb.search.evaluate import evaluate_project
 from tests.conftest import DEV_JSON
 
 HIT_KEYS = {
     "title", "section", "source", "url", "anchor", "snippet", "score",
-    "publisher", "type", "date", "tags", "doc_id",
+    "publisher", "type", "date", "tags", "doc_id", "original", "page",
 }
 
 
@@ -93,7 +93,9 @@ def test_filters(default_searcher):
     assert result.hits and all("klimatanpassad" in h.tags for h in result.hits)
     result = default_searcher.search("upphandling", type="författning")
     assert result.hits and all(h.type == "författning" for h in result.hits)
-    assert default_searcher.search("upphandling", publisher="Ingen sådan utgivare").total == 0
+    with pytest.raises(UnknownFilter, match="Region Stockholm") as unknown:  # names the values that exist
+        default_searcher.search("upphandling", publisher="Ingen sådan utgivare")
+    assert unknown.value.parameter == "publisher"
 
 
 def test_paging_is_consistent(default_searcher):

@@ -77,6 +77,13 @@ def test_the_set_covers_the_issue(hostile) -> None:
         "å/ä/ö",
         "emoji",
         "same title",
+        "encrypted PDF",
+        "broken cross-reference table",
+        "zero pages",
+        "inflates to gigabytes",
+        "DOCX zip bomb",
+        "macro-enabled",
+        "suffix lies",
     ):
         assert needed in names
     assert (hostile[0].sources / "enorm.txt").stat().st_size == BIG_MB * 1024 * 1024
@@ -196,7 +203,7 @@ def _invoke(args: list[str], monkeypatch: pytest.MonkeyPatch):
 
 def test_cli_build_strict_exits_4_and_lists_every_skip(cli_project, monkeypatch: pytest.MonkeyPatch) -> None:
     root, cases = cli_project
-    result = _invoke(["build", "--root", str(root), "--no-site", "--strict", "-q"], monkeypatch)
+    result = _invoke(["build", "--root", str(root), "--no-site", "--strict", "-q", "-v"], monkeypatch)
     assert result.exit_code == 4, result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
     out = result.output
@@ -264,7 +271,7 @@ def test_hostile_build_is_bounded_in_a_subprocess(tmp_path: Path) -> None:
     cases = make_hostile_sources(tmp_path / "sources")
     started = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-c", MEASURED_MAIN, "build", "--root", str(tmp_path), "--no-site", "--strict", "-q"],
+        [sys.executable, "-c", MEASURED_MAIN, "build", "--root", str(tmp_path), "--no-site", "--strict", "-q", "-v"],
         capture_output=True,
         text=True,
         timeout=120,

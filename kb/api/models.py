@@ -27,6 +27,11 @@ class HitModel(BaseModel):
     date: str
     tags: list[str]
     doc_id: str
+    original: str = Field(
+        description="Link to the original file published in the site (PDF, Word, OpenDocument), "
+        'for a PDF at the page the snippet is on (…/original.pdf#page=12); "" for web texts.'
+    )
+    page: int | None = Field(description="Page of the original PDF the snippet is on, or null.")
 
 
 class FacetsModel(BaseModel):

@@ -26,13 +26,14 @@ from kb.analysis import index_analyzer
 from kb.engine.segment import INDEX_NAME
 from kb.engine.versions import CURRENT, IndexInfo, current_version_dir, read_info  # noqa: F401 - re-exported
 from kb.model import Document
+from kb.originals import page_marks
 from kb.themes import theme_text
 from kb.util.processes import ignore_sigint, process_alive
 
 SCHEMA_VERSION = 3
 HEADING_SEPARATOR = " › "
 HIT_FIELD = "hit"
-HIT_KEYS = ("doc_id", "anchor", "source", "title", "heading", "publisher", "type", "date", "tags")
+HIT_KEYS = ("doc_id", "anchor", "source", "title", "heading", "publisher", "type", "date", "tags", "pages")
 
 
 class HitColumn(COLUMN):
@@ -67,6 +68,8 @@ def read_hit(raw: bytes) -> tuple[list, str]:
     """(the ``HIT_KEYS`` values in order, the body) of a ``hit`` column value."""
     head, _, body = raw.decode("utf-8", "surrogatepass").partition("\n")
     values = head[1:].split("\x1f") if head[:1] == "\x1f" else json.loads(head)
+    if len(values) < len(HIT_KEYS):  # an index written before "pages" was a key
+        values += [""] * (len(HIT_KEYS) - len(values))
     return values, body
 
 
@@ -117,7 +120,8 @@ def section_records(doc: Document) -> Iterable[dict]:
             "type": meta.get("type") or "",
             "date": str(date),
         }
-        record[HIT_FIELD] = hit_value(record)
+        # "pages" only in the hit column (not a Whoosh field): what a hit needs to link to its page
+        record[HIT_FIELD] = hit_value({**record, "pages": page_marks(section)})
         yield record
 
 

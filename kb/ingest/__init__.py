@@ -1,4 +1,4 @@
-"""Ingestion: source files (text, Markdown, HTML) -> normalized ``Document`` objects.
+"""Ingestion: source files (text, Markdown, HTML, PDF, Word, OpenDocument) -> ``Document`` objects.
 
 ``discover`` finds files and their metadata; ``ingest`` parses one file. Both report problems
 as data (skips with reasons) rather than exceptions, so a build can list what it left out.
@@ -27,25 +27,31 @@ def ingest(source: SourceFile) -> list[Document]:
     a change for incremental rebuilds.
     """
     from .decode import decode  # each parser is imported when a file needs it (BeautifulSoup: 0.4 s)
+    from .formats import DOCUMENT_SUFFIXES, check_signature
 
     if not supported(source.rel):  # `kb ingest` calls this too: both accept exactly SUFFIXES
         raise SkipSource(unsupported_reason(source.rel))
     data = read_source(Path(source.path))
     suffix = PurePosixPath(source.rel).suffix.lower()
-    text = decode(data, suffix)
+    check_signature(data, suffix)
     fallback = str(source.meta.get("title") or PurePosixPath(source.rel).stem)
-    if suffix in (".md", ".markdown"):
+    if suffix in DOCUMENT_SUFFIXES:
+        from .documents import ingest_document
+
+        docs = ingest_document(source.rel, suffix, data, source.meta, fallback)
+    elif suffix in (".md", ".markdown"):
+        text = decode(data, suffix)
         from .markdown import ingest_markdown
 
         docs = ingest_markdown(source.rel, text, source.meta, fallback)
     elif suffix in (".html", ".htm"):
         from .html import ingest_html
 
-        docs = ingest_html(source.rel, text, source.meta, fallback)
+        docs = ingest_html(source.rel, decode(data, suffix), source.meta, fallback)
     else:
         from .text import ingest_text
 
-        docs = ingest_text(source.rel, text, source.meta, fallback)
+        docs = ingest_text(source.rel, decode(data, suffix), source.meta, fallback)
     if not any(s.blocks for d in docs for s in d.sections):
         raise SkipSource("no text content")
     digest = source_hash(data, source.meta)

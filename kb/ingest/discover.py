@@ -19,7 +19,8 @@ from .base import SourceFile
 from .limits import max_source_bytes, too_large
 from .meta import MANIFEST, SIDECAR_SUFFIXES, load_yaml_mapping, read_manifest
 
-SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+# The one list of formats ``kb build`` and ``kb ingest`` take (``kb.ingest.formats`` names them).
+SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx", ".odt")
 # Files in sources/ that configure kb rather than hold text: never indexed, never reported.
 FETCH_LIST = "FETCH.tsv"  # the pages `kb fetch` downloads (see kb.fetch)
 

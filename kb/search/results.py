@@ -41,6 +41,8 @@ class Hit:
     date: str
     tags: list[str]
     doc_id: str
+    original: str = ""  # the published original file (PDF, Word), at the hit's page for a PDF
+    page: int | None = None  # the page of the original the snippet is on (PDFs)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -36,13 +36,14 @@ from kb.engine import (
     term_text,
 )
 from kb.model import Document, fold_ascii
+from kb.originals import original_url, page_at
 from kb.search.builder import FIELD_BOOSTS, QueryBuilder
 from kb.search.filters import UnknownFilterValue, resolve_all
 from kb.search.query import QueryPart, clean_query, correctable, parse_query
 from kb.search.ranking import Pool, RawHit, diversify, elapsed_ms, filter_query
 from kb.search.results import Hit, IndexMissing, SearchError, SearchResult, UnknownFilter
 from kb.search.similar import SimilarDocuments, docnum_doc_ids, mlt_text
-from kb.search.snippets import make_snippet
+from kb.search.snippets import make_snippet, snippet_offset
 from kb.search.spellings import Spellings
 from kb.urls import document_url
 
@@ -423,7 +424,8 @@ class VersionSearcher:
 
     def make_hit(self, raw: RawHit, match_terms: frozenset[str], site_url: str) -> Hit:
         values, body = self.hit_fields(raw.docnum)
-        doc_id, anchor, source, title, heading, publisher, type_, date, tags = values
+        doc_id, anchor, source, title, heading, publisher, type_, date, tags, pages = values
+        page = hit_page(body, match_terms, pages) if pages else None
         return Hit(
             title=title,
             section=heading,
@@ -437,6 +439,8 @@ class VersionSearcher:
             date=date,
             tags=[t for t in tags.split(",") if t],
             doc_id=doc_id,
+            original=original_url(site_url, doc_id, source, page),
+            page=page,
         )
 
     def suggest_correction(self, parts: list[QueryPart], missing: set[str]) -> str | None:
@@ -504,3 +508,8 @@ class VersionSearcher:
         weights, total = similar.vector(mlt_text(doc))
         docs = self.documents
         return [(other, docs[other].title) for other in similar.like(weights, total, doc_id, limit) if other in docs]
+
+
+def hit_page(body: str, match_terms: frozenset[str], pages: str) -> int | None:
+    """The page of the original where the hit's snippet starts (its best run of matched words)."""
+    return page_at(pages, snippet_offset(body, match_terms))

@@ -59,6 +59,12 @@ def make_snippet(text: str, terms: set[str] | frozenset[str], window: int = WIND
     return _escape_window(text, start, end, inside)
 
 
+def snippet_offset(text: str, terms: set[str] | frozenset[str], window: int = WINDOW) -> int:
+    """Where in ``text`` the snippet ``make_snippet`` shows starts (0 without a match)."""
+    spans = find_matches(text, terms) if text else []
+    return _best_start(spans, window) if spans else 0
+
+
 def plain(snippet_html: str) -> str:
     """Snippet HTML back to text (for terminals): marks removed, entities decoded."""
     return html.unescape(_MARK_RE.sub("", snippet_html))

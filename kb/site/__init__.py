@@ -51,6 +51,7 @@ def build_site(
     from kb.site.context import SiteContext
     from kb.site.feed import FEED_FILE, feed_file
     from kb.site.generate import docs_files, generate_pages, opensearch_xml, write_docs
+    from kb.site.originals import original_files
     from kb.site.publish import (
         PreviousSiteIncomplete,
         clean_stale_staging,
@@ -89,6 +90,7 @@ def build_site(
         FEED_FILE: feed_file(project, documents, site_url, site_name),
     }
     extra.update(static_search_files(documents, progress=progress, cache_dir=project.build))
+    extra.update(original_files(project.sources, documents))
     timer.lap("static search")
     files = docs_files(pages, extra)
     write_docs(project.docs_dir, files, progress=progress)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from kb.model import Block, Document, Section
+from kb.originals import original_file
 from kb.site.context import (
     SiteContext,
     doc_file,
@@ -89,6 +90,9 @@ def metadata_box(doc: Document, ctx: SiteContext, file: str) -> str:
     else:
         original = "Originalets adress är inte känd."
     rows.append(("Original", original))
+    published = original_file(doc.id, doc.source)
+    if published:
+        rows.append(("Originalfil", _original_link(published, meta)))
     if doc.tags:
         links = [_a(rel_url("teman/", file) + "#" + theme_anchor(t), t) for t in doc.tags]
         rows.append(("Tema", ", ".join(links)))
@@ -96,6 +100,14 @@ def metadata_box(doc: Document, ctx: SiteContext, file: str) -> str:
     rows.append(("Källfil", f"<code>{html_text(doc.source)}</code>"))
     cells = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows)
     return f'<div class="kb-meta" data-pagefind-ignore="all"><dl>{cells}</dl></div>'
+
+
+def _original_link(published: str, meta: dict) -> str:
+    """'original.pdf' (relative to the document page) with its format and page count."""
+    name = published.rsplit("/", 1)[-1]
+    kind = {"pdf": "PDF", "docx": "Word", "odt": "OpenDocument"}[name.rsplit(".", 1)[-1]]
+    pages = f", {meta['pages']} sidor" if str(meta.get("pages") or "").isdigit() else ""
+    return f'<a href="{html_text(name)}">Ladda ned originalet ({kind}{pages})</a>'
 
 
 def _a(href: str, text: str) -> str:
@@ -134,6 +146,13 @@ def section_lines(
             out += [f"{'#' * level} {md_text(rel_path_[-1])} {{#{anchor}}}", ""]
         else:
             out += [f'<div id="{html_text(anchor)}" class="kb-anchor"></div>', ""]
+    published = original_file(doc.id, doc.source)
+    if section.page and published and published.endswith(".pdf"):
+        out += [
+            f'<p class="kb-page" data-pagefind-ignore="all"><a href="original.pdf#page={section.page}">'
+            f"Sidan {section.page} i originalet (PDF)</a></p>",
+            "",
+        ]
     out += block_lines(section.blocks, doc, ctx, file)
     return out
 

@@ -33,9 +33,8 @@ def fetch(root: str | None, delay: float, timeout: float, as_json: bool) -> None
 
     \b
     Examples:
-      kb fetch && kb build
-      kb fetch --delay 5 --timeout 60
-      kb fetch --json
+      kb fetch                      download what changed, then run `kb build`
+      kb fetch --delay 5 --json     slower, one JSON object per address
     """
     from kb.commands.errors import require_knowledge_base
     from kb.config import Project
