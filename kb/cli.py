@@ -52,6 +52,8 @@ def main() -> None:
       kb search "återbruk möbler"   ranked sections with snippets and links
       kb serve                      the site and the search API on http://127.0.0.1:8000
       kb report                     what editors should look at
+      kb sources                    the documents and their metadata, and what is not indexed
+      kb fetch                      download the pages listed in sources/**/FETCH.tsv
 
     \b
     Exit codes: 0 ok, 1 nothing found, 2 usage, 3 no index, 4 build failed,
@@ -162,8 +164,10 @@ def skipped_lines(skipped: list[tuple[str, str]], verbose: bool = False) -> str:
     count per reason (at scale there are thousands: 11,715 statutes with no body)."""
     shown = skipped if verbose else skipped[:SKIPPED_SHOWN]
     lines = [f"  skipped {rel}: {reason}" for rel, reason in shown]
+    counts = Counter(reason for _, reason in skipped)
+    if len(shown) == len(skipped) and len(skipped) > 1:
+        lines.append("  By reason: " + "; ".join(f"{reason}: {n:,}" for reason, n in counts.most_common()) + ".")
     if len(shown) < len(skipped):
-        counts = Counter(reason for _, reason in skipped)
         reasons = "; ".join(f"{reason}: {n:,}" for reason, n in counts.most_common(5))
         more = f"; {len(counts) - 5:,} other reasons" if len(counts) > 5 else ""
         lines.append(
@@ -297,6 +301,7 @@ def ingest_cmd(paths: tuple[str, ...], root: str | None, into: str, force: bool,
     from kb.ingest.add import add_sources, check_into
 
     project = _project(root)
+    require_knowledge_base(project)
     try:
         check_into(into)
     except ValueError as e:
@@ -309,7 +314,10 @@ def ingest_cmd(paths: tuple[str, ...], root: str | None, into: str, force: bool,
             click.echo(f"Already there: {o.rel} (same content)")
         else:
             verb = "Replaced" if o.status == "replaced" else "Added"
-            click.echo(f"{verb} {o.rel}: {o.title} ({o.sections} sections)")
+            if o.title == "metadata":
+                click.echo(f"{verb} {o.rel} (metadata of the files in its folder)")
+            else:
+                click.echo(f"{verb} {o.rel}: {o.title} ({o.sections} sections)")
     refused = sum(not o.ok for o in outcomes)
     if not outcomes:
         click.echo("Nothing to add: the folder holds no files.", err=True)

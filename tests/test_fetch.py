@@ -3,6 +3,7 @@ reruns, robots.txt, pauses, time and size limits, and failures that keep the pre
 
 from __future__ import annotations
 
+import gzip
 import json
 import threading
 import time
@@ -79,6 +80,23 @@ def _handler(site: Site):
                 return self._send(200, GUIDE.format("Hemligt").encode())
             if path == "/stor.html":
                 return self._send(200, b"<p>" + b"x" * 300_000 + b"</p>")
+            if path == "/bomb.html":  # 20 kB on the wire, 20 MB unpacked
+                packed = gzip.compress(b"<p>" + b"a" * 20_000_000, compresslevel=9)
+                return self._send(200, packed, Content_Encoding="gzip")
+            if path == "/packad.html":
+                return self._send(200, gzip.compress(GUIDE.format(TEXT).encode()), Content_Encoding="gzip")
+            if path == "/droppar.html":  # a byte every 0.05 s: each read is quick, the whole is not
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.end_headers()
+                try:
+                    for _ in range(60):
+                        self.wfile.write(b"x")
+                        self.wfile.flush()
+                        time.sleep(0.05)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+                return None
             if path == "/tom.html":
                 return self._send(200, b"<html><body><nav>Meny</nav></body></html>")
             if path == "/rapport.pdf":
@@ -283,8 +301,9 @@ def test_list_problems_are_reported_with_their_line(tmp_path: Path) -> None:
 
 def test_cli_table_json_and_exit_codes(tmp_path: Path, site) -> None:
     server, base = site
-    (tmp_path / "sources").mkdir()
     runner = CliRunner()
+    assert runner.invoke(main, ["fetch", "--root", str(tmp_path)]).exit_code == 6  # no sources/: not a kb
+    (tmp_path / "sources").mkdir()
     empty = runner.invoke(main, ["fetch", "--root", str(tmp_path)])
     assert empty.exit_code == 0 and "Nothing to fetch: no FETCH.tsv" in empty.output
     _list(tmp_path / "sources", base, ["BASE/vagledning/cirkular/", "BASE/finns-inte.html"], header="url")
@@ -296,3 +315,29 @@ def test_cli_table_json_and_exit_codes(tmp_path: Path, site) -> None:
     again = runner.invoke(main, ["fetch", "--root", str(tmp_path), "--delay", "0", "--json"])
     rows = json.loads(again.stdout)
     assert [r["status"] for r in rows] == ["unchanged", "failed"] and again.exit_code == 4
+
+
+def test_a_compressed_bomb_stops_at_the_size_limit(tmp_path: Path, site) -> None:
+    server, base = site
+    _list(tmp_path, base, ["BASE/bomb.html"], header="url")
+    (outcome,) = _fetch(tmp_path).outcomes
+    assert outcome.status == "failed" and outcome.reason == "too large (over 0.191 MB, limit 0.191 MB)"
+    assert not any(p.suffix == ".html" for p in (tmp_path / "webb").rglob("*"))
+
+
+def test_a_compressed_page_is_unpacked(tmp_path: Path, site) -> None:
+    server, base = site
+    _list(tmp_path, base, ["BASE/packad.html"], header="url")
+    (outcome,) = _fetch(tmp_path).outcomes
+    assert outcome.status == "new"
+    assert (tmp_path / outcome.rel).read_text("utf-8") == GUIDE.format(TEXT)
+    assert dict(server.requests)["/packad.html"]["Accept-Encoding"] == "gzip, deflate"
+
+
+def test_a_server_that_drips_is_cut_off_by_the_total_deadline(tmp_path: Path, site) -> None:
+    server, base = site
+    _list(tmp_path, base, ["BASE/droppar.html"], header="url")
+    (outcome,) = _fetch(tmp_path, timeout=0.25).outcomes
+    # the total deadline (3 x 0.25 s), or on a loaded machine the per-read timeout: never saved
+    assert outcome.status == "failed" and outcome.reason.startswith("timed out")
+    assert not (tmp_path / "webb" / "127.0.0.1").exists() and outcome.rel == ""

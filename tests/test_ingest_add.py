@@ -63,16 +63,19 @@ def test_folder_keeps_its_layout_and_reports_the_rest(tmp_path, project) -> None
     (given / "del").mkdir()
     (given / "del" / "krav.txt").write_text("Krav\n\nKrav på reparerbarhet.\n", encoding="utf-8")
     (given / "del" / "krav.txt.meta.yml").write_text("tags: [krav]\n", encoding="utf-8")
+    (given / "MANIFEST.tsv").write_text("path\tpublisher\ndel/krav.txt\tRegion Väst\n", encoding="utf-8")
     result = run("ingest", str(given), "--root", str(project), "--into", "kommun", "--no-build")
     assert result.exit_code == 4, result.output  # some files were not added
     assert "Added kommun/given/guide.md" in result.output
     assert "Added kommun/given/del/krav.txt" in result.output
-    assert "2 of 6 files in sources/, 4 not added." in result.output
+    assert "Added kommun/given/MANIFEST.tsv (metadata of the files in its folder)" in result.output
+    assert "3 of 7 files in sources/, 4 not added." in result.output
     assert (project / "sources" / "kommun" / "given" / "del" / "krav.txt.meta.yml").is_file()  # the sidecar too
     built = run("build", "--root", str(project), "--no-site", "--quiet", "--strict")
     assert built.exit_code == 0 and "Sources: 2 ingested" in built.output  # what was added, the build reads
     found = run("search", "reparerbarhet", "--root", str(project), "--tag", "krav")
     assert found.exit_code == 0 and "kommun/given/del/krav.txt" in found.output
+    assert "Region Väst" in found.output  # the folder's manifest came along
 
 
 def test_same_name_is_never_overwritten_without_force(tmp_path, project) -> None:
@@ -124,6 +127,8 @@ def test_build_reports_what_it_does_not_index_and_strict_fails(tmp_path, project
     assert "skipped kommun/mobil.rtf: unsupported format .rtf; supported: .txt" in result.output
     if ".docx" not in SUFFIXES:  # until Word files are read
         assert "skipped kommun/krav.docx: unsupported format .docx" in result.output
+        assert "By reason: unsupported format .docx; supported: " in result.output  # a count per reason
+    assert "unsupported format .rtf; supported: " + ", ".join(SUFFIXES) + ": 1" in result.output
     strict = run("build", "--root", str(project), "--no-site", "--quiet", "--strict")
     assert strict.exit_code == 4 and "--strict: 2 source(s) skipped." in strict.output
     assert "unsupported format .rtf" in strict.output  # reported on an unchanged rebuild too

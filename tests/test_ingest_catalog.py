@@ -69,4 +69,4 @@ def test_cli_json_and_skipped_only(tmp_path: Path) -> None:
 
 def test_cli_without_sources_folder(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["sources", "--root", str(tmp_path)])
-    assert result.exit_code == 1 and "No sources/ folder" in result.output
+    assert result.exit_code == 6 and "No sources/ folder" in result.output  # not a knowledge base

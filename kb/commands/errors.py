@@ -7,7 +7,7 @@ Each code means one thing, so scripts and CI can tell cases apart (docs/cli.md h
 1   nothing found: ``kb search`` ran but had no hit (a filter may have matched nothing)
 2   usage error: unknown option, bad value, empty query (click's own code)
 3   no index yet: run ``kb build`` first
-4   the build or ingest failed, another build is running, or ``--strict`` found skipped sources
+4   the build, ingest or fetch failed, another build is running, or ``--strict`` found skipped sources
 5   ``kb eval`` ran but missed its ``--min-ndcg`` goal
 6   not a knowledge base: no ``sources/`` folder, or ``mkdocs.yml``/``kb.yml`` cannot be used
 7   permission denied or read-only: kb could not write (or read) a file it needs

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-EXIT_FAILED = 4  # as `kb build` and `kb ingest`: something given could not be done
+from kb.commands.errors import EXIT_BUILD
 
 
 @click.command("fetch")
@@ -27,7 +27,7 @@ def fetch(root: str | None, delay: float, timeout: float, as_json: bool) -> None
     previous copy kept. Size limit: KB_MAX_SOURCE_MB (default 5). Run `kb build` afterwards.
 
     \b
-    Example sources/kommun/FETCH.tsv (tab-separated, header first):
+    A list, e.g. sources/kommun/FETCH.tsv (tab-separated, header first):
       url                                                   publisher
       https://www.upphandlingsmyndigheten.se/hallbarhet/    Upphandlingsmyndigheten
 
@@ -65,4 +65,4 @@ def fetch(root: str | None, delay: float, timeout: float, as_json: bool) -> None
         hint = " Run `kb build` to index them." if changed else ""
         click.echo(f"{len(report.outcomes)} addresses: {counts}.{hint}")
     if report.failed:
-        sys.exit(EXIT_FAILED)
+        sys.exit(EXIT_BUILD)  # as `kb ingest`: something given could not be done

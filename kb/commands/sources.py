@@ -25,14 +25,12 @@ def sources(root: str | None, only_skipped: bool, as_json: bool) -> None:
       kb sources --skipped
       kb sources --json | jq '.documents[] | select(.meta.publisher == "Upphandlingsmyndigheten")'
     """
+    from kb.commands.errors import require_knowledge_base
     from kb.config import Project
     from kb.ingest.catalog import SHOWN_KEYS, catalog
 
     project = Project(Path(root or ".").resolve())
-    if not project.sources.is_dir():
-        raise click.ClickException(
-            f"No sources/ folder in {project.root}. Run kb from the project folder or pass --root."
-        )
+    require_knowledge_base(project)
     result = catalog(project.sources)
     if as_json:
         data = result.to_json()

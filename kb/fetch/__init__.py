@@ -12,5 +12,5 @@ previous copy and its sidecar as they were: new content is checked by the build'
 before it replaces anything, and every write is atomic.
 
 The package top imports nothing, so ``kb --help`` does not load httpx: ``lists`` reads the lists,
-``client`` talks HTTP, ``run`` does the rest, ``command`` is the CLI.
+``client`` talks HTTP, ``run`` does the rest; the CLI is ``kb.commands.fetch``.
 """

@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 from ..util.atomic_files import write_atomically
 from .base import SkipSource, SourceFile
 from .discover import _meta_for, printable, supported, unsupported_reason, walk
-from .meta import SIDECAR_SUFFIXES
+from .meta import MANIFEST, SIDECAR_SUFFIXES
 
 
 @dataclass
@@ -64,12 +64,40 @@ def _add_folder(sources: Path, folder: Path, rel_root: str, force: bool) -> list
 
     found, skips = walk(folder)
     outcomes = [Added(str(folder / rel), f"{rel_root}/{rel}", "refused", reason) for rel, reason in skips]
+    added = 0
     for f in found:
         source = source_file(f)
-        outcomes.append(
-            _add_file(sources, Path(f.path), f"{rel_root}/{f.rel}", source.meta, f.sidecars, force, str(folder / f.rel))
+        outcome = _add_file(
+            sources, Path(f.path), f"{rel_root}/{f.rel}", source.meta, f.sidecars, force, str(folder / f.rel)
         )
+        outcomes.append(outcome)
+        added += outcome.ok
+    if added:  # the folder's manifests hold metadata of what was added: they come along
+        outcomes.extend(_add_manifests(sources, folder, rel_root, force))
     outcomes.sort(key=lambda a: a.rel)
+    return outcomes
+
+
+def _add_manifests(sources: Path, folder: Path, rel_root: str, force: bool) -> list[Added]:
+    """Copy each ``MANIFEST.tsv`` under ``folder`` to the same place under ``rel_root``."""
+    outcomes = []
+    for dirpath, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        if MANIFEST not in files:
+            continue
+        path = Path(dirpath) / MANIFEST
+        rel = printable(f"{rel_root}/{path.relative_to(folder).as_posix()}")
+        content, target = path.read_bytes(), sources / rel
+        if not _differs(target, content):
+            outcomes.append(Added(str(path), rel, "unchanged", title="metadata"))
+        elif target.exists() and not force:
+            outcomes.append(
+                Added(str(path), rel, "refused", f"sources/{rel} exists with other content; --force replaces it")
+            )
+        else:
+            status = "replaced" if target.exists() else "added"
+            write_atomically(target, content, hidden=True, parents=True)
+            outcomes.append(Added(str(path), rel, status, title="metadata"))
     return outcomes
 
 
