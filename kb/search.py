@@ -935,7 +935,7 @@ def section_label(title: str, heading: str) -> str:
 
 
 def hit_page(body: str, match_terms: frozenset[str], pages: str) -> int | None:
-    """The page of the original where the hit's snippet starts (its best run of matched words)."""
-    from kb.snippets import snippet_offset
+    """The page of the original holding the hit's longest run of matched words (a phrase)."""
+    from kb.snippets import match_offset
 
-    return page_at(pages, snippet_offset(body, match_terms))
+    return page_at(pages, match_offset(body, match_terms))

@@ -267,10 +267,13 @@ def _with_text(ln: Line, text: str) -> Line:
 
 
 def _new_paragraph(previous: Line, ln: Line) -> bool:
-    """A gap wider than a line, a change of size or weight, or a move to the next column or page
-    after a line that ended a sentence."""
+    """A gap wider than a line, a change of size or weight, a new page (unless a word was split
+    over it: each block knows its page), or a move to the next column after a line that ended a
+    sentence."""
     if abs(previous.size - ln.size) > 0.1 * max(previous.size, 1) or previous.bold != ln.bold:
         return True
+    if ln.page != previous.page:
+        return not (previous.hyphen or previous.text.endswith("-"))
     gap = ln.top - previous.bottom
     if 0 <= gap <= 0.8 * previous.height:
         return False
