@@ -4,8 +4,8 @@
 
 1. Per file: sections found, the README's top-level headings recovered, and whether a phrase
    search (in quotes) for a line from a page three quarters in, found in no other file, finds that
-   file first, with its link to the original at that page (PDFs). The files are added to the default knowledge base's web texts
-   and statutes, so the phrase has to win against everything else.
+   file first, with its link to the original at that page (PDFs). The files are added to the
+   default knowledge base's web texts and statutes, so the phrase has to win against them all.
 2. Ingest speed of the longest PDF (pages per second, sandbox included).
 3. ``kb build`` after adding that 108-page PDF to the built default knowledge base: the wall
    time as a user sees it, and its index and site parts (goal: the index part at most 5 s).
