@@ -224,7 +224,12 @@ def _print_hits(result) -> None:
         meta = " · ".join(x for x in (hit.publisher, hit.type, hit.date, hit.source) if x)
         click.echo(f"   {meta}")
         click.echo(f"   {_terminal_snippet(hit.snippet, color)}")
-        click.echo(f"   {hit.url}\n")
+        original = f"\n   {_original_label(hit.page)}: {hit.original}" if hit.original else ""
+        click.echo(f"   {hit.url}{original}\n")
+
+
+def _original_label(page: int | None) -> str:
+    return f"page {page} of the original" if page else "original"
 
 
 def _one_line(text: str, width: int = 80) -> str:
@@ -248,7 +253,7 @@ def _terminal_snippet(snippet: str, color: bool) -> str:
 @click.option("--into", default="local", show_default=True, help="Sub-folder of sources/ to copy into.")
 @click.option("--no-build", is_flag=True, help="Only copy; run `kb build` later.")
 def ingest_cmd(paths: tuple[str, ...], root: str | None, into: str, no_build: bool) -> None:
-    """Add source files (.txt, .md, .html) to sources/ and rebuild.
+    """Add source files (.txt, .md, .html, .pdf, .docx, .odt) to sources/ and rebuild.
 
     Each file is parsed first; a file that cannot be ingested is reported and not copied.
     """

@@ -273,7 +273,10 @@ def _with_text(ln: Line, text: str) -> Line:
 def _new_paragraph(previous: Line, ln: Line) -> bool:
     """A gap wider than a line, a change of size or weight, a new page (unless a word was split
     over it: each block knows its page), or a move to the next column after a line that ended a
-    sentence."""
+    sentence; but a short label ending in ":" stays with the value beside or below it."""
+    label = previous.text.rstrip().endswith(":") and len(previous.text) <= 60
+    if label and ln.page == previous.page and -0.5 * previous.height <= ln.top - previous.top < 3 * previous.height:
+        return False  # a form's "Kontaktperson:" and its value
     if abs(previous.size - ln.size) > 0.1 * max(previous.size, 1) or previous.bold != ln.bold:
         return True
     if ln.page != previous.page:
