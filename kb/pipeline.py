@@ -39,7 +39,7 @@ if TYPE_CHECKING:  # the index and parser modules are imported when a build need
 CACHE_VERSION = 1
 KB_DIR = Path(__file__).resolve().parent
 INGEST_CODE = ("ingest/", "model.py")  # a change here invalidates cached documents
-INDEX_CODE = ("analysis/", "index.py", "index_update.py", "segment.py", "themes.py")  # … and the index
+INDEX_CODE = ("analysis/", "index.py", "index_update.py", "segment.py", "themes.py", "originals.py")  # … and the index
 
 
 def _hash_code(parts: tuple[str, ...]) -> str:
