@@ -260,7 +260,12 @@ def _print_hits(result, filters: str = "") -> None:
         meta = " · ".join(x for x in (hit.publisher, hit.type, hit.date, hit.source) if x)
         click.echo(f"   {meta}")
         click.echo(f"   {_terminal_snippet(hit.snippet, color)}")
-        click.echo(f"   {hit.url}\n")
+        original = f"\n   {_original_label(hit.page)}: {hit.original}" if hit.original else ""
+        click.echo(f"   {hit.url}{original}\n")
+
+
+def _original_label(page: int | None) -> str:
+    return f"page {page} of the original" if page else "original"
 
 
 def _one_line(text: str, width: int = 80) -> str:

@@ -25,11 +25,14 @@ def titles(result):
 def test_aterbruk_mobler_finds_the_reused_furniture_projects_first(default_searcher):
     result = default_searcher.search("återbruk möbler")
     # The furniture project never says "återbruk"; its theme (cirkulär: återbruk, …) does.
-    assert titles(result)[:3] == [
-        "Affärsmodellinnovation för cirkulära möbelflöden",
-        "Cirkulära Göteborg",
-        "Upphandla cirkulärt i praktiken",
-    ]
+    # Olofström's climate plan (a PDF) has a measure on "återbruket av … möbler": right as well.
+    top = titles(result)[:4]
+    assert top[0] == "Affärsmodellinnovation för cirkulära möbelflöden"
+    assert {"Cirkulära Göteborg", "Upphandla cirkulärt i praktiken"} <= set(top)
+    assert set(top) <= {
+        "Affärsmodellinnovation för cirkulära möbelflöden", "Cirkulära Göteborg",
+        "Upphandla cirkulärt i praktiken", "Handlingsplan för klimat och energi",
+    }
     furniture = result.hits[0]
     assert furniture.tags == ["cirkulär"]
     assert "<mark>" in furniture.snippet

@@ -483,7 +483,7 @@ def build(
         report.sections = scan.sections
         if not report.documents:
             raise BuildError(
-                f"No documents to index in {project.sources}: add .txt, .md or .html files "
+                f"No documents to index in {project.sources}: add .txt, .md, .html, .pdf, .docx or .odt files "
                 "(for example `kb ingest vägledning.md`)."
             )
         index_started = time.perf_counter()

@@ -62,8 +62,13 @@ def document_page(doc: Document, ctx: SiteContext) -> str:
     out.append(metadata_box(doc, ctx, file))
     out.append("")
     out += parent_and_children(doc, ctx, file)
+    shown_page = None
     for i, section in enumerate(doc.sections):
-        out += section_lines(section, doc, ctx, file, offset, skip_heading=(i == 0 and h1_anchor is not None))
+        new_page = section.page != shown_page  # a page link where the page changes, not under every heading
+        shown_page = section.page
+        out += section_lines(
+            section, doc, ctx, file, offset, skip_heading=(i == 0 and h1_anchor is not None), page_link=new_page
+        )
     out += see_also(doc, ctx, file)
     return "\n".join(out).rstrip() + "\n"
 
@@ -135,7 +140,8 @@ def parent_and_children(doc: Document, ctx: SiteContext, file: str) -> list[str]
 
 
 def section_lines(
-    section: Section, doc: Document, ctx: SiteContext, file: str, offset: int, skip_heading: bool
+    section: Section, doc: Document, ctx: SiteContext, file: str, offset: int, skip_heading: bool,
+    page_link: bool = True,
 ) -> list[str]:
     out: list[str] = []
     anchor = safe_anchor(section.anchor)
@@ -147,7 +153,7 @@ def section_lines(
         else:
             out += [f'<div id="{html_text(anchor)}" class="kb-anchor"></div>', ""]
     published = original_file(doc.id, doc.source)
-    if section.page and published and published.endswith(".pdf"):
+    if page_link and section.page and published and published.endswith(".pdf"):
         out += [
             f'<p class="kb-page" data-pagefind-ignore="all"><a href="original.pdf#page={section.page}">'
             f"Sidan {section.page} i originalet (PDF)</a></p>",
