@@ -93,8 +93,13 @@ def _tree(h, root: Path) -> None:
         h.update(path.read_bytes())
 
 
+# The code that writes site files after the pages: our MkDocs driver, the 404 page's rewrite,
+# the precompressed copies.
+SITE_FILE_MAKERS = ("mkdocs_run.py", "not_found.py", "compress.py")
+
+
 def config_key(project: Project) -> str:
-    """``mkdocs.yml``, ``overrides/``, Python, theme and plugin versions, our MkDocs driver."""
+    """``mkdocs.yml``, ``overrides/``, Python, theme and plugin versions, our site file makers."""
     h = hashlib.sha256()
     h.update(project.mkdocs_yml.read_bytes() if project.mkdocs_yml.exists() else b"")
     _tree(h, project.root / "overrides")
@@ -104,7 +109,8 @@ def config_key(project: Project) -> str:
             h.update(f"{dist}={metadata.version(dist)};".encode())
         except metadata.PackageNotFoundError:
             h.update(f"{dist}=;".encode())
-    h.update((Path(__file__).parent / "mkdocs_run.py").read_bytes())
+    for name in SITE_FILE_MAKERS:
+        h.update((Path(__file__).parent / name).read_bytes())
     return h.hexdigest()[:32]
 
 
