@@ -49,9 +49,9 @@ def build_site(
     from kb.index import current_version_dir
     from kb.site import incremental as inc
     from kb.site.compress import precompress
-    from kb.site.not_found import fix_not_found_page
     from kb.site.context import SiteContext
     from kb.site.generate import docs_files, generate_pages, opensearch_xml, write_docs
+    from kb.site.not_found import fix_not_found_page
     from kb.site.publish import (
         PreviousSiteIncomplete,
         clean_stale_staging,

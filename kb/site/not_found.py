@@ -38,10 +38,13 @@ def base_path(site_url: str) -> str:
 def relocatable(html: str, site_url: str) -> str:
     """``html`` with its site links relative and the ``<base>`` script first in ``<head>``."""
     prefix = base_path(site_url)
+    html = re.sub(r'(\s(?:href|src))="' + re.escape(prefix) + '"', r'\1="."', html)  # the root itself
     html = re.sub(r'(\s(?:href|src))="' + re.escape(prefix), r'\1="', html)
     html = html.replace(f'"base": "{prefix.rstrip("/") or "/"}"', '"base": "."', 1)
     script = _BASE_SCRIPT % {
-        "configured": json.dumps(prefix), "configured_attr": html_module.escape(prefix), "top": json.dumps(list(TOP_FOLDERS))
+        "configured": json.dumps(prefix),
+        "configured_attr": html_module.escape(prefix),
+        "top": json.dumps(list(TOP_FOLDERS)),
     }
     return re.sub(r"<head>", lambda m: m.group(0) + "\n" + script, html, count=1)
 
