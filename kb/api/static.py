@@ -31,10 +31,12 @@ NO_SITE_MESSAGE = (
 
 
 class SiteFiles(StaticFiles):
-    def __init__(self, site_dir: Path, site_url: str = "", site_name: str = ""):
+    def __init__(self, site_dir: Path, site_url: str = "", site_name: str = "", search_api: bool = True):
+        """``search_api=False`` serves the site as a static host would (for benchmarks): the
+        search page then uses its static index."""
         super().__init__(directory=site_dir, html=True, check_dir=False, follow_symlink=False)
         self.site_dir = Path(site_dir)
-        self.site_url, self.site_name = site_url, site_name
+        self.site_url, self.site_name, self.search_api = site_url, site_name, search_api
 
     def file_response(self, full_path, stat_result, scope: Scope, status_code: int = 200) -> Response:
         response = site_file_response(full_path, stat_result, scope, status_code)
@@ -53,7 +55,7 @@ class SiteFiles(StaticFiles):
             return PlainTextResponse(NO_SITE_MESSAGE, status_code=404, headers={"Cache-Control": "no-store"})
         if "\x00" in path or "\\" in path or len(path) > 1024:
             raise HTTPException(status_code=404)
-        if path == API_MARKER_PATH:
+        if path == API_MARKER_PATH and self.search_api:
             return api_marker_response()
         if path == OPENSEARCH and self.site_url and (self.site_dir / OPENSEARCH).is_file():
             return opensearch_response(scope, self.site_url, self.site_name)
