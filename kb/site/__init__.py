@@ -64,6 +64,7 @@ def build_site(
     from kb.site.static_index import INDEX_DIR
     from kb.site.static_layout import API_MARKER, api_marker
     from kb.site.static_search import static_search_files
+    from kb.site.theme_trim import remove_unused_theme_files
 
     timer = _Timer()
     last_timings.clear()
@@ -127,6 +128,7 @@ def build_site(
             mkdocs_build(project, staging)
         timer.lap(f"mkdocs ({'all pages' if only is None else f'{len(only)} pages'})")
         fix_not_found_page(staging, site_url)
+        remove_unused_theme_files(staging)
         precompress(staging, previous=project.site_dir if only is not None else None)
         timer.lap("gzip")
         new_state.pages_built = count_pages(staging)

@@ -94,8 +94,8 @@ def _tree(h, root: Path) -> None:
 
 
 # The code that writes site files after the pages: our MkDocs driver, the 404 page's rewrite,
-# the precompressed copies.
-SITE_FILE_MAKERS = ("mkdocs_run.py", "not_found.py", "compress.py")
+# the removal of unused theme files, the precompressed copies.
+SITE_FILE_MAKERS = ("mkdocs_run.py", "not_found.py", "theme_trim.py", "compress.py")
 
 
 def config_key(project: Project) -> str:

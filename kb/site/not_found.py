@@ -40,7 +40,8 @@ def relocatable(html: str, site_url: str) -> str:
     prefix = base_path(site_url)
     html = re.sub(r'(\s(?:href|src))="' + re.escape(prefix) + '"', r'\1="."', html)  # the root itself
     html = re.sub(r'(\s(?:href|src))="' + re.escape(prefix), r'\1="', html)
-    html = html.replace(f'"base": "{prefix.rstrip("/") or "/"}"', '"base": "."', 1)
+    for configured_base in {prefix, prefix.rstrip("/") or "/"}:  # the theme's config, either spelling
+        html = html.replace(f'"base": "{configured_base}"', '"base": "."', 1)
     script = _BASE_SCRIPT % {
         "configured": json.dumps(prefix),
         "configured_attr": html_module.escape(prefix),
