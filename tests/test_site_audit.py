@@ -104,8 +104,10 @@ PAGES = {
 }
 
 
+@pytest.mark.parametrize("width", [1280, 390], ids=["desktop", "phone"])
 @pytest.mark.parametrize("name", list(PAGES))
-def test_no_axe_violations(page, site_url, name):
+def test_no_axe_violations(page, site_url, name, width):
+    page.set_viewport_size({"width": width, "height": 900})
     response = page.goto(site_url + PAGES[name])
     if name == "search":
         page.wait_for_selector("#kb-search[data-state=done]", timeout=20000)
@@ -114,8 +116,8 @@ def test_no_axe_violations(page, site_url, name):
         assert response.status == 404
         assert page.locator("h1").first.inner_text() == "Sidan finns inte"
     violations = axe_violations(page)
-    _record(name, violations)
-    page.screenshot(path=str(ARTIFACTS / f"a11y-{name}.png"))
+    _record(f"{name} ({width} px)", violations)
+    page.screenshot(path=str(ARTIFACTS / f"a11y-{name}-{width}.png"))
     assert violations == [], json.dumps(violations, ensure_ascii=False, indent=1)
 
 
@@ -209,6 +211,7 @@ def test_mobile_header_search_has_a_button_and_leads_to_hits(browser, site_url):
         box.fill("återbruk möbler")
         button = page.get_by_role("button", name="Sök", exact=True).first
         assert button.is_visible()
+        page.wait_for_timeout(500)  # the overlay's opening animation, for the screenshot
         page.screenshot(path=str(ARTIFACTS / "a11y-mobile-search.png"))
         button.click()
         page.wait_for_url("**/sok/?q=*")
