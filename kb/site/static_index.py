@@ -12,7 +12,8 @@ The browser cannot run the Python analysis, so both sides of it are precomputed 
 
 Files, under ``sok-index/`` in the site:
 
-- ``meta.json``: documents, sections (document, anchor, heading path), stop words, parameters;
+- ``meta.json``: documents, sections (document, anchor, heading path), stop words, parameters,
+  the first characters that have a vocabulary file;
 - ``t/<n>.json``: shard ``n`` of the term postings and of the word map (a term or word goes to
   shard ``fnv1a(term) % shards``), so a query loads a few small files, not the whole index;
 - ``x/<n>.json``: section texts for snippets, ``TEXT_SHARD`` sections per file;
@@ -20,7 +21,7 @@ Files, under ``sok-index/`` in the site:
   splitting, prefix and fuzzy matching (``kb.site.static_layout``).
 
 The sizes are chosen so that any two-word query, an unknown word included, downloads at most
-300 KB gzip-compressed (see ``kb.site.static_layout`` and ``tests/test_site_search_bytes.py``).
+300 KB gzip-compressed (see ``kb.site.static_layout`` and ``tests/test_site_audit.py``).
 """
 
 from __future__ import annotations

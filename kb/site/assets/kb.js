@@ -70,7 +70,7 @@
   var apiAvailable = null;
   function apiMode() {
     if (!apiAvailable) {
-      apiAvailable = fetch(siteUrl("sok-index/api.json"), { cache: "no-cache" })
+      apiAvailable = fetch(siteUrl("sok-index/api.json"))  /* preloaded by the search page */
         .then(function (r) { return r.ok ? r.json() : null; })
         .then(function (d) { return !!(d && d.api === true); }, function () { return false; });
     }
