@@ -21,7 +21,9 @@ from kb.site.context import (
     type_label,
     type_of,
 )
+from kb.site.licence_text import licence_in_swedish
 from kb.site.markup import html_text, md_link, md_text, rel_path, rel_url, safe_href, yaml_str
+from kb.site.repeats import without_repeats
 
 _ANCHOR_OK = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$|^[0-9][A-Za-z0-9_-]*$")
 
@@ -83,6 +85,8 @@ def metadata_box(doc: Document, ctx: SiteContext, file: str) -> str:
     ]
     if meta.get("beteckning"):
         rows.append(("SFS-nummer", html_text(str(meta["beteckning"]))))
+    if meta.get("diarienummer"):
+        rows.append(("Diarienummer", html_text(str(meta["diarienummer"]))))
     if meta.get("date"):
         rows.append(("Datum", html_text(str(meta["date"]))))
     if meta.get("reviewed"):
@@ -101,7 +105,8 @@ def metadata_box(doc: Document, ctx: SiteContext, file: str) -> str:
     if doc.tags:
         links = [_a(rel_url("teman/", file) + "#" + theme_anchor(t), t) for t in doc.tags]
         rows.append(("Tema", ", ".join(links)))
-    rows.append(("Licens", html_text(str(meta.get("license") or "Uppgift om licens saknas."))))
+    licence = licence_in_swedish(str(meta.get("license") or "")) or "Uppgift om licens saknas."
+    rows.append(("Licens", html_text(licence)))
     rows.append(("Källfil", f"<code>{html_text(doc.source)}</code>"))
     cells = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows)
     return f'<div class="kb-meta" data-pagefind-ignore="all"><dl>{cells}</dl></div>'
@@ -159,7 +164,7 @@ def section_lines(
             f"Sidan {section.page} i originalet (PDF)</a></p>",
             "",
         ]
-    out += block_lines(section.blocks, doc, ctx, file)
+    out += block_lines(without_repeats(section.blocks), doc, ctx, file)
     return out
 
 
