@@ -590,13 +590,9 @@ def _bring_index_up_to_date(
     total = len(documents)
     if progress:
         progress("index", 0, total)
-    report.index = write_index(
-        documents,
-        project.index_root,
-        switch=switch,
-        fingerprint=fingerprint,
-        progress=(lambda n: progress("index", n, total)) if progress else None,
-    )
+    report.index = write_index(documents, project.index_root, switch=switch, fingerprint=fingerprint)
+    if progress:
+        progress("index", total, total)
     return documents
 
 
