@@ -116,7 +116,7 @@ def test_interrupted_build_leaves_previous_index(documents, tmp_path, monkeypatc
     def boom(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(kb_index, "_write_toc", boom)
+    monkeypatch.setattr(kb_index.VersionDraft, "finish", boom)
     with pytest.raises(KeyboardInterrupt):
         bulk.write_index(documents, root, procs=1)
     assert kb_index.current_version_dir(root) == first.path.resolve()
@@ -165,7 +165,9 @@ def test_weights_beyond_float32_are_written_as_whoosh_writes_them(tmp_path):
         builder.add({"body": text})
     builder.text["body"].flush()
     assert builder.text["body"].weight.dtype == np.float64
-    kb_index._write_toc(tmp_path / "idx", schema, [builder.finish()], generation=1)
+    from whoosh.index import TOC
+
+    TOC(schema, [builder.finish()], 1).write(FileStorage(str(tmp_path / "idx")), segment.INDEX_NAME)
 
     def postings_of(folder):
         with whoosh_index.open_dir(str(folder)).reader() as r:

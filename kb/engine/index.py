@@ -129,6 +129,67 @@ def new_version_name() -> str:
     return time.strftime("v%Y%m%dT%H%M%S", time.gmtime()) + f"-{os.getpid()}-{time.monotonic_ns() % 10**6}"
 
 
+class VersionDraft:
+    """A version folder being written (``.tmp-<version>`` beside the live ones): every version,
+    full or incremental, is written, fsynced and published the same way.
+
+    Nothing is visible until ``publish`` renames the folder into place; ``discard`` (or any
+    exception inside ``with VersionDraft(...)``) removes it, so an interrupted build (Ctrl-C, a
+    kill) leaves the previous version serving and the next build removes any leftovers."""
+
+    def __init__(self, index_root: Path) -> None:
+        self.index_root = index_root
+        index_root.mkdir(parents=True, exist_ok=True)
+        self.version = new_version_name()
+        self.folder = index_root / f".tmp-{self.version}"
+        self.folder.mkdir()
+
+    def __enter__(self) -> VersionDraft:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None:
+            self.discard()
+
+    def discard(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def finish(
+        self,
+        schema: Schema,
+        segments: list,
+        generation: int,
+        meta: dict,
+        clean: bool = True,
+    ) -> None:
+        """Write the TOC (``clean``: and remove files no segment uses) and ``meta.json`` (the
+        version, schema, build time and what ``meta`` adds)."""
+        from whoosh.filedb.filestore import FileStorage
+        from whoosh.index import TOC, clean_files
+
+        storage = FileStorage(str(self.folder))
+        TOC(schema, segments, generation).write(storage, INDEX_NAME)
+        if clean:
+            clean_files(storage, INDEX_NAME, generation, segments)
+        record = {
+            "version": self.version,
+            "schema": SCHEMA_VERSION,
+            "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            **meta,
+        }
+        (self.folder / "meta.json").write_text(json.dumps(record, indent=1), encoding="utf-8")
+
+    def publish(self, switch: bool, durable: frozenset[str] | set[str] = frozenset()) -> Path:
+        """fsync the folder's files but the ``durable`` ones (hard-linked segment files, a file
+        synced by its writer), rename it into place and, if asked, make it current."""
+        fsync_tree(self.folder, skip=durable)
+        final_dir = self.index_root / self.version
+        os.rename(self.folder, final_dir)
+        if switch:
+            switch_current(self.index_root, final_dir)
+        return final_dir
+
+
 def write_version(
     index_root: Path,
     fill: Callable[[Path, Schema], tuple[list, int, int]],
@@ -137,56 +198,20 @@ def write_version(
 ) -> IndexInfo:
     """A new version folder filled by ``fill(folder, schema) -> (segments, documents, sections)``
     (which writes the segments, ``documents.jsonl`` and ``documents.ids.json``), then the TOC
-    and ``meta.json``, renamed into place and made current.
+    and ``meta.json``, published and made current.
 
     With ``switch=False`` the version is complete but not yet current: the build makes the site
-    from it first and switches both together. Everything is written into ``.tmp-<version>`` and
-    renamed into place before ``current`` is switched, so an interrupted build (Ctrl-C, a kill)
-    leaves the previous version serving; the next build removes the leftovers."""
+    from it first and switches both together."""
     index_root.mkdir(parents=True, exist_ok=True)
     prune_versions(index_root, keep=2)
-    version = new_version_name()
-    tmp_dir = index_root / f".tmp-{version}"
-    tmp_dir.mkdir()
-    try:
+    with VersionDraft(index_root) as draft:
         schema = make_schema()
-        whoosh_index.create_in(str(tmp_dir), schema)
-        segments, documents, sections = fill(tmp_dir, schema)
-        _write_toc(tmp_dir, schema, segments, generation=1)
-        meta = {
-            "version": version,
-            "schema": SCHEMA_VERSION,
-            "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "documents": documents,
-            "sections": sections,
-            "fingerprint": fingerprint,
-        }
-        (tmp_dir / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
-        fsync_tree(tmp_dir)
-        final_dir = publish_version(index_root, tmp_dir, version, switch)
-    except BaseException:
-        shutil.rmtree(tmp_dir, ignore_errors=True)
-        raise
+        whoosh_index.create_in(str(draft.folder), schema)
+        segments, documents, sections = fill(draft.folder, schema)
+        draft.finish(schema, segments, 1, {"documents": documents, "sections": sections, "fingerprint": fingerprint})
+        final_dir = draft.publish(switch)
     prune_versions(index_root, keep=2)
     return read_info(final_dir)
-
-
-def publish_version(index_root: Path, tmp_dir: Path, version: str, switch: bool) -> Path:
-    """Rename a finished ``.tmp-<version>`` folder into place and, if asked, make it current."""
-    final_dir = index_root / version
-    os.rename(tmp_dir, final_dir)
-    if switch:
-        switch_current(index_root, final_dir)
-    return final_dir
-
-
-def _write_toc(folder: Path, schema: Schema, segments: list, generation: int) -> None:
-    from whoosh.filedb.filestore import FileStorage
-    from whoosh.index import TOC, clean_files
-
-    storage = FileStorage(str(folder))
-    TOC(schema, segments, generation).write(storage, INDEX_NAME)
-    clean_files(storage, INDEX_NAME, generation, segments)
 
 
 def write_manifest(folder: Path, documents: list[Document]) -> None:

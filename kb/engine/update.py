@@ -29,7 +29,6 @@ import mmap
 import os
 import shutil
 import threading
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from json.encoder import encode_basestring
@@ -37,14 +36,11 @@ from pathlib import Path
 from typing import NamedTuple
 
 from kb.engine.index import (
-    SCHEMA_VERSION,
     IndexInfo,
+    VersionDraft,
     document_json,
-    fsync_tree,
     make_schema,
-    new_version_name,
     prune_versions,
-    publish_version,
     read_info,
     read_manifest,
     section_records,
@@ -169,9 +165,8 @@ def _update(current, new_rows, plan, load, fingerprint, switch, sections_of, hoo
     docs = load(tail_order)
     if old_rows is None:
         old_rows = read_manifest(current) or []
-    version = new_version_name()
-    tmp_dir = index_root / f".tmp-{version}"
-    tmp_dir.mkdir()
+    draft = VersionDraft(index_root)
+    tmp_dir = draft.folder
     writing = None
     try:
         # documents.jsonl (a copy of ~120 MB at 52k sources, then its fsync) is written by the
@@ -194,31 +189,26 @@ def _update(current, new_rows, plan, load, fingerprint, switch, sections_of, hoo
             if builder.docnum:
                 segments.append(new_tail)
         hook("segment")
-        TOC(schema, segments, toc.generation + 1).write(storage, INDEX_NAME)
         write_manifest_rows(tmp_dir, new_rows)
-        live_sections = sum(s.doc_count() for s in segments)
         meta = {
-            "version": version,
-            "schema": SCHEMA_VERSION,
-            "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "documents": len(new_rows),
-            "sections": live_sections,
+            "sections": sum(s.doc_count() for s in segments),
             "fingerprint": fingerprint,
             "updated_from": old_meta.get("version", current.name),
+            TAILS_KEY: [s.segid for s in segments if s.segid in tails or s is new_tail],
         }
-        meta[TAILS_KEY] = [s.segid for s in segments if s.segid in tails or s is new_tail]
-        (tmp_dir / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
+        draft.finish(schema, segments, toc.generation + 1, meta, clean=False)
         hook("written")
         writing.join()
-        fsync_tree(tmp_dir, skip=linked | {"documents.jsonl"})  # hard-linked segment files are durable already
-        final_dir = publish_version(index_root, tmp_dir, version, switch=False)
+        # hard-linked segment files are durable already; documents.jsonl was synced by its writer
+        final_dir = draft.publish(switch=False, durable=linked | {"documents.jsonl"})
         hook("renamed")
         if switch:
             switch_current(index_root, final_dir)
     except BaseException:
         if writing is not None:
             writing.join(reraise=False)
-        shutil.rmtree(tmp_dir, ignore_errors=True)
+        draft.discard()
         raise
     return read_info(final_dir)
 
