@@ -117,8 +117,11 @@ class Document:
         )
 
 
-FOLD_TABLE = str.maketrans(  # also used by kb.search.snippets for a cheap pre-test
-    "åäöéèêëüáàâÅÄÖÉÈÜÁÀ", "aaoeeeeuaaaAAOEEUAA")
+# The one folding table: the index's folded field, URLs, snippets (and, through the static index's
+# meta.json, the browser's search) fold these letters so; any other letter by NFKD without its
+# combining marks. æ and ø, which NFKD leaves alone, fold to a and o.
+FOLD_LETTERS = ("åäöéèêëüáàâæøÅÄÖÉÈÜÁÀÆØ", "aaoeeeeuaaaaoAAOEEUAAAO")
+FOLD_TABLE = str.maketrans(*FOLD_LETTERS)
 
 
 class FoldMap(dict):

@@ -28,3 +28,22 @@ def test_undiacritic_compound_split():
     assert {"kontor", "mobel"} <= set(got)
     assert got == texts(folded_analyzer(), "kontorsmöbler", mode="index")
     assert texts(folded_analyzer(), "kontorsmobler", mode="query") == ["kontorsmobel"]
+
+
+def test_one_folding_table_for_the_index_urls_snippets_and_the_browser() -> None:
+    """kb.model.FOLD_TABLE is the only table: the index's fold, fold_ascii and the static
+    index's meta.json (which kb-search.js folds with) agree on every Latin-1 letter."""
+    from kb.analysis.lexicon import fold
+    from kb.model import FOLD_LETTERS, fold_ascii
+    from kb.site.static_index import build_static_index
+
+    latin1 = "".join(chr(c) for c in range(0xC0, 0x100) if chr(c).isalpha())
+    assert fold(latin1) == fold_ascii(latin1)
+    assert fold_ascii("Øresund æble") == "Oresund able"  # NFKD alone leaves æ and ø
+    import json
+
+    from kb.model import Block, Document, Section
+
+    doc = Document(id="d", title="Øresund", source="d.md", sections=[Section("s", ["Øresund"], [Block("p", "Text")])])
+    meta = next(json.loads(text) for path, text in build_static_index([doc]).items() if path.endswith("meta.json"))
+    assert meta["fold"] == dict(zip(*FOLD_LETTERS, strict=True))

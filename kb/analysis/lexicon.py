@@ -23,7 +23,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from kb.model import FoldMap
+from kb.model import fold_ascii
 from kb.util.atomic_files import replace_atomically, write_atomically
 
 if TYPE_CHECKING:
@@ -46,15 +46,7 @@ LEMMA_OVERRIDES: dict[str, str] = {
 EXTRA_LEMMAS: frozenset[str] = frozenset({"avfall", "bygg", "köp", "lca", "epd"})
 
 MEMO_LIMIT = 100_000
-# Unlike ``kb.model.FOLD_TABLE`` (URLs, snippets), the index folds æ and ø too.
-_FOLD_MAP = FoldMap(str.maketrans("åäöéèêëüáàâæøÅÄÖÉÈÜÁÀ", "aaoeeeeuaaaaoAAOEEUAA"))
-
-
-def fold(text: str) -> str:
-    """'Återbruk möbler' -> 'Aterbruk mobler': a fast table for Swedish letters, NFKD for the rest."""
-    if text.isascii():
-        return text
-    return text.translate(_FOLD_MAP)
+fold = fold_ascii  # the index folds as URLs and snippets do: kb.model.FOLD_TABLE
 
 
 def _raw_forms() -> Mapping[bytes, bytes]:

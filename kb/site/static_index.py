@@ -33,7 +33,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable
 
-from kb.model import Document, fold_ascii
+from kb.model import FOLD_LETTERS, Document, fold_ascii
 from kb.site.static_layout import vocabulary_files, vocabulary_keys
 
 INDEX_DIR = "sok-index"
@@ -209,6 +209,7 @@ def build_static_index(
             "scale": SCORE_SCALE,
             "foldedWeight": FOLDED_WEIGHT,
             "stop": sorted(STOP_WORDS),
+            "fold": dict(zip(*FOLD_LETTERS, strict=True)),
             "vocab": vocabulary_keys(vocab),
             "docs": docs_meta,
             "sections": sections_meta,

@@ -34,8 +34,11 @@
     return h >>> 0;
   }
 
+  /* kb.model.FOLD_TABLE, from meta.json: letters NFKD leaves alone (æ, ø) fold as on the server. */
+  var FOLD = {};
   function fold(text) {
-    return text.normalize("NFKD").replace(/[\u0300-\u036f]/g, "");
+    return text.replace(/[^\x00-\x7f]/g, function (c) { return FOLD[c] !== undefined ? FOLD[c] : c; })
+      .normalize("NFKD").replace(/[\u0300-\u036f]/g, "");
   }
 
   function shardOf(m, term) { return json("t/" + (fnv1a(term) % m.shards) + ".json"); }
@@ -182,6 +185,7 @@
     limit = limit || 20;
     offset = offset || 0;
     return meta().then(function (m) {
+      FOLD = m.fold || {};
       var parts = parse(q);
       return Promise.all(parts.map(function (p) { return variants(m, p); })).then(function (vs) {
         var groups = vs.filter(function (v) { return !v.stop; });
