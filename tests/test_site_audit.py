@@ -221,7 +221,7 @@ def test_mobile_header_search_has_a_button_and_leads_to_hits(browser, site_url):
         context.close()
 
 
-def test_not_found_page_works_under_any_sub_path(browser):
+def test_not_found_page_works_under_any_sub_path(browser, site_url):
     """Served under a path that ``site_url`` does not name, the 404 page still finds its
     styles and scripts and links to the search and start pages of that site."""
     site = SITE["dir"]
