@@ -55,8 +55,9 @@ def main() -> None:
       kb sources                    the documents and their metadata, and what is not indexed
       kb fetch                      download the pages listed in sources/**/FETCH.tsv
 
+    \b
     Exit codes: 0 ok, 1 nothing found, 2 usage, 3 no index, 4 build failed,
-    5 eval goal missed, 6 not a knowledge base, 7 permission, 8 server (see docs/cli.md).
+      5 eval goal missed, 6 not a knowledge base, 7 permission, 8 server (docs/cli.md).
     """
 
 
@@ -203,7 +204,7 @@ def search(
       kb search kontorsmöbler --tag cirkulär --json
       kb search "19 a kap direktupphandling" --type författning
     """
-    from kb.search import IndexMissing, Searcher, SearchError, UnknownFilter, clean_query
+    from kb.search import IndexMissing, Searcher, SearchError, clean_query
 
     if not clean_query(query).strip():
         raise click.BadParameter('give some words to search for, e.g. "återbruk möbler"', param_hint="QUERY")
@@ -215,18 +216,18 @@ def search(
     except IndexMissing:
         click.echo("Error: there is no index yet. Run `kb build` first.", err=True)
         sys.exit(EXIT_NO_INDEX)
-    except UnknownFilter as e:
-        if as_json:
-            click.echo(json.dumps({"query": query, "total": 0, "hits": [], "error": str(e),
-                                   "parameter": e.parameter, "known": e.known}, ensure_ascii=False, indent=1))
-        click.echo(f"No hits: --{e.parameter} {_one_line(e.value)!r} matches no section.", err=True)
-        click.echo(f"Values of --{e.parameter} that exist: {', '.join(e.known) or '(none)'}", err=True)
-        sys.exit(EXIT_NO_HITS)
     except SearchError as e:
         raise click.UsageError(str(e)) from None
+    unknown = result.unknown_filter
     if as_json:
-        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=1))
+        data = result.to_json()
+        if unknown is not None:
+            data["unknown_filter"] = {"parameter": unknown.parameter, "value": unknown.value, "known": unknown.known}
+        click.echo(json.dumps(data, ensure_ascii=False, indent=1))
     else:
+        if unknown is not None:  # say which filter found nothing, and what there is
+            click.echo(f"No hits: --{unknown.parameter} {_one_line(unknown.value)!r} matches no section.", err=True)
+            click.echo(f"Values of --{unknown.parameter} that exist: {', '.join(unknown.known) or '(none)'}", err=True)
         _print_hits(result, _filters_text(tags, publisher, type_))
     if not result.hits:
         sys.exit(EXIT_NO_HITS)
@@ -259,7 +260,12 @@ def _print_hits(result, filters: str = "") -> None:
         meta = " · ".join(x for x in (hit.publisher, hit.type, hit.date, hit.source) if x)
         click.echo(f"   {meta}")
         click.echo(f"   {_terminal_snippet(hit.snippet, color)}")
-        click.echo(f"   {hit.url}\n")
+        original = f"\n   {_original_label(hit.page)}: {hit.original}" if hit.original else ""
+        click.echo(f"   {hit.url}{original}\n")
+
+
+def _original_label(page: int | None) -> str:
+    return f"page {page} of the original" if page else "original"
 
 
 def _one_line(text: str, width: int = 80) -> str:

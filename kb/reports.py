@@ -4,9 +4,10 @@
   review age (``review_age_days`` in ``kb.yml``), and documents without one;
 - **searches**: the most frequent searches and those that found nothing, from the API's
   aggregated query log (``kb.api.query_log``);
-- **links**: links in the source files to files that do not exist, and statute citations
-  ("19 a kap. 3 § LOU") to a chapter or paragraph the statute in the knowledge base lacks.
-  Links to other sites are not checked (kb makes no requests to other hosts).
+- **links**: relative links in the source files to files that do not exist, and statute
+  citations ("19 a kap. 3 § LOU") to a chapter or paragraph the statute in the knowledge base
+  lacks. Links to other sites are not checked (kb makes no requests to other hosts), nor
+  root-relative ones (``/artiklar/…``): they name a page on the site a source was copied from.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ class Report:
     no_hit_searches: list[QueryCount] = field(default_factory=list)
     query_log: bool = True
     links: list[LinkItem] = field(default_factory=list)
+    sections: tuple[str, ...] = SECTIONS  # the parts asked for
 
     def to_json(self) -> dict:
         return {
@@ -126,11 +128,9 @@ def source_link_problems(sources: Path) -> list[LinkItem]:
 
 def _link_problem(path: Path, target: str, root: Path) -> str | None:
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not parts.path:  # other sites, mailto:, #anchors in the page
-        return None
-    local = unquote(parts.path)
-    resolved = (root / local.lstrip("/")) if local.startswith("/") else (path.parent / local)
-    resolved = resolved.resolve()
+    if parts.scheme or parts.netloc or not parts.path or parts.path.startswith("/"):
+        return None  # other sites, mailto:, #anchors in the page, paths on the web site a page came from
+    resolved = (path.parent / unquote(parts.path)).resolve()
     if root not in resolved.parents and resolved != root:
         return "points outside sources/"
     if not resolved.exists():
@@ -139,7 +139,8 @@ def _link_problem(path: Path, target: str, root: Path) -> str | None:
 
 
 def citation_problems(documents: list[Document]) -> list[LinkItem]:
-    """Citations of a chapter or paragraph that the cited statute (in the knowledge base) lacks."""
+    """Citations naming a statute of the knowledge base, of a chapter or paragraph it lacks (the
+    site links them to the statute's top instead)."""
     from kb.site.xref import PATTERN, CrossReferencer
 
     refs = CrossReferencer(documents)
@@ -150,8 +151,9 @@ def citation_problems(documents: list[Document]) -> list[LinkItem]:
             for m in PATTERN.finditer(text):
                 if not m.group("chapter"):
                     continue
-                number = refs._number(m, 1) or refs._implied(doc, text)
-                statute = refs.statutes.get(number or "")
+                # Only citations that name their statute ("… LOU", "… lagen (2016:1145)"): one without
+                # may cite another act by name ("15 kap. 17 § miljöbalken") and is left as text.
+                statute = refs.statutes.get(refs._number(m, 1) or "")
                 if statute is None:
                     continue  # a statute not in the knowledge base is plain text, not a broken link
                 chapter = f"kap{m.group('kap')}{m.group('kl') or ''}"
@@ -179,7 +181,7 @@ def make_report(
     log_enabled: bool = True,
 ) -> Report:
     today = today or dt.date.today()
-    report = Report(today.isoformat(), review_age_days, query_log=log_enabled)
+    report = Report(today.isoformat(), review_age_days, query_log=log_enabled, sections=tuple(sections))
     if "review" in sections:
         report.review = review_items(documents, today, review_age_days)
     if "searches" in sections:
@@ -198,9 +200,23 @@ def format_table(report: Report) -> str:
 
     def block(title: str, rows: list[str], empty: str) -> None:
         lines.append(f"{title} ({len(rows)})")
-        lines.extend(f"  {r}" for r in rows) if rows else lines.append(f"  {empty}")
+        lines.extend(f"  {r}" for r in rows or [empty])
         lines.append("")
 
+    if "review" in report.sections:
+        _review_block(report, block)
+    if "searches" in report.sections:
+        _search_blocks(report, block)
+    if "links" in report.sections:
+        block(
+            "Links and citations that do not resolve",
+            [f"{link.source}: {link.target}  ({link.problem})" for link in report.links],
+            "none",
+        )
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _review_block(report: Report, block) -> None:
     block(
         f"Documents to review (no review date, or reviewed more than {report.review_age_days} days ago)",
         [
@@ -209,6 +225,9 @@ def format_table(report: Report) -> str:
         ],
         "none: every document was reviewed recently",
     )
+
+
+def _search_blocks(report: Report, block) -> None:
     note = "" if report.query_log else " (query_log is off in kb.yml: nothing is counted)"
     block(
         f"Most frequent searches{note}",
@@ -223,12 +242,6 @@ def format_table(report: Report) -> str:
         [f"{q.no_hits:>6}  {q.query}" for q in report.no_hit_searches],
         "none",
     )
-    block(
-        "Links and citations that do not resolve",
-        [f"{link.source}: {link.target}  ({link.problem})" for link in report.links],
-        "none",
-    )
-    return "\n".join(lines).rstrip() + "\n"
 
 
 def _age(r: ReviewItem) -> str:

@@ -119,3 +119,44 @@ def page_file(site: Path, url_path: str) -> Path:
     url_path = re.sub(r"[?#].*$", "", url_path)
     path = site / url_path
     return path / "index.html" if url_path.endswith("/") or url_path == "" else path
+
+
+@contextlib.contextmanager
+def serve_under_prefix(directory: Path, prefix: str = "/kunskapsbank/") -> Iterator[str]:
+    """The site under a sub-path, as a static host would serve it: directories answer with
+    their ``index.html``, a missing address with ``404.html`` and status 404 (like nginx's
+    ``error_page 404``). Yields the site's base URL (ending in ``prefix``)."""
+    import threading
+    from functools import partial
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def translate_path(self, path):
+            bare = path.split("?", 1)[0].split("#", 1)[0]
+            if not bare.startswith(prefix):
+                return str(directory / "does-not-exist")
+            return super().translate_path("/" + path[len(prefix):])
+
+        def send_error(self, code, message=None, explain=None):
+            page = directory / "404.html"
+            if code != 404 or not page.is_file():
+                return super().send_error(code, message, explain)
+            body = page.read_bytes()
+            self.send_response(404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Handler, directory=str(directory)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}{prefix}"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -9,8 +9,8 @@ from whoosh import index as whoosh_index
 
 from kb.analysis import index_analyzer
 from kb.analysis.fast import FieldAnalysis, reference_analysis
+from kb.engine import bulk, postings, segment
 from kb.engine import index as kb_index
-from kb.engine import postings, segment
 from kb.ingest import discover, ingest
 from kb.model import Block, Document, Section
 
@@ -90,10 +90,9 @@ def test_bulk_segments_equal_whoosh_writer(documents, tmp_path, monkeypatch):
         for doc in documents:
             for record in kb_index.section_records(doc):
                 w.add_document(**record)
-    # force several segments written by two worker processes
-    monkeypatch.setattr(kb_index, "SEGMENT_TEXT_BYTES", 60_000)
-    monkeypatch.setattr(kb_index, "PARALLEL_MIN_SECTIONS", 1)
-    info = kb_index.write_index(documents, tmp_path / "idx", procs=2)
+    # force several segments (two worker processes: tests/test_build_stream.py)
+    monkeypatch.setattr(bulk, "SEGMENT_POSTINGS", 20_000)
+    info = bulk.write_index(documents, tmp_path / "idx")
     assert len(whoosh_index.open_dir(str(info.path)).reader().leaf_readers()) > 1
     assert _dump(info.path) == _dump(reference)
     assert kb_index.load_documents(info.path)[0].id == documents[0].id
@@ -102,24 +101,24 @@ def test_bulk_segments_equal_whoosh_writer(documents, tmp_path, monkeypatch):
 
 def test_small_sort_buckets_and_batches_write_the_same_index(documents, tmp_path, monkeypatch):
     """Postings ordered a few terms at a time, from many small batches: the same index."""
-    reference = kb_index.write_index(documents, tmp_path / "ref", procs=1)
+    reference = bulk.write_index(documents, tmp_path / "ref", procs=1)
     monkeypatch.setattr(segment, "_SORT_BUCKET", 5)
     monkeypatch.setattr(segment, "_TEXT_CHUNK", 3)
     monkeypatch.setattr(postings, "BATCH_ENTRIES", 50)
-    info = kb_index.write_index(documents, tmp_path / "idx", procs=1)
+    info = bulk.write_index(documents, tmp_path / "idx", procs=1)
     assert _dump(info.path) == _dump(reference.path)
 
 
 def test_interrupted_build_leaves_previous_index(documents, tmp_path, monkeypatch):
     root = tmp_path / "idx"
-    first = kb_index.write_index(documents[:5], root, procs=1)
+    first = bulk.write_index(documents[:5], root, procs=1)
 
     def boom(*args, **kwargs):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(kb_index, "_write_toc", boom)
     with pytest.raises(KeyboardInterrupt):
-        kb_index.write_index(documents, root, procs=1)
+        bulk.write_index(documents, root, procs=1)
     assert kb_index.current_version_dir(root) == first.path.resolve()
     assert not list(root.glob(".tmp-*"))
     assert whoosh_index.open_dir(str(first.path)).doc_count() == first.sections

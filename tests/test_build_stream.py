@@ -23,6 +23,7 @@ from kb.analysis.fast import (
 )
 from kb.engine import bulk as stream
 from kb.engine import index as kb_index
+from kb.engine import write_index
 from kb.indexing.build import dedupe_ids
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,7 +41,7 @@ def units() -> list[tuple[str, bytes]]:
 
 def _reference(units, tmp_path: Path) -> dict:
     documents = dedupe_ids([d for unit in units for d in ingest_item(unit)])
-    info = kb_index.write_index(documents, tmp_path / "reference", procs=1)
+    info = write_index(documents, tmp_path / "reference", procs=1)
     assert len({d.id for d in documents}) == len(documents)
     return _dump(info.path), [d.id for d in documents]
 

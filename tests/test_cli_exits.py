@@ -100,3 +100,39 @@ def test_init_never_overwrites(tmp_path):
     (tmp_path / "kb" / "mkdocs.yml").write_text("site_name: Vår egen\n", encoding="utf-8")
     assert_clean(run("init", str(tmp_path / "kb")), EXIT_USAGE, "never overwrites")
     assert (tmp_path / "kb" / "mkdocs.yml").read_text(encoding="utf-8") == "site_name: Vår egen\n"
+
+
+def test_library_reports_the_unknown_filter_with_the_values_that_exist(default_searcher):
+    result = default_searcher.search("upphandling", publisher="Ingen sådan utgivare")
+    assert result.total == 0 and result.hits == []
+    unknown = result.unknown_filter
+    assert unknown.parameter == "publisher" and "IVL Svenska Miljöinstitutet" in unknown.known
+    assert default_searcher.search("upphandling", publisher="ivl svenska miljoinstitutet").hits
+
+
+def test_unknown_filter_in_json_output(default_kb):
+    result = CliRunner().invoke(main, ["search", "möbler", "--root", str(default_kb.root), "--tag", "okänd", "--json"])
+    assert result.exit_code == EXIT_NO_HITS
+    data = json.loads(result.stdout)
+    assert data["hits"] == [] and data["unknown_filter"]["parameter"] == "tag"
+    assert "cirkulär" in data["unknown_filter"]["known"]
+
+
+def test_preparing_the_lexicon_is_announced(monkeypatch, caplog):
+    """The first command on a machine builds the word lists (~15 s): it says so instead of sitting silent."""
+    from kb.analysis import lexicon
+
+    monkeypatch.setattr(lexicon, "_lexicons", {})  # this process has none yet
+    monkeypatch.setattr(lexicon, "_load_compact", lambda folded=False: None)  # and no cache on disk
+    monkeypatch.setattr(lexicon, "write_compact_lexicon", lambda: False)
+    monkeypatch.setattr(lexicon, "_build", lambda folded: "built")
+    with caplog.at_level("WARNING", logger="kb.analysis.lexicon"):
+        assert lexicon.get_lexicon() == "built"
+        assert lexicon.get_lexicon() == "built"  # once per process
+    messages = [r.getMessage() for r in caplog.records if r.name == "kb.analysis.lexicon"]
+    assert len(messages) == 1 and "Preparing the Swedish word lists" in messages[0]
+
+
+def test_report_before_the_first_build_is_no_index(tmp_path):
+    (tmp_path / "sources").mkdir()
+    assert_clean(run("report", "--root", str(tmp_path)), 3, "kb build")

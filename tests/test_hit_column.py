@@ -9,6 +9,7 @@ from whoosh import index as whoosh_index
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 
 from kb.engine import index as kb_index
+from kb.engine import write_index
 from kb.model import Block, Document, Section
 from kb.search import Searcher
 
@@ -72,14 +73,14 @@ def test_bulk_segments_write_the_column_whoosh_writes(tmp_path):
         for doc in documents():
             for record in kb_index.section_records(doc):
                 w.add_document(**record)
-    info = kb_index.write_index(documents(), tmp_path / "idx", procs=1)
+    info = write_index(documents(), tmp_path / "idx", procs=1)
     assert _hit_values(info.path) == _hit_values(reference)
     stored = whoosh_index.open_dir(str(info.path)).reader().stored_fields(0)
     assert "body" not in stored and stored["title"] == documents()[0].title
 
 
 def test_search_hits_come_from_the_column(tmp_path):
-    info = kb_index.write_index(documents(), tmp_path / "idx", procs=1)
+    info = write_index(documents(), tmp_path / "idx", procs=1)
     hit = Searcher(tmp_path / "idx", "http://kb.example/").search("möbler").hits[0]
     assert (hit.doc_id, hit.anchor, hit.section, hit.publisher, hit.type, hit.date) == (
         "t/odd", "a", "Möbler", "Förlag", "vägledning", "2024-05-01"
@@ -117,7 +118,7 @@ def old_format_index(tmp_path):
 
 def test_an_index_without_the_column_still_gives_hits(old_format_index, tmp_path):
     old = Searcher(old_format_index, "http://kb.example/").search("kontorsmöbler").to_json()
-    kb_index.write_index(documents(), tmp_path / "new", procs=1)
+    write_index(documents(), tmp_path / "new", procs=1)
     new = Searcher(tmp_path / "new", "http://kb.example/").search("kontorsmöbler").to_json()
     old.pop("took_ms"), new.pop("took_ms")
     assert old["hits"] and old == new
@@ -131,7 +132,7 @@ def test_mapped_column_reads_what_whoosh_reads(tmp_path, layout):
     from kb.engine.columns import _MappedColumn
 
     if layout == "files":
-        ix = whoosh_index.open_dir(str(kb_index.write_index(documents(), tmp_path / "idx", procs=1).path))
+        ix = whoosh_index.open_dir(str(write_index(documents(), tmp_path / "idx", procs=1).path))
     else:
         ix = (RamStorage() if layout == "memory" else FileStorage(str(tmp_path))).create_index(
             kb_index.make_schema()

@@ -45,7 +45,7 @@ def test_unsupported_binary_and_lying_files_are_refused_with_the_real_reason(tmp
     assert rtf.status == "refused" and rtf.reason == f"unsupported format .rtf; supported: {', '.join(SUFFIXES)}"
     assert outcomes["local/random"].reason.startswith("unsupported format (no known suffix)")
     assert outcomes["local/random.txt"].reason.startswith("binary file")
-    assert "PDF" in outcomes["local/lag.txt"].reason  # e.g. "PDF file named .txt"
+    assert outcomes["local/lag.txt"].reason == "a PDF named .txt: rename it to .pdf"
     assert sorted(p.name for p in (project / "sources" / "local").iterdir()) == ["guide.md"]
 
 

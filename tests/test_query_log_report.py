@@ -95,7 +95,8 @@ def test_broken_links_in_sources_and_citations(tmp_path):
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "finns.md").write_text("# Finns\n", encoding="utf-8")
     (tmp_path / "a" / "sida.md").write_text(
-        "[ok](finns.md) [trasig](saknas.md#x) [ute](https://example.org/) [ankare](#del) [upp](../../etc/passwd)\n",
+        "[ok](finns.md) [trasig](saknas.md#x) [ute](https://example.org/) [ankare](#del) "
+        "[upp](../../etc/passwd) [webb](/artiklar/x/)\n",
         encoding="utf-8",
     )
     (tmp_path / "b.html").write_text('<a href="a/finns.md">ok</a> <a href="borta.html">x</a>', encoding="utf-8")
@@ -133,6 +134,8 @@ def test_report_command_table_json_and_csv(tmp_path, default_kb):
     assert {r["section"] for r in rows} >= {"review", "top search", "no hits"}
     only = json.loads(run(main, ["report", "--root", str(tmp_path), "--json", "--only", "searches"]).output)
     assert only["review"] == [] and only["top_searches"]
+    table = run(main, ["report", "--root", str(tmp_path), "--only", "links"]).output
+    assert "do not resolve" in table and "review" not in table and "searches" not in table
 
 
 def test_report_library_without_query_log(tmp_path):
@@ -155,3 +158,13 @@ def test_feed_announces_new_and_changed_documents(tmp_path):
     assert [e.find(f"{ATOM}title").text for e in entries] == ["C", "A", "B"]
     assert entries[0].find(f"{ATOM}link").get("href") == "https://intranat.example.se/kunskapsbank/dok/c/"
     assert [e.find(f"{ATOM}category").get("term") for e in entries] == ["Nytt", "Ändrat", "Nytt"]
+
+
+def test_an_unwritable_query_log_never_fails_a_search(tmp_path, caplog):
+    (tmp_path / "build").write_text("a file where the folder should be", encoding="utf-8")
+    log = QueryLog(tmp_path / "build" / "queries.sqlite", flush_seconds=0)
+    with caplog.at_level("WARNING", logger="kb.query_log"):
+        log.record("möbler", found=True)
+        log.record("möbler", found=True)
+    assert [r.getMessage() for r in caplog.records].count(caplog.records[0].getMessage()) == 1
+    assert "cannot be written" in caplog.records[0].getMessage()

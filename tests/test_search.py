@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kb.search import MAX_LIMIT, SearchError, UnknownFilter, diversify, parse_query
+from kb.search import MAX_LIMIT, SearchError, diversify, parse_query
 from kb.search.evaluate import evaluate_project
 from tests.conftest import DEV_JSON
 
@@ -25,11 +25,14 @@ def titles(result):
 def test_aterbruk_mobler_finds_the_reused_furniture_projects_first(default_searcher):
     result = default_searcher.search("återbruk möbler")
     # The furniture project never says "återbruk"; its theme (cirkulär: återbruk, …) does.
-    assert titles(result)[:3] == [
-        "Affärsmodellinnovation för cirkulära möbelflöden",
-        "Cirkulära Göteborg",
-        "Upphandla cirkulärt i praktiken",
-    ]
+    # Olofström's climate plan (a PDF) has a measure on "återbruket av … möbler": right as well.
+    top = titles(result)[:4]
+    assert top[0] == "Affärsmodellinnovation för cirkulära möbelflöden"
+    assert {"Cirkulära Göteborg", "Upphandla cirkulärt i praktiken"} <= set(top)
+    assert set(top) <= {
+        "Affärsmodellinnovation för cirkulära möbelflöden", "Cirkulära Göteborg",
+        "Upphandla cirkulärt i praktiken", "Handlingsplan för klimat och energi",
+    }
     furniture = result.hits[0]
     assert furniture.tags == ["cirkulär"]
     assert "<mark>" in furniture.snippet
@@ -93,9 +96,9 @@ def test_filters(default_searcher):
     assert result.hits and all("klimatanpassad" in h.tags for h in result.hits)
     result = default_searcher.search("upphandling", type="författning")
     assert result.hits and all(h.type == "författning" for h in result.hits)
-    with pytest.raises(UnknownFilter, match="Region Stockholm") as unknown:  # names the values that exist
-        default_searcher.search("upphandling", publisher="Ingen sådan utgivare")
-    assert unknown.value.parameter == "publisher"
+    unknown = default_searcher.search("upphandling", publisher="Ingen sådan utgivare")
+    assert unknown.total == 0 and unknown.unknown_filter.parameter == "publisher"
+    assert "Region Stockholm" in unknown.unknown_filter.known  # names the values that exist
 
 
 def test_paging_is_consistent(default_searcher):

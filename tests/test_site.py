@@ -369,6 +369,9 @@ def test_cross_referenced_text_renders_as_the_text_with_safe_links(text):
 def test_not_found_page_is_swedish_and_leads_on(handmade_site: Path):
     html = (handmade_site / "404.html").read_text(encoding="utf-8")
     assert "<h1>Sidan finns inte</h1>" in html and "Not found" not in html
-    assert 'href="/sok/">Sök i kunskapsbanken' in html and 'href="/">startsidan' in html
+    # links relative to a <base> that a script points at the site's root (any sub-path)
+    assert 'href="sok/">Sök i kunskapsbanken' in html and 'href=".">startsidan' in html
+    assert html.index('<base href="/">') < html.index("<link")
+    assert 'href="/' not in html.replace('<base href="/">', '') and 'src="/' not in html
     # no English theme credit in the footer of any page
     assert "Made with" not in html and "Made with" not in (handmade_site / "index.html").read_text(encoding="utf-8")

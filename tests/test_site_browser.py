@@ -171,6 +171,14 @@ def test_search_page_uses_api_when_it_answers(browser, site_url):
 
         def do_GET(self):
             url = urlparse(self.path)
+            if url.path == "/sok-index/api.json":  # as kb serve answers it
+                body = b'{"api": true}'
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                return
             if url.path != "/api/search":
                 return super().do_GET()
             q = parse_qs(url.query).get("q", [""])[0]

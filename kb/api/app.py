@@ -9,6 +9,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.gzip import GZipMiddleware
 
 import kb
 from kb.api.cache import ResponseCache
@@ -77,10 +78,13 @@ def create_app(project: Project, settings: ApiSettings | None = None) -> FastAPI
 
     _tidy_openapi(app)
     if settings.serve_site:
-        app.mount("/", SiteFiles(state.site_dir), name="site")
+        app.mount("/", SiteFiles(state.site_dir, site_url, site_name), name="site")
     app.add_middleware(SearchFastPath, state=state)
     app.add_middleware(HeadAsGet)
     app.add_middleware(NoSniff)
+    # API answers and anything without a precompressed file; the site's files carry their
+    # Content-Encoding already and pass through untouched.
+    app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=6)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -87,8 +87,12 @@ def serve(host: str, port: int, root: str | None, cors_origins: tuple[str, ...],
     from kb.api.settings import ApiSettings
 
     project = Project(root_path)
+    settings = ApiSettings.for_project(project)
+    if settings.query_log:
+        click.echo(f"Counting searches (text and counts only) in {project.query_log}; "
+                   "query_log: false in kb.yml turns it off.", err=True)
     try:
-        uvicorn.run(create_app(project, ApiSettings.for_project(project)), host=host, port=port)
+        uvicorn.run(create_app(project, settings), host=host, port=port)
     except SystemExit as e:  # uvicorn exits 3 when it cannot start (the port taken in between)
         if e.code not in (0, None):
             message = f"the server could not start on {host}:{port} (see the message above)"

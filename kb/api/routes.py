@@ -29,17 +29,7 @@ from kb.api.query_log import QueryLog
 from kb.api.settings import ApiSettings
 from kb.config import Project
 from kb.engine import current_version_dir
-from kb.search import (
-    FACETS,
-    MAX_LIMIT,
-    MAX_QUERY_CHARS,
-    IndexMissing,
-    Searcher,
-    SearchResult,
-    UnknownFilter,
-    clean_query,
-    parse_query,
-)
+from kb.search import FACETS, MAX_LIMIT, MAX_QUERY_CHARS, IndexMissing, Searcher, clean_query, parse_query
 from kb.urls import document_url
 
 MAX_OFFSET = 1000
@@ -250,19 +240,16 @@ def _timed_out_body(q: str, limit: int, offset: int, version: str, seconds: floa
 
 
 def _run_search(state: ApiState, version, q, limit, offset, tags, publisher, type_) -> tuple[bytes, bool]:
-    try:
-        result = state.searcher.search(
-            q,
-            limit=limit,
-            offset=offset,
-            tags=tags,
-            publisher=publisher or None,
-            type=type_ or None,
-            facets=True,
-            time_limit=state.settings.time_limit,
-        )
-    except UnknownFilter:  # a filter value no section has: no hits, as before (facets list the values)
-        result = SearchResult(q, 0, 0.0, None, [], offset, limit, {})
+    result = state.searcher.search(
+        q,
+        limit=limit,
+        offset=offset,
+        tags=tags,
+        publisher=publisher or None,
+        type=type_ or None,
+        facets=True,
+        time_limit=state.settings.time_limit,
+    )
     data = result.to_json(facets=True)
     data["facets"] = {name: result.facets.get(name, {}) for name in FACETS}
     end = offset + len(result.hits)

@@ -52,7 +52,7 @@ check_whoosh_version()
 
 _EXPORTS = {
     # write a version
-    "write_index": "kb.engine.index",
+    "write_index": "kb.engine.bulk",
     "write_index_streaming": "kb.engine.bulk",
     "update_index": "kb.engine.update",
     "plan_update": "kb.engine.update",

@@ -38,7 +38,6 @@ from kb.engine.index import (
     make_schema,
     manifest_row,
     section_records,
-    write_index,
     write_manifest_rows,
     write_version,
 )
@@ -386,3 +385,22 @@ def write_index_streaming(
 
         documents = dedupe_ids([d for unit in units for d in ingest(unit)])
         return write_index(documents, index_root, fingerprint=fingerprint, procs=procs, switch=switch)
+
+
+def _itself(document: Document) -> list[Document]:
+    return [document]
+
+
+def write_index(
+    documents: list[Document],
+    index_root: Path,
+    fingerprint: str = "",
+    procs: int = 1,
+    switch: bool = True,
+) -> IndexInfo:
+    """Write ``documents`` (already in memory) as a new index version and switch ``current`` to it.
+
+    The same path as a large build (``write_index_streaming``), each document a unit; in this
+    process by default, since a knowledge base small enough to hold in memory is written
+    faster than worker processes start."""
+    return write_index_streaming(documents, _itself, index_root, procs=procs, fingerprint=fingerprint, switch=switch)

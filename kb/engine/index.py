@@ -28,7 +28,7 @@ from kb.engine.versions import CURRENT, IndexInfo, current_version_dir, read_inf
 from kb.model import Document
 from kb.originals import page_marks
 from kb.themes import theme_text
-from kb.util.processes import ignore_sigint, process_alive
+from kb.util.processes import process_alive
 
 SCHEMA_VERSION = 3
 HEADING_SEPARATOR = " › "
@@ -129,36 +129,6 @@ def new_version_name() -> str:
     return time.strftime("v%Y%m%dT%H%M%S", time.gmtime()) + f"-{os.getpid()}-{time.monotonic_ns() % 10**6}"
 
 
-SEGMENT_TEXT_BYTES = 12_000_000  # text per segment: bounds a worker's in-memory postings (~350 MB)
-PARALLEL_MIN_SECTIONS = 4_000  # below this one in-process segment is faster than forking
-
-
-def write_index(
-    documents: list[Document],
-    index_root: Path,
-    progress: Callable[[int], None] | None = None,
-    fingerprint: str = "",
-    procs: int | None = None,
-    switch: bool = True,
-) -> IndexInfo:
-    """Write a complete new index version for ``documents`` and switch ``current`` to it.
-
-    With ``switch=False`` the version is complete but not yet current: the pipeline
-    builds the site from it first and switches both together.
-
-    Everything is written into ``.tmp-<version>`` and renamed into place before the
-    ``current`` symlink is switched, so an interrupted build (Ctrl-C, a kill) leaves the
-    previous version serving; the next build removes the leftovers.
-    """
-
-    def fill(folder: Path, schema: Schema) -> tuple[list, int, int]:
-        segments, sections = build_segments(folder, schema, documents, progress=progress, procs=procs)
-        write_manifest(folder, documents)
-        return segments, len(documents), sections
-
-    return write_version(index_root, fill, fingerprint=fingerprint, switch=switch)
-
-
 def write_version(
     index_root: Path,
     fill: Callable[[Path, Schema], tuple[list, int, int]],
@@ -167,7 +137,12 @@ def write_version(
 ) -> IndexInfo:
     """A new version folder filled by ``fill(folder, schema) -> (segments, documents, sections)``
     (which writes the segments, ``documents.jsonl`` and ``documents.ids.json``), then the TOC
-    and ``meta.json``, renamed into place and made current: see ``write_index``."""
+    and ``meta.json``, renamed into place and made current.
+
+    With ``switch=False`` the version is complete but not yet current: the build makes the site
+    from it first and switches both together. Everything is written into ``.tmp-<version>`` and
+    renamed into place before ``current`` is switched, so an interrupted build (Ctrl-C, a kill)
+    leaves the previous version serving; the next build removes the leftovers."""
     index_root.mkdir(parents=True, exist_ok=True)
     prune_versions(index_root, keep=2)
     version = new_version_name()
@@ -255,107 +230,6 @@ def read_manifest(folder: Path) -> list[list[str]] | None:
         return json.loads((folder / "documents.ids.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-
-
-# -- bulk segment writing in worker processes ----------------------------------------------
-
-_JOB: dict = {}
-
-
-def _doc_size(doc: Document) -> int:
-    return sum(len(b.text) for s in doc.sections for b in s.blocks) + len(doc.title) * len(doc.sections)
-
-
-def _text_size(documents: list[Document]) -> int:
-    return sum(_doc_size(d) for d in documents)
-
-
-def _chunks(documents: list[Document], target: int) -> list[tuple[int, int]]:
-    bounds, start, size = [], 0, 0
-    for i, doc in enumerate(documents):
-        size += _doc_size(doc)
-        if size >= target:
-            bounds.append((start, i + 1))
-            start, size = i + 1, 0
-    if start < len(documents):
-        bounds.append((start, len(documents)))
-    return bounds
-
-
-def _segment_worker(index: int) -> tuple[int, object, int]:
-    from whoosh.filedb.filestore import FileStorage
-
-    from kb.engine.segment import SegmentBuilder
-
-    job = _JOB
-    start, end = job["bounds"][index]
-    docs = job["documents"][start:end]
-    counter = job.get("counter")
-    builder = SegmentBuilder(FileStorage(str(job["folder"])), job["schema"])
-    with open(job["folder"] / f".documents-{index:04d}.jsonl", "w", encoding="utf-8") as out:
-        for n, doc in enumerate(docs, 1):
-            for record in section_records(doc):
-                builder.add(record)
-            out.write(document_json(doc) + "\n")
-            if counter is not None and n % 50 == 0:
-                with counter.get_lock():
-                    counter.value += 50
-    segment = builder.finish()
-    if counter is not None:
-        with counter.get_lock():
-            counter.value += len(docs) % 50
-    return index, segment, builder.docnum
-
-
-def build_segments(
-    folder: Path,
-    schema: Schema,
-    documents: list[Document],
-    progress: Callable[[int], None] | None = None,
-    procs: int | None = None,
-) -> tuple[list, int]:
-    """Write ``documents`` as whoosh segments in ``folder`` (plus ``documents.jsonl``).
-
-    Contiguous runs of documents become segments, written by ``procs`` forked workers
-    (default: the CPU count) when the corpus is large enough to pay for it.
-    """
-    import multiprocessing
-
-    from kb.analysis import warm
-
-    procs = procs or os.cpu_count() or 1
-    total_sections = sum(len(d.sections) for d in documents)
-    bounds = _chunks(documents, SEGMENT_TEXT_BYTES)
-    if procs > 1 and len(bounds) < procs and total_sections >= PARALLEL_MIN_SECTIONS:
-        bounds = _chunks(documents, max(1, _text_size(documents) // procs + 1))
-    parallel = procs > 1 and len(bounds) > 1 and total_sections >= PARALLEL_MIN_SECTIONS
-    if not parallel:
-        bounds = [(0, len(documents))]
-    warm(folded=False)  # the index analysis uses the plain lexicon only; built once, shared with forks
-    _JOB.clear()
-    _JOB.update(folder=folder, schema=schema, documents=documents, bounds=bounds)
-    results: list = []
-    try:
-        if parallel:
-            ctx = multiprocessing.get_context("fork")
-            counter = ctx.Value("l", 0)
-            _JOB["counter"] = counter
-            with ctx.Pool(min(procs, len(bounds)), initializer=ignore_sigint, maxtasksperchild=1) as pool:
-                pending = pool.map_async(_segment_worker, range(len(bounds)), chunksize=1)
-                while not pending.ready():
-                    pending.wait(0.25)
-                    if progress:
-                        progress(min(counter.value, len(documents)))
-                results = pending.get()
-        else:
-            results = [_segment_worker(0)]
-            if progress:
-                progress(len(documents))
-    finally:
-        _JOB.clear()
-    results.sort(key=lambda r: r[0])
-    join_document_parts(folder, [index for index, _, _ in results])
-    return [segment for _, segment, _ in results], sum(n for _, _, n in results)
 
 
 def join_document_parts(folder: Path, indexes: list[int]) -> None:

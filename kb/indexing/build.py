@@ -489,7 +489,7 @@ def build(
         report.sections = scan.sections
         if not report.documents:
             raise BuildError(
-                f"No documents to index in {project.sources}: add .txt, .md or .html files "
+                f"No documents to index in {project.sources}: add .txt, .md, .html, .pdf, .docx or .odt files "
                 "(for example `kb ingest vägledning.md`)."
             )
         index_started = time.perf_counter()
@@ -596,13 +596,9 @@ def _bring_index_up_to_date(
     total = len(documents)
     if progress:
         progress("index", 0, total)
-    report.index = write_index(
-        documents,
-        project.index_root,
-        switch=switch,
-        fingerprint=fingerprint,
-        progress=(lambda n: progress("index", n, total)) if progress else None,
-    )
+    report.index = write_index(documents, project.index_root, switch=switch, fingerprint=fingerprint)
+    if progress:
+        progress("index", total, total)
     return documents
 
 

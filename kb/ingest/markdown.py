@@ -67,6 +67,7 @@ def _implicit_heading(blocks: list[MdBlock], i: int) -> bool:
 def ingest_markdown(rel: str, text: str, raw_meta: dict, fallback_title: str) -> list[Document]:
     """Statutes (front matter with ``beteckning``) go to ``statute``; everything else is generic."""
     from .statute import ingest_statute
+    from .titles import split_diary_number
 
     front, body, warning = split_front_matter(text)
     extra: dict[str, Any] = dict(front or {})
@@ -81,7 +82,9 @@ def ingest_markdown(rel: str, text: str, raw_meta: dict, fallback_title: str) ->
             title = blocks.pop(i).text
             break
     title = title or scalar_text((front or {}).get("title")) or scalar_text((front or {}).get("rubrik"))
-    title = clean(title or fallback_title)
+    title, diary_number = split_diary_number(clean(title or fallback_title))
+    if diary_number:
+        extra.setdefault("diarienummer", diary_number)
     if not any(b.kind != "heading" for b in blocks):
         if front is not None:
             raise SkipSource("metadata but no body")

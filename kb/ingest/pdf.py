@@ -179,16 +179,20 @@ def _level(entry: OutlineEntry) -> int:
 
 def font_headings(lines: list[Line], title: str) -> dict[int, tuple[int, str]]:
     """Headings by their look: a short line, set at least 15 % larger than the body text or in bold
-    (when the body is not), starting with a capital or a number, not ending like a sentence.
+    (when the body is not), starting with a capital or a number, not ending like a sentence, and
+    not repeated three times or more (that is a table's header row).
 
     Levels rank the heading sizes (larger is higher); numbered headings ("2.3 Pris") take the
     depth of their numbering. Consecutive lines of the same heading style are one heading.
     """
     body = _body_size(lines)
     bold_share = sum(len(ln.text) for ln in lines if ln.bold) / max(1, sum(len(ln.text) for ln in lines))
+    repeated = Counter(_norm(ln.text) for ln in lines)  # a table's header row on every table
     candidates: list[int] = []
     for i, ln in enumerate(lines):
         text = ln.text.strip()
+        if repeated[_norm(text)] >= 3:
+            continue
         if not (2 <= len(text) <= 120) or text[-1] in ",;" or not (text[0].isupper() or text[0].isdigit()):
             continue
         if len(text.split()) > 14 or _norm(text) == _norm(title) or _PAGE_NUMBER.match(text):
@@ -267,10 +271,16 @@ def _with_text(ln: Line, text: str) -> Line:
 
 
 def _new_paragraph(previous: Line, ln: Line) -> bool:
-    """A gap wider than a line, a change of size or weight, or a move to the next column or page
-    after a line that ended a sentence."""
+    """A gap wider than a line, a change of size or weight, a new page (unless a word was split
+    over it: each block knows its page), or a move to the next column after a line that ended a
+    sentence; but a short label ending in ":" stays with the value beside or below it."""
+    label = previous.text.rstrip().endswith(":") and len(previous.text) <= 60
+    if label and ln.page == previous.page and -0.5 * previous.height <= ln.top - previous.top < 3 * previous.height:
+        return False  # a form's "Kontaktperson:" and its value
     if abs(previous.size - ln.size) > 0.1 * max(previous.size, 1) or previous.bold != ln.bold:
         return True
+    if ln.page != previous.page:
+        return not (previous.hyphen or previous.text.endswith("-"))
     gap = ln.top - previous.bottom
     if 0 <= gap <= 0.8 * previous.height:
         return False

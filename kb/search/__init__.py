@@ -6,9 +6,10 @@ queries over the analysed terms), ``searcher`` (scoring, coordination, facets, p
 ``ranking`` (the pool and diversification), ``results`` (hits), ``snippets`` and ``similar``.
 """
 
+from kb.search.filters import UnknownFilterValue
 from kb.search.query import MAX_QUERY_CHARS, QueryPart, clean_query, parse_query
 from kb.search.ranking import diversify
-from kb.search.results import Hit, IndexMissing, SearchError, SearchResult, UnknownFilter, section_label
+from kb.search.results import Hit, IndexMissing, SearchError, SearchResult, section_label
 from kb.search.searcher import FACETS, MAX_LIMIT, Searcher, VersionSearcher
 
 __all__ = [
@@ -20,7 +21,7 @@ __all__ = [
     "QueryPart",
     "SearchError",
     "SearchResult",
-    "UnknownFilter",
+    "UnknownFilterValue",
     "Searcher",
     "VersionSearcher",
     "clean_query",

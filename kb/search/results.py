@@ -15,14 +15,6 @@ class SearchError(Exception):
     """A query that cannot be run; the message is meant for the user."""
 
 
-class UnknownFilter(SearchError):
-    """A filter value no section has (``kb.search.filters``); ``known`` lists the values that exist."""
-
-    def __init__(self, error: UnknownFilterValue):
-        super().__init__(str(error))
-        self.parameter, self.value, self.known = error.parameter, error.value, error.known
-
-
 class IndexMissing(SearchError):
     pass
 
@@ -60,6 +52,7 @@ class SearchResult:
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     fuzzy: bool = False
     timed_out: bool = False
+    unknown_filter: UnknownFilterValue | None = None  # why there are no hits: a value no section has
 
     def to_json(self, facets: bool = False) -> dict[str, Any]:
         out: dict[str, Any] = {

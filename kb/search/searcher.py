@@ -41,9 +41,9 @@ from kb.search.builder import FIELD_BOOSTS, QueryBuilder
 from kb.search.filters import UnknownFilterValue, resolve_all
 from kb.search.query import QueryPart, clean_query, correctable, parse_query
 from kb.search.ranking import Pool, RawHit, diversify, elapsed_ms, filter_query
-from kb.search.results import Hit, IndexMissing, SearchError, SearchResult, UnknownFilter
+from kb.search.results import Hit, IndexMissing, SearchError, SearchResult
 from kb.search.similar import SimilarDocuments, docnum_doc_ids, mlt_text
-from kb.search.snippets import make_snippet, snippet_offset
+from kb.search.snippets import make_snippet, match_offset
 from kb.search.spellings import Spellings
 from kb.urls import document_url
 
@@ -134,7 +134,7 @@ class Searcher:
         try:  # filters match whatever their case and diacritics (kb.search.filters)
             tags, publisher, type = resolve_all(state.filter_values(), tags, publisher, type)
         except UnknownFilterValue as e:
-            raise UnknownFilter(e) from None
+            return SearchResult(query, 0, elapsed_ms(started), None, [], offset, limit, unknown_filter=e)
         cleaned = clean_query(query)
         parts = parse_query(cleaned)
         if not parts:
@@ -511,5 +511,5 @@ class VersionSearcher:
 
 
 def hit_page(body: str, match_terms: frozenset[str], pages: str) -> int | None:
-    """The page of the original where the hit's snippet starts (its best run of matched words)."""
-    return page_at(pages, snippet_offset(body, match_terms))
+    """The page of the original holding the hit's longest run of matched words (a phrase)."""
+    return page_at(pages, match_offset(body, match_terms))

@@ -59,10 +59,25 @@ def make_snippet(text: str, terms: set[str] | frozenset[str], window: int = WIND
     return _escape_window(text, start, end, inside)
 
 
-def snippet_offset(text: str, terms: set[str] | frozenset[str], window: int = WINDOW) -> int:
-    """Where in ``text`` the snippet ``make_snippet`` shows starts (0 without a match)."""
-    spans = find_matches(text, terms) if text else []
-    return _best_start(spans, window) if spans else 0
+def match_offset(text: str, terms: set[str] | frozenset[str]) -> int:
+    """Where in ``text`` the longest run of matched words that follow each other starts (a phrase
+    the user typed, or most of the query's words together); 0 without a match. Each paragraph
+    (blank-line separated) is scanned on its own: ``find_matches`` stops after a screenful of
+    matches, and a long section's later pages must count too."""
+    best_start, best_length = 0, 0
+    start = 0
+    for paragraph in text.split("\n\n"):
+        spans = find_matches(paragraph, terms)
+        offset, start = start, start + len(paragraph) + 2
+        run_start, length, previous_end = 0, 0, -1_000
+        for s, e in spans:
+            if s - previous_end > 12:  # more than a short word or two between: a new run
+                run_start, length = s, 0
+            length += 1
+            previous_end = e
+            if length > best_length:
+                best_start, best_length = offset + run_start, length
+    return best_start
 
 
 def plain(snippet_html: str) -> str:

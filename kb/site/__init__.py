@@ -48,9 +48,11 @@ def build_site(
 
     from kb.engine import current_version_dir
     from kb.site import incremental as inc
+    from kb.site.compress import precompress
     from kb.site.context import SiteContext
     from kb.site.feed import FEED_FILE, feed_file
     from kb.site.generate import docs_files, generate_pages, opensearch_xml, write_docs
+    from kb.site.not_found import fix_not_found_page
     from kb.site.originals import original_files
     from kb.site.publish import (
         PreviousSiteIncomplete,
@@ -61,7 +63,10 @@ def build_site(
         swap_into_place,
     )
     from kb.site.related import related_documents
+    from kb.site.static_index import INDEX_DIR
+    from kb.site.static_layout import API_MARKER, api_marker
     from kb.site.static_search import static_search_files
+    from kb.site.theme_trim import remove_unused_theme_files
 
     timer = _Timer()
     last_timings.clear()
@@ -91,6 +96,7 @@ def build_site(
     }
     extra.update(static_search_files(documents, progress=progress, cache_dir=project.build))
     extra.update(original_files(project.sources, documents))
+    extra[f"{INDEX_DIR}/{API_MARKER}"] = api_marker(False)
     timer.lap("static search")
     files = docs_files(pages, extra)
     write_docs(project.docs_dir, files, progress=progress)
@@ -127,6 +133,10 @@ def build_site(
         if only is None:
             mkdocs_build(project, staging)
         timer.lap(f"mkdocs ({'all pages' if only is None else f'{len(only)} pages'})")
+        fix_not_found_page(staging, site_url)
+        remove_unused_theme_files(staging)
+        precompress(staging, previous=project.site_dir if only is not None else None)
+        timer.lap("gzip")
         new_state.pages_built = count_pages(staging)
         new_state.site = inc.site_snapshot(staging)
         swap_into_place(staging, project.site_dir, background_cleanup=background_cleanup)

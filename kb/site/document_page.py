@@ -21,7 +21,9 @@ from kb.site.context import (
     type_label,
     type_of,
 )
+from kb.site.licence_text import licence_in_swedish
 from kb.site.markup import html_text, md_link, md_text, rel_path, rel_url, safe_href, yaml_str
+from kb.site.repeats import without_repeats
 
 _ANCHOR_OK = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$|^[0-9][A-Za-z0-9_-]*$")
 
@@ -62,8 +64,13 @@ def document_page(doc: Document, ctx: SiteContext) -> str:
     out.append(metadata_box(doc, ctx, file))
     out.append("")
     out += parent_and_children(doc, ctx, file)
+    shown_page = None
     for i, section in enumerate(doc.sections):
-        out += section_lines(section, doc, ctx, file, offset, skip_heading=(i == 0 and h1_anchor is not None))
+        new_page = section.page != shown_page  # a page link where the page changes, not under every heading
+        shown_page = section.page
+        out += section_lines(
+            section, doc, ctx, file, offset, skip_heading=(i == 0 and h1_anchor is not None), page_link=new_page
+        )
     out += see_also(doc, ctx, file)
     return "\n".join(out).rstrip() + "\n"
 
@@ -78,6 +85,8 @@ def metadata_box(doc: Document, ctx: SiteContext, file: str) -> str:
     ]
     if meta.get("beteckning"):
         rows.append(("SFS-nummer", html_text(str(meta["beteckning"]))))
+    if meta.get("diarienummer"):
+        rows.append(("Diarienummer", html_text(str(meta["diarienummer"]))))
     if meta.get("date"):
         rows.append(("Datum", html_text(str(meta["date"]))))
     if meta.get("reviewed"):
@@ -96,7 +105,8 @@ def metadata_box(doc: Document, ctx: SiteContext, file: str) -> str:
     if doc.tags:
         links = [_a(rel_url("teman/", file) + "#" + theme_anchor(t), t) for t in doc.tags]
         rows.append(("Tema", ", ".join(links)))
-    rows.append(("Licens", html_text(str(meta.get("license") or "Uppgift om licens saknas."))))
+    licence = licence_in_swedish(str(meta.get("license") or "")) or "Uppgift om licens saknas."
+    rows.append(("Licens", html_text(licence)))
     rows.append(("Källfil", f"<code>{html_text(doc.source)}</code>"))
     cells = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows)
     return f'<div class="kb-meta" data-pagefind-ignore="all"><dl>{cells}</dl></div>'
@@ -135,7 +145,8 @@ def parent_and_children(doc: Document, ctx: SiteContext, file: str) -> list[str]
 
 
 def section_lines(
-    section: Section, doc: Document, ctx: SiteContext, file: str, offset: int, skip_heading: bool
+    section: Section, doc: Document, ctx: SiteContext, file: str, offset: int, skip_heading: bool,
+    page_link: bool = True,
 ) -> list[str]:
     out: list[str] = []
     anchor = safe_anchor(section.anchor)
@@ -147,13 +158,13 @@ def section_lines(
         else:
             out += [f'<div id="{html_text(anchor)}" class="kb-anchor"></div>', ""]
     published = original_file(doc.id, doc.source)
-    if section.page and published and published.endswith(".pdf"):
+    if page_link and section.page and published and published.endswith(".pdf"):
         out += [
             f'<p class="kb-page" data-pagefind-ignore="all"><a href="original.pdf#page={section.page}">'
             f"Sidan {section.page} i originalet (PDF)</a></p>",
             "",
         ]
-    out += block_lines(section.blocks, doc, ctx, file)
+    out += block_lines(without_repeats(section.blocks), doc, ctx, file)
     return out
 
 

@@ -93,6 +93,10 @@ def _tree(h, root: Path) -> None:
         h.update(path.read_bytes())
 
 
+# The code that writes site files after the pages: our MkDocs driver, the 404 page's rewrite,
+# the removal of unused theme files, the precompressed copies.
+
+
 def config_key(project: Project) -> str:
     """The effective MkDocs configuration and its theme overrides, Python, theme and plugin
     versions, our MkDocs driver."""

@@ -37,8 +37,8 @@ def search_form(file: str, autofocus: bool = False) -> str:
 def doc_item(doc: Document, file: str, with_date: bool = False, with_type: bool = True) -> str:
     link = md_link(md_text(doc.title), rel_path(doc_file(doc.id), file))
     extra = []
-    if with_type:
-        extra.append(md_text(type_label(type_of(doc)).lower() if type_of(doc) else ""))
+    if with_type:  # the type of one document, singular ("pressmeddelande"), not the heading's plural
+        extra.append(md_text(type_of(doc)))
     if with_date and sort_date(doc):
         extra.append(md_text(sort_date(doc)))
     extra = [e for e in extra if e]

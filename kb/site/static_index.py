@@ -12,11 +12,16 @@ The browser cannot run the Python analysis, so both sides of it are precomputed 
 
 Files, under ``sok-index/`` in the site:
 
-- ``meta.json``: documents, sections (document, anchor, heading path), stop words, parameters;
+- ``meta.json``: documents, sections (document, anchor, heading path), stop words, parameters,
+  the first characters that have a vocabulary file;
 - ``t/<n>.json``: shard ``n`` of the term postings and of the word map (a term or word goes to
   shard ``fnv1a(term) % shards``), so a query loads a few small files, not the whole index;
 - ``x/<n>.json``: section texts for snippets, ``TEXT_SHARD`` sections per file;
-- ``vocab.json``: the indexed terms, for compound splitting, prefix and fuzzy matching.
+- ``v/<code point>.json``: the indexed terms beginning with that character, for compound
+  splitting, prefix and fuzzy matching (``kb.site.static_layout``).
+
+The sizes are chosen so that any two-word query, an unknown word included, downloads at most
+300 KB gzip-compressed (see ``kb.site.static_layout`` and ``tests/test_site_audit.py``).
 """
 
 from __future__ import annotations
@@ -29,16 +34,17 @@ from collections import defaultdict
 from collections.abc import Callable
 
 from kb.model import Document, fold_ascii
+from kb.site.static_layout import vocabulary_files, vocabulary_keys
 
 INDEX_DIR = "sok-index"
 FIELD_BOOSTS = {"heading": 2.5, "title": 2.0, "body": 1.0, "theme": 0.5}
 K1, B = 1.2, 0.75
 FOLDED_WEIGHT = 0.6
-SHARDS = 64
-TEXT_SHARD = 24
+SHARDS = 256  # ~4 KB gzip each: a two-word query loads 10-20 of them
+TEXT_SHARD = 1  # a hit's snippet loads its own section's text only
 SNIPPET_TEXT_MAX = 40_000
 SCORE_SCALE = 100
-FORMAT = 1
+FORMAT = 2
 
 
 def fnv1a(text: str) -> int:
@@ -203,11 +209,12 @@ def build_static_index(
             "scale": SCORE_SCALE,
             "foldedWeight": FOLDED_WEIGHT,
             "stop": sorted(STOP_WORDS),
+            "vocab": vocabulary_keys(vocab),
             "docs": docs_meta,
             "sections": sections_meta,
         }),
-        f"{INDEX_DIR}/vocab.json": _dump(vocab),
     }
+    files.update({f"{INDEX_DIR}/{name}": text for name, text in vocabulary_files(vocab).items()})
     for i, shard in enumerate(shards):
         files[f"{INDEX_DIR}/t/{i}.json"] = _dump(shard)
     for i in range(0, n, TEXT_SHARD):

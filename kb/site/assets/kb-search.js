@@ -78,25 +78,47 @@
     });
   }
 
+  /* The indexed terms that begin like `term` (one file per first character, see
+     kb/site/static_layout.py): {list, set}; empty when no term begins so. */
+  var vocabCache = {};
+  function vocabulary(m, term) {
+    var cp = term.codePointAt(0);
+    if (m.vocab.indexOf(cp) < 0) return Promise.resolve({ list: [], set: new Set() });
+    var key = "v/" + cp + ".json";
+    if (!vocabCache[key]) {
+      vocabCache[key] = json(key).then(function (list) { return { list: list, set: new Set(list) }; });
+    }
+    return vocabCache[key];
+  }
+
   /* A word the corpus does not hold: compound parts found in the vocabulary (with the
-     analysed variants of the last part), else close spellings. */
+     analysed variants of the last part), else close spellings. Heads begin like the word,
+     so one vocabulary file answers them; a tail's file is loaded only where a head matched. */
   function guess(m, w) {
-    return json("vocab.json").then(function (vocab) {
-      var set = KB._vocabSet || (KB._vocabSet = new Set(vocab));
+    return vocabulary(m, w).then(function (heads) {
+      var splits = [];
       for (var i = 3; i <= w.length - 3; i++) {
-        var head = w.slice(0, i), tail = w.slice(i);
-        var heads = [head];
-        if (/s$/.test(head) && head.length > 3) heads.push(head.slice(0, -1));
-        var headHit = heads.find(function (h) { return set.has(h); });
-        if (!headHit) continue;
-        var tailHit = [tail].concat(tailLemmas(tail)).find(function (t) { return set.has(t); });
-        if (!tailHit) continue;
-        return shardOf(m, tailHit).then(function (sh) {
-          var tv = sh.w[tailHit] !== undefined ? pairs(sh.w[tailHit]) : [[tailHit, 1]];
-          return tv.map(function (p) { return [p[0], p[1] * 0.5]; }).concat([[headHit, 0.25]]);
-        });
+        var head = w.slice(0, i), candidates = [head];
+        if (/s$/.test(head) && head.length > 3) candidates.push(head.slice(0, -1));
+        var headHit = candidates.find(function (h) { return heads.set.has(h); });
+        if (headHit) splits.push([headHit, w.slice(i)]);
       }
-      return closest(vocab, w).map(function (t) { return [t, 0.7]; });
+      return firstSplit(m, splits, 0).then(function (found) {
+        return found || closest(heads.list, w).map(function (t) { return [t, 0.7]; });
+      });
+    });
+  }
+
+  function firstSplit(m, splits, k) {
+    if (k >= splits.length) return Promise.resolve(null);
+    var headHit = splits[k][0], tail = splits[k][1];
+    return vocabulary(m, tail).then(function (tails) {
+      var tailHit = [tail].concat(tailLemmas(tail)).find(function (t) { return tails.set.has(t); });
+      if (!tailHit) return firstSplit(m, splits, k + 1);
+      return shardOf(m, tailHit).then(function (sh) {
+        var tv = sh.w[tailHit] !== undefined ? pairs(sh.w[tailHit]) : [[tailHit, 1]];
+        return tv.map(function (p) { return [p[0], p[1] * 0.5]; }).concat([[headHit, 0.25]]);
+      });
     });
   }
 
@@ -140,8 +162,8 @@
 
   function prefixVariants(m, w) {
     var p = w.replace(/\*+$/, "");
-    return json("vocab.json").then(function (vocab) {
-      var terms = vocab.filter(function (t) { return t.startsWith(p); }).slice(0, 40);
+    return vocabulary(m, p).then(function (vocab) {
+      var terms = vocab.list.filter(function (t) { return t.startsWith(p); }).slice(0, 40);
       return { list: terms.map(function (t) { return [t, t === p ? 1 : 0.6]; }) };
     });
   }
@@ -156,8 +178,9 @@
   }
 
   /* ------------------------------------------------------------ scoring */
-  KB.staticSearch = function (q, limit) {
+  KB.staticSearch = function (q, limit, offset) {
     limit = limit || 20;
+    offset = offset || 0;
     return meta().then(function (m) {
       var parts = parse(q);
       return Promise.all(parts.map(function (p) { return variants(m, p); })).then(function (vs) {
@@ -189,8 +212,8 @@
             var strong = g.list.filter(function (v) { return v[1] >= 0.55; });
             return (strong.length ? strong : g.list).map(function (v) { return fold(v[0].replace(/^~/, "")); });
           });
-          return makeHits(m, ranked.slice(0, limit), terms).then(function (hits) {
-            return { mode: "static", engine: "kb", total: ranked.length, hits: hits };
+          return makeHits(m, ranked.slice(offset, offset + limit), terms).then(function (hits) {
+            return { mode: "static", engine: "kb", total: ranked.length, offset: offset, hits: hits };
           });
         });
       });

@@ -2,6 +2,7 @@
  *
  * Results come from the search API (/api/search, when the site is served by `kb serve`) and
  * otherwise from the static index shipped with the site, so plain static hosting works too.
+ * Hits come 20 to a page; further pages are plain links (sok/?q=…&sida=2).
  * All text from results is inserted as text; API snippets keep only their <mark> elements.
  */
 (function () {
@@ -28,10 +29,10 @@
   }
 
   /* ---------------------------------------------------------------- engines */
-  function apiSearch(q) {
+  function apiSearch(q, offset) {
     var ctrl = typeof AbortController !== "undefined" ? new AbortController() : null;
     var timer = ctrl ? setTimeout(function () { ctrl.abort(); }, API_TIMEOUT_MS) : null;
-    var url = siteUrl("api/search?q=" + encodeURIComponent(q) + "&limit=" + LIMIT);
+    var url = siteUrl("api/search?q=" + encodeURIComponent(q) + "&limit=" + LIMIT + (offset ? "&offset=" + offset : ""));
     return fetch(url, { signal: ctrl ? ctrl.signal : undefined, headers: { Accept: "application/json" } })
       .then(function (r) {
         var type = r.headers.get("content-type") || "";
@@ -43,6 +44,7 @@
         return {
           mode: "api",
           total: data.total,
+          offset: offset || 0,
           suggestion: data.suggestion || null,
           hits: data.hits.map(function (h) {
             return {
@@ -63,10 +65,27 @@
   KB.apiSearch = apiSearch;
   /* KB.staticSearch(q) → Promise<{mode:"static", hits:[…]}> is defined by the static engine. */
 
-  KB.search = function (q) {
-    return apiSearch(q).catch(function () {
-      if (!KB.staticSearch) throw new Error("Ingen sökning tillgänglig.");
-      return KB.staticSearch(q, LIMIT);
+  /* Whether a search API answers beside the site: sok-index/api.json says false in the
+     built site and true when `kb serve` answers it (kb/site/static_layout.py). */
+  var apiAvailable = null;
+  function apiMode() {
+    if (!apiAvailable) {
+      apiAvailable = fetch(siteUrl("sok-index/api.json"))  /* preloaded by the search page */
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (d) { return !!(d && d.api === true); }, function () { return false; });
+    }
+    return apiAvailable;
+  }
+
+  function staticSearch(q, offset) {
+    if (!KB.staticSearch) throw new Error("Ingen sökning tillgänglig.");
+    return KB.staticSearch(q, LIMIT, offset);
+  }
+
+  KB.search = function (q, offset) {
+    return apiMode().then(function (api) {
+      if (!api) return staticSearch(q, offset);
+      return apiSearch(q, offset).catch(function () { return staticSearch(q, offset); });
     });
   };
 
@@ -92,13 +111,47 @@
     })(doc.body, target);
   }
 
+  /* The address of another page of hits: sok/?q=…&sida=n (a plain link, so the browser's
+     back button and a shared address both work). */
+  function pageUrl(q, page) {
+    return siteUrl("sok/?q=" + encodeURIComponent(q) + (page > 1 ? "&sida=" + page : ""));
+  }
+
+  function statusText(q, result, hits) {
+    var offset = result.offset || 0, total = result.total || hits.length;
+    if (!hits.length) {
+      return offset ? "Inga fler träffar för \u201d" + q + "\u201d." : "Inga träffar för \u201d" + q + "\u201d.";
+    }
+    if (total <= hits.length && !offset) return hits.length + (hits.length === 1 ? " träff" : " träffar") + " för \u201d" + q + "\u201d";
+    return "Träff " + (offset + 1) + "\u2013" + (offset + hits.length) + " av " + total + " för \u201d" + q + "\u201d";
+  }
+
+  function pager(q, result, hits) {
+    var offset = result.offset || 0, total = result.total || 0, page = Math.floor(offset / LIMIT) + 1;
+    var more = offset + hits.length < total;
+    if (page === 1 && !more) return null;
+    var nav = el("nav", "kb-pager");
+    nav.setAttribute("aria-label", "Fler träffar");
+    if (page > 1) {
+      var prev = el("a", "md-button", "\u2190 Föregående " + LIMIT);
+      prev.href = pageUrl(q, page - 1);
+      prev.rel = "prev";
+      nav.appendChild(prev);
+    }
+    if (more) {
+      var next = el("a", "md-button md-button--primary", "Nästa " + Math.min(LIMIT, total - offset - hits.length) + " \u2192");
+      next.href = pageUrl(q, page + 1);
+      next.rel = "next";
+      nav.appendChild(next);
+    }
+    return nav;
+  }
+
   function render(box, q, result) {
     box.textContent = "";
     var hits = result.hits || [];
     var status = el("p", "kb-search__status");
-    status.textContent = hits.length
-      ? "Träffar för \u201d" + q + "\u201d" + (result.total > hits.length ? " (visar " + hits.length + " av " + result.total + ")" : ": " + hits.length)
-      : "Inga träffar för \u201d" + q + "\u201d.";
+    status.textContent = statusText(q, result, hits);
     box.appendChild(status);
     if (result.suggestion) {
       var p = el("p", "kb-search__suggestion", "Menade du ");
@@ -128,7 +181,10 @@
       if (meta.length) li.appendChild(el("div", "kb-hit__meta", meta.join(" · ")));
       list.appendChild(li);
     });
+    if (hits.length) list.start = (result.offset || 0) + 1;
     box.appendChild(list);
+    var nav = pager(q, result, hits);
+    if (nav) box.appendChild(nav);
     box.setAttribute("data-mode", result.mode);
     box.setAttribute("data-state", "done");
   }
@@ -136,7 +192,9 @@
   function initSearchPage() {
     var box = document.getElementById("kb-search");
     if (!box) return;
-    var q = (new URLSearchParams(location.search).get("q") || "").trim();
+    var params = new URLSearchParams(location.search);
+    var q = (params.get("q") || "").trim();
+    var page = Math.max(1, Math.min(50, parseInt(params.get("sida") || "1", 10) || 1));
     var input = document.getElementById("kb-q");
     if (input) input.value = q;
     var header = document.querySelector("input.md-search__input");
@@ -145,7 +203,7 @@
     document.title = q + " – " + document.title;
     box.setAttribute("data-state", "searching");
     box.textContent = "Söker\u2026";
-    KB.search(q).then(function (result) { render(box, q, result); }, function (err) {
+    KB.search(q, (page - 1) * LIMIT).then(function (result) { render(box, q, result); }, function (err) {
       box.textContent = "Sökningen kunde inte köras: " + (err && err.message ? err.message : err);
       box.setAttribute("data-state", "error");
     });
