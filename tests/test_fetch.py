@@ -97,6 +97,8 @@ def _handler(site: Site):
                 except (BrokenPipeError, ConnectionResetError):
                     pass
                 return None
+            if path == "/alltid304.html":
+                return self._send(304)
             if path == "/tom.html":
                 return self._send(200, b"<html><body><nav>Meny</nav></body></html>")
             if path == "/rapport.pdf":
@@ -341,3 +343,11 @@ def test_a_server_that_drips_is_cut_off_by_the_total_deadline(tmp_path: Path, si
     # the total deadline (3 x 0.25 s), or on a loaded machine the per-read timeout: never saved
     assert outcome.status == "failed" and outcome.reason.startswith("timed out")
     assert not (tmp_path / "webb" / "127.0.0.1").exists() and outcome.rel == ""
+
+
+def test_a_304_without_a_question_saves_nothing(tmp_path: Path, site) -> None:
+    server, base = site
+    _list(tmp_path, base, ["BASE/alltid304.html"], header="url")
+    (outcome,) = _fetch(tmp_path).outcomes
+    assert outcome.status == "failed" and outcome.reason == "HTTP 304 Not Modified, but there is no copy yet"
+    assert sorted(p.name for p in (tmp_path / "webb").iterdir()) == ["FETCH.tsv"]

@@ -70,3 +70,30 @@ def test_cli_json_and_skipped_only(tmp_path: Path) -> None:
 def test_cli_without_sources_folder(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["sources", "--root", str(tmp_path)])
     assert result.exit_code == 6 and "No sources/ folder" in result.output  # not a knowledge base
+
+
+def test_unchanged_files_come_from_the_last_build_changed_ones_are_parsed(tmp_path: Path) -> None:
+    from kb.config import Project
+    from kb.indexing.build import build, cached_documents
+
+    sources = _sources(tmp_path)
+    project = Project(tmp_path)
+    build(project, site=False)
+    calls: list[str] = []
+
+    def cached(source):
+        calls.append(source.rel)
+        return cached_documents(project, source)
+
+    (doc,) = catalog(sources, cached).documents
+    assert doc.title == "Möbelåterbruk" and "kommun/moebler.md" in calls
+    guide = sources / "kommun" / "moebler.md"
+    from kb.ingest import discover
+
+    (source,) = [f for f in discover(sources)[0] if f.rel == "kommun/moebler.md"]
+    assert cached_documents(project, source) is not None
+    guide.write_text("# Ny rubrik\n\nNy text om stolar.\n", encoding="utf-8")
+    (source,) = [f for f in discover(sources)[0] if f.rel == "kommun/moebler.md"]
+    assert cached_documents(project, source) is None  # changed since the build: parsed again
+    (doc,) = catalog(sources, cached).documents
+    assert doc.title == "Ny rubrik"

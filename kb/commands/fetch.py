@@ -63,6 +63,7 @@ def fetch(root: str | None, delay: float, timeout: float, as_json: bool) -> None
         counts = ", ".join(f"{report.count(s)} {s}" for s in ("new", "updated", "unchanged", "failed"))
         changed = report.count("new") + report.count("updated")
         hint = " Run `kb build` to index them." if changed else ""
-        click.echo(f"{len(report.outcomes)} addresses: {counts}.{hint}")
+        n = len(report.outcomes)
+        click.echo(f"{n} address{'' if n == 1 else 'es'}: {counts}.{hint}")
     if report.failed:
         sys.exit(EXIT_BUILD)  # as `kb ingest`: something given could not be done

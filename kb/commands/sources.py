@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 
 import click
@@ -27,11 +28,12 @@ def sources(root: str | None, only_skipped: bool, as_json: bool) -> None:
     """
     from kb.commands.errors import require_knowledge_base
     from kb.config import Project
+    from kb.indexing.build import cached_documents
     from kb.ingest.catalog import SHOWN_KEYS, catalog
 
     project = Project(Path(root or ".").resolve())
     require_knowledge_base(project)
-    result = catalog(project.sources)
+    result = catalog(project.sources, partial(cached_documents, project))
     if as_json:
         data = result.to_json()
         if only_skipped:

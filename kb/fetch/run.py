@@ -125,6 +125,8 @@ def _fetch_one(sources: Path, item: Wanted, client: PoliteClient, state: _State,
     except FetchFailed as e:
         return failed(e.reason, path)
     if answer.status == 304:
+        if not headers:  # a 304 to a question kb did not ask: there is no copy it could mean
+            return failed("HTTP 304 Not Modified, but there is no copy yet")
         _write_sidecar(folder / path, item, known.get("fetched") or today().isoformat())
         return FetchOutcome(item.url, item.list_rel, "unchanged", _rel(item.folder, path))
     if not path:

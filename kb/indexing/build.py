@@ -455,6 +455,12 @@ def _read_cache(path: Path, key: str) -> list[Document] | None:
     return [Document.from_dict(d) for d in data["documents"]]
 
 
+def cached_documents(project: Project, source: SourceFile) -> list[Document] | None:
+    """The last build's documents of ``source`` if they still hold (same file, metadata and code),
+    else None: for readers such as ``kb sources`` that should not parse every PDF again."""
+    return _read_cache(_cache_path(project, source.rel), _cache_key(source))
+
+
 def _write_cache(path: Path, key: str, docs: list[Document]) -> None:
     write_atomically(path, json.dumps({"key": key, "documents": [d.to_dict() for d in docs]}, ensure_ascii=False))
 

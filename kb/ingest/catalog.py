@@ -2,17 +2,20 @@
 and every file under ``sources/`` that is not indexed, with the reason (``kb sources``).
 
 It reads ``sources/`` as a build would (``discover`` and ``ingest``, the same rules), so it shows
-what the next ``kb build`` indexes, also before the first build and without touching ``build/``.
+what the next ``kb build`` indexes, also before the first build; it writes nothing. Files the last
+build parsed and that have not changed since come from its cache (parsing every PDF is slow).
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import SkipSource, discover, ingest
+from ..model import Document
+from . import SkipSource, SourceFile, discover, ingest
 
 # Metadata keys shown as table columns; the JSON carries every key.
 SHOWN_KEYS = ("type", "publisher", "date")
@@ -55,13 +58,16 @@ class Catalog:
         }
 
 
-def catalog(sources: Path) -> Catalog:
-    """Every document the sources give (in source order) and every file skipped, with why."""
+def catalog(sources: Path, cached: Callable[[SourceFile], list[Document] | None] | None = None) -> Catalog:
+    """Every document the sources give (in source order) and every file skipped, with why.
+
+    ``cached`` may give a file's documents from the last build (``kb.indexing.build.cached_documents``,
+    which checks they still hold); any other file is parsed here."""
     files, skips = discover(sources)
     result = Catalog(skipped=list(skips))
     for source in files:
         try:
-            docs = ingest(source)
+            docs = (cached(source) if cached else None) or ingest(source)
         except SkipSource as e:
             result.skipped.append((source.rel, e.reason))
             continue
