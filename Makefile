@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test setup setup-test browser nginx lint clean
+.PHONY: run test test-fast setup setup-test browser nginx lint clean
 
 $(BIN)/kb: pyproject.toml setup.py kb/engine/_native.c
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ run: setup
 test: setup browser nginx
 	$(BIN)/ruff check kb tests benchmarks scripts
 	$(BIN)/python -m pytest -q
+
+## The quick loop while coding: everything but the browser, server and slow (marked) tests.
+test-fast: setup
+	$(BIN)/python -m pytest -q -m "not browser and not slow"
 
 lint: setup
 	$(BIN)/ruff check kb tests benchmarks scripts

@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -160,3 +161,39 @@ def serve_under_prefix(directory: Path, prefix: str = "/kunskapsbank/") -> Itera
     finally:
         server.shutdown()
         server.server_close()
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Flags for Chromium on these machines: no sandbox as root, and none of its background requests
+# (this machine's closed network refuses them).
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def ensure_browser_tools(*needed: Path) -> None:
+    """Debian's Chromium (and the npm tools in ``needed``), installed by scripts/setup-browser.sh
+    when missing; the test is skipped, with the reason, only where that script cannot install them."""
+    import subprocess
+
+    import pytest
+
+    if not CHROMIUM.exists() or not all(p.exists() for p in needed):
+        subprocess.run(["sh", str(REPO / "scripts" / "setup-browser.sh")], check=False, timeout=900)
+    for path in (CHROMIUM, *needed):
+        if not path.exists():
+            pytest.skip(f"no {path} (scripts/setup-browser.sh could not install it)")
+
+
+@contextmanager
+def chromium_browser(*needed: Path) -> Iterator:
+    """A headless Debian Chromium driven by Playwright (never a downloaded browser)."""
+    import pytest
+
+    ensure_browser_tools(*needed)
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

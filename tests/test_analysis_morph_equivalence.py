@@ -75,6 +75,7 @@ def test_added_words_become_modifiers_too():
     assert s.parts("xyzqmöbel") == ["xyzq", "möbel"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("folded", [False, True])
 def test_capitalized_retry_skipped_only_where_it_cannot_hit(folded):
     compact, raw = get_lexicon(folded), lexicon_module._raw_forms()

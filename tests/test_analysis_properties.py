@@ -1,5 +1,6 @@
 """No input crashes either analyzer, in index or query mode, and offsets stay in range."""
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -32,6 +33,7 @@ TRICKY = st.sampled_from(
 TEXT = st.lists(st.one_of(st.text(max_size=30), TRICKY), max_size=40).map("".join)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=TEXT, mode=st.sampled_from(["index", "query", ""]))
 def test_never_crashes_and_offsets_in_range(text, mode):

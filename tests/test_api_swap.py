@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from api_support import make_project
 from fastapi.testclient import TestClient
 
@@ -13,6 +14,7 @@ from kb.indexing.build import build
 QUERIES = ["återbruk möbler", "cirkulär ekonomi", "upphandling", "plast", "zebrafinkar"]
 
 
+@pytest.mark.slow
 def test_rebuild_switches_index_without_failed_requests(tmp_path):
     project = make_project(tmp_path / "kb", site=False)
     with TestClient(create_app(project)) as client:

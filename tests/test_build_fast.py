@@ -50,6 +50,7 @@ def documents() -> list[Document]:
     return [tricky, *docs]
 
 
+@pytest.mark.slow
 def test_field_analysis_equals_generator_chain(documents):
     analyzer = index_analyzer()
     fast = FieldAnalysis(analyzer)
@@ -82,6 +83,7 @@ def _dump(folder: Path) -> dict:
     return out
 
 
+@pytest.mark.slow
 def test_bulk_segments_equal_whoosh_writer(documents, tmp_path, monkeypatch):
     reference = tmp_path / "ref"
     reference.mkdir()
@@ -99,6 +101,7 @@ def test_bulk_segments_equal_whoosh_writer(documents, tmp_path, monkeypatch):
     assert [d.id for d in kb_index.load_documents(info.path)] == [d.id for d in documents]
 
 
+@pytest.mark.slow
 def test_small_sort_buckets_and_batches_write_the_same_index(documents, tmp_path, monkeypatch):
     """Postings ordered a few terms at a time, from many small batches: the same index."""
     reference = bulk.write_index(documents, tmp_path / "ref", procs=1)

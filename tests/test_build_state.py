@@ -95,6 +95,7 @@ def test_removed_added_and_renamed_files(project: Project) -> None:
     assert build(project, site=False).index_mode == "unchanged"
 
 
+@pytest.mark.slow
 def test_sidecar_and_manifest_changes(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(kb.indexing.build, "RACY_NS", -(10**15))  # no file is racy: stat alone decides
     sidecar = project.sources / "a.md.meta.yml"

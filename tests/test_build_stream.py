@@ -46,6 +46,7 @@ def _reference(units, tmp_path: Path) -> dict:
     return _dump(info.path), [d.id for d in documents]
 
 
+@pytest.mark.slow
 def test_streaming_in_workers_equals_write_index(units, tmp_path, monkeypatch):
     reference, ids = _reference(units, tmp_path)
     monkeypatch.setattr(stream, "SLICE_BYTES", 20_000)  # several slices, two spawned workers
@@ -58,6 +59,7 @@ def test_streaming_in_workers_equals_write_index(units, tmp_path, monkeypatch):
     assert info.documents == len(ids)
 
 
+@pytest.mark.slow
 def test_streaming_flushes_segments_by_size(units, tmp_path, monkeypatch):
     from whoosh import index as whoosh_index
 
@@ -148,6 +150,7 @@ def test_slices_weigh_each_source_not_only_its_bytes(monkeypatch):
     assert stream.plan_work(units, stream.unit_costs(units, sizes), procs=1) == [(0, len(units))]
 
 
+@pytest.mark.slow
 def test_compact_lexicon_answers_like_simplemma_dict(tmp_path, monkeypatch):
     monkeypatch.setenv("KB_CACHE_DIR", str(tmp_path))
     assert lexicon._load_compact() is None
@@ -179,6 +182,7 @@ def test_latin1_token_regex_equals_tokenizer_regex(text):
 _LATIN1_TEXT = _texts(list("aAbeEfzöÖÉß0912 \u00a0-:,._²ªµ×\n") + ["19 a", "1,5", "2016:1145", "bygg-", "x-y"], 30)
 
 
+@pytest.mark.slow
 @given(_LATIN1_TEXT)
 @settings(max_examples=1000, deadline=None)
 def test_compiled_latin1_tokens_equal_the_regex(text):
@@ -238,6 +242,7 @@ def test_field_analysis_equals_generator_chain_on_word_salad(words):
     assert _ANALYSIS.analyze(value) == reference_analysis(_ANALYSIS._analyzer, value)
 
 
+@pytest.mark.slow
 def test_compact_folded_lexicon_answers_like_the_folded_build(tmp_path, monkeypatch):
     monkeypatch.setenv("KB_CACHE_DIR", str(tmp_path))
     assert lexicon._load_compact(folded=True) is None
@@ -271,6 +276,7 @@ def test_an_open_run_is_halved_by_what_it_still_has_to_do(monkeypatch):
     assert stream.halve_open_run(paired, [10] * 100, 0, 31, 61) % 2 == 0
 
 
+@pytest.mark.slow
 def test_workers_share_the_tail_and_the_index_keeps_document_order(units, tmp_path, monkeypatch):
     """Built by two workers with an open tail run, the index equals the one-process build."""
     reference = _dump(stream.write_index_streaming(units, ingest_item, tmp_path / "one", procs=1).path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from kb.cli import main
@@ -13,6 +14,7 @@ def run(*args):
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
+@pytest.mark.slow
 def test_search_prints_ranked_hits(default_kb):
     result = run("search", "återbruk möbler", "--root", str(default_kb.root), "--limit", "3")
     assert result.exit_code == 0

@@ -188,6 +188,7 @@ def test_update_segments_are_merged_when_they_pile_up(tmp_path: Path, monkeypatc
         assert [h.source for h in searcher.search(f"hackspett{n}").hits] == [f"local/ny-{n}.md"]
 
 
+@pytest.mark.slow
 def test_large_build_streams_from_the_cache_and_equals_the_in_process_build(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -73,6 +73,7 @@ def test_slugs() -> None:
 _HEADING_PARTS = st.sampled_from(["#", "##", "######", " ", "   ", "\t", "a", "b c", "#a", "\\#", "§", "\xa0", "*"])
 
 
+@pytest.mark.slow
 @settings(max_examples=2000, deadline=None)
 @given(st.lists(_HEADING_PARTS, max_size=8).map("".join))
 def test_atx_heading_is_what_the_heading_pattern_matches(line: str) -> None:

@@ -128,6 +128,7 @@ _LINE_PARTS = st.sampled_from(
 _LINES = st.lists(st.lists(_LINE_PARTS, max_size=6).map("".join), max_size=6).map("\n".join)
 
 
+@pytest.mark.slow
 @settings(max_examples=1500, deadline=None)
 @given(_LINES)
 def test_generated_front_matter_is_the_loaders_or_none(text: str):

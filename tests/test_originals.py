@@ -57,6 +57,7 @@ def pdf_site(tmp_path_factory) -> Project:
     return project
 
 
+@pytest.mark.slow
 def test_hit_links_to_the_page_its_snippet_is_on(pdf_site: Project):
     searcher = Searcher(pdf_site.index_root, SITE)
     for word, page in (("pallkragar", 1), ("fönsterbänkar", 2), ("skrivbordslampor", 3)):

@@ -9,6 +9,7 @@ import json
 import sqlite3
 import xml.etree.ElementTree as ET
 
+import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
@@ -113,6 +114,7 @@ def test_broken_links_in_sources_and_citations(tmp_path):
     assert cited == {("vagledning", "19 a kap. 99 § LOU"), ("vagledning", "42 kap. LOU")}
 
 
+@pytest.mark.slow
 def test_report_command_table_json_and_csv(tmp_path, default_kb):
     (tmp_path / "sources").mkdir()
     (tmp_path / "build").mkdir()

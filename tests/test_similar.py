@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from whoosh import index as whoosh_index
 from whoosh.query import Or, Term
 from whoosh.scoring import BM25F
@@ -24,6 +25,7 @@ def _whoosh_like(searcher, text: str, exclude: str, limit: int) -> list[str]:
     return out[:limit]
 
 
+@pytest.mark.slow
 def test_similar_documents_equal_whooshs_more_like_this(default_kb: Project) -> None:
     version = current_version_dir(default_kb.index_root)
     searcher = whoosh_index.open_dir(str(version)).searcher(weighting=BM25F(B=BM25_B, K1=BM25_K1))
@@ -49,6 +51,7 @@ def test_unknown_words_give_no_similar_documents(default_kb: Project) -> None:
     assert similar.like(weights, total, "none", 5) == []
 
 
+@pytest.mark.slow
 def test_deleted_sections_of_an_updated_index_are_never_similar(tmp_path, monkeypatch) -> None:
     import kb.engine.update
     from kb.indexing.build import build

@@ -161,6 +161,7 @@ def handmade_site(tmp_path_factory) -> Path:
     return root / "site"
 
 
+@pytest.mark.slow
 def test_hostile_source_text_shows_as_text(handmade_site: Path):
     html = page_file(handmade_site, "dok/test/hostile/").read_text(encoding="utf-8")
     parsed = parse_html(page_file(handmade_site, "dok/test/hostile/"))
@@ -237,6 +238,7 @@ def test_cross_reference_in_built_page(handmade_site: Path):
     assert "../../related/sfs/sfs-2016-1145/" in links
 
 
+@pytest.mark.slow
 def test_mkdocs_strict_build_of_generated_pages(handmade_site: Path):
     root = handmade_site.parent
     out = root / "strict-check"
@@ -248,6 +250,7 @@ def test_mkdocs_strict_build_of_generated_pages(handmade_site: Path):
     shutil.rmtree(out)
 
 
+@pytest.mark.slow
 def test_failed_build_keeps_old_site(handmade_site: Path, tmp_path: Path):
     root = make_project(tmp_path / "p", sources=[])
     project = Project(root)
@@ -260,6 +263,7 @@ def test_failed_build_keeps_old_site(handmade_site: Path, tmp_path: Path):
     assert not list(root.glob("site.new-*"))
 
 
+@pytest.mark.slow
 def test_zensical_builds_the_generated_pages(handmade_site: Path, tmp_path: Path):
     zensical = shutil.which("zensical", path=str(Path(sys.executable).parent))
     if zensical is None:
@@ -326,6 +330,7 @@ _TRICKY = st.sampled_from(list("<>&\"'`*_[](){}#+-.!|\\:=~^ \n\t") + ["javascrip
 _TEXT = st.lists(st.one_of(_TRICKY, st.text(alphabet="abcåäöABC 12", max_size=4)), max_size=25).map("".join)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(_TEXT)
 def test_md_text_renders_as_exactly_the_text(text):
@@ -347,6 +352,7 @@ _CITING = st.lists(st.one_of(_TRICKY, st.sampled_from(["LOU", " 19 a kap. ", "(2
                                                        " om offentlig upphandling", "LUF"])), max_size=20).map("".join)
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(_CITING)
 def test_cross_referenced_text_renders_as_the_text_with_safe_links(text):

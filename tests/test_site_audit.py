@@ -12,30 +12,16 @@ import json
 from pathlib import Path
 
 import pytest
-from site_support import REPO, make_project, serve_under_prefix
+from site_support import REPO, chromium_browser, make_project, serve_under_prefix
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 AXE = REPO / "scripts" / "browser-tools" / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = REPO / "test-artifacts" / "site"
 LOU = "dok/related/sfs/sfs-2016-1145/"
 PROJECT = "dok/seeds/004-2b01af607921aa6d/affarsmodellinnovation-for-cirkulara-mobelfloden/"
 BUDGET_GZIP_BYTES = 300_000
 SITE: dict[str, Path] = {}
-
-
-def _ensure_tools() -> None:
-    import subprocess
-
-    if not CHROMIUM.exists() or not AXE.exists():
-        subprocess.run(["sh", str(REPO / "scripts" / "setup-browser.sh")], check=False, timeout=900)
-    if not CHROMIUM.exists():
-        pytest.skip("no /usr/bin/chromium (scripts/setup-browser.sh could not install it)")
-    if not AXE.exists():
-        pytest.skip("no axe-core (scripts/setup-browser.sh could not install it)")
 
 
 @pytest.fixture(scope="module")
@@ -57,12 +43,8 @@ def site_url(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    _ensure_tools()
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+    with chromium_browser(AXE) as b:
         yield b
-        b.close()
 
 
 @pytest.fixture

@@ -10,28 +10,17 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
-from site_support import REPO, make_project, serve
+from site_support import REPO, chromium_browser, make_project, serve
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ARTIFACTS = REPO / "test-artifacts" / "site"
 PROJECT_TITLE = "Affärsmodellinnovation för cirkulära möbelflöden"
 LOU = "dok/related/sfs/sfs-2016-1145/"
 SERVED: dict[str, Path] = {}
-
-
-def _ensure_chromium() -> None:
-    if not CHROMIUM.exists():
-        subprocess.run(["sh", str(REPO / "scripts" / "setup-browser.sh")], check=False, timeout=900)
-    if not CHROMIUM.exists():
-        pytest.skip("no /usr/bin/chromium (scripts/setup-browser.sh could not install it)")
 
 
 @pytest.fixture(scope="module")
@@ -48,12 +37,8 @@ def site_url(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    _ensure_chromium()
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+    with chromium_browser() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture

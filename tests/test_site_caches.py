@@ -8,6 +8,8 @@ import marshal
 import shutil
 from pathlib import Path
 
+import pytest
+
 from kb.config import Project
 from kb.engine.index import current_version_dir, load_documents
 from kb.search import Searcher
@@ -18,6 +20,7 @@ from kb.site.static_index import build_static_index
 SITE_URL = "http://kb.example/"
 
 
+@pytest.mark.slow
 def test_related_equals_the_searchers_more_like_this(default_kb: Project, tmp_path: Path) -> None:
     project = Project(tmp_path)  # its own build/ for the cache, the shared index
     shutil.copytree(default_kb.index_root, project.index_root, symlinks=True)
@@ -37,6 +40,7 @@ def test_related_equals_the_searchers_more_like_this(default_kb: Project, tmp_pa
     assert warm == expected
 
 
+@pytest.mark.slow
 def test_static_search_with_remembered_words_equals_a_fresh_analysis(default_kb: Project, tmp_path: Path) -> None:
     documents = load_documents(current_version_dir(default_kb.index_root))[::8]
     expected = build_static_index(documents)
@@ -49,6 +53,7 @@ def test_static_search_with_remembered_words_equals_a_fresh_analysis(default_kb:
     assert static_search.static_search_files(documents, cache_dir=tmp_path) == expected
 
 
+@pytest.mark.slow
 def test_static_search_after_one_section_changed_equals_a_fresh_analysis(default_kb: Project, tmp_path: Path) -> None:
     documents = load_documents(current_version_dir(default_kb.index_root))[::8]
     static_search.static_search_files(documents, cache_dir=tmp_path)  # remembers every field text

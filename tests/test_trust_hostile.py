@@ -58,6 +58,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory):
     return Project(root), cases, report, seconds
 
 
+@pytest.mark.slow
 def test_the_set_covers_the_issue(hostile) -> None:
     _, cases, _, _ = hostile
     names = " | ".join(c.name for c in cases)
@@ -201,6 +202,7 @@ def _invoke(args: list[str], monkeypatch: pytest.MonkeyPatch):
     return CliRunner().invoke(main, args, catch_exceptions=True)
 
 
+@pytest.mark.slow
 def test_cli_build_strict_exits_4_and_lists_every_skip(cli_project, monkeypatch: pytest.MonkeyPatch) -> None:
     root, cases = cli_project
     result = _invoke(["build", "--root", str(root), "--no-site", "--strict", "-q", "-v"], monkeypatch)

@@ -221,6 +221,7 @@ NUMBER = st.one_of(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=200, derandomize=True, deadline=None, suppress_health_check=list(HealthCheck))
 @given(
     q=st.one_of(st.none(), QUERY.map(lambda q: q[:500]), QUERY),

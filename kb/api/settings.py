@@ -28,6 +28,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from kb.project_settings import ApiOptions
+
 
 def _flag(value: str) -> bool:
     return value.strip().lower() not in ("0", "false", "no", "off", "")
@@ -37,14 +39,18 @@ def _split_origins(value: str) -> tuple[str, ...]:
     return tuple(o.strip().rstrip("/") for o in value.replace(" ", ",").split(",") if o.strip())
 
 
+_DEFAULTS = ApiOptions()
+
+
 @dataclass(frozen=True)
 class ApiSettings:
-    cors_origins: tuple[str, ...] = ()
-    time_limit: float = 0.5
-    request_timeout: float = 2.0
-    search_threads: int = 2
-    cache_size: int = 1024
-    cache_max_age: int = 0
+    # the defaults of kb.yml's ``api:`` section (one place: kb.project_settings.ApiOptions)
+    cors_origins: tuple[str, ...] = _DEFAULTS.cors_origins
+    time_limit: float = _DEFAULTS.time_limit
+    request_timeout: float = _DEFAULTS.request_timeout
+    search_threads: int = _DEFAULTS.search_threads
+    cache_size: int = _DEFAULTS.cache_size
+    cache_max_age: int = _DEFAULTS.cache_max_age
     serve_site: bool = True
     site_dir: Path | None = None  # default: the project's site/
     warm_up: bool = True  # run one query at startup so the first user does not wait
