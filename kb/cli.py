@@ -212,6 +212,8 @@ def _print_hits(result) -> None:
     color = sys.stdout.isatty()
     if result.suggestion:
         click.echo(f"Did you mean: {result.suggestion}")
+    if result.notice:
+        click.echo(result.notice)
     if not result.hits:
         click.echo(f'No hits for "{_one_line(result.query)}". Try fewer or other words, e.g. "återbruk möbler".')
         return

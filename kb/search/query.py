@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from kb.analysis.question_words import is_filler
+
 MAX_QUERY_CHARS = 500
 MAX_QUERY_WORDS = 32
 MAX_FUZZY_LENGTH = 24  # longer "words" are not typos of real words
@@ -20,6 +22,7 @@ class QueryPart:
 
     text: str
     kind: str  # "word" | "phrase" | "prefix" | "coordination"
+    filler: bool = False  # shapes a question ("hur", "får") but does not say what it is about
 
 
 def clean_query(query: str) -> str:
@@ -56,6 +59,15 @@ def parse_query(query: str) -> list[QueryPart]:
             out.append(parts[i])
             i += 1
     return out
+
+
+def mark_fillers(parts: list[QueryPart]) -> list[QueryPart]:
+    """Mark question words, modal and generic verbs ("hur", "får", "ställa") as fillers when the
+    query has other words (``kb.analysis.question_words``); a query of fillers only keeps them all."""
+    fillers = [p.kind == "word" and is_filler(p.text) for p in parts]
+    if all(fillers):
+        return parts
+    return [QueryPart(p.text, p.kind, True) if f else p for p, f in zip(parts, fillers, strict=True)]
 
 
 def correctable(word: str) -> bool:

@@ -49,6 +49,7 @@ class SearchResult:
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     fuzzy: bool = False
     timed_out: bool = False
+    notice: str | None = None  # e.g. a cited law that is not in the knowledge base
 
     def to_json(self, facets: bool = False) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -58,6 +59,8 @@ class SearchResult:
             "suggestion": self.suggestion,
             "hits": [h.to_json() for h in self.hits],
         }
+        if self.notice:
+            out["notice"] = self.notice
         if facets:
             out["facets"] = self.facets
         return out

@@ -37,7 +37,9 @@ from kb.engine import (
 )
 from kb.model import Document, fold_ascii
 from kb.search.builder import FIELD_BOOSTS, QueryBuilder
-from kb.search.query import QueryPart, clean_query, correctable, parse_query
+from kb.search.citations import Citation, StatuteTable, find_citation, without_spans
+from kb.search.proximity import proximity_factors
+from kb.search.query import QueryPart, clean_query, correctable, mark_fillers, parse_query
 from kb.search.ranking import Pool, RawHit, diversify, elapsed_ms, filter_query
 from kb.search.results import Hit, IndexMissing, SearchError, SearchResult
 from kb.search.similar import SimilarDocuments, docnum_doc_ids, mlt_text
@@ -52,6 +54,8 @@ SYNONYM_WEIGHT = 0.8
 COORDINATION_POWER = 1.5
 PARTIAL_CREDIT = 0.9
 AND_BOOST = 1.0
+FILLER_WEIGHT = 0.3
+FILLER_COORDINATION = 1.0  # a filler counts as half a word in coordination
 FACETS = ("tags", "publisher", "type")
 
 
@@ -129,9 +133,15 @@ class Searcher:
             raise SearchError("offset must be 0 or more")
         state = self._current()
         cleaned = clean_query(query)
-        parts = parse_query(cleaned)
-        if not parts:
-            return SearchResult(query, 0, elapsed_ms(started), None, [], offset, limit)
+        citation, cited, notice = state.citation(cleaned)
+        text = without_spans(cleaned, citation.spans) if citation else cleaned
+        bare = bool(citation) and not parse_query(text.strip(" .,;:§"))
+        if bare and cited:
+            text = cleaned  # after its targets, the sections that mention the citation
+        typed = parse_query(text)
+        parts = mark_fillers(typed)
+        if not parts and not cited:
+            return SearchResult(query, 0, elapsed_ms(started), None, [], offset, limit, notice=notice)
         q, groups, missing = state.build_query(parts)
         suggestion = None
         fuzzy = False
@@ -139,13 +149,13 @@ class Searcher:
             suggestion = state.suggest_correction(parts, missing)
             q, groups, _ = state.build_query(parts, fuzzy_words=missing)
             fuzzy = True
-        if q is None:
-            return SearchResult(query, 0, elapsed_ms(started), suggestion, [], offset, limit)
         filter_q = filter_query(tags, publisher, type)
-        hits, total, facet_counts, timed_out = state.run(
-            q, groups, filter_q, max(POOL, offset + limit), facets, time_limit
-        )
-        if total == 0 and not fuzzy:
+        hits, total, facet_counts, timed_out = Pool([], [], []), 0, {}, False
+        if q is not None:
+            hits, total, facet_counts, timed_out = state.run(
+                q, groups, filter_q, max(POOL, offset + limit), facets, time_limit
+            )
+        if total == 0 and not fuzzy and q is not None:
             words = [p.text for p in parts if p.kind == "word" and correctable(p.text)][:MAX_FUZZY_WORDS]
             if words and elapsed_ms(started) < time_limit * 500:
                 q, groups, _ = state.build_query(parts, fuzzy_words=set(words))
@@ -154,13 +164,22 @@ class Searcher:
                 )
                 suggestion = suggestion or state.suggest_correction(parts, set(words))
                 fuzzy = True
-        page = diversify(hits.doc_ids, hits.scores, hits.docnums, keep=offset + limit)[offset:]
+        pinned, links = state.pin(cited, citation, Pool([], [], []) if bare else hits, filter_q)
+        ranked = diversify(hits.doc_ids, hits.scores, hits.docnums, keep=offset + limit + len(pinned))
+        if pinned:
+            scored = {h.docnum: h for h in ranked}
+            first = [scored.get(d) or RawHit(state.doc_ids[d], 0.0, d) for d in pinned]
+            first.sort(key=lambda h: -h.score)  # stable: unscored targets keep the citation's order
+            ranked = first + [h for h in ranked if h.docnum not in links]
+            total += sum(d not in hits.docnums for d in pinned)
+        page = ranked[offset : offset + limit]
         match_terms = state.match_terms(parts)
-        out_hits = [state.make_hit(h, match_terms, self.site_url) for h in page]
+        out_hits = [state.make_hit(h, match_terms, self.site_url, links.get(h.docnum)) for h in page]
         if suggestion and suggestion.lower() == cleaned.lower():
             suggestion = None
         return SearchResult(
-            query, total, elapsed_ms(started), suggestion, out_hits, offset, limit, facet_counts, fuzzy, timed_out
+            query, total, elapsed_ms(started), suggestion, out_hits, offset, limit, facet_counts, fuzzy, timed_out,
+            notice,
         )
 
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
@@ -191,6 +210,7 @@ class VersionSearcher:
         self.term_cache = TermCache()
         self.field_lengths: dict[tuple[int, str], np.ndarray] = {}
         self._live: np.ndarray | None | object = _UNREAD
+        self._statutes: StatuteTable | None = None
 
     @property
     def documents(self) -> dict[str, Document]:
@@ -233,6 +253,8 @@ class VersionSearcher:
         groups: list[Query] = []
         coord_groups: list[Query] = []
         missing: set[str] = set()
+        extra: list[Query] = []  # fillers: scored, not required
+        fillers: list[tuple[Query, Query, float]] = []
         words = [p.text for p in parts]
         spans = {start: (end, group) for start, end, group in b.synonym_spans(words)}
         i = 0
@@ -258,6 +280,15 @@ class VersionSearcher:
                 q = b.phrase_query(part.text)
             elif part.kind == "prefix":
                 q = Or([Prefix(f, fold_ascii(part.text)) for f in FIELD_BOOSTS])
+            elif part.filler:
+                # Scores a little (statutes' "får" answers "får vi …?") but never counts as a
+                # word the section must hold, and is never corrected.
+                q = b.word_query(part.text, weight=FILLER_WEIGHT)[0]
+                if q is not None:
+                    extra.append(q)
+                    fillers.append((q, q, FILLER_COORDINATION))
+                i += 1
+                continue
             else:
                 q, found, coord = b.word_query(part.text)
                 if fuzzy_words and part.text in fuzzy_words and len(part.text) >= 4:
@@ -270,15 +301,17 @@ class VersionSearcher:
                 groups.append(q)
                 coord_groups.append(coord or q)
             i += 1
+        pairs = [(c, g, 1.0) for c, g in zip(coord_groups, groups, strict=True)] + fillers
         if not groups:
-            return None, list(zip(coord_groups, groups, strict=True)), missing
-        if len(groups) == 1:
-            return groups[0], list(zip(coord_groups, groups, strict=True)), missing
+            return (Or(extra) if extra else None), pairs, missing
+        if len(groups) == 1 and not extra:
+            return groups[0], pairs, missing
         # The And clause lifts sections holding every word into the scored pool.
-        return Or([*groups, And(coord_groups, boost=AND_BOOST)]), list(zip(coord_groups, groups, strict=True)), missing
+        together = [And(coord_groups, boost=AND_BOOST)] if len(groups) > 1 else []
+        return Or([*groups, *together, *extra]), pairs, missing
 
     def run(
-        self, q: Query, groups: list[tuple[Query, Query]], filter_q, pool: int, facets: bool, time_limit: float
+        self, q: Query, groups: list[tuple[Query, Query, float]], filter_q, pool: int, facets: bool, time_limit: float
     ):
         """Score every matching section (as arrays); keep the top ``pool`` for ranking.
 
@@ -308,6 +341,9 @@ class VersionSearcher:
         coords = self.coordination(groups, pooled, memo) if len(groups) > 1 else None
         if coords is not None:
             pooled_scores = pooled_scores * coords
+        words = [strict for strict, _, weight in groups if weight >= 1.0]
+        if len(words) > 1:
+            pooled_scores = pooled_scores * proximity_factors(scorer, words, pooled)
         doc_ids = self.doc_ids
         docnums = pooled.tolist()
         hits = Pool([doc_ids[d] for d in docnums], pooled_scores.tolist(), docnums)
@@ -373,11 +409,11 @@ class VersionSearcher:
         a compound part ("bygg" of "byggprodukter") counts as PARTIAL_CREDIT of a word.
         """
         matched = np.zeros(len(docnums), np.float64)
-        for strict_q, full_q in groups:
+        for strict_q, full_q, weight in groups:
             strict = self.scorer.matches(strict_q, docnums, memo)
             loose = self.scorer.matches(full_q, docnums, memo) if full_q is not strict_q else strict
-            matched += np.where(strict, 1.0, np.where(loose, PARTIAL_CREDIT, 0.0))
-        n = len(groups)
+            matched += weight * np.where(strict, 1.0, np.where(loose, PARTIAL_CREDIT, 0.0))
+        n = sum(weight for *_, weight in groups)
         return ((1 + matched) / (1 + n)) ** COORDINATION_POWER
 
     def match_terms(self, parts: list[QueryPart]) -> frozenset[str]:
@@ -404,9 +440,11 @@ class VersionSearcher:
         self.searcher  # noqa: B018 - ensures the thread-local column readers exist
         return self._local.hit_columns.read(docnum)
 
-    def make_hit(self, raw: RawHit, match_terms: frozenset[str], site_url: str) -> Hit:
+    def make_hit(self, raw: RawHit, match_terms: frozenset[str], site_url: str, link: str | None = None) -> Hit:
+        """``link``: a cited paragraph's anchor within the section ("kap19a-3"), linked instead of the section's."""
         values, body = self.hit_fields(raw.docnum)
         doc_id, anchor, source, title, heading, publisher, type_, date, tags = values
+        anchor = link or anchor
         return Hit(
             title=title,
             section=heading,
@@ -421,6 +459,52 @@ class VersionSearcher:
             tags=[t for t in tags.split(",") if t],
             doc_id=doc_id,
         )
+
+    @property
+    def statutes(self) -> StatuteTable:
+        """The statutes by SFS number and title, read on the first query that cites one."""
+        if self._statutes is None:
+            self._statutes = StatuteTable(self.documents)
+        return self._statutes
+
+    def citation(self, text: str) -> tuple[Citation, list[tuple[int, str]], str | None]:
+        """(the citation in ``text``, its target sections as (docnum, link anchor), a notice for laws not here)."""
+        citation = find_citation(text)
+        if not citation:
+            return citation, [], None
+        self.statutes.cite_titles(text, citation)
+        resolved = self.statutes.resolve(citation)
+        notice = None
+        if resolved.missing:
+            notice = "Not in the knowledge base: " + ", ".join(f"SFS {n}" for n in resolved.missing) + "."
+        elif citation.chapter and not resolved.targets:
+            notice = f"No cited statute in the knowledge base has a chapter {citation.chapter_label()}"
+        cited = []
+        for doc_id, anchor, link in resolved.targets:
+            docnum = self.searcher.document_number(key=f"{doc_id}#{anchor}")
+            if docnum is not None:
+                cited.append((docnum, link))
+        return citation, cited, notice
+
+    def pin(self, cited, citation: Citation, hits: Pool, filter_q) -> tuple[list[int], dict[int, str]]:
+        """The cited sections to show first, and their link anchors.
+
+        A law cited without a chapter ("LOU direktupphandling") pins its best-scored section
+        for the other words, or its first section when they find nothing in it.
+        """
+        if not cited:
+            return [], {}
+        allowed = self.docmask(filter_q) if filter_q is not None else None
+        links: dict[int, str] = {}
+        if citation.chapter is None:
+            for docnum, link in cited:
+                doc_id = self.doc_ids[docnum]
+                best = next((d for d, i in zip(hits.docnums, hits.doc_ids, strict=True) if i == doc_id), None)
+                links[best if best is not None else docnum] = link if best is None else ""
+        else:
+            links = dict(cited)
+        pinned = [d for d in links if allowed is None or allowed[d]]
+        return pinned, {d: links[d] for d in pinned}
 
     def suggest_correction(self, parts: list[QueryPart], missing: set[str]) -> str | None:
         """'cirkulär upphandlnig' -> 'cirkulär upphandling', from the index's own words."""
