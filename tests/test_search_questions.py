@@ -10,7 +10,7 @@ from kb.analysis.question_words import QUESTION_FILLERS, is_filler
 from kb.search.citations import find_citation, without_spans
 from kb.search.evaluate import evaluate_project
 from kb.search.proximity import best_window
-from kb.search.query import mark_fillers, parse_query
+from kb.search.query import mark_roles, parse_query, query_years
 
 QUESTIONS_JSON = Path(__file__).resolve().parent / "data" / "questions-dev.json"
 
@@ -24,10 +24,17 @@ def test_question_words_modal_and_generic_verbs_are_fillers():
 
 
 def test_fillers_are_marked_only_beside_content_words():
-    parts = mark_fillers(parse_query("hur ställer man klimatkrav på möbler"))
-    assert [p.text for p in parts if not p.filler] == ["klimatkrav", "på", "möbler"]
-    only = mark_fillers(parse_query("hur får man"))
-    assert not any(p.filler for p in only)
+    parts = mark_roles(parse_query("hur ställer man klimatkrav på möbler"))
+    assert [p.text for p in parts if p.role == "content"] == ["klimatkrav", "på", "möbler"]
+    only = mark_roles(parse_query("hur får man"))
+    assert all(p.role == "content" for p in only)
+
+
+def test_numbers_and_years_are_marked_beside_words():
+    parts = mark_roles(parse_query("direktupphandlingsgränsen 2025 700 000"))
+    assert [p.role for p in parts] == ["content", "number", "number", "number"]
+    assert query_years(parts) == {"2025"}
+    assert mark_roles(parse_query("2045"))[0].role == "content"
 
 
 @pytest.mark.parametrize(

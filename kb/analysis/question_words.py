@@ -14,7 +14,10 @@ Three classes, each serving every question of its kind, never one judged query:
   questions;
 - generic and light verbs and discourse words (göra, finnas, använda, ställa, betyda,
   innebära, egentligen …): the verb of "ställa krav", "göra en upphandling", "vad innebär X"
-  is carried by its noun.
+  is carried by its noun;
+- units of the value a question asks for (kronor, euro, procent, dagar …): "gränsen i kronor"
+  is answered by the text that sets the limit, which need not repeat the unit, while texts
+  about other sums of money are full of it.
 Folded twins are included, so "far man kopa" (får man köpa) is read the same way.
 """
 
@@ -41,8 +44,11 @@ DISCOURSE_WORDS = frozenset(
     """egentligen eventuellt ungefär typ alltså liksom ens också även exempel exempelvis
     t.ex. bra goda gott sätt""".split()
 )
+UNIT_WORDS = frozenset(
+    """kronor krona kr sek euro eur procent dagar veckor månader timmar miljoner miljarder""".split()
+)
 
-_ALL = QUESTION_WORDS | MODAL_VERBS | GENERIC_VERBS | DISCOURSE_WORDS
+_ALL = QUESTION_WORDS | MODAL_VERBS | GENERIC_VERBS | DISCOURSE_WORDS | UNIT_WORDS
 # "ar" (är typed without the dots) is kept: it is also "år", a content word.
 QUESTION_FILLERS: frozenset[str] = _ALL | frozenset(fold(w) for w in _ALL) - {"ar"}
 

@@ -109,7 +109,17 @@ class QueryBuilder:
                 if self.doc_frequency(fieldname, token):
                     present.append((fieldname, token, w, whole))
         found = any(whole for *_, whole in present)
+        joined: list[str] = []
         if not found:
+            # "direktupphandlingsgränsen": its finest parts (direkt, upphandling, gräns) are weak
+            # evidence; the longer indexed words the parts join into (direktupphandling) are better.
+            known = {t for _, t, _, _ in present}
+            joined = self.joined_parts(folded_word if word.isascii() else lower)
+            for token in joined:
+                if token not in known:
+                    w = _variant_weight(token, lower)
+                    present.extend((f, token, w, False) for f in FIELD_BOOSTS if self.doc_frequency(f, token))
+                    variants.append((token, w, False))
             # A compound whose every part is indexed ("kontorsmöbler") is understood, not a typo.
             parts = {t for t, _, whole in variants if not whole}
             indexed_parts = {t for _, t, _, whole in present if not whole}
@@ -123,7 +133,27 @@ class QueryBuilder:
         query = Or(clauses) if clauses else None
         whole_clauses = [c for c, (*_, is_whole) in zip(clauses, present, strict=True) if is_whole]
         coord = Or(whole_clauses) if found and whole_clauses else query
+        if joined:
+            # A section holding "direktupphandling" holds the word; one with "upphandling" only, partly.
+            coord = Or([c for c, (_, t, _, _) in zip(clauses, present, strict=True) if t in joined])
         return query, understood, coord
+
+    def joined_parts(self, word: str) -> list[str]:
+        """Indexed words made of two or more neighbouring compound parts of ``word`` (a linking s dropped)."""
+        from kb.analysis import get_splitter
+
+        parts = get_splitter(word.isascii()).split(word)
+        out: list[str] = []
+        for start in range(len(parts)):
+            for end in range(start + 2, len(parts) + 1):
+                if end - start == len(parts):
+                    continue
+                surface = "".join(p[0] for p in parts[start : end - 1]) + parts[end - 1][1]
+                for candidate in (surface, surface[:-1] if surface.endswith("s") else None):
+                    if candidate and self.doc_frequency("body", candidate) and candidate not in out:
+                        out.append(candidate)
+                        break
+        return out
 
     def phrase_query(self, text: str, boost: float = 1.0) -> Query | None:
         words = self.tokens_in_order(text)

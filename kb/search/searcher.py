@@ -39,7 +39,7 @@ from kb.model import Document, fold_ascii
 from kb.search.builder import FIELD_BOOSTS, QueryBuilder
 from kb.search.citations import Citation, StatuteTable, find_citation, without_spans
 from kb.search.proximity import proximity_factors
-from kb.search.query import QueryPart, clean_query, correctable, mark_fillers, parse_query
+from kb.search.query import QueryPart, clean_query, correctable, mark_roles, parse_query
 from kb.search.ranking import Pool, RawHit, diversify, elapsed_ms, filter_query
 from kb.search.results import Hit, IndexMissing, SearchError, SearchResult
 from kb.search.similar import SimilarDocuments, docnum_doc_ids, mlt_text
@@ -54,8 +54,9 @@ SYNONYM_WEIGHT = 0.8
 COORDINATION_POWER = 1.5
 PARTIAL_CREDIT = 0.9
 AND_BOOST = 1.0
-FILLER_WEIGHT = 0.3
-FILLER_COORDINATION = 1.0  # a filler counts as half a word in coordination
+# (score weight, coordination weight) of the words that do not decide a query: fillers
+# ("hur", "får") and bare numbers ("2025"); a content word has (1, 1).
+ROLE_WEIGHTS = {"filler": (0.3, 0.5), "number": (0.4, 0.5)}
 FACETS = ("tags", "publisher", "type")
 
 
@@ -139,7 +140,7 @@ class Searcher:
         if bare and cited:
             text = cleaned  # after its targets, the sections that mention the citation
         typed = parse_query(text)
-        parts = mark_fillers(typed)
+        parts = mark_roles(typed)
         if not parts and not cited:
             return SearchResult(query, 0, elapsed_ms(started), None, [], offset, limit, notice=notice)
         q, groups, missing = state.build_query(parts)
@@ -280,13 +281,15 @@ class VersionSearcher:
                 q = b.phrase_query(part.text)
             elif part.kind == "prefix":
                 q = Or([Prefix(f, fold_ascii(part.text)) for f in FIELD_BOOSTS])
-            elif part.filler:
-                # Scores a little (statutes' "får" answers "får vi …?") but never counts as a
-                # word the section must hold, and is never corrected.
-                q = b.word_query(part.text, weight=FILLER_WEIGHT)[0]
+            elif part.role != "content":
+                # Scores a little (statutes' "får" answers "får vi …?") but is never required
+                # of a section (not in the And clause), counts less in coordination, and is
+                # never corrected.
+                weight, coordination = ROLE_WEIGHTS[part.role]
+                q = b.word_query(part.text, weight=weight)[0]
                 if q is not None:
                     extra.append(q)
-                    fillers.append((q, q, FILLER_COORDINATION))
+                    fillers.append((q, q, coordination))
                 i += 1
                 continue
             else:
