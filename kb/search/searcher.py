@@ -11,6 +11,7 @@ nothing, a fuzzy retry and a "did you mean" suggestion step in.
 from __future__ import annotations
 
 import bisect
+import math
 import os
 import threading
 import time
@@ -38,7 +39,7 @@ from kb.engine import (
 from kb.model import Document, fold_ascii
 from kb.search.builder import FIELD_BOOSTS, QueryBuilder
 from kb.search.citations import Citation, StatuteTable, find_citation, without_spans
-from kb.search.proximity import proximity_factors
+from kb.search.proximity import body_terms, proximity_factors
 from kb.search.query import QueryPart, clean_query, correctable, mark_roles, parse_query
 from kb.search.ranking import Pool, RawHit, diversify, elapsed_ms, filter_query
 from kb.search.results import Hit, IndexMissing, SearchError, SearchResult
@@ -51,12 +52,12 @@ MAX_FUZZY_WORDS = 4  # words per query that get a fuzzy retry and a suggestion
 TIME_LIMIT_S = 1.0
 POOL = 120  # hits scored and diversified before paging
 SYNONYM_WEIGHT = 0.8
-COORDINATION_POWER = 1.5
+COORDINATION_POWER = 2.0
 PARTIAL_CREDIT = 0.9
 AND_BOOST = 1.0
-# (score weight, coordination weight) of the words that do not decide a query: fillers
-# ("hur", "får") and bare numbers ("2025"); a content word has (1, 1).
-ROLE_WEIGHTS = {"filler": (0.3, 0.5), "number": (0.4, 0.5)}
+SPECIFICITY = 1.0  # 0: every content word counts alike in coordination; 1: by its IDF
+NUMBER_WEIGHT = 0.4  # a bare number or year ("2025") beside words: its score weight …
+NUMBER_COORDINATION = 0.5  # … and its weight in coordination (a content word has 1)
 FACETS = ("tags", "publisher", "type")
 
 
@@ -254,8 +255,8 @@ class VersionSearcher:
         groups: list[Query] = []
         coord_groups: list[Query] = []
         missing: set[str] = set()
-        extra: list[Query] = []  # fillers: scored, not required
-        fillers: list[tuple[Query, Query, float]] = []
+        extra: list[Query] = []  # numbers: scored, not required
+        fillers: list[tuple[Query, Query, float]] = []  # numbers' (coord, query, coordination weight)
         words = [p.text for p in parts]
         spans = {start: (end, group) for start, end, group in b.synonym_spans(words)}
         i = 0
@@ -281,15 +282,16 @@ class VersionSearcher:
                 q = b.phrase_query(part.text)
             elif part.kind == "prefix":
                 q = Or([Prefix(f, fold_ascii(part.text)) for f in FIELD_BOOSTS])
-            elif part.role != "content":
-                # Scores a little (statutes' "får" answers "får vi …?") but is never required
-                # of a section (not in the And clause), counts less in coordination, and is
-                # never corrected.
-                weight, coordination = ROLE_WEIGHTS[part.role]
-                q = b.word_query(part.text, weight=weight)[0]
+            elif part.role == "filler":
+                i += 1  # "hur", "får", "ställa": the content words decide (kb.analysis.question_words)
+                continue
+            elif part.role == "number":
+                # A bare number or year scores a little but is never required of a section (not
+                # in the And clause), counts half in coordination and is never corrected.
+                q = b.word_query(part.text, weight=NUMBER_WEIGHT)[0]
                 if q is not None:
                     extra.append(q)
-                    fillers.append((q, q, coordination))
+                    fillers.append((q, q, NUMBER_COORDINATION))
                 i += 1
                 continue
             else:
@@ -304,7 +306,9 @@ class VersionSearcher:
                 groups.append(q)
                 coord_groups.append(coord or q)
             i += 1
-        pairs = [(c, g, 1.0) for c, g in zip(coord_groups, groups, strict=True)] + fillers
+        weights = self.specificity(coord_groups)
+        pairs = [(c, g, w, True) for c, g, w in zip(coord_groups, groups, weights, strict=True)]
+        pairs += [(c, g, w, False) for c, g, w in fillers]
         if not groups:
             return (Or(extra) if extra else None), pairs, missing
         if len(groups) == 1 and not extra:
@@ -313,8 +317,23 @@ class VersionSearcher:
         together = [And(coord_groups, boost=AND_BOOST)] if len(groups) > 1 else []
         return Or([*groups, *together, *extra]), pairs, missing
 
+    def specificity(self, word_queries: list[Query]) -> list[float]:
+        """Per content word, its weight in coordination: rarer words carry the need ("innovationsupphandling"
+        more than "nya" or "stöd"). IDF of the word's commonest body form, scaled to a mean of 1."""
+        if len(word_queries) < 2 or SPECIFICITY == 0:
+            return [1.0] * len(word_queries)
+        b = self.builder
+        n = max(1, self.scorer.doc_count)
+        idfs = []
+        for q in word_queries:
+            dfs = [b.doc_frequency("body", t) for t in body_terms(q)]
+            df = max(dfs) if dfs and max(dfs) else n
+            idfs.append(math.log(1 + n / df))
+        mean = sum(idfs) / len(idfs) or 1.0
+        return [(1 - SPECIFICITY) + SPECIFICITY * idf / mean for idf in idfs]
+
     def run(
-        self, q: Query, groups: list[tuple[Query, Query, float]], filter_q, pool: int, facets: bool, time_limit: float
+        self, q: Query, groups: list[tuple[Query, Query, float, bool]], filter_q, pool: int, facets: bool, time_limit: float
     ):
         """Score every matching section (as arrays); keep the top ``pool`` for ranking.
 
@@ -344,7 +363,7 @@ class VersionSearcher:
         coords = self.coordination(groups, pooled, memo) if len(groups) > 1 else None
         if coords is not None:
             pooled_scores = pooled_scores * coords
-        words = [strict for strict, _, weight in groups if weight >= 1.0]
+        words = [strict for strict, _, _, content in groups if content]
         if len(words) > 1:
             pooled_scores = pooled_scores * proximity_factors(scorer, words, pooled)
         doc_ids = self.doc_ids
@@ -412,11 +431,11 @@ class VersionSearcher:
         a compound part ("bygg" of "byggprodukter") counts as PARTIAL_CREDIT of a word.
         """
         matched = np.zeros(len(docnums), np.float64)
-        for strict_q, full_q, weight in groups:
+        for strict_q, full_q, weight, _ in groups:
             strict = self.scorer.matches(strict_q, docnums, memo)
             loose = self.scorer.matches(full_q, docnums, memo) if full_q is not strict_q else strict
             matched += weight * np.where(strict, 1.0, np.where(loose, PARTIAL_CREDIT, 0.0))
-        n = sum(weight for *_, weight in groups)
+        n = sum(weight for _, _, weight, _ in groups)
         return ((1 + matched) / (1 + n)) ** COORDINATION_POWER
 
     def match_terms(self, parts: list[QueryPart]) -> frozenset[str]:
@@ -429,6 +448,8 @@ class VersionSearcher:
         b = self.builder
         terms: set[str] = set()
         for p in parts:
+            if p.role == "filler":
+                continue
             terms.update(b.tokens(p.text, folded=True))
             if p.kind == "prefix":
                 terms.add(fold_ascii(p.text.lower()) + "*")
