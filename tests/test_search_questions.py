@@ -92,3 +92,30 @@ def test_citing_a_law_not_in_the_knowledge_base_says_so(default_searcher):
 def test_relevance_on_question_set_does_not_regress(default_kb):
     kb = evaluate_project(default_kb, QUESTIONS_JSON, baseline=False)["kb"]
     assert kb.ndcg >= 0.75, kb.to_json()
+
+
+def test_snippet_prefers_the_passage_with_most_concepts_over_an_enumeration():
+    from kb.search.snippets import make_snippet
+
+    text = (
+        "Partner: Albin, Allies, Rekomo, Centigo, Swedese Möbler, Offecct, Gärsnäs, Möbler AB och Kinnarps. "
+        + "Fyllnad utan något av orden. " * 12
+        + "Projektet visar att återbruk av möbler minskar klimatpåverkan. Sista meningen."
+    )
+    snippet = make_snippet(text, frozenset({"aterbruk", "mobler", "mobel"}))
+    assert "<mark>återbruk</mark>" in snippet and "Kinnarps" not in snippet
+    # Whole sentences: it starts where the sentence starts.
+    assert snippet.startswith("…Projektet visar")
+
+
+def test_corrected_word_is_marked_in_snippets(default_searcher):
+    result = default_searcher.search("återanvändnig av byggmaterial", limit=3)
+    assert result.fuzzy and result.suggestion
+    assert any("<mark>återanvändning</mark>" in h.snippet for h in result.hits)
+
+
+def test_question_words_do_not_pull_sections_in(default_searcher):
+    """"ställer" must not bring in courses on "ställa om"; "kräva" in "kräva ersättning" is not EPD."""
+    hits = default_searcher.search("hur ställer man klimatkrav på möbler", limit=5).hits
+    assert not any("ställa om" in h.snippet.lower() for h in hits)
+    assert not any("<mark>ställ" in h.snippet.lower() for h in hits)  # fillers are not marked either

@@ -147,10 +147,12 @@ class Searcher:
         q, groups, missing = state.build_query(parts)
         suggestion = None
         fuzzy = False
+        corrected: set[str] = set()  # words searched with their spelling corrections
         if missing:
             suggestion = state.suggest_correction(parts, missing)
             q, groups, _ = state.build_query(parts, fuzzy_words=missing)
             fuzzy = True
+            corrected = set(missing)
         filter_q = filter_query(tags, publisher, type)
         hits, total, facet_counts, timed_out = Pool([], [], []), 0, {}, False
         if q is not None:
@@ -161,6 +163,7 @@ class Searcher:
             words = [p.text for p in parts if p.kind == "word" and correctable(p.text)][:MAX_FUZZY_WORDS]
             if words and elapsed_ms(started) < time_limit * 500:
                 q, groups, _ = state.build_query(parts, fuzzy_words=set(words))
+                corrected = set(words)
                 hits, total, facet_counts, timed_out = state.run(
                     q, groups, filter_q, max(POOL, offset + limit), facets, time_limit
                 )
@@ -175,7 +178,7 @@ class Searcher:
             ranked = first + [h for h in ranked if h.docnum not in links]
             total += sum(d not in hits.docnums for d in pinned)
         page = ranked[offset : offset + limit]
-        match_terms = state.match_terms(parts)
+        match_terms = state.match_terms(parts, corrected)
         out_hits = [state.make_hit(h, match_terms, self.site_url, links.get(h.docnum)) for h in page]
         if suggestion and suggestion.lower() == cleaned.lower():
             suggestion = None
@@ -438,7 +441,7 @@ class VersionSearcher:
         n = sum(weight for _, _, weight, _ in groups)
         return ((1 + matched) / (1 + n)) ** COORDINATION_POWER
 
-    def match_terms(self, parts: list[QueryPart]) -> frozenset[str]:
+    def match_terms(self, parts: list[QueryPart], corrected: set[str] = frozenset()) -> frozenset[str]:
         """Folded forms of every variant of every query word, for marking snippets (frozen: one snippet plan).
 
         A one-word synonym of the query's words is marked too (the word and its lemma): a hit
@@ -451,6 +454,9 @@ class VersionSearcher:
             if p.role == "filler":
                 continue
             terms.update(b.tokens(p.text, folded=True))
+            if p.text in corrected:  # "återanvändnig" searched as "återanvändning": mark what was found
+                for correction in b.corrections(p.text):
+                    terms.update(t for t, whole in b.variants(correction, folded=True) if whole)
             if p.kind == "prefix":
                 terms.add(fold_ascii(p.text.lower()) + "*")
         for _, _, group in b.synonym_spans([p.text for p in parts]):
