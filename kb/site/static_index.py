@@ -12,7 +12,8 @@ The browser cannot run the Python analysis, so both sides of it are precomputed 
 
 Files, under ``sok-index/`` in the site:
 
-- ``meta.json``: documents, sections (document, anchor, heading path), stop words, parameters;
+- ``meta.json``: documents, sections (document, anchor, heading path), stop words, question
+  fillers (``kb.analysis.question_words``, one definition for both searches), parameters;
 - ``t/<n>.json``: shard ``n`` of the term postings and of the word map (a term or word goes to
   shard ``fnv1a(term) % shards``), so a query loads a few small files, not the whole index;
 - ``x/<n>.json``: section texts for snippets, ``TEXT_SHARD`` sections per file;
@@ -112,6 +113,7 @@ def build_static_index(
 ) -> dict[str, str]:
     """Site-relative path → JSON text of every file of the static index."""
     from kb.analysis import SwedishTokenizer, folded_analyzer, swedish_analyzer
+    from kb.analysis.question_words import QUESTION_FILLERS
     from kb.analysis.stop import STOP_WORDS
 
     memo = memo if memo is not None else WordMemo()
@@ -203,6 +205,7 @@ def build_static_index(
             "scale": SCORE_SCALE,
             "foldedWeight": FOLDED_WEIGHT,
             "stop": sorted(STOP_WORDS),
+            "fillers": sorted(QUESTION_FILLERS),  # question words left out beside content words
             "docs": docs_meta,
             "sections": sections_meta,
         }),
