@@ -119,3 +119,20 @@ def test_question_words_do_not_pull_sections_in(default_searcher):
     hits = default_searcher.search("hur ställer man klimatkrav på möbler", limit=5).hits
     assert not any("ställa om" in h.snippet.lower() for h in hits)
     assert not any("<mark>ställ" in h.snippet.lower() for h in hits)  # fillers are not marked either
+
+
+def test_base_form_finds_forms_the_lexicon_does_not_know(default_searcher):
+    """"textil" / "textilier" and "återbruk" / "återbrukade": one stem, another Swedish ending."""
+    builder = default_searcher._current().builder
+    assert "textilier" in builder.inflections("textil")
+    assert "textil" in builder.inflections("textilier")
+    assert "återbrukade" in builder.inflections("återbruk")
+    assert builder.inflections("krav") == []  # short stems are left alone
+    hits = default_searcher.search("textilier", limit=10).hits
+    assert any(h.title == "Uppdrag att genomföra producentansvaret för textil" for h in hits)
+
+
+def test_short_first_part_of_a_hyphenated_word_is_not_dropped(default_searcher):
+    """"e-handel" is about e-handel, not about every text that says "handel"."""
+    hits = default_searcher.search("e-handel", limit=2).hits
+    assert hits and all("e-handel" in h.snippet.lower().replace("<mark>", "").replace("</mark>", "") for h in hits)

@@ -16,6 +16,12 @@ CACHE_WORDS = 20_000  # entries of each per-word cache of the query builder
 FIELD_BOOSTS = {"heading": 1.5, "title": 2.0, "body": 1.0, "theme": 0.5}
 FOLDED_WEIGHT = 0.6
 PART_DAMPING = 0.3
+INFLECTION_WEIGHT = 0.6
+MIN_STEM = 5  # shorter stems ("lag", "krav") have too many unrelated words one ending away
+# Swedish inflection endings (nouns, adjectives, participles), "" for the bare stem: the
+# forms a word may take in a text that the lexicon does not list.
+INFLECTION_ENDINGS = ("", "a", "e", "n", "t", "en", "et", "na", "er", "ar", "or", "ier", "erna", "arna", "orna",
+                      "ierna", "ade", "at", "ad", "ande", "ende", "ens", "ets", "s")
 
 
 class QueryBuilder:
@@ -91,18 +97,26 @@ class QueryBuilder:
         """
         lower = word.lower()
         variants: list[tuple[str, float, bool]] = []  # (token, weight, whole)
-        exact = self.variants(word)
+        exact = _hyphen_wholes(lower, self.variants(word))
         for token, whole in exact:
             variants.append((token, _variant_weight(token, lower), whole))
         seen = {t for t, _ in exact}
         folded_word = fold_ascii(lower)
         # The folded analysis adds lemmas and parts of input typed without diacritics
         # ("mobler" -> "mobel"); for words with them it still finds a few forms more.
-        for token, whole in self.variants(word, folded=True):
+        for token, whole in _hyphen_wholes(folded_word, self.variants(word, folded=True)):
             if token not in seen:
                 variants.append((token, FOLDED_WEIGHT * _variant_weight(token, folded_word), whole))
         if not variants:
             return None, True, None  # only stop words
+        # Inflections the lexicon does not know ("textil" / "textilier", "återbruk" / "återbrukade"):
+        # indexed words that are the same stem with another Swedish ending count as the word.
+        known_forms = {t for t, _, _ in variants}
+        wholes = {t for t, _, whole in variants if whole}
+        for token in self.inflections(lower):
+            # Forms whose lemma is already a variant are found through it ("upphandlingen").
+            if token not in known_forms and not wholes & {t for t, whole in self.variants(token) if whole}:
+                variants.append((token, INFLECTION_WEIGHT, True))
         present: list[tuple[str, str, float, bool]] = []
         for token, w, whole in variants:
             for fieldname in FIELD_BOOSTS:
@@ -137,6 +151,23 @@ class QueryBuilder:
             # A section holding "direktupphandling" holds the word; one with "upphandling" only, partly.
             coord = Or([c for c, (_, t, _, _) in zip(clauses, present, strict=True) if t in joined])
         return query, understood, coord
+
+    def inflections(self, word: str) -> list[str]:
+        """Indexed words made of ``word``'s stem and another inflection ending (cached with the variants)."""
+        key = ("~inflections", word)
+        cached = self._variants.get(key)
+        if cached is not None:
+            return [t for t, _ in cached]
+        out: list[str] = []
+        if word.isalpha() and len(word) >= MIN_STEM + 1:
+            stems = {word[: len(word) - len(e)] for e in INFLECTION_ENDINGS if word.endswith(e)}
+            for stem in sorted(s for s in stems if len(s) >= MIN_STEM):
+                for ending in INFLECTION_ENDINGS:
+                    form = stem + ending
+                    if form != word and form not in out and self.doc_frequency("body", form):
+                        out.append(form)
+        self._variants[key] = [(t, True) for t in out]
+        return out
 
     def joined_parts(self, word: str) -> list[str]:
         """Indexed words made of two or more neighbouring compound parts of ``word`` (a linking s dropped)."""
@@ -245,6 +276,24 @@ class QueryBuilder:
             else:
                 i += 1
         return spans
+
+
+def _hyphen_wholes(word: str, variants: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
+    """"e-handel", "it-system": the joined word (ehandel, itsystem) is the word, not its pieces.
+
+    The analyzer gives every piece of a hyphenated word full weight, which for a short first
+    piece lets "handel" alone stand for "e-handel". Forms that start with the first piece and
+    are longer than it stay whole; the other pieces are parts ("kommissionen" of
+    "EU-kommissionen"), dropped after a one-letter first piece, which makes them a different
+    word (e-handel is not handel; the joined word's inflections come from ``inflections``).
+    """
+    first = word.split("-", 1)[0]
+    if "-" not in word or not first or not any(t == word.replace("-", "") for t, _ in variants):
+        return variants
+    joined = [(t, whole) for t, whole in variants if t.startswith(first) and len(t) > len(first)]
+    if len(first) == 1:
+        return joined
+    return joined + [(t, False) for t, _ in variants if (t, True) not in joined and (t, False) not in joined]
 
 
 def _variant_weight(token: str, word: str) -> float:
