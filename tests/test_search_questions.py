@@ -136,3 +136,13 @@ def test_short_first_part_of_a_hyphenated_word_is_not_dropped(default_searcher):
     """"e-handel" is about e-handel, not about every text that says "handel"."""
     hits = default_searcher.search("e-handel", limit=2).hits
     assert hits and all("e-handel" in h.snippet.lower().replace("<mark>", "").replace("</mark>", "") for h in hits)
+
+
+def test_a_question_verb_finds_the_act_the_statute_names(default_searcher):
+    """"får man direktupphandla": the statutes speak of "direktupphandling"; a keyword query keeps the verb."""
+    builder = default_searcher._current().builder
+    question, _, _ = builder.word_clauses("direktupphandla", question=True)
+    keyword, _, _ = builder.word_clauses("direktupphandla")
+    assert "direktupphandling" in str(question) and "direktupphandling" not in str(keyword)
+    hits = default_searcher.search("får man direktupphandla", limit=3).hits
+    assert any(h.section.startswith("19 a kap.") for h in hits)

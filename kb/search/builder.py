@@ -19,9 +19,13 @@ PART_DAMPING = 0.3
 INFLECTION_WEIGHT = 0.6
 MIN_STEM = 5  # shorter stems ("lag", "krav") have too many unrelated words one ending away
 # Swedish inflection endings (nouns, adjectives, participles), "" for the bare stem: the
-# forms a word may take in a text that the lexicon does not list.
+# forms a word may take in a text that the lexicon does not list. With them the action-noun
+# endings (-ing, -ning), for questions only: they ask with the verb ("får man direktupphandla",
+# "komplettera anbudet"), statutes and headings name the act (direktupphandling, komplettering).
 INFLECTION_ENDINGS = ("", "a", "e", "n", "t", "en", "et", "na", "er", "ar", "or", "ier", "erna", "arna", "orna",
-                      "ierna", "ade", "at", "ad", "ande", "ende", "ens", "ets", "s")
+                      "ierna", "ade", "at", "ad", "ande", "ende", "ens", "ets", "s",
+                      "ing", "ning", "ingen", "ningen", "ingar", "ningar")
+ACTION_NOUN = frozenset(("ing", "ning", "ingen", "ningen", "ingar", "ningar"))
 
 
 class QueryBuilder:
@@ -74,18 +78,25 @@ class QueryBuilder:
             cached = self._variants[key] = list(out.items())
         return cached
 
-    def word_query(self, word: str, weight: float = 1.0) -> tuple[Query | None, bool, Query | None]:
+    def word_query(
+        self, word: str, weight: float = 1.0, question: bool = False
+    ) -> tuple[Query | None, bool, Query | None]:
         """``word_clauses``, cached per word: the queries are only read, never changed."""
-        key = (word, weight)
+        key = (word, weight, question)
         cached = self._word_queries.get(key)
         if cached is None:
             if len(self._word_queries) > CACHE_WORDS:
                 self._word_queries.clear()
-            cached = self._word_queries[key] = self.word_clauses(word, weight)
+            cached = self._word_queries[key] = self.word_clauses(word, weight, question)
         return cached
 
-    def word_clauses(self, word: str, weight: float = 1.0) -> tuple[Query | None, bool, Query | None]:
+    def word_clauses(
+        self, word: str, weight: float = 1.0, question: bool = False
+    ) -> tuple[Query | None, bool, Query | None]:
         """All variants of one word across fields; returns (query, understood, coord query).
+
+        ``question``: the word is part of a question ("får man direktupphandla …"), so a verb
+        also stands for its action noun (direktupphandling), the form statutes use.
 
         "Understood": the word or its lemma is indexed, or all its compound parts are;
         otherwise it is a candidate for spelling correction.
@@ -115,8 +126,12 @@ class QueryBuilder:
         wholes = {t for t, _, whole in variants if whole}
         for token in self.inflections(lower):
             # Forms whose lemma is already a variant are found through it ("upphandlingen").
-            if token not in known_forms and not wholes & {t for t, whole in self.variants(token) if whole}:
-                variants.append((token, INFLECTION_WEIGHT, True))
+            if token in known_forms or wholes & {t for t, whole in self.variants(token) if whole}:
+                continue
+            derived = _ends_with(token, ACTION_NOUN) and not _ends_with(lower, ACTION_NOUN)
+            if derived and not question:
+                continue  # a keyword query in the verb ("laga och återanvända") means the verb
+            variants.append((token, INFLECTION_WEIGHT, True))
         present: list[tuple[str, str, float, bool]] = []
         for token, w, whole in variants:
             for fieldname in FIELD_BOOSTS:
@@ -160,7 +175,9 @@ class QueryBuilder:
             return [t for t, _ in cached]
         out: list[str] = []
         if word.isalpha() and len(word) >= MIN_STEM + 1:
-            stems = {word[: len(word) - len(e)] for e in INFLECTION_ENDINGS if word.endswith(e)}
+            # Endings are stripped from the query word but action-noun endings only added: a verb
+            # finds its noun (upphandla -> upphandling); a noun keyword stays a noun.
+            stems = {word[: len(word) - len(e)] for e in INFLECTION_ENDINGS if word.endswith(e) and e not in ACTION_NOUN}
             for stem in sorted(s for s in stems if len(s) >= MIN_STEM):
                 for ending in INFLECTION_ENDINGS:
                     form = stem + ending
@@ -294,6 +311,10 @@ def _hyphen_wholes(word: str, variants: list[tuple[str, bool]]) -> list[tuple[st
     if len(first) == 1:
         return joined
     return joined + [(t, False) for t, _ in variants if (t, True) not in joined and (t, False) not in joined]
+
+
+def _ends_with(word: str, endings) -> bool:
+    return any(word.endswith(e) for e in endings)
 
 
 def _variant_weight(token: str, word: str) -> float:

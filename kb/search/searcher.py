@@ -258,6 +258,7 @@ class VersionSearcher:
         groups: list[Query] = []
         coord_groups: list[Query] = []
         missing: set[str] = set()
+        question = any(p.role == "filler" for p in parts)  # "hur", "får" …: asked, not keywords
         extra: list[Query] = []  # numbers: scored, not required
         fillers: list[tuple[Query, Query, float]] = []  # numbers' (coord, query, coordination weight)
         words = [p.text for p in parts]
@@ -298,7 +299,7 @@ class VersionSearcher:
                 i += 1
                 continue
             else:
-                q, found, coord = b.word_query(part.text)
+                q, found, coord = b.word_query(part.text, question=question)
                 if fuzzy_words and part.text in fuzzy_words and len(part.text) >= 4:
                     fq = b.fuzzy_query(part.text)
                     if fq is not None:
