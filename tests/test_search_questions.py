@@ -73,6 +73,7 @@ def test_paragraph_citation_links_to_the_paragraph(default_searcher):
     hit = default_searcher.search("LOU 19 a kap. 3 §", limit=3).hits[0]
     assert hit.source.endswith("sfs-2016-1145.md") and hit.anchor == "kap19a-3"
     assert hit.url.endswith("#kap19a-3")
+    assert hit.snippet.startswith("3 § Direktupphandling får användas")  # the cited paragraph, unmarked numbers
 
 
 def test_sfs_number_and_law_name_find_the_statute(default_searcher):

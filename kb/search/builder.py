@@ -26,6 +26,9 @@ INFLECTION_ENDINGS = ("", "a", "e", "n", "t", "en", "et", "na", "er", "ar", "or"
                       "ierna", "ade", "at", "ad", "ande", "ende", "ens", "ets", "s",
                       "ing", "ning", "ingen", "ningen", "ingar", "ningar")
 ACTION_NOUN = frozenset(("ing", "ning", "ingen", "ningen", "ingar", "ningar"))
+# Endings that change the word class (verb <-> action noun, noun -> verb or participle): used
+# for questions only, which ask with a verb what texts name with a noun and back.
+QUESTION_ONLY_ENDINGS = ACTION_NOUN | {"a", "ade", "at", "ad", "ande", "ende"}
 
 
 class QueryBuilder:
@@ -128,9 +131,8 @@ class QueryBuilder:
             # Forms whose lemma is already a variant are found through it ("upphandlingen").
             if token in known_forms or wholes & {t for t, whole in self.variants(token) if whole}:
                 continue
-            derived = _ends_with(token, ACTION_NOUN) and not _ends_with(lower, ACTION_NOUN)
-            if derived and not question:
-                continue  # a keyword query in the verb ("laga och återanvända") means the verb
+            if not question and _form_ending(lower, token) in QUESTION_ONLY_ENDINGS:
+                continue  # a keyword means its word class: "laga och återanvända", "återbruk möbler"
             variants.append((token, INFLECTION_WEIGHT, True))
         present: list[tuple[str, str, float, bool]] = []
         for token, w, whole in variants:
@@ -313,8 +315,12 @@ def _hyphen_wholes(word: str, variants: list[tuple[str, bool]]) -> list[tuple[st
     return joined + [(t, False) for t, _ in variants if (t, True) not in joined and (t, False) not in joined]
 
 
-def _ends_with(word: str, endings) -> bool:
-    return any(word.endswith(e) for e in endings)
+def _form_ending(word: str, form: str) -> str:
+    """The ending ``form`` has beyond the longest stem it shares with ``word``."""
+    n = 0
+    while n < min(len(word), len(form)) and word[n] == form[n]:
+        n += 1
+    return form[n:]
 
 
 def _variant_weight(token: str, word: str) -> float:

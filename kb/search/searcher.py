@@ -138,6 +138,7 @@ class Searcher:
         citation, cited, notice = state.citation(cleaned)
         text = without_spans(cleaned, citation.spans) if citation else cleaned
         bare = bool(citation) and not parse_query(text.strip(" .,;:§"))
+        marked = mark_roles(parse_query(text))  # the words to mark in snippets: not the citation's numbers
         if bare and cited:
             text = cleaned  # after its targets, the sections that mention the citation
         typed = parse_query(text)
@@ -178,7 +179,7 @@ class Searcher:
             ranked = first + [h for h in ranked if h.docnum not in links]
             total += sum(d not in hits.docnums for d in pinned)
         page = ranked[offset : offset + limit]
-        match_terms = state.match_terms(parts, corrected)
+        match_terms = state.match_terms(marked if citation else parts, corrected)
         out_hits = [state.make_hit(h, match_terms, self.site_url, links.get(h.docnum)) for h in page]
         if suggestion and suggestion.lower() == cleaned.lower():
             suggestion = None
@@ -475,6 +476,8 @@ class VersionSearcher:
         """``link``: a cited paragraph's anchor within the section ("kap19a-3"), linked instead of the section's."""
         values, body = self.hit_fields(raw.docnum)
         doc_id, anchor, source, title, heading, publisher, type_, date, tags = values
+        if link and link != anchor:
+            body = self.paragraph_text(doc_id, anchor, link) or body  # the snippet shows the cited paragraph
         anchor = link or anchor
         return Hit(
             title=title,
@@ -490,6 +493,23 @@ class VersionSearcher:
             tags=[t for t in tags.split(",") if t],
             doc_id=doc_id,
         )
+
+    def paragraph_text(self, doc_id: str, section_anchor: str, paragraph_anchor: str) -> str:
+        """The text of one statute paragraph ("3 §" and the blocks up to the next paragraph)."""
+        doc = self.documents.get(doc_id)
+        section = next((s for s in doc.sections if s.anchor == section_anchor), None) if doc else None
+        if section is None:
+            return ""
+        out: list[str] = []
+        for block in section.blocks:
+            if block.kind == "para":
+                if out:
+                    break
+                if block.anchor == paragraph_anchor:
+                    out.append(block.text)
+            elif out:
+                out.append(block.text)
+        return "\n".join(out)
 
     @property
     def statutes(self) -> StatuteTable:
