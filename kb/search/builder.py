@@ -179,7 +179,9 @@ class QueryBuilder:
         if word.isalpha() and len(word) >= MIN_STEM + 1:
             # Endings are stripped from the query word but action-noun endings only added: a verb
             # finds its noun (upphandla -> upphandling); a noun keyword stays a noun.
-            stems = {word[: len(word) - len(e)] for e in INFLECTION_ENDINGS if word.endswith(e) and e not in ACTION_NOUN}
+            stems = {
+                word[: len(word) - len(e)] for e in INFLECTION_ENDINGS if word.endswith(e) and e not in ACTION_NOUN
+            }
             for stem in sorted(s for s in stems if len(s) >= MIN_STEM):
                 for ending in INFLECTION_ENDINGS:
                     form = stem + ending

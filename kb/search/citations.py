@@ -87,6 +87,31 @@ class Resolved:
     targets: list[tuple[str, str, str]]
     missing: list[str]  # cited SFS numbers not in the knowledge base
 
+    def notice(self, citation: Citation) -> str | None:
+        """What to tell the user when the cited law or chapter is not here (instead of ranking noise)."""
+        if self.missing:
+            return "Not in the knowledge base: " + ", ".join(f"SFS {n}" for n in self.missing) + "."
+        if citation.chapter and not self.targets:
+            return f"No cited statute in the knowledge base has a chapter {citation.chapter_label()}"
+        return None
+
+
+def paragraph_text(doc: Document | None, section_anchor: str, paragraph_anchor: str) -> str:
+    """The text of one statute paragraph ("3 §" and the blocks up to the next paragraph), or ""."""
+    section = next((s for s in doc.sections if s.anchor == section_anchor), None) if doc else None
+    if section is None:
+        return ""
+    out: list[str] = []
+    for block in section.blocks:
+        if block.kind == "para":
+            if out:
+                break
+            if block.anchor == paragraph_anchor:
+                out.append(block.text)
+        elif out:
+            out.append(block.text)
+    return "\n".join(out)
+
 
 class StatuteTable:
     """The statutes of one index version, by SFS number and by title."""

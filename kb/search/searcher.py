@@ -38,7 +38,7 @@ from kb.engine import (
 )
 from kb.model import Document, fold_ascii
 from kb.search.builder import FIELD_BOOSTS, QueryBuilder
-from kb.search.citations import Citation, StatuteTable, find_citation, without_spans
+from kb.search.citations import Citation, StatuteTable, find_citation, paragraph_text, without_spans
 from kb.search.proximity import body_terms, proximity_factors
 from kb.search.query import QueryPart, clean_query, correctable, mark_roles, parse_query
 from kb.search.ranking import Pool, RawHit, diversify, elapsed_ms, filter_query
@@ -338,7 +338,13 @@ class VersionSearcher:
         return [(1 - SPECIFICITY) + SPECIFICITY * idf / mean for idf in idfs]
 
     def run(
-        self, q: Query, groups: list[tuple[Query, Query, float, bool]], filter_q, pool: int, facets: bool, time_limit: float
+        self,
+        q: Query,
+        groups: list[tuple[Query, Query, float, bool]],
+        filter_q,
+        pool: int,
+        facets: bool,
+        time_limit: float,
     ):
         """Score every matching section (as arrays); keep the top ``pool`` for ranking.
 
@@ -477,7 +483,7 @@ class VersionSearcher:
         values, body = self.hit_fields(raw.docnum)
         doc_id, anchor, source, title, heading, publisher, type_, date, tags = values
         if link and link != anchor:
-            body = self.paragraph_text(doc_id, anchor, link) or body  # the snippet shows the cited paragraph
+            body = paragraph_text(self.documents.get(doc_id), anchor, link) or body  # the cited paragraph
         anchor = link or anchor
         return Hit(
             title=title,
@@ -494,23 +500,6 @@ class VersionSearcher:
             doc_id=doc_id,
         )
 
-    def paragraph_text(self, doc_id: str, section_anchor: str, paragraph_anchor: str) -> str:
-        """The text of one statute paragraph ("3 §" and the blocks up to the next paragraph)."""
-        doc = self.documents.get(doc_id)
-        section = next((s for s in doc.sections if s.anchor == section_anchor), None) if doc else None
-        if section is None:
-            return ""
-        out: list[str] = []
-        for block in section.blocks:
-            if block.kind == "para":
-                if out:
-                    break
-                if block.anchor == paragraph_anchor:
-                    out.append(block.text)
-            elif out:
-                out.append(block.text)
-        return "\n".join(out)
-
     @property
     def statutes(self) -> StatuteTable:
         """The statutes by SFS number and title, read on the first query that cites one."""
@@ -525,17 +514,12 @@ class VersionSearcher:
             return citation, [], None
         self.statutes.cite_titles(text, citation)
         resolved = self.statutes.resolve(citation)
-        notice = None
-        if resolved.missing:
-            notice = "Not in the knowledge base: " + ", ".join(f"SFS {n}" for n in resolved.missing) + "."
-        elif citation.chapter and not resolved.targets:
-            notice = f"No cited statute in the knowledge base has a chapter {citation.chapter_label()}"
         cited = []
         for doc_id, anchor, link in resolved.targets:
             docnum = self.searcher.document_number(key=f"{doc_id}#{anchor}")
             if docnum is not None:
                 cited.append((docnum, link))
-        return citation, cited, notice
+        return citation, cited, resolved.notice(citation)
 
     def pin(self, cited, citation: Citation, hits: Pool, filter_q) -> tuple[list[int], dict[int, str]]:
         """The cited sections to show first, and their link anchors.
