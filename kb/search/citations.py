@@ -10,8 +10,11 @@ in the knowledge base is reported, not searched for among its neighbours.
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from kb.model import Document, fold_ascii
 
@@ -96,6 +99,14 @@ class Resolved:
         return None
 
 
+def read_statutes(version_dir: Path) -> Iterator[Document]:
+    """The statutes of an index version (documents with a ``beteckning``), without parsing the others."""
+    with open(version_dir / "documents.jsonl", encoding="utf-8") as f:
+        for line in f:
+            if '"beteckning"' in line:
+                yield Document.from_dict(json.loads(line))
+
+
 def paragraph_text(doc: Document | None, section_anchor: str, paragraph_anchor: str) -> str:
     """The text of one statute paragraph ("3 §" and the blocks up to the next paragraph), or ""."""
     section = next((s for s in doc.sections if s.anchor == section_anchor), None) if doc else None
@@ -116,26 +127,30 @@ def paragraph_text(doc: Document | None, section_anchor: str, paragraph_anchor: 
 class StatuteTable:
     """The statutes of one index version, by SFS number and by title."""
 
-    def __init__(self, documents: dict[str, Document]):
+    def __init__(self, documents: Iterable[Document]):
         self.by_number: dict[str, Document] = {}
-        self.titles: list[tuple[re.Pattern[str], Document]] = []
-        for doc in documents.values():
+        self.by_id: dict[str, Document] = {}
+        self.titles: list[tuple[str, re.Pattern[str], Document]] = []  # (first word's stem, pattern, law)
+        for doc in documents:
             number = str(doc.meta.get("beteckning") or "").strip()
             if not re.fullmatch(r"\d{4}:\d+", number):
                 continue
             self.by_number[number] = doc
+            self.by_id[doc.id] = doc
             words = fold_ascii(doc.title.lower()).split()
             if words:
                 # "Lag om offentlig upphandling" is cited as "lagen om offentlig upphandling".
                 pattern = r"(?<!\w)" + re.escape(words[0]) + r"(?:en|n|et)?" + "".join(
                     r"\s+" + re.escape(w) for w in words[1:]
                 ) + r"(?!\w)"
-                self.titles.append((re.compile(pattern), doc))
+                self.titles.append((words[0], re.compile(pattern), doc))
 
     def cite_titles(self, text: str, citation: Citation) -> None:
         """Add laws cited by title ("avfallsförordningen", "lagen om offentlig upphandling")."""
         folded = fold_ascii(text.lower())
-        for pattern, doc in self.titles:
+        for first, pattern, doc in self.titles:
+            if first not in folded:  # cheap: thousands of statutes, a short query
+                continue
             for m in pattern.finditer(folded):
                 number = str(doc.meta["beteckning"])
                 if number not in citation.numbers:

@@ -38,7 +38,14 @@ from kb.engine import (
 )
 from kb.model import Document, fold_ascii
 from kb.search.builder import FIELD_BOOSTS, QueryBuilder
-from kb.search.citations import Citation, StatuteTable, find_citation, paragraph_text, without_spans
+from kb.search.citations import (
+    Citation,
+    StatuteTable,
+    find_citation,
+    paragraph_text,
+    read_statutes,
+    without_spans,
+)
 from kb.search.proximity import body_terms, proximity_factors
 from kb.search.query import QueryPart, clean_query, correctable, mark_roles, parse_query
 from kb.search.ranking import Pool, RawHit, diversify, elapsed_ms, filter_query
@@ -483,7 +490,7 @@ class VersionSearcher:
         values, body = self.hit_fields(raw.docnum)
         doc_id, anchor, source, title, heading, publisher, type_, date, tags = values
         if link and link != anchor:
-            body = paragraph_text(self.documents.get(doc_id), anchor, link) or body  # the cited paragraph
+            body = paragraph_text(self.statutes.by_id.get(doc_id), anchor, link) or body  # the cited paragraph
         anchor = link or anchor
         return Hit(
             title=title,
@@ -504,7 +511,8 @@ class VersionSearcher:
     def statutes(self) -> StatuteTable:
         """The statutes by SFS number and title, read on the first query that cites one."""
         if self._statutes is None:
-            self._statutes = StatuteTable(self.documents)
+            documents = self._documents.values() if self._documents is not None else read_statutes(self.version_dir)
+            self._statutes = StatuteTable(documents)
         return self._statutes
 
     def citation(self, text: str) -> tuple[Citation, list[tuple[int, str]], str | None]:
