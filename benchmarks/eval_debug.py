@@ -1,4 +1,7 @@
-"""Show the top 10 of judged queries with which hits match judged items (for tuning)."""
+"""Show the top 10 of judged queries with which hits match judged items (for tuning).
+
+    python benchmarks/eval_debug.py [tests/data/questions-dev.json] [query id or text …]
+"""
 
 import json
 import sys
@@ -10,8 +13,10 @@ from kb.search.evaluate import EvalHit, item_matches, score_query
 
 p = Project(Path(".").resolve())
 s = Searcher(p.index_root, p.site_settings()[0])
-qs = json.load(open("tests/data/dev.json"))
-want = sys.argv[1:]
+args = sys.argv[1:]
+judged = args.pop(0) if args and args[0].endswith(".json") else "tests/data/dev.json"
+qs = json.load(open(judged))
+want = args
 for q in qs:
     if want and q["id"] not in want and q["query"] not in want:
         continue

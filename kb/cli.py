@@ -245,6 +245,8 @@ def _print_hits(result, filters: str = "") -> None:
     color = sys.stdout.isatty()
     if result.suggestion:
         click.echo(f"Did you mean: {result.suggestion}")
+    if result.notice:
+        click.echo(result.notice)
     if not result.hits:
         if filters:
             click.echo(f'No hits for "{_one_line(result.query)}" with {filters}. Try without the filters.')

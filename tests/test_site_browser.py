@@ -118,11 +118,15 @@ def test_header_search_box_leads_to_search_page(page, site_url):
     shot(page, "07-sidhuvud-sok")
 
 
-def test_static_search_quality_on_dev_queries(page, site_url):
-    """nDCG@10, recall@10 and MRR of the static engine in the browser, on tests/data/dev.json."""
-    from kb.search.evaluate import EvalHit, score_query
+@pytest.mark.parametrize("judged_file", ["dev.json", "questions-dev.json"])
+def test_static_search_quality_on_judged_queries(page, site_url, judged_file):
+    """nDCG@10, recall@10 and MRR of the static engine in the browser, on a judged set of tests/data,
+    next to the API's search over the same build (written to test-artifacts/site/)."""
+    from kb.config import Project
+    from kb.search.evaluate import EvalHit, evaluate_project, score_query
 
-    judged = json.loads((REPO / "tests" / "data" / "dev.json").read_text(encoding="utf-8"))
+    path = REPO / "tests" / "data" / judged_file
+    judged = json.loads(path.read_text(encoding="utf-8"))
     page.goto(site_url + "sok/")
     page.wait_for_function("() => window.KB && window.KB.staticSearch")
     rows = []
@@ -132,9 +136,12 @@ def test_static_search_quality_on_dev_queries(page, site_url):
         rows.append(score_query(q["relevant"], hits))
     n = len(rows)
     ndcg, recall, mrr = (sum(r[i] for r in rows) / n for i in range(3))
+    api = evaluate_project(Project(SERVED["site"].parent), path, baseline=False)["kb"]
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    (ARTIFACTS / "static-search-dev.json").write_text(json.dumps(
+    (ARTIFACTS / f"static-search-{path.stem}.json").write_text(json.dumps(
         {"ndcg@10": round(ndcg, 4), "recall@10": round(recall, 4), "mrr": round(mrr, 4), "queries": n,
+         "api_ndcg@10": round(api.ndcg, 4),
+         "per_query": {q["id"]: round(r[0], 3) for q, r in zip(judged, rows, strict=True)},
          "zero": [q["query"] for q, r in zip(judged, rows, strict=True) if r[2] == 0]}, ensure_ascii=False, indent=1))
     floor = float(os.environ.get("KB_STATIC_NDCG_FLOOR", "0.6"))
     assert ndcg >= floor, (ndcg, recall, mrr)

@@ -48,6 +48,9 @@ class SearchResponse(BaseModel):
     total: int = Field(description="Number of matching sections.")
     took_ms: float
     suggestion: str | None = Field(description='"Did you mean" query, or null.')
+    notice: str | None = Field(
+        default=None, description="Present when a cited law or chapter is not in the knowledge base."
+    )
     hits: list[HitModel]
     facets: FacetsModel
     offset: int

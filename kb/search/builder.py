@@ -16,6 +16,19 @@ CACHE_WORDS = 20_000  # entries of each per-word cache of the query builder
 FIELD_BOOSTS = {"heading": 1.5, "title": 2.0, "body": 1.0, "theme": 0.5}
 FOLDED_WEIGHT = 0.6
 PART_DAMPING = 0.3
+INFLECTION_WEIGHT = 0.6
+MIN_STEM = 5  # shorter stems ("lag", "krav") have too many unrelated words one ending away
+# Swedish inflection endings (nouns, adjectives, participles), "" for the bare stem: the
+# forms a word may take in a text that the lexicon does not list. With them the action-noun
+# endings (-ing, -ning), for questions only: they ask with the verb ("får man direktupphandla",
+# "komplettera anbudet"), statutes and headings name the act (direktupphandling, komplettering).
+INFLECTION_ENDINGS = ("", "a", "e", "n", "t", "en", "et", "na", "er", "ar", "or", "ier", "erna", "arna", "orna",
+                      "ierna", "ade", "at", "ad", "ande", "ende", "ens", "ets", "s",
+                      "ing", "ning", "ingen", "ningen", "ingar", "ningar")
+ACTION_NOUN = frozenset(("ing", "ning", "ingen", "ningen", "ingar", "ningar"))
+# Endings that change the word class (verb <-> action noun, noun -> verb or participle): used
+# for questions only, which ask with a verb what texts name with a noun and back.
+QUESTION_ONLY_ENDINGS = ACTION_NOUN | {"a", "ade", "at", "ad", "ande", "ende"}
 
 
 class QueryBuilder:
@@ -68,18 +81,25 @@ class QueryBuilder:
             cached = self._variants[key] = list(out.items())
         return cached
 
-    def word_query(self, word: str, weight: float = 1.0) -> tuple[Query | None, bool, Query | None]:
+    def word_query(
+        self, word: str, weight: float = 1.0, question: bool = False
+    ) -> tuple[Query | None, bool, Query | None]:
         """``word_clauses``, cached per word: the queries are only read, never changed."""
-        key = (word, weight)
+        key = (word, weight, question)
         cached = self._word_queries.get(key)
         if cached is None:
             if len(self._word_queries) > CACHE_WORDS:
                 self._word_queries.clear()
-            cached = self._word_queries[key] = self.word_clauses(word, weight)
+            cached = self._word_queries[key] = self.word_clauses(word, weight, question)
         return cached
 
-    def word_clauses(self, word: str, weight: float = 1.0) -> tuple[Query | None, bool, Query | None]:
+    def word_clauses(
+        self, word: str, weight: float = 1.0, question: bool = False
+    ) -> tuple[Query | None, bool, Query | None]:
         """All variants of one word across fields; returns (query, understood, coord query).
+
+        ``question``: the word is part of a question ("får man direktupphandla …"), so a verb
+        also stands for its action noun (direktupphandling), the form statutes use.
 
         "Understood": the word or its lemma is indexed, or all its compound parts are;
         otherwise it is a candidate for spelling correction.
@@ -91,25 +111,46 @@ class QueryBuilder:
         """
         lower = word.lower()
         variants: list[tuple[str, float, bool]] = []  # (token, weight, whole)
-        exact = self.variants(word)
+        exact = _hyphen_wholes(lower, self.variants(word))
         for token, whole in exact:
             variants.append((token, _variant_weight(token, lower), whole))
         seen = {t for t, _ in exact}
         folded_word = fold_ascii(lower)
         # The folded analysis adds lemmas and parts of input typed without diacritics
         # ("mobler" -> "mobel"); for words with them it still finds a few forms more.
-        for token, whole in self.variants(word, folded=True):
+        for token, whole in _hyphen_wholes(folded_word, self.variants(word, folded=True)):
             if token not in seen:
                 variants.append((token, FOLDED_WEIGHT * _variant_weight(token, folded_word), whole))
         if not variants:
             return None, True, None  # only stop words
+        # Inflections the lexicon does not know ("textil" / "textilier", "återbruk" / "återbrukade"):
+        # indexed words that are the same stem with another Swedish ending count as the word.
+        known_forms = {t for t, _, _ in variants}
+        wholes = {t for t, _, whole in variants if whole}
+        for token in self.inflections(lower):
+            # Forms whose lemma is already a variant are found through it ("upphandlingen").
+            if token in known_forms or wholes & {t for t, whole in self.variants(token) if whole}:
+                continue
+            if not question and _form_ending(lower, token) in QUESTION_ONLY_ENDINGS:
+                continue  # a keyword means its word class: "laga och återanvända", "återbruk möbler"
+            variants.append((token, INFLECTION_WEIGHT, True))
         present: list[tuple[str, str, float, bool]] = []
         for token, w, whole in variants:
             for fieldname in FIELD_BOOSTS:
                 if self.doc_frequency(fieldname, token):
                     present.append((fieldname, token, w, whole))
         found = any(whole for *_, whole in present)
+        joined: list[str] = []
         if not found:
+            # "direktupphandlingsgränsen": its finest parts (direkt, upphandling, gräns) are weak
+            # evidence; the longer indexed words the parts join into (direktupphandling) are better.
+            known = {t for _, t, _, _ in present}
+            joined = self.joined_parts(folded_word if word.isascii() else lower)
+            for token in joined:
+                if token not in known:
+                    w = _variant_weight(token, lower)
+                    present.extend((f, token, w, False) for f in FIELD_BOOSTS if self.doc_frequency(f, token))
+                    variants.append((token, w, False))
             # A compound whose every part is indexed ("kontorsmöbler") is understood, not a typo.
             parts = {t for t, _, whole in variants if not whole}
             indexed_parts = {t for _, t, _, whole in present if not whole}
@@ -123,7 +164,48 @@ class QueryBuilder:
         query = Or(clauses) if clauses else None
         whole_clauses = [c for c, (*_, is_whole) in zip(clauses, present, strict=True) if is_whole]
         coord = Or(whole_clauses) if found and whole_clauses else query
+        if joined:
+            # A section holding "direktupphandling" holds the word; one with "upphandling" only, partly.
+            coord = Or([c for c, (_, t, _, _) in zip(clauses, present, strict=True) if t in joined])
         return query, understood, coord
+
+    def inflections(self, word: str) -> list[str]:
+        """Indexed words made of ``word``'s stem and another inflection ending (cached with the variants)."""
+        key = ("~inflections", word)
+        cached = self._variants.get(key)
+        if cached is not None:
+            return [t for t, _ in cached]
+        out: list[str] = []
+        if word.isalpha() and len(word) >= MIN_STEM + 1:
+            # Endings are stripped from the query word but action-noun endings only added: a verb
+            # finds its noun (upphandla -> upphandling); a noun keyword stays a noun.
+            stems = {
+                word[: len(word) - len(e)] for e in INFLECTION_ENDINGS if word.endswith(e) and e not in ACTION_NOUN
+            }
+            for stem in sorted(s for s in stems if len(s) >= MIN_STEM):
+                for ending in INFLECTION_ENDINGS:
+                    form = stem + ending
+                    if form != word and form not in out and self.doc_frequency("body", form):
+                        out.append(form)
+        self._variants[key] = [(t, True) for t in out]
+        return out
+
+    def joined_parts(self, word: str) -> list[str]:
+        """Indexed words made of two or more neighbouring compound parts of ``word`` (a linking s dropped)."""
+        from kb.analysis import get_splitter
+
+        parts = get_splitter(word.isascii()).split(word)
+        out: list[str] = []
+        for start in range(len(parts)):
+            for end in range(start + 2, len(parts) + 1):
+                if end - start == len(parts):
+                    continue
+                surface = "".join(p[0] for p in parts[start : end - 1]) + parts[end - 1][1]
+                for candidate in (surface, surface[:-1] if surface.endswith("s") else None):
+                    if candidate and self.doc_frequency("body", candidate) and candidate not in out:
+                        out.append(candidate)
+                        break
+        return out
 
     def phrase_query(self, text: str, boost: float = 1.0) -> Query | None:
         words = self.tokens_in_order(text)
@@ -215,6 +297,32 @@ class QueryBuilder:
             else:
                 i += 1
         return spans
+
+
+def _hyphen_wholes(word: str, variants: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
+    """"e-handel", "it-system": the joined word (ehandel, itsystem) is the word, not its pieces.
+
+    The analyzer gives every piece of a hyphenated word full weight, which for a short first
+    piece lets "handel" alone stand for "e-handel". Forms that start with the first piece and
+    are longer than it stay whole; the other pieces are parts ("kommissionen" of
+    "EU-kommissionen"), dropped after a one-letter first piece, which makes them a different
+    word (e-handel is not handel; the joined word's inflections come from ``inflections``).
+    """
+    first = word.split("-", 1)[0]
+    if "-" not in word or not first or not any(t == word.replace("-", "") for t, _ in variants):
+        return variants
+    joined = [(t, whole) for t, whole in variants if t.startswith(first) and len(t) > len(first)]
+    if len(first) == 1:
+        return joined
+    return joined + [(t, False) for t, _ in variants if (t, True) not in joined and (t, False) not in joined]
+
+
+def _form_ending(word: str, form: str) -> str:
+    """The ending ``form`` has beyond the longest stem it shares with ``word``."""
+    n = 0
+    while n < min(len(word), len(form)) and word[n] == form[n]:
+        n += 1
+    return form[n:]
 
 
 def _variant_weight(token: str, word: str) -> float:

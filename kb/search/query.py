@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from kb.analysis.question_words import is_filler
+
 MAX_QUERY_CHARS = 500
 MAX_QUERY_WORDS = 32
 MAX_FUZZY_LENGTH = 24  # longer "words" are not typos of real words
@@ -20,6 +22,7 @@ class QueryPart:
 
     text: str
     kind: str  # "word" | "phrase" | "prefix" | "coordination"
+    role: str = "content"  # "filler": shapes a question ("hur", "får"); "number": a bare number or year
 
 
 def clean_query(query: str) -> str:
@@ -56,6 +59,38 @@ def parse_query(query: str) -> list[QueryPart]:
             out.append(parts[i])
             i += 1
     return out
+
+
+_NUMBER_RE = re.compile(r"\d+(?:[.,:/-]\d+)*[.,]?")
+
+
+def mark_roles(parts: list[QueryPart]) -> list[QueryPart]:
+    """Mark the words that should not decide a query when it has others besides them.
+
+    Question words, modal and generic verbs ("hur", "får", "ställa") are fillers
+    (``kb.analysis.question_words``); bare numbers and years ("2025", "700") are numbers: a
+    year the texts do not repeat must not outweigh the words that name the topic. A query of
+    such words only keeps them all as content.
+    """
+    roles = [_role(p) for p in parts]
+    if all(r != "content" for r in roles):
+        return parts
+    return [QueryPart(p.text, p.kind, r) for p, r in zip(parts, roles, strict=True)]
+
+
+def _role(part: QueryPart) -> str:
+    if part.kind != "word":
+        return "content"
+    if is_filler(part.text):
+        return "filler"
+    if _NUMBER_RE.fullmatch(part.text):
+        return "number"
+    return "content"
+
+
+def query_years(parts: list[QueryPart]) -> set[str]:
+    """Four-digit years among the query's numbers ("2025"), for preferring documents of that date."""
+    return {p.text.rstrip(".,") for p in parts if p.role == "number" and re.fullmatch(r"(19|20)\d\d[.,]?", p.text)}
 
 
 def correctable(word: str) -> bool:

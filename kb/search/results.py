@@ -53,6 +53,7 @@ class SearchResult:
     fuzzy: bool = False
     timed_out: bool = False
     unknown_filter: UnknownFilterValue | None = None  # why there are no hits: a value no section has
+    notice: str | None = None  # e.g. a cited law that is not in the knowledge base
 
     def to_json(self, facets: bool = False) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -62,6 +63,8 @@ class SearchResult:
             "suggestion": self.suggestion,
             "hits": [h.to_json() for h in self.hits],
         }
+        if self.notice:
+            out["notice"] = self.notice
         if facets:
             out["facets"] = self.facets
         return out

@@ -11,6 +11,7 @@ nothing, a fuzzy retry and a "did you mean" suggestion step in.
 from __future__ import annotations
 
 import bisect
+import math
 import os
 import threading
 import time
@@ -38,8 +39,17 @@ from kb.engine import (
 from kb.model import Document, fold_ascii
 from kb.originals import original_url, page_at
 from kb.search.builder import FIELD_BOOSTS, QueryBuilder
+from kb.search.citations import (
+    Citation,
+    StatuteTable,
+    find_citation,
+    paragraph_text,
+    read_statutes,
+    without_spans,
+)
 from kb.search.filters import UnknownFilterValue, resolve_all
-from kb.search.query import QueryPart, clean_query, correctable, parse_query
+from kb.search.proximity import body_terms, proximity_factors
+from kb.search.query import QueryPart, clean_query, correctable, mark_roles, parse_query
 from kb.search.ranking import Pool, RawHit, diversify, elapsed_ms, filter_query
 from kb.search.results import Hit, IndexMissing, SearchError, SearchResult
 from kb.search.similar import SimilarDocuments, docnum_doc_ids, mlt_text
@@ -52,9 +62,12 @@ MAX_FUZZY_WORDS = 4  # words per query that get a fuzzy retry and a suggestion
 TIME_LIMIT_S = 1.0
 POOL = 120  # hits scored and diversified before paging
 SYNONYM_WEIGHT = 0.8
-COORDINATION_POWER = 1.5
+COORDINATION_POWER = 2.0
 PARTIAL_CREDIT = 0.9
 AND_BOOST = 1.0
+SPECIFICITY = 1.0  # 0: every content word counts alike in coordination; 1: by its IDF
+NUMBER_WEIGHT = 0.4  # a bare number or year ("2025") beside words: its score weight …
+NUMBER_COORDINATION = 0.5  # … and its weight in coordination (a content word has 1)
 FACETS = ("tags", "publisher", "type")
 
 
@@ -136,38 +149,57 @@ class Searcher:
         except UnknownFilterValue as e:
             return SearchResult(query, 0, elapsed_ms(started), None, [], offset, limit, unknown_filter=e)
         cleaned = clean_query(query)
-        parts = parse_query(cleaned)
-        if not parts:
-            return SearchResult(query, 0, elapsed_ms(started), None, [], offset, limit)
+        citation, cited, notice = state.citation(cleaned)
+        text = without_spans(cleaned, citation.spans) if citation else cleaned
+        bare = bool(citation) and not parse_query(text.strip(" .,;:§"))
+        marked = mark_roles(parse_query(text))  # the words to mark in snippets: not the citation's numbers
+        if bare and cited:
+            text = cleaned  # after its targets, the sections that mention the citation
+        typed = parse_query(text)
+        parts = mark_roles(typed)
+        if not parts and not cited:
+            return SearchResult(query, 0, elapsed_ms(started), None, [], offset, limit, notice=notice)
         q, groups, missing = state.build_query(parts)
         suggestion = None
         fuzzy = False
+        corrected: set[str] = set()  # words searched with their spelling corrections
         if missing:
             suggestion = state.suggest_correction(parts, missing)
             q, groups, _ = state.build_query(parts, fuzzy_words=missing)
             fuzzy = True
-        if q is None:
-            return SearchResult(query, 0, elapsed_ms(started), suggestion, [], offset, limit)
+            corrected = set(missing)
         filter_q = filter_query(tags, publisher, type)
-        hits, total, facet_counts, timed_out = state.run(
-            q, groups, filter_q, max(POOL, offset + limit), facets, time_limit
-        )
-        if total == 0 and not fuzzy:
+        hits, total, facet_counts, timed_out = Pool([], [], []), 0, {}, False
+        if q is not None:
+            hits, total, facet_counts, timed_out = state.run(
+                q, groups, filter_q, max(POOL, offset + limit), facets, time_limit
+            )
+        if total == 0 and not fuzzy and q is not None:
             words = [p.text for p in parts if p.kind == "word" and correctable(p.text)][:MAX_FUZZY_WORDS]
             if words and elapsed_ms(started) < time_limit * 500:
                 q, groups, _ = state.build_query(parts, fuzzy_words=set(words))
+                corrected = set(words)
                 hits, total, facet_counts, timed_out = state.run(
                     q, groups, filter_q, max(POOL, offset + limit), facets, time_limit
                 )
                 suggestion = suggestion or state.suggest_correction(parts, set(words))
                 fuzzy = True
-        page = diversify(hits.doc_ids, hits.scores, hits.docnums, keep=offset + limit)[offset:]
-        match_terms = state.match_terms(parts)
-        out_hits = [state.make_hit(h, match_terms, self.site_url) for h in page]
+        pinned, links = state.pin(cited, citation, Pool([], [], []) if bare else hits, filter_q)
+        ranked = diversify(hits.doc_ids, hits.scores, hits.docnums, keep=offset + limit + len(pinned))
+        if pinned:
+            scored = {h.docnum: h for h in ranked}
+            first = [scored.get(d) or RawHit(state.doc_ids[d], 0.0, d) for d in pinned]
+            first.sort(key=lambda h: -h.score)  # stable: unscored targets keep the citation's order
+            ranked = first + [h for h in ranked if h.docnum not in links]
+            total += sum(d not in hits.docnums for d in pinned)
+        page = ranked[offset : offset + limit]
+        match_terms = state.match_terms(marked if citation else parts, corrected)
+        out_hits = [state.make_hit(h, match_terms, self.site_url, links.get(h.docnum)) for h in page]
         if suggestion and suggestion.lower() == cleaned.lower():
             suggestion = None
         return SearchResult(
-            query, total, elapsed_ms(started), suggestion, out_hits, offset, limit, facet_counts, fuzzy, timed_out
+            query, total, elapsed_ms(started), suggestion, out_hits, offset, limit, facet_counts, fuzzy, timed_out,
+            notice,
         )
 
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
@@ -200,6 +232,7 @@ class VersionSearcher:
         self.term_cache = TermCache()
         self.field_lengths: dict[tuple[int, str], np.ndarray] = {}
         self._live: np.ndarray | None | object = _UNREAD
+        self._statutes: StatuteTable | None = None
 
     @property
     def documents(self) -> dict[str, Document]:
@@ -242,6 +275,9 @@ class VersionSearcher:
         groups: list[Query] = []
         coord_groups: list[Query] = []
         missing: set[str] = set()
+        question = any(p.role == "filler" for p in parts)  # "hur", "får" …: asked, not keywords
+        extra: list[Query] = []  # numbers: scored, not required
+        fillers: list[tuple[Query, Query, float]] = []  # numbers' (coord, query, coordination weight)
         words = [p.text for p in parts]
         spans = {start: (end, group) for start, end, group in b.synonym_spans(words)}
         i = 0
@@ -267,8 +303,20 @@ class VersionSearcher:
                 q = b.phrase_query(part.text)
             elif part.kind == "prefix":
                 q = Or([Prefix(f, fold_ascii(part.text)) for f in FIELD_BOOSTS])
+            elif part.role == "filler":
+                i += 1  # "hur", "får", "ställa": the content words decide (kb.analysis.question_words)
+                continue
+            elif part.role == "number":
+                # A bare number or year scores a little but is never required of a section (not
+                # in the And clause), counts half in coordination and is never corrected.
+                q = b.word_query(part.text, weight=NUMBER_WEIGHT)[0]
+                if q is not None:
+                    extra.append(q)
+                    fillers.append((q, q, NUMBER_COORDINATION))
+                i += 1
+                continue
             else:
-                q, found, coord = b.word_query(part.text)
+                q, found, coord = b.word_query(part.text, question=question)
                 if fuzzy_words and part.text in fuzzy_words and len(part.text) >= 4:
                     fq = b.fuzzy_query(part.text)
                     if fq is not None:
@@ -279,15 +327,40 @@ class VersionSearcher:
                 groups.append(q)
                 coord_groups.append(coord or q)
             i += 1
+        weights = self.specificity(coord_groups)
+        pairs = [(c, g, w, True) for c, g, w in zip(coord_groups, groups, weights, strict=True)]
+        pairs += [(c, g, w, False) for c, g, w in fillers]
         if not groups:
-            return None, list(zip(coord_groups, groups, strict=True)), missing
-        if len(groups) == 1:
-            return groups[0], list(zip(coord_groups, groups, strict=True)), missing
+            return (Or(extra) if extra else None), pairs, missing
+        if len(groups) == 1 and not extra:
+            return groups[0], pairs, missing
         # The And clause lifts sections holding every word into the scored pool.
-        return Or([*groups, And(coord_groups, boost=AND_BOOST)]), list(zip(coord_groups, groups, strict=True)), missing
+        together = [And(coord_groups, boost=AND_BOOST)] if len(groups) > 1 else []
+        return Or([*groups, *together, *extra]), pairs, missing
+
+    def specificity(self, word_queries: list[Query]) -> list[float]:
+        """Per content word, its weight in coordination: rarer words carry the need ("innovationsupphandling"
+        more than "nya" or "stöd"). IDF of the word's commonest body form, scaled to a mean of 1."""
+        if len(word_queries) < 2 or SPECIFICITY == 0:
+            return [1.0] * len(word_queries)
+        b = self.builder
+        n = max(1, self.scorer.doc_count)
+        idfs = []
+        for q in word_queries:
+            dfs = [b.doc_frequency("body", t) for t in body_terms(q)]
+            df = max(dfs) if dfs and max(dfs) else n
+            idfs.append(math.log(1 + n / df))
+        mean = sum(idfs) / len(idfs) or 1.0
+        return [(1 - SPECIFICITY) + SPECIFICITY * idf / mean for idf in idfs]
 
     def run(
-        self, q: Query, groups: list[tuple[Query, Query]], filter_q, pool: int, facets: bool, time_limit: float
+        self,
+        q: Query,
+        groups: list[tuple[Query, Query, float, bool]],
+        filter_q,
+        pool: int,
+        facets: bool,
+        time_limit: float,
     ):
         """Score every matching section (as arrays); keep the top ``pool`` for ranking.
 
@@ -317,6 +390,9 @@ class VersionSearcher:
         coords = self.coordination(groups, pooled, memo) if len(groups) > 1 else None
         if coords is not None:
             pooled_scores = pooled_scores * coords
+        words = [strict for strict, _, _, content in groups if content]
+        if len(words) > 1:
+            pooled_scores = pooled_scores * proximity_factors(scorer, words, pooled)
         doc_ids = self.doc_ids
         docnums = pooled.tolist()
         hits = Pool([doc_ids[d] for d in docnums], pooled_scores.tolist(), docnums)
@@ -391,14 +467,14 @@ class VersionSearcher:
         a compound part ("bygg" of "byggprodukter") counts as PARTIAL_CREDIT of a word.
         """
         matched = np.zeros(len(docnums), np.float64)
-        for strict_q, full_q in groups:
+        for strict_q, full_q, weight, _ in groups:
             strict = self.scorer.matches(strict_q, docnums, memo)
             loose = self.scorer.matches(full_q, docnums, memo) if full_q is not strict_q else strict
-            matched += np.where(strict, 1.0, np.where(loose, PARTIAL_CREDIT, 0.0))
-        n = len(groups)
+            matched += weight * np.where(strict, 1.0, np.where(loose, PARTIAL_CREDIT, 0.0))
+        n = sum(weight for _, _, weight, _ in groups)
         return ((1 + matched) / (1 + n)) ** COORDINATION_POWER
 
-    def match_terms(self, parts: list[QueryPart]) -> frozenset[str]:
+    def match_terms(self, parts: list[QueryPart], corrected: set[str] = frozenset()) -> frozenset[str]:
         """Folded forms of every variant of every query word, for marking snippets (frozen: one snippet plan).
 
         A one-word synonym of the query's words is marked too (the word and its lemma): a hit
@@ -408,7 +484,12 @@ class VersionSearcher:
         b = self.builder
         terms: set[str] = set()
         for p in parts:
+            if p.role == "filler":
+                continue
             terms.update(b.tokens(p.text, folded=True))
+            if p.text in corrected:  # "återanvändnig" searched as "återanvändning": mark what was found
+                for correction in b.corrections(p.text):
+                    terms.update(t for t, whole in b.variants(correction, folded=True) if whole)
             if p.kind == "prefix":
                 terms.add(fold_ascii(p.text.lower()) + "*")
         for _, _, group in b.synonym_spans([p.text for p in parts]):
@@ -422,10 +503,14 @@ class VersionSearcher:
         self.searcher  # noqa: B018 - ensures the thread-local column readers exist
         return self._local.hit_columns.read(docnum)
 
-    def make_hit(self, raw: RawHit, match_terms: frozenset[str], site_url: str) -> Hit:
+    def make_hit(self, raw: RawHit, match_terms: frozenset[str], site_url: str, link: str | None = None) -> Hit:
+        """``link``: a cited paragraph's anchor within the section ("kap19a-3"), linked instead of the section's."""
         values, body = self.hit_fields(raw.docnum)
         doc_id, anchor, source, title, heading, publisher, type_, date, tags, pages = values
         page = hit_page(body, match_terms, pages) if pages else None
+        if link and link != anchor:
+            body = paragraph_text(self.statutes.by_id.get(doc_id), anchor, link) or body  # the cited paragraph
+        anchor = link or anchor
         return Hit(
             title=title,
             section=heading,
@@ -442,6 +527,48 @@ class VersionSearcher:
             original=original_url(site_url, doc_id, source, page),
             page=page,
         )
+
+    @property
+    def statutes(self) -> StatuteTable:
+        """The statutes by SFS number and title, read on the first query that cites one."""
+        if self._statutes is None:
+            documents = self._documents.values() if self._documents is not None else read_statutes(self.version_dir)
+            self._statutes = StatuteTable(documents)
+        return self._statutes
+
+    def citation(self, text: str) -> tuple[Citation, list[tuple[int, str]], str | None]:
+        """(the citation in ``text``, its target sections as (docnum, link anchor), a notice for laws not here)."""
+        citation = find_citation(text)
+        if not citation:
+            return citation, [], None
+        self.statutes.cite_titles(text, citation)
+        resolved = self.statutes.resolve(citation)
+        cited = []
+        for doc_id, anchor, link in resolved.targets:
+            docnum = self.searcher.document_number(key=f"{doc_id}#{anchor}")
+            if docnum is not None:
+                cited.append((docnum, link))
+        return citation, cited, resolved.notice(citation)
+
+    def pin(self, cited, citation: Citation, hits: Pool, filter_q) -> tuple[list[int], dict[int, str]]:
+        """The cited sections to show first, and their link anchors.
+
+        A law cited without a chapter ("LOU direktupphandling") pins its best-scored section
+        for the other words, or its first section when they find nothing in it.
+        """
+        if not cited:
+            return [], {}
+        allowed = self.docmask(filter_q) if filter_q is not None else None
+        links: dict[int, str] = {}
+        if citation.chapter is None:
+            for docnum, link in cited:
+                doc_id = self.doc_ids[docnum]
+                best = next((d for d, i in zip(hits.docnums, hits.doc_ids, strict=True) if i == doc_id), None)
+                links[best if best is not None else docnum] = link if best is None else ""
+        else:
+            links = dict(cited)
+        pinned = [d for d in links if allowed is None or allowed[d]]
+        return pinned, {d: links[d] for d in pinned}
 
     def suggest_correction(self, parts: list[QueryPart], missing: set[str]) -> str | None:
         """'cirkulär upphandlnig' -> 'cirkulär upphandling', from the index's own words."""

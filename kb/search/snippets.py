@@ -1,4 +1,8 @@
-"""Snippets: the best short passage of a section, HTML-escaped, matched words in ``<mark>``.
+"""Snippets: the passage of a section that answers, HTML-escaped, matched words in ``<mark>``.
+
+The passage is the window holding the most distinct query concepts (a list of partner
+companies that says "möbler" five times loses to the sentence that holds "återbruk" and
+"möbler"), then the most matches; it is widened to whole sentences when they fit.
 
 A word of the text matches when any of its analysed forms (folded: word, lemma, compound
 parts) is a query term, so "mobler", "möbler" and the part "möbel" of "kontorsmöbler" all
@@ -53,8 +57,9 @@ def make_snippet(text: str, terms: set[str] | frozenset[str], window: int = WIND
     spans = find_matches(text, terms)
     if not spans:
         return _escape_window(text, 0, _snap_end(text, window), [])
-    start = _snap_start(text, _best_start(spans, window))
-    end = _snap_end(text, min(len(text), start + window))
+    concepts = [concept(text[s:e], terms) for s, e in spans]
+    first, last = _best_passage(spans, concepts, window, text)
+    start, end = _sentence_bounds(text, spans[first][0], spans[last][1], window)
     inside = [(s, e) for s, e in spans if s >= start and e <= end]
     return _escape_window(text, start, end, inside)
 
@@ -78,6 +83,14 @@ def match_offset(text: str, terms: set[str] | frozenset[str]) -> int:
             if length > best_length:
                 best_start, best_length = offset + run_start, length
     return best_start
+
+
+def concept(word: str, terms: frozenset[str] | set[str]) -> str:
+    """Which query concept a matched word stands for: its first analysed form among the terms
+    ("möbler" and "möbel" both stand for "mobel"); a prefix match stands for its prefix."""
+    lowered = word.lower()
+    shared = word_forms(lowered) & terms
+    return min(shared) if shared else fold_ascii(lowered)[:PREFIX]
 
 
 def plain(snippet_html: str) -> str:
@@ -214,14 +227,50 @@ _QUESTION_MARK = ord("?")
 _WORD_BYTES = bytes(_word_char(chr(b)) for b in range(256))  # 1 where a word character is
 
 
-def _best_start(spans: list[tuple[int, int]], window: int) -> int:
-    best, best_count, j = spans[0][0], 0, 0
+LIST_COMMAS = 5  # a window with this many commas is an enumeration (partners, members), not an answer
+
+
+def _best_passage(spans: list[tuple[int, int]], concepts: list[str], window: int, text: str) -> tuple[int, int]:
+    """(first, last) indexes of the matches in the best window: most distinct concepts, then prose over
+    enumerations (a list of partner companies names the topic but says nothing about it), then most matches."""
+    best, best_key, j = (0, 0), (0, False, 0), 0
+    counts: dict[str, int] = {}
     for i, (s, _) in enumerate(spans):
         while j < len(spans) and spans[j][1] <= s + window:
+            counts[concepts[j]] = counts.get(concepts[j], 0) + 1
             j += 1
-        if j - i > best_count:
-            best, best_count = s, j - i
-    return max(0, best - window // 4)
+        prose = text.count(",", s, s + window) < LIST_COMMAS
+        key = (len(counts), prose, j - i)
+        if key > best_key:
+            best, best_key = (i, max(i, j - 1)), key
+        if j > i:
+            counts[concepts[i]] -= 1
+            if not counts[concepts[i]]:
+                del counts[concepts[i]]
+    return best
+
+
+_SENTENCE_END = re.compile(r"[.!?:;]\s|\n")
+
+
+def _sentence_bounds(text: str, first: int, last: int, window: int) -> tuple[int, int]:
+    """The span around matches at [first, last): from the start of the first's sentence to the end of the
+    last's when that fits in ``window`` (plus a little); otherwise a word-snapped window around them."""
+    budget = window + window // 4
+    start = 0
+    for m in _SENTENCE_END.finditer(text, max(0, first - window), first):
+        start = m.end()
+    if first - start > window // 2:
+        start = _snap_start(text, max(0, first - window // 4))
+    found = _SENTENCE_END.search(text, last, min(len(text), start + budget))
+    if found:
+        end = found.start() + 1 if text[found.start()] != "\n" else found.start()
+    else:
+        end = _snap_end(text, min(len(text), max(last, start + window)))
+    if end - start < window // 2 and end < len(text):  # a short sentence: add the next one
+        more = _SENTENCE_END.search(text, end + 1, min(len(text), start + budget))
+        end = (more.start() + 1) if more else _snap_end(text, min(len(text), start + window))
+    return start, min(end, len(text))
 
 
 def _snap_start(text: str, start: int) -> int:

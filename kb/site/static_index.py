@@ -12,8 +12,9 @@ The browser cannot run the Python analysis, so both sides of it are precomputed 
 
 Files, under ``sok-index/`` in the site:
 
-- ``meta.json``: documents, sections (document, anchor, heading path), stop words, parameters,
-  the first characters that have a vocabulary file;
+- ``meta.json``: documents, sections (document, anchor, heading path), stop words, question
+  fillers (``kb.analysis.question_words``, one definition for both searches), the folding table,
+  parameters, the first characters that have a vocabulary file;
 - ``t/<n>.json``: shard ``n`` of the term postings and of the word map (a term or word goes to
   shard ``fnv1a(term) % shards``), so a query loads a few small files, not the whole index;
 - ``x/<n>.json``: section texts for snippets, ``TEXT_SHARD`` sections per file;
@@ -118,6 +119,7 @@ def build_static_index(
 ) -> dict[str, str]:
     """Site-relative path → JSON text of every file of the static index."""
     from kb.analysis import SwedishTokenizer, folded_analyzer, swedish_analyzer
+    from kb.analysis.question_words import QUESTION_FILLERS
     from kb.analysis.stop import STOP_WORDS
 
     memo = memo if memo is not None else WordMemo()
@@ -211,6 +213,7 @@ def build_static_index(
             "stop": sorted(STOP_WORDS),
             "fold": dict(zip(*FOLD_LETTERS, strict=True)),
             "vocab": vocabulary_keys(vocab),
+            "fillers": sorted(QUESTION_FILLERS),  # question words left out beside content words
             "docs": docs_meta,
             "sections": sections_meta,
         }),

@@ -58,6 +58,14 @@
     return parts.slice(0, 32);
   }
 
+  /* Question words, modal and generic verbs ("hur", "får", "ställa") leave a query that has
+     other words, as in the API's search (the list is meta.fillers, from kb.analysis.question_words). */
+  function contentParts(m, parts) {
+    var fillers = KB._fillers || (KB._fillers = new Set(m.fillers || []));
+    var content = parts.filter(function (p) { return p.prefix || !fillers.has(p.word); });
+    return content.length ? content : parts;
+  }
+
   function pairs(flat) {
     var out = [];
     for (var i = 0; i + 1 < flat.length; i += 2) out.push([flat[i], flat[i + 1]]);
@@ -186,7 +194,7 @@
     offset = offset || 0;
     return meta().then(function (m) {
       FOLD = m.fold || {};
-      var parts = parse(q);
+      var parts = contentParts(m, parse(q));
       return Promise.all(parts.map(function (p) { return variants(m, p); })).then(function (vs) {
         var groups = vs.filter(function (v) { return !v.stop; });
         return Promise.all(groups.map(function (g) {

@@ -1,0 +1,72 @@
+"""Proximity: a section where the query's content words stand near each other answers better.
+
+A question names its need in a few content words ("förkasta anbud orimligt lågt"); a section
+that holds them within a sentence or two is about that need, one that mentions them pages
+apart is not. Each pooled section gets the largest number of distinct query words found in any
+window of ``WINDOW`` body positions (stop words do not count as positions), and its score grows
+with the share of the query's words gathered there.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from whoosh.query import Query, Term
+
+WINDOW = 10  # body positions (content words): about a sentence
+PROXIMITY_GAIN = 0.6  # a section with every word in one window scores up to 1.6 times more
+MAX_TERMS_PER_WORD = 6
+
+
+def body_terms(q: Query) -> list[str]:
+    """The body-field terms of one word's query (its whole forms), in query order."""
+    out: list[str] = []
+    stack = [q]
+    while stack:
+        node = stack.pop()
+        if type(node) is Term:
+            if node.fieldname == "body" and node.text not in out:
+                out.append(node.text)
+        else:
+            stack.extend(reversed(getattr(node, "subqueries", [])))
+    return out[:MAX_TERMS_PER_WORD]
+
+
+def best_window(positions: list[tuple[int, int]], window: int = WINDOW) -> int:
+    """Most distinct words (``(position, word index)`` pairs) inside any span of ``window`` positions."""
+    positions.sort()
+    best, start = 0, 0
+    counts: dict[int, int] = {}
+    for pos, word in positions:
+        counts[word] = counts.get(word, 0) + 1
+        while pos - positions[start][0] >= window:
+            old = positions[start][1]
+            counts[old] -= 1
+            if not counts[old]:
+                del counts[old]
+            start += 1
+        best = max(best, len(counts))
+    return best
+
+
+def proximity_factors(scorer, word_queries: list[Query], docnums: np.ndarray) -> np.ndarray:
+    """Per docnum (any order), 1 + PROXIMITY_GAIN × (words together − 1) / (words − 1)."""
+    n = len(word_queries)
+    factors = np.ones(len(docnums), np.float64)
+    if n < 2 or not len(docnums):
+        return factors
+    order = np.argsort(docnums)
+    sorted_docs = docnums[order]
+    hits: list[list[tuple[int, int]]] = [[] for _ in sorted_docs]
+    for word, q in enumerate(word_queries):
+        for text in body_terms(q):
+            ids = scorer.postings("body", text).ids
+            holding = np.intersect1d(sorted_docs, ids, assume_unique=True)
+            if not len(holding):
+                continue
+            where = np.searchsorted(sorted_docs, holding)
+            for slot, positions in zip(where.tolist(), scorer._positions("body", text, holding), strict=True):
+                hits[slot].extend((p, word) for p in positions)
+    together = np.array([best_window(h) if h else 0 for h in hits], np.float64)
+    gain = 1 + PROXIMITY_GAIN * np.maximum(together - 1, 0) / (n - 1)
+    factors[order] = gain
+    return factors

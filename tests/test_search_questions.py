@@ -1,0 +1,149 @@
+"""Questions as officers type them: fillers, citations, proximity, and the judged question set."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kb.analysis.question_words import QUESTION_FILLERS, is_filler
+from kb.search.citations import find_citation, without_spans
+from kb.search.evaluate import evaluate_project
+from kb.search.proximity import best_window
+from kb.search.query import mark_roles, parse_query, query_years
+
+QUESTIONS_JSON = Path(__file__).resolve().parent / "data" / "questions-dev.json"
+
+
+def test_question_words_modal_and_generic_verbs_are_fillers():
+    for word in ("hur", "Vad", "får", "far", "måste", "maste", "ställa", "gör", "egentligen"):
+        assert is_filler(word), word
+    for word in ("krav", "möbler", "anbud", "direktupphandla", "laga", "ar"):
+        assert not is_filler(word), word  # "ar" is also "år" typed without the ring
+    assert "kräva" not in QUESTION_FILLERS
+
+
+def test_fillers_are_marked_only_beside_content_words():
+    parts = mark_roles(parse_query("hur ställer man klimatkrav på möbler"))
+    assert [p.text for p in parts if p.role == "content"] == ["klimatkrav", "på", "möbler"]
+    only = mark_roles(parse_query("hur får man"))
+    assert all(p.role == "content" for p in only)
+
+
+def test_numbers_and_years_are_marked_beside_words():
+    parts = mark_roles(parse_query("direktupphandlingsgränsen 2025 700 000"))
+    assert [p.role for p in parts] == ["content", "number", "number", "number"]
+    assert query_years(parts) == {"2025"}
+    assert mark_roles(parse_query("2045"))[0].role == "content"
+
+
+@pytest.mark.parametrize(
+    ("text", "chapter", "paragraph", "numbers", "rest"),
+    [
+        ("19 a kap", "19a", None, [], ""),
+        ("19a kap.", "19a", None, [], ""),
+        ("19 a kap. 3 §", "19a", "3", [], ""),
+        ("LOU 19 kap 2 §", "19", "2", ["2016:1145"], ""),
+        ("13 kap. 3 a § LOU uteslutning", "13", "3a", ["2016:1145"], "uteslutning"),
+        ("SFS 2020:614", None, None, ["2020:614"], ""),
+        ("2016:1145", None, None, ["2016:1145"], ""),
+        ("prop. 2009/10:180 om rättsmedel", None, None, [], "prop. 2009/10:180 om rättsmedel"),
+        ("återbruk möbler", None, None, [], "återbruk möbler"),
+    ],
+)
+def test_citations_are_recognised(text, chapter, paragraph, numbers, rest):
+    found = find_citation(text)
+    assert (found.chapter, found.paragraph, found.numbers) == (chapter, paragraph, numbers)
+    assert without_spans(text, found.spans) == rest
+
+
+def test_best_window_counts_distinct_words_close_together():
+    assert best_window([(0, 0), (50, 1), (100, 2)], window=10) == 1
+    assert best_window([(0, 0), (3, 1), (5, 2), (40, 0)], window=10) == 3
+    assert best_window([(0, 0), (1, 0), (2, 0)], window=10) == 1
+
+
+@pytest.mark.parametrize("query", ["19 a kap", "19a kap.", "lagen om offentlig upphandling 19 a kap"])
+def test_chapter_citation_finds_the_chapter_first(default_searcher, query):
+    hit = default_searcher.search(query, limit=3).hits[0]
+    assert hit.section.startswith("19 a kap.") and "sfs-2016-114" in hit.source
+
+
+def test_paragraph_citation_links_to_the_paragraph(default_searcher):
+    hit = default_searcher.search("LOU 19 a kap. 3 §", limit=3).hits[0]
+    assert hit.source.endswith("sfs-2016-1145.md") and hit.anchor == "kap19a-3"
+    assert hit.url.endswith("#kap19a-3")
+    assert hit.snippet.startswith("3 § Direktupphandling får användas")  # the cited paragraph, unmarked numbers
+
+
+def test_sfs_number_and_law_name_find_the_statute(default_searcher):
+    assert default_searcher.search("SFS 2020:614").hits[0].title == "Avfallsförordning"
+    hit = default_searcher.search("lagen om offentlig upphandling 4 kap").hits[0]
+    assert hit.title == "Lag om offentlig upphandling" and hit.anchor == "kap4"
+
+
+def test_citing_a_law_not_in_the_knowledge_base_says_so(default_searcher):
+    result = default_searcher.search("SFS 2099:12")
+    assert result.hits == [] and "2099:12" in result.notice
+    assert "notice" in result.to_json()
+    assert default_searcher.search("LOU 99 kap").notice
+    assert default_searcher.search("återbruk").notice is None
+
+
+def test_relevance_on_question_set_does_not_regress(default_kb):
+    kb = evaluate_project(default_kb, QUESTIONS_JSON, baseline=False)["kb"]
+    assert kb.ndcg >= 0.75, kb.to_json()
+
+
+def test_snippet_prefers_the_passage_with_most_concepts_over_an_enumeration():
+    from kb.search.snippets import make_snippet
+
+    text = (
+        "Partner: Albin, Allies, Rekomo, Centigo, Swedese Möbler, Offecct, Gärsnäs, Möbler AB och Kinnarps. "
+        + "Fyllnad utan något av orden. " * 12
+        + "Projektet visar att återbruk av möbler minskar klimatpåverkan. Sista meningen."
+    )
+    snippet = make_snippet(text, frozenset({"aterbruk", "mobler", "mobel"}))
+    assert "<mark>återbruk</mark>" in snippet and "Kinnarps" not in snippet
+    # Whole sentences: it starts where the sentence starts.
+    assert snippet.startswith("…Projektet visar")
+
+
+def test_corrected_word_is_marked_in_snippets(default_searcher):
+    result = default_searcher.search("återanvändnig av byggmaterial", limit=3)
+    assert result.fuzzy and result.suggestion
+    assert any("<mark>återanvändning</mark>" in h.snippet for h in result.hits)
+
+
+def test_question_words_do_not_pull_sections_in(default_searcher):
+    """"ställer" must not bring in courses on "ställa om"; "kräva" in "kräva ersättning" is not EPD."""
+    hits = default_searcher.search("hur ställer man klimatkrav på möbler", limit=5).hits
+    assert not any("ställa om" in h.snippet.lower() for h in hits)
+    assert not any("<mark>ställ" in h.snippet.lower() for h in hits)  # fillers are not marked either
+
+
+def test_base_form_finds_forms_the_lexicon_does_not_know(default_searcher):
+    """"textil" / "textilier" and "återbruk" / "återbrukade": one stem, another Swedish ending."""
+    builder = default_searcher._current().builder
+    assert "textilier" in builder.inflections("textil")
+    assert "textil" in builder.inflections("textilier")
+    assert "återbrukade" in builder.inflections("återbruk")
+    assert builder.inflections("krav") == []  # short stems are left alone
+    hits = default_searcher.search("textilier", limit=10).hits
+    assert any(h.title == "Uppdrag att genomföra producentansvaret för textil" for h in hits)
+
+
+def test_short_first_part_of_a_hyphenated_word_is_not_dropped(default_searcher):
+    """"e-handel" is about e-handel, not about every text that says "handel"."""
+    hits = default_searcher.search("e-handel", limit=2).hits
+    assert hits and all("e-handel" in h.snippet.lower().replace("<mark>", "").replace("</mark>", "") for h in hits)
+
+
+def test_a_question_verb_finds_the_act_the_statute_names(default_searcher):
+    """"får man direktupphandla": the statutes speak of "direktupphandling"; a keyword query keeps the verb."""
+    builder = default_searcher._current().builder
+    question, _, _ = builder.word_clauses("direktupphandla", question=True)
+    keyword, _, _ = builder.word_clauses("direktupphandla")
+    assert "direktupphandling" in str(question) and "direktupphandling" not in str(keyword)
+    hits = default_searcher.search("får man direktupphandla", limit=3).hits
+    assert any(h.section.startswith("19 a kap.") for h in hits)
