@@ -50,7 +50,7 @@ def pdf_document(rel: str, content: PdfContent, data: bytes, raw_meta: dict, fal
     lines = drop_running_lines(content)
     lines, toc = split_toc(lines)
     file_meta = document_meta(content.info, data)
-    title = str(raw_meta.get("title") or "") or _title(file_meta.pop("title", ""), lines, content) or fallback_title
+    title = str(raw_meta.get("title") or "") or _title(file_meta.pop("title", ""), lines) or fallback_title
     headings = outline_headings(content.outline, lines)
     if not headings and len(toc) >= 3:
         headings = outline_headings(toc, lines, min_found=len(toc) // 2)
@@ -111,12 +111,13 @@ def split_toc(lines: list[Line]) -> tuple[list[Line], list[OutlineEntry]]:
     return kept, toc
 
 
-def _title(candidate: str, lines: list[Line], content: PdfContent) -> str:
-    """The metadata title if the first pages bear it out, else the largest text on the first page."""
+def _title(candidate: str, lines: list[Line]) -> str:
+    """The metadata title if the first pages bear it out, else the largest text on the first page
+    (not a numbered chapter heading: "1. Inbjudan och allmän information" is not a title)."""
     first_pages = " ".join(ln.text for ln in lines if ln.page < 2)
     if candidate and plausible_title(candidate, first_pages):
         return candidate
-    first = [ln for ln in lines if ln.page == 0 and len(ln.text) > 1] or [ln for ln in lines if ln.page == 1]
+    first = [ln for ln in lines if ln.page == 0 and len(ln.text) > 1 and not _NUMBERED.match(ln.text)]
     if not first:
         return ""
     biggest = max(ln.size for ln in first)
@@ -130,7 +131,7 @@ def _title(candidate: str, lines: list[Line], content: PdfContent) -> str:
             parts.append(ln)
         elif parts:
             break
-    return clean(" ".join(ln.text for ln in parts))[:200]
+    return clean(join_lines(parts))[:200]
 
 
 def _body_size(lines: list[Line]) -> float:
@@ -179,8 +180,8 @@ def _level(entry: OutlineEntry) -> int:
 
 def font_headings(lines: list[Line], title: str) -> dict[int, tuple[int, str]]:
     """Headings by their look: a short line, set at least 15 % larger than the body text or in bold
-    (when the body is not), starting with a capital or a number, not ending like a sentence, and
-    not repeated three times or more (that is a table's header row).
+    (when the body is not; a bold line repeated three times or more is a table's header row),
+    starting with a capital or a number, not ending like a sentence.
 
     Levels rank the heading sizes (larger is higher); numbered headings ("2.3 Pris") take the
     depth of their numbering. Consecutive lines of the same heading style are one heading.
@@ -191,14 +192,13 @@ def font_headings(lines: list[Line], title: str) -> dict[int, tuple[int, str]]:
     candidates: list[int] = []
     for i, ln in enumerate(lines):
         text = ln.text.strip()
-        if repeated[_norm(text)] >= 3:
-            continue
-        if not (2 <= len(text) <= 120) or text[-1] in ",;" or not (text[0].isupper() or text[0].isdigit()):
+        starts_well = text[:1].isupper() or text[:1].isdigit()
+        if not (2 <= len(text) <= 120) or sum(c.isalpha() for c in text) < 2 or text[-1] in ",;" or not starts_well:
             continue
         if len(text.split()) > 14 or _norm(text) == _norm(title) or _PAGE_NUMBER.match(text):
             continue
         larger = ln.size >= 1.15 * body
-        bolder = ln.bold and bold_share < 0.5 and ln.size >= 0.95 * body
+        bolder = ln.bold and bold_share < 0.5 and ln.size >= 0.95 * body and repeated[_norm(text)] < 3
         if larger or bolder:
             candidates.append(i)
     sizes = sorted({round(lines[i].size) for i in candidates}, reverse=True)
@@ -209,12 +209,12 @@ def font_headings(lines: list[Line], title: str) -> dict[int, tuple[int, str]]:
         if previous == i - 1 and previous in found and _same_heading(lines[previous], ln):
             level, text = found[previous]
             del found[previous]
-            found[i] = (level, clean(f"{text} {ln.text}"))
+            found[i] = (level, clean(join_lines([_with_text(lines[previous], text), ln])))
             previous = i
             continue
         numbered = _NUMBERED.match(ln.text)
         level = numbered.group(1).count(".") + 1 if numbered else sizes.index(round(ln.size)) + 1
-        found[i] = (min(level, 4), clean(ln.text))
+        found[i] = (min(level, 4), clean(ln.text.replace("\ufffe", "-")))
         previous = i
     return found
 
