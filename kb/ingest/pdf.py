@@ -27,6 +27,7 @@ _TOC_LINE = re.compile(
     r"^(?P<title>\S.*?)\s*(?:\.\s?){4,}\.?\s*(?P<page>\d{1,4})$|^(?P<t2>\S.*?)\s*…{2,}\s*(?P<p2>\d{1,4})$"
 )
 _NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,4})\.?(?:\s+|(?=[A-ZÅÄÖ]))\S")
+_NUMBER = re.compile(r"^\d{1,2}(?:\.\d{1,2}){0,4}\.?\s*")
 _BULLET = re.compile(r"^\s*([•▪◦‣●○■□–\-*]|\uf0b7|\uf0a7|o)\s+(\S.*)$")
 _NO_JOIN = {"och", "eller", "samt", "respektive", "resp", "som", "till", "med", "men", "både"}
 _SENTENCE_END = ".:;!?"
@@ -157,6 +158,7 @@ def outline_headings(
         wanted = _norm(entry.title)
         if not wanted:
             continue
+        unnumbered = _norm(_NUMBER.sub("", entry.title)) if _NUMBERED.match(entry.title) else ""
         start = cursor
         if entry.page is not None:
             start = next((i for i in range(cursor, len(lines)) if lines[i].page >= entry.page), len(lines))
@@ -165,6 +167,13 @@ def outline_headings(
                 break
             got = _norm(lines[i].text)
             if len(got) >= 2 and (got.startswith(wanted[:60]) or (len(got) >= 6 and wanted.startswith(got))):
+                found[i] = (_level(entry), entry.title)
+                cursor = i + 1
+                break
+            if unnumbered and len(got) >= 8 and got.startswith(unnumbered[:60]):  # the number set apart
+                found[i] = (_level(entry), entry.title)
+                cursor = i + 1
+                break
                 found[i] = (_level(entry), entry.title)
                 cursor = i + 1
                 break
