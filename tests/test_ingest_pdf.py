@@ -56,7 +56,7 @@ def test_hyphenation_at_line_ends_is_undone(tmp_path):
     [
         ("ordet upphandlings-", "kriterier är", "ordet upphandlingskriterier är"),
         ("en Klimat-", "och energistrategi", "en Klimat- och energistrategi"),
-        ("i Göteborgs-", "Posten stod", "i Göteborgs- Posten stod"),
+        ("i Göteborgs-", "Posten stod", "i Göteborgs-Posten stod"),
         ("genera\ufffe", "tioner ska", "generationer ska"),
         ("se 3 -", "5 §", "se 3 - 5 §"),
     ],

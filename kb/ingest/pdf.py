@@ -299,8 +299,8 @@ def _new_paragraph(previous: Line, ln: Line) -> bool:
 
 def join_lines(lines: list[Line]) -> str:
     """One paragraph from its lines: line-end hyphenation is undone ("upphandlings-/kriterier" ->
-    "upphandlingskriterier") unless the next word is a conjunction ("Klimat- och energistrategi")
-    or does not start in lower case ("Göteborgs-/Posten" stays)."""
+    "upphandlingskriterier") unless the next word is a conjunction ("Klimat- och energistrategi");
+    before a capital the hyphen stays, without a space ("Göteborgs-/Posten" -> "Göteborgs-Posten")."""
     out = ""
     for ln in lines:
         text = ln.text.strip()
@@ -313,6 +313,9 @@ def join_lines(lines: list[Line]) -> str:
             letters = re.search(r"\w\w$", stem) is not None
             if letters and word[:1].islower() and word.strip(".,;:").lower() not in _NO_JOIN:
                 out = stem + text
+                continue
+            if letters and word[:1].isupper():  # a hyphenated name: "Göteborgs-/Posten"
+                out = stem + "-" + text
                 continue
             out = (stem + "-" if out.endswith(SOFT_HYPHENS) else out) + " " + text
             continue
