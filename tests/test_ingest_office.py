@@ -156,6 +156,10 @@ def test_suffix_that_lies_is_named(tmp_path):
     pdf_as_docx.write_bytes(b"%PDF-1.4\n%%EOF\n")
     with pytest.raises(SkipSource, match=r"^a PDF named \.docx: rename it to \.pdf$"):
         _ingest(pdf_as_docx)
+    cut_short = tmp_path / "avbruten.docx"
+    cut_short.write_bytes((tmp_path / "a.docx").read_bytes()[:3000])
+    with pytest.raises(SkipSource, match=r"^damaged Word document: its ZIP container cannot be read"):
+        _ingest(cut_short)
     text_as_odt = tmp_path / "plan.odt"
     text_as_odt.write_text("Bara text.\n", encoding="utf-8")
     with pytest.raises(SkipSource, match=r"^not an OpenDocument text despite its name \.odt \(it is text"):
