@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test setup setup-test browser lint clean
+.PHONY: run test setup setup-test browser ocr lint clean
 
 $(BIN)/kb: pyproject.toml setup.py kb/_native.c
 	$(PYTHON) -m venv $(VENV)
@@ -16,13 +16,17 @@ setup: $(BIN)/kb
 browser:
 	bash scripts/setup-browser.sh
 
+## Debian's tesseract with Swedish: the opt-in OCR of scanned PDFs (KB_OCR=1) and its test.
+ocr:
+	bash scripts/setup-ocr.sh
+
 ## Set up, build the shipped knowledge base (index + site) and run a first search.
 run: setup
 	$(BIN)/kb build
 	$(BIN)/kb search "återbruk möbler" --limit 5
 
-## Set up (venv, test tools, Chromium for browser tests) and run lint + all tests.
-test: setup browser
+## Set up (venv, test tools, Chromium for browser tests, tesseract for OCR) and run lint + all tests.
+test: setup browser ocr
 	$(BIN)/ruff check kb tests
 	$(BIN)/python -m pytest -q
 

@@ -39,15 +39,32 @@ def ingest_pdf(rel: str, data: bytes, raw_meta: dict, fallback_title: str) -> li
     from .sandbox import run_sandboxed
 
     content = run_sandboxed(read_pdf, data)
+    if _scanned(content):
+        from .ocr import OCR_SECONDS_PER_PAGE, ocr_pdf, ocr_requested
+
+        if ocr_requested():
+            ocr = run_sandboxed(ocr_pdf, data, seconds=OCR_SECONDS_PER_PAGE * len(content.pages))
+            doc = pdf_document(rel, ocr, data, raw_meta, fallback_title, source="OCR")
+            doc.meta["ocr"] = "tesseract (swe)"
+            return doc
     return pdf_document(rel, content, data, raw_meta, fallback_title)
 
 
-def pdf_document(rel: str, content: PdfContent, data: bytes, raw_meta: dict, fallback_title: str) -> Document:
+def _scanned(content: PdfContent) -> bool:
+    chars = sum(len(ln.text.strip()) for page in content.pages for ln in page)
+    return chars < MIN_CHARS_PER_PAGE * len(content.pages)
+
+
+def pdf_document(
+    rel: str, content: PdfContent, data: bytes, raw_meta: dict, fallback_title: str, source: str = "text layer"
+) -> Document:
     """The Document of an already read PDF (``data``: its bytes, for the XMP metadata)."""
     pages = len(content.pages)
     chars = sum(len(ln.text.strip()) for page in content.pages for ln in page)
-    if chars < MIN_CHARS_PER_PAGE * pages:
-        raise SkipSource(f"no text layer: scanned? ({pages} pages, {chars} characters of text)")
+    if _scanned(content):
+        if source == "OCR":
+            raise SkipSource(f"no text found by OCR ({pages} pages, {chars} characters)")
+        raise SkipSource(f"no text layer: scanned? ({pages} pages, {chars} characters of text; KB_OCR=1 reads scans)")
     lines = drop_running_lines(content)
     lines, toc = split_toc(lines)
     file_meta = document_meta(content.info, data)
@@ -56,7 +73,7 @@ def pdf_document(rel: str, content: PdfContent, data: bytes, raw_meta: dict, fal
     if not headings and len(toc) >= 3:
         headings = outline_headings(toc, lines, min_found=len(toc) // 2)
     if not headings:
-        headings = font_headings(lines, title)
+        headings = font_headings(lines, title, scanned=source == "OCR")
     sections = build_sections(lines, headings, title)
     file_meta["pages"] = pages
     meta = normalize(raw_meta, file_meta)
@@ -187,7 +204,7 @@ def _level(entry: OutlineEntry) -> int:
     return min(entry.level + 1, 4)
 
 
-def font_headings(lines: list[Line], title: str) -> dict[int, tuple[int, str]]:
+def font_headings(lines: list[Line], title: str, scanned: bool = False) -> dict[int, tuple[int, str]]:
     """Headings by their look: a short line, set at least 15 % larger than the body text or in bold
     (when the body is not; a bold line repeated three times or more is a table's header row),
     starting with a capital or a number, not ending like a sentence.
@@ -204,9 +221,9 @@ def font_headings(lines: list[Line], title: str) -> dict[int, tuple[int, str]]:
         starts_well = text[:1].isupper() or text[:1].isdigit()
         if not (2 <= len(text) <= 120) or sum(c.isalpha() for c in text) < 2 or text[-1] in ",;" or not starts_well:
             continue
-        if len(text.split()) > 14 or _norm(text) == _norm(title) or _PAGE_NUMBER.match(text):
+        if len(text.split()) > (8 if scanned else 14) or _norm(text) == _norm(title) or _PAGE_NUMBER.match(text):
             continue
-        larger = ln.size >= 1.15 * body
+        larger = ln.size >= (1.3 if scanned else 1.15) * body  # OCR's line heights vary more
         bolder = ln.bold and bold_share < 0.5 and ln.size >= 0.95 * body and repeated[_norm(text)] < 3
         if larger or bolder:
             candidates.append(i)
