@@ -33,8 +33,9 @@ _NO_JOIN = {"och", "eller", "samt", "respektive", "resp", "som", "till", "med", 
 _SENTENCE_END = ".:;!?"
 
 
-def ingest_pdf(rel: str, data: bytes, raw_meta: dict, fallback_title: str) -> list[Document]:
-    """Parse one PDF (in a sandboxed child process) into one Document."""
+def ingest_pdf(rel: str, data: bytes, raw_meta: dict, fallback_title: str) -> Document:
+    """Parse one PDF (in a sandboxed child process) into one Document; a scan is read by OCR
+    when ``KB_OCR`` asks for it (``kb.ingest.ocr``), else skipped with its reason."""
     from .pdf_read import read_pdf
     from .sandbox import run_sandboxed
 
