@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-fast setup setup-test browser nginx lint clean
+.PHONY: run test test-fast setup setup-test browser nginx ocr lint clean
 
 $(BIN)/kb: pyproject.toml setup.py kb/engine/_native.c
 	$(PYTHON) -m venv $(VENV)
@@ -20,13 +20,17 @@ browser:
 nginx:
 	sh scripts/setup-nginx.sh
 
+## Debian's tesseract with Swedish: the opt-in OCR of scanned PDFs (KB_OCR=1) and its test.
+ocr:
+	bash scripts/setup-ocr.sh
+
 ## Set up, build the shipped knowledge base (index + site) and run a first search.
 run: setup
 	$(BIN)/kb build
 	$(BIN)/kb search "återbruk möbler" --limit 5
 
-## Set up (venv, test tools, Chromium and nginx for browser tests) and run lint + all tests.
-test: setup browser nginx
+## Set up (venv, test tools, Chromium and nginx for browser tests, tesseract for OCR) and run lint + all tests.
+test: setup browser nginx ocr
 	$(BIN)/ruff check kb tests benchmarks scripts
 	$(BIN)/python -m pytest -q
 

@@ -44,6 +44,16 @@ def _docx(path: Path) -> Path:
         table.cell(i, 0).text, table.cell(i, 1).text, table.cell(i, 2).text = a, b, c
     document.add_paragraph("Avtalsvillkor", style="Heading 1")
     document.add_paragraph("Avtalet gäller i två år med möjlighet till förlängning.")
+    # A form's filled-in value sits in a content control, which python-docx's text leaves out.
+    from docx.oxml import parse_xml
+
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    document.element.body.insert(
+        len(document.element.body) - 1,
+        parse_xml(f"<w:sdt {w}><w:sdtPr/><w:sdtContent><w:p><w:r><w:t>Sista anbudsdag: </w:t></w:r>"
+                  "<w:sdt><w:sdtContent><w:r><w:t>2024-06-30</w:t></w:r></w:sdtContent></w:sdt>"
+                  "</w:p></w:sdtContent></w:sdt>"),
+    )
     props = document.core_properties
     props.title, props.author = "Kravspecifikation för kontorsmöbler", "Kommunens inköpsenhet"
     props.created = dt.datetime(2024, 3, 1, 9, 0)
@@ -66,6 +76,7 @@ def test_docx_sections_follow_heading_styles(tmp_path):
     assert table == ["Kontaktperson: Anna Andersson", "Krav | Nivå | Vikt", "Återbruk | Hög | 30 %"]
     assert doc.meta["author"] == "Kommunens inköpsenhet" and doc.meta["date"] == "2024-03-01"
     assert all(s.page is None for s in doc.sections)
+    assert doc.sections[-1].blocks[-1].text == "Sista anbudsdag: 2024-06-30"
 
 
 def test_docx_manifest_overrides_core_properties(tmp_path):
@@ -145,6 +156,10 @@ def test_suffix_that_lies_is_named(tmp_path):
     pdf_as_docx.write_bytes(b"%PDF-1.4\n%%EOF\n")
     with pytest.raises(SkipSource, match=r"^a PDF named \.docx: rename it to \.pdf$"):
         _ingest(pdf_as_docx)
+    cut_short = tmp_path / "avbruten.docx"
+    cut_short.write_bytes((tmp_path / "a.docx").read_bytes()[:3000])
+    with pytest.raises(SkipSource, match=r"^damaged Word document: its ZIP container cannot be read"):
+        _ingest(cut_short)
     text_as_odt = tmp_path / "plan.odt"
     text_as_odt.write_text("Bara text.\n", encoding="utf-8")
     with pytest.raises(SkipSource, match=r"^not an OpenDocument text despite its name \.odt \(it is text"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -56,7 +57,7 @@ def test_hyphenation_at_line_ends_is_undone(tmp_path):
     [
         ("ordet upphandlings-", "kriterier är", "ordet upphandlingskriterier är"),
         ("en Klimat-", "och energistrategi", "en Klimat- och energistrategi"),
-        ("i Göteborgs-", "Posten stod", "i Göteborgs- Posten stod"),
+        ("i Göteborgs-", "Posten stod", "i Göteborgs-Posten stod"),
         ("genera\ufffe", "tioner ska", "generationer ska"),
         ("se 3 -", "5 §", "se 3 - 5 §"),
     ],
@@ -156,3 +157,22 @@ def test_xmp_packet_is_read():
     assert xmp == {"title": "Upphandling av möbler", "creator": "Kommunen", "created": "2021-03-04T10:00:00+01:00"}
     assert pdf_date(xmp["created"]) == "2021-03-04"
     assert pdf_date("D:20240911102407+02'00'") == "2024-09-11" and pdf_date("D:2024") is None
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract not installed (make test installs it)")
+def test_opt_in_ocr_reads_a_scan(monkeypatch):
+    monkeypatch.setenv("KB_OCR", "1")
+    source = FIXTURES / "prop-1991-92-43-scanned-excerpt.pdf"
+    [doc] = ingest(SourceFile(path=source, rel="office/scan.pdf", meta={"title": "Prop. 1991/92:43"}))
+    text = _flat(_text(doc))
+    assert "Regeringen föreslår riksdagen" in text and doc.meta["ocr"] == "tesseract (swe)"
+    summary = next(s for s in doc.sections if s.heading == "Propositionens huvudsakliga innehåll")
+    assert summary.page == 1 and {b.page for s in doc.sections for b in s.blocks} == {1, 2}
+
+
+def test_without_ocr_the_scan_is_named(monkeypatch):
+    monkeypatch.delenv("KB_OCR", raising=False)
+    source = FIXTURES / "prop-1991-92-43-scanned-excerpt.pdf"
+    with pytest.raises(SkipSource, match=r"KB_OCR=1 reads scans"):
+        ingest(SourceFile(path=source, rel="office/scan.pdf", meta={}))

@@ -30,8 +30,9 @@ def describe_supported() -> str:
 
 
 def sniff(data: bytes) -> str | None:
-    """What the bytes are, by their signature: "pdf", "docx", "odt", "zip", "ole" (old .doc/.xls),
-    "rtf", or None for anything else (text, most likely)."""
+    """What the bytes are, by their signature: "pdf", "docx", "odt", "zip", "broken-zip" (a ZIP
+    whose directory cannot be read: cut short or damaged), "ole" (old .doc/.xls), "rtf", or None
+    for anything else (text, most likely)."""
     head = data[:1024]
     if b"%PDF-" in head:
         return "pdf"
@@ -47,7 +48,7 @@ def sniff(data: bytes) -> str | None:
                 if mimetype == b"application/vnd.oasis.opendocument.text":
                     return "odt"
         except (zipfile.BadZipFile, OSError, KeyError, ValueError, NotImplementedError):
-            return "zip"
+            return "broken-zip"
         if "word/document.xml" in names:
             return "docx"
         return "zip"
@@ -59,6 +60,7 @@ _NAMES = {
     "docx": ("a Word document", ".docx"),
     "odt": ("an OpenDocument text", ".odt"),
     "zip": ("a ZIP archive", None),
+    "broken-zip": ("a damaged or incomplete ZIP archive", None),
     "ole": ("an old binary Office file (.doc/.xls)", None),
     "rtf": ("an RTF document", None),
 }
@@ -71,6 +73,9 @@ def check_signature(data: bytes, suffix: str) -> None:
     if suffix in DOCUMENT_SUFFIXES:
         if kind == expected:
             return
+        if kind == "broken-zip" and expected in ("docx", "odt"):
+            what = _NAMES[expected][0].split(" ", 1)[1]  # "Word document", without its article
+            raise SkipSource(f"damaged {what}: its ZIP container cannot be read (cut short?)")
         if kind is None:
             what = "text or an unknown format" if data[:1] else "empty"
             raise SkipSource(f"not {_NAMES[expected][0]} despite its name {suffix} (it is {what})")

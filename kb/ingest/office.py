@@ -3,9 +3,11 @@
 Headings are paragraphs styled "Heading N" or the Swedish "Rubrik N" (any style whose name says
 so, "Rubrik 4 utan numrering" included) or, in OpenDocument, ``text:h`` with its outline level.
 List paragraphs become list items; a table becomes one block per row with its cells joined
-("Målnummer: T 3592-13"), merged cells once. Generated tables of contents ("toc 1" styles) are
-left out: they repeat the headings. Title and dates come from the core properties when the text
-bears the title out, else from a title-styled or the first short paragraph.
+("Målnummer: T 3592-13"), merged cells once. Text inside content controls (``w:sdt``: the values
+of a filled-in form) is read too, which python-docx's ``text`` leaves out. Generated tables of
+contents ("toc 1" styles) are left out: they repeat the headings. Title and dates come from the
+core properties when the text bears the title out, else from a title-styled or the first short
+paragraph.
 """
 
 from __future__ import annotations
@@ -48,13 +50,19 @@ def read_docx(data: bytes) -> OfficeContent:
 
     document = docx.Document(io.BytesIO(data))
     content = OfficeContent()
-    for item in document.iter_inner_content():
-        if isinstance(item, Paragraph):
-            piece = _docx_paragraph(item)
+    body = document.element.body
+    pending = list(body.iterchildren())
+    while pending:  # the body's paragraphs and tables, also those inside content controls (w:sdt)
+        element = pending.pop(0)
+        tag = element.tag.rpartition("}")[2]
+        if tag == "p":
+            piece = _docx_paragraph(Paragraph(element, document))
             if piece is not None:
                 content.pieces.append(piece)
-        elif isinstance(item, Table):
-            content.pieces += [Piece("p", row) for row in _docx_rows(item, depth=0)]
+        elif tag == "tbl":
+            content.pieces += [Piece("p", row) for row in _docx_rows(Table(element, document), depth=0)]
+        elif tag in ("sdt", "sdtContent", "customXml"):
+            pending[:0] = [child for child in element.iterchildren() if child.tag.rpartition("}")[2] != "sdtPr"]
     props = document.core_properties
     for key, value in (("title", props.title), ("author", props.author), ("keywords", props.keywords)):
         if value and value.strip():
@@ -65,8 +73,21 @@ def read_docx(data: bytes) -> OfficeContent:
     return content
 
 
+def _paragraph_text(p) -> str:
+    """The text of a ``w:p``, with what python-docx's ``text`` leaves out: runs inside content
+    controls (a filled-in form's values) and fields; deleted revisions and field codes excluded."""
+    parts = []
+    for node in p.iter("{*}t", "{*}tab", "{*}br", "{*}cr", "{*}delText", "{*}instrText"):
+        name = node.tag.rpartition("}")[2]
+        if name == "t":
+            parts.append(node.text or "")
+        elif name in ("tab", "br", "cr"):
+            parts.append(" ")
+    return "".join(parts)
+
+
 def _docx_paragraph(paragraph) -> Piece | None:
-    text = clean(paragraph.text)
+    text = clean(_paragraph_text(paragraph._p))
     if not text:
         return None
     style = paragraph.style.name if paragraph.style is not None else ""
@@ -92,7 +113,8 @@ def _docx_rows(table, depth: int) -> list[str]:
             if id(cell._tc) in seen:
                 continue
             seen.add(id(cell._tc))
-            text = clean(" ".join(p.text for p in cell.paragraphs))
+            own = (p for p in cell._tc.iter("{*}p") if not _in_nested_table(p, cell._tc))
+            text = clean(" ".join(_paragraph_text(p) for p in own))
             if text and (not cells or cells[-1] != text):
                 cells.append(text)
             if depth < 3:
@@ -104,12 +126,32 @@ def _docx_rows(table, depth: int) -> list[str]:
     return rows
 
 
+def _in_nested_table(p, cell) -> bool:
+    """Whether paragraph ``p`` of ``cell`` sits in a table inside the cell (read separately)."""
+    parent = p.getparent()
+    while parent is not None and parent is not cell:
+        if parent.tag.rpartition("}")[2] == "tbl":
+            return True
+        parent = parent.getparent()
+    return False
+
+
 def _row_text(cells: list[str]) -> str:
-    """'Målnummer' + 'T 3592-13' -> 'Målnummer: T 3592-13'; longer rows joined with ' | '."""
+    """'Målnummer' + 'T 3592-13' -> 'Målnummer: T 3592-13'. In longer rows a label ending in ":"
+    takes the cell after it ("Kontaktperson: Daniel Ek | Telefonnummer: 08-541 708 00") and the
+    rest are joined with ' | '."""
     if len(cells) == 2 and len(cells[0]) <= 60:
         label = cells[0] if cells[0].endswith(":") else cells[0] + ":"
         return f"{label} {cells[1]}"
-    return " | ".join(cells)
+    out, i = [], 0
+    while i < len(cells):
+        if cells[i].endswith(":") and i + 1 < len(cells) and not cells[i + 1].endswith(":"):
+            out.append(f"{cells[i]} {cells[i + 1]}")
+            i += 2
+        else:
+            out.append(cells[i])
+            i += 1
+    return " | ".join(out)
 
 
 def read_odt(data: bytes) -> OfficeContent:

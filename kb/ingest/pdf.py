@@ -27,35 +27,54 @@ _TOC_LINE = re.compile(
     r"^(?P<title>\S.*?)\s*(?:\.\s?){4,}\.?\s*(?P<page>\d{1,4})$|^(?P<t2>\S.*?)\s*…{2,}\s*(?P<p2>\d{1,4})$"
 )
 _NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,4})\.?(?:\s+|(?=[A-ZÅÄÖ]))\S")
+_NUMBER = re.compile(r"^\d{1,2}(?:\.\d{1,2}){0,4}\.?\s*")
 _BULLET = re.compile(r"^\s*([•▪◦‣●○■□–\-*]|\uf0b7|\uf0a7|o)\s+(\S.*)$")
 _NO_JOIN = {"och", "eller", "samt", "respektive", "resp", "som", "till", "med", "men", "både"}
 _SENTENCE_END = ".:;!?"
 
 
-def ingest_pdf(rel: str, data: bytes, raw_meta: dict, fallback_title: str) -> list[Document]:
-    """Parse one PDF (in a sandboxed child process) into one Document."""
+def ingest_pdf(rel: str, data: bytes, raw_meta: dict, fallback_title: str) -> Document:
+    """Parse one PDF (in a sandboxed child process) into one Document; a scan is read by OCR
+    when ``KB_OCR`` asks for it (``kb.ingest.ocr``), else skipped with its reason."""
     from .pdf_read import read_pdf
     from .sandbox import run_sandboxed
 
     content = run_sandboxed(read_pdf, data)
+    if _scanned(content):
+        from .ocr import OCR_SECONDS_PER_PAGE, ocr_pdf, ocr_requested
+
+        if ocr_requested():
+            ocr = run_sandboxed(ocr_pdf, data, seconds=OCR_SECONDS_PER_PAGE * len(content.pages))
+            doc = pdf_document(rel, ocr, data, raw_meta, fallback_title, source="OCR")
+            doc.meta["ocr"] = "tesseract (swe)"
+            return doc
     return pdf_document(rel, content, data, raw_meta, fallback_title)
 
 
-def pdf_document(rel: str, content: PdfContent, data: bytes, raw_meta: dict, fallback_title: str) -> Document:
+def _scanned(content: PdfContent) -> bool:
+    chars = sum(len(ln.text.strip()) for page in content.pages for ln in page)
+    return chars < MIN_CHARS_PER_PAGE * len(content.pages)
+
+
+def pdf_document(
+    rel: str, content: PdfContent, data: bytes, raw_meta: dict, fallback_title: str, source: str = "text layer"
+) -> Document:
     """The Document of an already read PDF (``data``: its bytes, for the XMP metadata)."""
     pages = len(content.pages)
     chars = sum(len(ln.text.strip()) for page in content.pages for ln in page)
-    if chars < MIN_CHARS_PER_PAGE * pages:
-        raise SkipSource(f"no text layer: scanned? ({pages} pages, {chars} characters of text)")
+    if _scanned(content):
+        if source == "OCR":
+            raise SkipSource(f"no text found by OCR ({pages} pages, {chars} characters)")
+        raise SkipSource(f"no text layer: scanned? ({pages} pages, {chars} characters of text; KB_OCR=1 reads scans)")
     lines = drop_running_lines(content)
     lines, toc = split_toc(lines)
     file_meta = document_meta(content.info, data)
-    title = str(raw_meta.get("title") or "") or _title(file_meta.pop("title", ""), lines, content) or fallback_title
+    title = str(raw_meta.get("title") or "") or _title(file_meta.pop("title", ""), lines) or fallback_title
     headings = outline_headings(content.outline, lines)
     if not headings and len(toc) >= 3:
         headings = outline_headings(toc, lines, min_found=len(toc) // 2)
     if not headings:
-        headings = font_headings(lines, title)
+        headings = font_headings(lines, title, scanned=source == "OCR")
     sections = build_sections(lines, headings, title)
     file_meta["pages"] = pages
     meta = normalize(raw_meta, file_meta)
@@ -111,12 +130,13 @@ def split_toc(lines: list[Line]) -> tuple[list[Line], list[OutlineEntry]]:
     return kept, toc
 
 
-def _title(candidate: str, lines: list[Line], content: PdfContent) -> str:
-    """The metadata title if the first pages bear it out, else the largest text on the first page."""
+def _title(candidate: str, lines: list[Line]) -> str:
+    """The metadata title if the first pages bear it out, else the largest text on the first page
+    (not a numbered chapter heading: "1. Inbjudan och allmän information" is not a title)."""
     first_pages = " ".join(ln.text for ln in lines if ln.page < 2)
     if candidate and plausible_title(candidate, first_pages):
         return candidate
-    first = [ln for ln in lines if ln.page == 0 and len(ln.text) > 1] or [ln for ln in lines if ln.page == 1]
+    first = [ln for ln in lines if ln.page == 0 and len(ln.text) > 1 and not _NUMBERED.match(ln.text)]
     if not first:
         return ""
     biggest = max(ln.size for ln in first)
@@ -130,7 +150,7 @@ def _title(candidate: str, lines: list[Line], content: PdfContent) -> str:
             parts.append(ln)
         elif parts:
             break
-    return clean(" ".join(ln.text for ln in parts))[:200]
+    return clean(join_lines(parts))[:200]
 
 
 def _body_size(lines: list[Line]) -> float:
@@ -156,6 +176,7 @@ def outline_headings(
         wanted = _norm(entry.title)
         if not wanted:
             continue
+        unnumbered = _norm(_NUMBER.sub("", entry.title)) if _NUMBERED.match(entry.title) else ""
         start = cursor
         if entry.page is not None:
             start = next((i for i in range(cursor, len(lines)) if lines[i].page >= entry.page), len(lines))
@@ -164,6 +185,13 @@ def outline_headings(
                 break
             got = _norm(lines[i].text)
             if len(got) >= 2 and (got.startswith(wanted[:60]) or (len(got) >= 6 and wanted.startswith(got))):
+                found[i] = (_level(entry), entry.title)
+                cursor = i + 1
+                break
+            if unnumbered and len(got) >= 8 and got.startswith(unnumbered[:60]):  # the number set apart
+                found[i] = (_level(entry), entry.title)
+                cursor = i + 1
+                break
                 found[i] = (_level(entry), entry.title)
                 cursor = i + 1
                 break
@@ -177,10 +205,10 @@ def _level(entry: OutlineEntry) -> int:
     return min(entry.level + 1, 4)
 
 
-def font_headings(lines: list[Line], title: str) -> dict[int, tuple[int, str]]:
+def font_headings(lines: list[Line], title: str, scanned: bool = False) -> dict[int, tuple[int, str]]:
     """Headings by their look: a short line, set at least 15 % larger than the body text or in bold
-    (when the body is not), starting with a capital or a number, not ending like a sentence, and
-    not repeated three times or more (that is a table's header row).
+    (when the body is not; a bold line repeated three times or more is a table's header row),
+    starting with a capital or a number, not ending like a sentence.
 
     Levels rank the heading sizes (larger is higher); numbered headings ("2.3 Pris") take the
     depth of their numbering. Consecutive lines of the same heading style are one heading.
@@ -191,14 +219,13 @@ def font_headings(lines: list[Line], title: str) -> dict[int, tuple[int, str]]:
     candidates: list[int] = []
     for i, ln in enumerate(lines):
         text = ln.text.strip()
-        if repeated[_norm(text)] >= 3:
+        starts_well = text[:1].isupper() or text[:1].isdigit()
+        if not (2 <= len(text) <= 120) or sum(c.isalpha() for c in text) < 2 or text[-1] in ",;" or not starts_well:
             continue
-        if not (2 <= len(text) <= 120) or text[-1] in ",;" or not (text[0].isupper() or text[0].isdigit()):
+        if len(text.split()) > (8 if scanned else 14) or _norm(text) == _norm(title) or _PAGE_NUMBER.match(text):
             continue
-        if len(text.split()) > 14 or _norm(text) == _norm(title) or _PAGE_NUMBER.match(text):
-            continue
-        larger = ln.size >= 1.15 * body
-        bolder = ln.bold and bold_share < 0.5 and ln.size >= 0.95 * body
+        larger = ln.size >= (1.3 if scanned else 1.15) * body  # OCR's line heights vary more
+        bolder = ln.bold and bold_share < 0.5 and ln.size >= 0.95 * body and repeated[_norm(text)] < 3
         if larger or bolder:
             candidates.append(i)
     sizes = sorted({round(lines[i].size) for i in candidates}, reverse=True)
@@ -209,12 +236,12 @@ def font_headings(lines: list[Line], title: str) -> dict[int, tuple[int, str]]:
         if previous == i - 1 and previous in found and _same_heading(lines[previous], ln):
             level, text = found[previous]
             del found[previous]
-            found[i] = (level, clean(f"{text} {ln.text}"))
+            found[i] = (level, clean(join_lines([_with_text(lines[previous], text), ln])))
             previous = i
             continue
         numbered = _NUMBERED.match(ln.text)
         level = numbered.group(1).count(".") + 1 if numbered else sizes.index(round(ln.size)) + 1
-        found[i] = (min(level, 4), clean(ln.text))
+        found[i] = (min(level, 4), clean(ln.text.replace("\ufffe", "-")))
         previous = i
     return found
 
@@ -290,8 +317,8 @@ def _new_paragraph(previous: Line, ln: Line) -> bool:
 
 def join_lines(lines: list[Line]) -> str:
     """One paragraph from its lines: line-end hyphenation is undone ("upphandlings-/kriterier" ->
-    "upphandlingskriterier") unless the next word is a conjunction ("Klimat- och energistrategi")
-    or does not start in lower case ("Göteborgs-/Posten" stays)."""
+    "upphandlingskriterier") unless the next word is a conjunction ("Klimat- och energistrategi");
+    before a capital the hyphen stays, without a space ("Göteborgs-/Posten" -> "Göteborgs-Posten")."""
     out = ""
     for ln in lines:
         text = ln.text.strip()
@@ -304,6 +331,9 @@ def join_lines(lines: list[Line]) -> str:
             letters = re.search(r"\w\w$", stem) is not None
             if letters and word[:1].islower() and word.strip(".,;:").lower() not in _NO_JOIN:
                 out = stem + text
+                continue
+            if letters and word[:1].isupper():  # a hyphenated name: "Göteborgs-/Posten"
+                out = stem + "-" + text
                 continue
             out = (stem + "-" if out.endswith(SOFT_HYPHENS) else out) + " " + text
             continue

@@ -38,13 +38,14 @@ def _setting(name: str, default: int) -> int:
     return value if value > 0 else default
 
 
-def run_sandboxed(func: Callable[..., Any], *args: Any) -> Any:
+def run_sandboxed(func: Callable[..., Any], *args: Any, seconds: int | None = None) -> Any:
     """``func(*args)`` in a forked child under the limits; its result, or its ``SkipSource``.
 
     Other exceptions in the child become ``SkipSource("could not be parsed (...)")``.
+    ``seconds``: a longer time limit than ``KB_PARSE_SECONDS`` for work known to be slow (OCR).
     """
     memory = _setting("KB_PARSE_MEMORY_MB", DEFAULT_MEMORY_MB) * 1024 * 1024
-    seconds = _setting("KB_PARSE_SECONDS", DEFAULT_SECONDS)
+    seconds = max(seconds or 0, _setting("KB_PARSE_SECONDS", DEFAULT_SECONDS))
     read_end, write_end = os.pipe()
     gc.freeze()  # the child's collector then leaves the parent's objects (and their pages) alone
     try:
