@@ -56,7 +56,7 @@ def kb_build(root: Path) -> dict:
         [sys.executable, "-m", "kb.cli", "build", "--root", str(root), "--no-site", "-q"],
         capture_output=True,
         text=True,
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
     )
     seconds = time.perf_counter() - started
     if proc.returncode != 0:

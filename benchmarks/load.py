@@ -28,7 +28,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 DEFAULT_QUERIES = [REPO / "tests" / "data" / "dev.json", Path("/work/shared/eval/dev.json")]
 
 SERVERS = {

@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 EDITED = "related/regeringen/artiklar/2015/07/cirkular-ekonomi-inom-eu--en-prioriterad-fraga-for-regeringen.md"
 
 
