@@ -374,9 +374,9 @@ def eval_cmd(judgments: str, root: str | None, no_baseline: bool, min_ndcg: floa
         sys.exit(EXIT_EVAL)
 
 
-from kb.api.cli_serve import serve  # noqa: E402 - light module; uvicorn is imported when serving
 from kb.commands.init import init  # noqa: E402
 from kb.commands.report import report  # noqa: E402
+from kb.commands.serve import serve  # noqa: E402 - light module; uvicorn is imported when serving
 
 main.add_command(serve)
 main.add_command(init)

@@ -326,7 +326,7 @@ def test_settings_from_env():
 
 
 def test_links_follow_the_served_port_when_site_url_is_local(project):
-    from kb.api.cli_serve import served_site_url
+    from kb.commands.serve import served_site_url
 
     configured, _ = project.site_settings()
     links = served_site_url(configured, "127.0.0.1", 8766)
@@ -349,7 +349,7 @@ def test_links_follow_the_served_port_when_site_url_is_local(project):
     ],
 )
 def test_served_site_url(site_url, host, port, expected):
-    from kb.api.cli_serve import served_site_url
+    from kb.commands.serve import served_site_url
 
     assert served_site_url(site_url, host, port) == expected
 

@@ -3,7 +3,7 @@
 ``create_app(project, settings)`` builds the application; ``kb.api.asgi:app`` is the same
 application configured from environment variables, for gunicorn/uvicorn in production.
 Both names are imported on first use, so ``kb build`` (which registers ``kb serve`` from
-``kb.api.cli_serve``) does not pay for importing FastAPI (~1.3 s).
+``kb.commands.serve``) does not pay for importing FastAPI (~1.3 s).
 """
 
 from __future__ import annotations
