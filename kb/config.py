@@ -79,3 +79,10 @@ class Project:
         from kb.project_settings import load_settings  # noqa: PLC0415
 
         return load_settings(self.kb_yml)
+
+    def source_defaults(self) -> dict[str, str]:
+        """Metadata every source has unless its manifest, sidecar or text says otherwise (kb.yml)."""
+        if not self.kb_yml.is_file():  # no YAML to read: a build with nothing to do stays fast
+            return {}
+        publisher = self.settings().default_publisher
+        return {"publisher": publisher} if publisher else {}

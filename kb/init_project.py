@@ -30,6 +30,7 @@ class InitOptions:
     language: str = "sv"
     description: str = ""
     cors_origins: tuple[str, ...] = ()
+    publisher: str = ""  # kb.yml's default_publisher
 
 
 def check_site_url(url: str) -> str:
@@ -100,6 +101,9 @@ def kb_yml(options: InitOptions) -> str:
     return f"""\
 # kb's own settings for this knowledge base (the site's name and address are in mkdocs.yml).
 # Every key is optional; an unknown key is an error. docs/cli.md in kb describes them.
+
+# The publisher of every source whose manifest, sidecar or text names none (e.g. "Vaxholms stad").
+{"default_publisher: " + _yaml_str(options.publisher) if options.publisher else "# default_publisher: Kommunen"}
 
 # kb report lists documents not reviewed ("reviewed:" / "Senast granskad") for this many days.
 review_age_days: 365

@@ -49,3 +49,30 @@ def test_mistakes_in_kb_yml_are_named(tmp_path, text, message):
     (tmp_path / "kb.yml").write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError, match=message.replace(".", r"\.")):
         load_settings(tmp_path / "kb.yml")
+
+
+def test_default_publisher_fills_sources_that_name_none_and_a_change_rereads_them(tmp_path) -> None:
+    """kb.yml's default_publisher: below manifests and sidecars, and part of every source's
+    metadata signature, so changing it is seen by the next (incremental) build."""
+    from kb.config import Project
+    from kb.indexing.build import build
+    from kb.search import Searcher
+
+    root = tmp_path / "kb"
+    (root / "sources").mkdir(parents=True)
+    (root / "sources" / "a.md").write_text("# Riktlinje\n\nKrav på återbrukade möbler.\n", encoding="utf-8")
+    (root / "sources" / "b.md").write_text("# Policy\n\nMöbler ska återbrukas.\n", encoding="utf-8")
+    (root / "sources" / "b.md.meta.yml").write_text("publisher: Region Stockholm\n", encoding="utf-8")
+    (root / "kb.yml").write_text("default_publisher: Vaxholms stad\n", encoding="utf-8")
+    project = Project(root)
+    build(project, site=False)
+
+    def publishers() -> dict[str, str]:
+        hits = Searcher(project.index_root, "http://x/").search("möbler", limit=10).hits
+        return {h.source: h.publisher for h in hits}
+
+    assert publishers() == {"a.md": "Vaxholms stad", "b.md": "Region Stockholm"}
+    (root / "kb.yml").write_text("default_publisher: Österåkers kommun\n", encoding="utf-8")
+    report = build(project, site=False)
+    assert "a.md" in report.ingested
+    assert publishers() == {"a.md": "Österåkers kommun", "b.md": "Region Stockholm"}

@@ -26,7 +26,10 @@ from kb.config import DEFAULT_SITE_URL
     multiple=True,
     help="Let pages from this origin call the API, e.g. https://intranat.example.se (repeatable).",
 )
-def init(folder: Path, site_name: str, site_url: str, language: str, cors_origins: tuple[str, ...]) -> None:
+@click.option("--publisher", default="", help="Publisher of every source that names none (kb.yml's default_publisher).")
+def init(
+    folder: Path, site_name: str, site_url: str, language: str, cors_origins: tuple[str, ...], publisher: str
+) -> None:
     """Make FOLDER a knowledge base of your own: sources/, mkdocs.yml, kb.yml, README.md.
 
     Nothing of kb's code is copied: theme and templates come from the installed package,
@@ -37,11 +40,13 @@ def init(folder: Path, site_name: str, site_url: str, language: str, cors_origin
     Examples:
       kb init kunskapsbank
       kb init /srv/kunskapsbank --name "Kommunens kunskapsbank" \\
-          --site-url https://intranat.example.se/kunskapsbank/
+          --site-url https://intranat.example.se/kunskapsbank/ --publisher "Vaxholms stad"
     """
     from kb.init_project import InitError, InitOptions, init_project
 
-    options = InitOptions(site_name=site_name, site_url=site_url, language=language, cors_origins=cors_origins)
+    options = InitOptions(
+        site_name=site_name, site_url=site_url, language=language, cors_origins=cors_origins, publisher=publisher
+    )
     try:
         init_project(folder, options)
     except InitError as e:

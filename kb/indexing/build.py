@@ -229,7 +229,7 @@ def scan_sources(project: Project, report: BuildReport, progress: Progress | Non
     their outcome comes from the source state. Only a changed file's metadata is read.
     """
     scanned_ns = time.time_ns()
-    found, skips = walk(project.sources)
+    found, skips = walk(project.sources, project.source_defaults())
     old = read_state(project.build)
     code = build_fingerprint()
     if old.code != code:

@@ -10,6 +10,8 @@ names that are not valid UTF-8 are skipped with a reason before anything is read
 from __future__ import annotations
 
 import errno
+import hashlib
+import json
 import os
 import stat
 from pathlib import Path, PurePosixPath
@@ -87,7 +89,24 @@ def source_file(found: Found) -> SourceFile:
     )
 
 
-def walk(sources_dir: Path) -> tuple[list[Found], list[tuple[str, str]]]:
+class _EveryFile(dict):
+    """Manifest rows that give every file the same metadata: the knowledge base's defaults."""
+
+    def get(self, key, default=None):  # noqa: ARG002 - every path has the row
+        return self["*"]
+
+
+def defaults_chain(defaults: dict[str, Any] | None) -> Chain:
+    """The start of every file's manifest chain: the defaults, below every manifest and sidecar;
+    their signature joins each file's, so a changed default reads every source again."""
+    if not defaults:
+        return ()
+    digest = hashlib.sha256(json.dumps(defaults, sort_keys=True).encode()).hexdigest()[:16]
+    signature = f"defaults:{digest}:0"  # a manifest's signature ends with its mtime: none here
+    return (("", _EveryFile({"*": dict(defaults)}), signature),)
+
+
+def walk(sources_dir: Path, defaults: dict[str, Any] | None = None) -> tuple[list[Found], list[tuple[str, str]]]:
     """Every candidate source under ``sources_dir`` (sorted by ``rel``) with its stat, and the skips.
 
     One ``scandir`` per folder and one ``stat`` per file (the entry's): this runs over every source
@@ -99,7 +118,7 @@ def walk(sources_dir: Path) -> tuple[list[Found], list[tuple[str, str]]]:
     root = Path(sources_dir).absolute()
     files: list[Found] = []
     skips: list[tuple[str, str]] = []
-    _walk_folder(str(root), "", (), files, skips, set(), max_source_bytes())
+    _walk_folder(str(root), "", defaults_chain(defaults), files, skips, set(), max_source_bytes())
     skips.sort()
     return files, skips
 
