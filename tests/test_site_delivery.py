@@ -15,6 +15,8 @@ from starlette.testclient import TestClient
 from kb.api.static import SiteFiles
 from kb.site.compress import precompress
 
+REPO = Path(__file__).resolve().parent.parent
+
 BUNDLE = "assets/javascripts/bundle.a5f9d56c.min.js"
 
 
@@ -116,6 +118,19 @@ def test_licence_notes_of_the_shipped_manifests_in_swedish():
     assert licence_in_swedish("Swedish public sector document (regeringen.se), via the g0vse open data mirror"
                               ).startswith("Allmän handling från Regeringskansliet")
     assert licence_in_swedish("CC BY 4.0, Upphandlingsmyndigheten") == "CC BY 4.0, Upphandlingsmyndigheten"
+
+
+def test_every_licence_note_of_the_default_knowledge_base_is_shown_in_swedish():
+    import csv
+
+    from kb.site.licence_text import licence_in_swedish
+
+    notes = set()
+    for manifest in (REPO / "sources").rglob("MANIFEST.tsv"):
+        with open(manifest, encoding="utf-8", newline="") as f:
+            notes.update(row["license"] for row in csv.DictReader(f, delimiter="\t") if row.get("license"))
+    assert notes
+    assert [n for n in notes if licence_in_swedish(n) == n] == []
 
 
 @pytest.mark.parametrize("title, expected", [

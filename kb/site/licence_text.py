@@ -19,6 +19,14 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^Web page text from (?P<who>.+?), quoted as a source for guidance; "
                 r"original page URL not known\.?$", re.I),
      "Text från webbplatsen hos {who}, citerad som källa för vägledning. Originalsidans adress är inte känd."),
+    (re.compile(r"^Swedish municipal public document \(allmän handling\); text presumably free under URL 9 §, "
+                r"photos/illustrations may be protected; unknown\.?$", re.I),
+     "Kommunal allmän handling. Texten är troligen fri enligt upphovsrättslagen 9 §; foton och illustrationer "
+     "kan vara skyddade."),
+    (re.compile(r"^unknown; public procurement document \(allmän handling\) published by a publicly owned "
+                r"contracting body\.?$", re.I),
+     "Upphandlingsdokument (allmän handling) publicerat av en offentligt ägd upphandlande organisation; "
+     "licensen är inte angiven."),
 ]
 
 
