@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import getpass
 import gzip
+import json
 import os
 import subprocess
 import urllib.request
@@ -111,6 +112,14 @@ def test_site_and_api_under_the_sub_path(through_nginx):
     assert missing.value.code == 404 and "Sidan finns inte" in missing.value.read().decode()
     redirect = urllib.request.urlopen(base.rstrip("/"))
     assert redirect.url == base
+    # the search page learns that the API answers here (the built site alone says it does not)
+    assert json.loads(urllib.request.urlopen(base + "sok-index/api.json").read()) == {"api": True}
+    opensearch = urllib.request.urlopen(base + "opensearch.xml")
+    assert opensearch.headers["Content-Type"] == "application/opensearchdescription+xml"
+    site = through_nginx["search_page"].parents[1]
+    fingerprinted = next(site.rglob("*.min.js"))
+    asset = urllib.request.urlopen(base + fingerprinted.relative_to(site).as_posix())
+    assert "immutable" in asset.headers["Cache-Control"]
 
 
 def test_browser_searches_through_nginx_and_follows_a_hit(through_nginx):
