@@ -344,7 +344,7 @@ class ArrayScorer:
         for w in words[1:]:
             candidates = np.intersect1d(candidates, w.ids, assume_unique=True)
         if len(candidates):
-            positions = [self._positions(q.fieldname, w, candidates) for w in q.words]
+            positions = [self.positions(q.fieldname, w, candidates) for w in q.words]
             keep = np.array([_adjacent([p[i] for p in positions]) for i in range(len(candidates))], bool)
             candidates = candidates[keep]
         scores = np.zeros(len(candidates), np.float64)
@@ -354,7 +354,7 @@ class ArrayScorer:
         self.cache.put(key, found)
         return found
 
-    def _positions(self, fieldname: str, text: str, docnums: np.ndarray) -> list[list[int]]:
+    def positions(self, fieldname: str, text: str, docnums: np.ndarray) -> list[list[int]]:
         """Positions of a term in each of ``docnums`` (sorted index-wide docnums that all hold it)."""
         field = self.searcher.schema[fieldname]
         btext = field.to_bytes(text)

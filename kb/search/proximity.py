@@ -14,7 +14,8 @@ from whoosh.query import Query, Term
 
 WINDOW = 10  # body positions (content words): about a sentence
 PROXIMITY_GAIN = 0.6  # a section with every word in one window scores up to 1.6 times more
-MAX_TERMS_PER_WORD = 6
+MAX_TERMS_PER_WORD = 3
+PROXIMITY_POOL = 40  # the best pooled sections whose word positions are read (reading them costs)
 
 
 def body_terms(q: Query) -> list[str]:
@@ -48,11 +49,18 @@ def best_window(positions: list[tuple[int, int]], window: int = WINDOW) -> int:
     return best
 
 
-def proximity_factors(scorer, word_queries: list[Query], docnums: np.ndarray) -> np.ndarray:
+def proximity_factors(
+    scorer, word_queries: list[Query], docnums: np.ndarray, scores: np.ndarray | None = None
+) -> np.ndarray:
     """Per docnum (any order), 1 + PROXIMITY_GAIN × (words together − 1) / (words − 1)."""
     n = len(word_queries)
     factors = np.ones(len(docnums), np.float64)
     if n < 2 or not len(docnums):
+        return factors
+    if scores is not None and len(docnums) > PROXIMITY_POOL:
+        # only the best sections can reach the first page through proximity; the rest keep 1
+        best = np.argsort(-scores, kind="stable")[:PROXIMITY_POOL]
+        factors[best] = proximity_factors(scorer, word_queries, docnums[best])
         return factors
     order = np.argsort(docnums)
     sorted_docs = docnums[order]
@@ -64,7 +72,7 @@ def proximity_factors(scorer, word_queries: list[Query], docnums: np.ndarray) ->
             if not len(holding):
                 continue
             where = np.searchsorted(sorted_docs, holding)
-            for slot, positions in zip(where.tolist(), scorer._positions("body", text, holding), strict=True):
+            for slot, positions in zip(where.tolist(), scorer.positions("body", text, holding), strict=True):
                 hits[slot].extend((p, word) for p in positions)
     together = np.array([best_window(h) if h else 0 for h in hits], np.float64)
     gain = 1 + PROXIMITY_GAIN * np.maximum(together - 1, 0) / (n - 1)

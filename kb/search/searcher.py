@@ -392,7 +392,7 @@ class VersionSearcher:
             pooled_scores = pooled_scores * coords
         words = [strict for strict, _, _, content in groups if content]
         if len(words) > 1:
-            pooled_scores = pooled_scores * proximity_factors(scorer, words, pooled)
+            pooled_scores = pooled_scores * proximity_factors(scorer, words, pooled, pooled_scores)
         doc_ids = self.doc_ids
         docnums = pooled.tolist()
         hits = Pool([doc_ids[d] for d in docnums], pooled_scores.tolist(), docnums)
