@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test setup setup-test browser nginx lint clean
+.PHONY: run test setup setup-test browser nginx postgres lint clean
 
 $(BIN)/kb: pyproject.toml setup.py kb/engine/_native.c
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +25,12 @@ run: setup
 	$(BIN)/kb build
 	$(BIN)/kb search "återbruk möbler" --limit 5
 
-## Set up (venv, test tools, Chromium and nginx for browser tests) and run lint + all tests.
-test: setup browser nginx
+## Debian's PostgreSQL on 127.0.0.1:54329, for the PostgreSQL engine's tests (tests/test_engine_postgres.py).
+postgres:
+	sh scripts/setup-postgres.sh
+
+## Set up (venv, test tools, Chromium, nginx and PostgreSQL for their tests) and run lint + all tests.
+test: setup browser nginx postgres
 	$(BIN)/ruff check kb tests benchmarks scripts
 	$(BIN)/python -m pytest -q
 

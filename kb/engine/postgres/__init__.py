@@ -15,4 +15,21 @@ the same query building, BM25F formula, snippets, facets and JSON as the Whoosh 
 
 from kb.engine.postgres.database import DatabaseUnavailable, engine_url, is_postgres_url
 
-__all__ = ["DatabaseUnavailable", "engine_url", "is_postgres_url"]
+__all__ = ["DatabaseUnavailable", "engine_url", "is_postgres_url", "open_searcher", "project_engine"]
+
+
+def project_engine(project, option: str | None = None) -> str | None:
+    """The PostgreSQL URL a command should use (``--engine``, ``KB_ENGINE``, kb.yml's ``engine``),
+    or None for the Whoosh index folder. Raises ``ValueError`` for an engine that is neither."""
+    return engine_url(option, project.settings().engine or None)
+
+
+def open_searcher(project, site_url: str, engine: str | None = None):
+    """The ``Searcher`` of the project's engine (``engine``: a URL from ``project_engine``)."""
+    if engine is None:
+        from kb.search import Searcher
+
+        return Searcher(project.index_root, site_url)
+    from kb.engine.postgres.searcher import PostgresSearcher
+
+    return PostgresSearcher(engine, site_url)

@@ -16,8 +16,15 @@ POOL_WAIT_S = 5.0
 RETRY_AFTER_S = 5
 
 
-class DatabaseUnavailable(RuntimeError):
-    """The engine's database cannot be reached (or dropped the connection); try again shortly."""
+def _search_error() -> type:
+    from kb.search.results import SearchError
+
+    return SearchError
+
+
+class DatabaseUnavailable(_search_error()):
+    """The engine's database cannot be reached (or dropped the connection); try again shortly.
+    A ``SearchError``, so callers that handle those (the API, the warm-up) need nothing new."""
 
     retry_after = RETRY_AFTER_S
 
@@ -51,7 +58,7 @@ def redact(url: str) -> str:
 
 def unavailable(url: str, error: BaseException) -> DatabaseUnavailable:
     detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    return DatabaseUnavailable(f"The search database {redact(url)} is unreachable ({detail}); retrying.")
+    return DatabaseUnavailable(f"The search database {redact(url)} is unreachable ({detail}).")
 
 
 def connect(url: str, autocommit: bool = True):

@@ -206,7 +206,8 @@ class PostgresSearcher(Searcher):
                 prepare=True,
             ).fetchone() if _has_catalog(conn) else None
         if row is None:
-            raise IndexMissing(f"No index in the database {redact(self.url)}. Run `kb build --engine {redact(self.url)}`.")
+            where = redact(self.url)
+            raise IndexMissing(f"No index in the database {where}. Run `kb build --engine {where}`.")
         version_id = row[0]
         if state is None or state.data.version_id != version_id:
             with self._lock:
