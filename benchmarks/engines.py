@@ -150,6 +150,10 @@ def scale(scale_dir: Path, limit: int | None, url: str, workdir: Path, procs: in
     }
 
 
+def dev_queries() -> list[str]:
+    return [q["query"] for q in json.loads((REPO / "tests" / "data" / "dev.json").read_text(encoding="utf-8"))]
+
+
 def _cold(searcher):
     """A search after emptying the per-term caches: the cost of words not asked before."""
 

@@ -44,7 +44,7 @@ engine_option = click.option(
 
 def _engine(project: Project, option: str | None) -> str | None:
     """The PostgreSQL URL to use, or None for Whoosh; a bad value is a usage error (exit 2)."""
-    from kb.engine.postgres import project_engine
+    from kb.engine import project_engine
 
     try:
         url = project_engine(project, option)
@@ -238,7 +238,7 @@ def search(
       kb search "19 a kap direktupphandling" --type författning
       kb search upphandling --engine postgresql://kb@db.example.se/kb
     """
-    from kb.engine.postgres import DatabaseUnavailable, open_searcher
+    from kb.engine import DatabaseUnavailable, open_searcher
     from kb.search import IndexMissing, SearchError, UnknownFilter, clean_query
 
     if not clean_query(query).strip():
@@ -389,7 +389,7 @@ def eval_cmd(
       kb eval tests/data/dev.json --no-baseline --min-ndcg 0.6   exit 5 below the goal
       kb eval tests/data/dev.json --engine postgresql://kb@db.example.se/kb
     """
-    from kb.engine.postgres import DatabaseUnavailable
+    from kb.engine import DatabaseUnavailable
     from kb.search import IndexMissing
     from kb.search.evaluate import evaluate_project, format_report
 

@@ -17,7 +17,8 @@ import pytest
 from click.testing import CliRunner
 
 from kb.engine.postgres.database import connect
-from kb.engine.postgres.publish import current_version, prune, publish_version
+from kb.engine.postgres.publish import prune, publish_version
+from kb.engine.postgres.publish import published_version as current_version
 from kb.engine.postgres.searcher import PostgresSearcher
 from kb.search import Searcher
 from tests import postgres_support

@@ -71,7 +71,7 @@ def serve(
     if problem:
         raise KbFailure(EXIT_SERVER, problem)
     from kb.config import Project
-    from kb.engine.postgres import project_engine
+    from kb.engine import project_engine
 
     try:
         url = project_engine(Project(root_path), engine)

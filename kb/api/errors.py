@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from kb.engine.postgres import DatabaseUnavailable
+from kb.engine import DatabaseUnavailable
 from kb.search import IndexMissing, SearchError
 
 NO_INDEX_MESSAGE = "There is no search index yet: run `kb build` on the server."

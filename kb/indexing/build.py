@@ -517,12 +517,11 @@ def build(
 
 def _publish(url: str, report: BuildReport) -> None:
     """Publish the (now current) local version to the database, unless it is current there."""
-    from kb.engine.postgres.database import DatabaseUnavailable
-    from kb.engine.postgres.publish import PublishLocked, current_version, publish_version
+    from kb.engine import DatabaseUnavailable, PublishLocked, publish_version, published_version
 
     started = time.perf_counter()
     try:
-        live = current_version(url)
+        live = published_version(url)
         if live is None or (live[1], live[2]) != (report.index.version, report.index.fingerprint):
             report.published = publish_version(url, report.index.path)
     except (DatabaseUnavailable, PublishLocked) as e:

@@ -308,7 +308,7 @@ def _drop(conn, version_id: int) -> bool:
         return False
 
 
-def current_version(url: str) -> tuple[int, str, str] | None:
+def published_version(url: str) -> tuple[int, str, str] | None:
     """(id, name, fingerprint) of the database's live version, or None when nothing is published."""
     conn = connect(url)
     try:
