@@ -106,7 +106,7 @@ def relevance(project, url: str, eval_dir: Path) -> dict:
 
 
 def scale(scale_dir: Path, limit: int | None, url: str, workdir: Path, procs: int, rounds: int) -> dict:
-    from benchmarks.scale import dev_queries, folder_size, ingest_item, latencies, spool_archives
+    from benchmarks.scale import folder_size, ingest_item, latencies, spool_archives
     from kb.engine.bulk import write_index_streaming
     from kb.engine.postgres.publish import publish_version
     from kb.engine.postgres.searcher import PostgresSearcher

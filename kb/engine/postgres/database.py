@@ -76,8 +76,9 @@ _pools_lock = threading.Lock()
 
 
 def pool(url: str, max_size: int = 8):
-    """The process's connection pool to ``url`` (one per URL; connections are checked before use,
-    so a restarted database costs no failed request once it is back)."""
+    """The process's connection pool to ``url`` (one per URL). Connections are not checked before
+    use (a round trip per query); a broken one is dropped when returned, and the searcher retries
+    a request that met one (``kb.engine.postgres.searcher``)."""
     from psycopg_pool import ConnectionPool
 
     with _pools_lock:
@@ -88,7 +89,6 @@ def pool(url: str, max_size: int = 8):
                 min_size=1,
                 max_size=max_size,
                 kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT_S},
-                check=ConnectionPool.check_connection,
                 timeout=POOL_WAIT_S,
                 reconnect_timeout=0,  # keep trying in the background for as long as it takes
                 open=False,

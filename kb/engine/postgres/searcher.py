@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import threading
 import time
+from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
@@ -32,11 +33,13 @@ from kb.search.results import IndexMissing
 from kb.search.searcher import FACETS, Searcher, VersionSearcher
 
 CHECK_INTERVAL_S = 0.5
+HIT_CACHE_BYTES = 64 * 1024 * 1024
 
 
 def _database_errors(method):
-    """Turn a lost or refused connection into ``DatabaseUnavailable``; a version dropped under a
-    request (a server that slept through the grace period) is reopened and the request retried."""
+    """Turn a lost or refused connection into ``DatabaseUnavailable``. Retried once: a pooled
+    connection the database closed (a restart) fails its first query and is dropped, and a
+    version dropped under a request (a server that slept through the grace period) is reopened."""
 
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
@@ -50,8 +53,11 @@ def _database_errors(method):
                 if attempt == 2:
                     raise
                 self._forget()
-            except (psycopg.OperationalError, PoolTimeout) as e:
+            except PoolTimeout as e:
                 raise unavailable(self.url, e) from None
+            except psycopg.OperationalError as e:
+                if attempt == 2:
+                    raise unavailable(self.url, e) from None
         raise AssertionError("unreachable")
 
     return wrapper
@@ -94,6 +100,9 @@ class PostgresVersionSearcher(VersionSearcher):
             live = np.ones(data.doc_count, bool)
             live[data.deleted] = False
         self._live = live
+        self._hits: OrderedDict[int, tuple[list, str, int]] = OrderedDict()  # docnum -> values, body, bytes
+        self._hit_bytes = 0
+        self._hits_lock = threading.Lock()
 
     @property
     def searcher(self):
@@ -104,7 +113,6 @@ class PostgresVersionSearcher(VersionSearcher):
             self._local.searcher = s
             self._local.builder = QueryBuilder(reader, self.synonyms)
             self._local.scorer = PostgresScorer(self.data, s, self.term_cache)
-            self._local.hits = {}
         return s
 
     @property
@@ -152,22 +160,30 @@ class PostgresVersionSearcher(VersionSearcher):
         return out
 
     def prefetch_hits(self, docnums: list[int]) -> None:
-        """Read a page's hits in one query (the Whoosh engine reads each from a memory map)."""
+        """Read a page's hits not yet in memory, in one query. The hits of a version never change,
+        so they are kept (``HIT_CACHE_BYTES``), as the Whoosh engine's stay in the page cache."""
         from kb.engine.index import read_hit
 
-        self.searcher  # noqa: B018 - ensures the thread-local memo exists
-        rows = self.data.query(
-            f"SELECT docnum, hit FROM {self.data.schema}.sections WHERE docnum = ANY(%s)", (list(docnums),)
-        )
-        self._local.hits = {docnum: read_hit(bytes(hit)) for docnum, hit in rows}
+        missing = [d for d in docnums if d not in self._hits]
+        if not missing:
+            return
+        sql = f"SELECT docnum, hit FROM {self.data.schema}.sections WHERE docnum = ANY(%s)"
+        rows = self.data.query(sql, (missing,))
+        with self._hits_lock:
+            for docnum, hit in rows:
+                if docnum not in self._hits:
+                    self._hits[docnum] = (*read_hit(bytes(hit)), len(hit))
+                    self._hit_bytes += len(hit)
+            while self._hit_bytes > HIT_CACHE_BYTES and len(self._hits) > len(docnums):
+                _, (_, _, size) = self._hits.popitem(last=False)
+                self._hit_bytes -= size
 
     def hit_fields(self, docnum: int) -> tuple[list, str]:
-        self.searcher  # noqa: B018
-        found = self._local.hits.get(docnum)
+        found = self._hits.get(docnum)
         if found is None:
             self.prefetch_hits([docnum])
-            found = self._local.hits[docnum]
-        return found
+            found = self._hits[docnum]
+        return found[0], found[1]
 
 
 class PostgresSearcher(Searcher):
