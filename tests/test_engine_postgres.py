@@ -259,3 +259,19 @@ def test_cli_search_names_an_unreachable_database(tmp_path):
     )
     assert done.returncode == 3
     assert "unreachable" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_engine_comes_from_the_option_the_environment_or_kb_yml(tmp_path, monkeypatch):
+    from kb.config import Project
+    from kb.engine import project_engine
+
+    monkeypatch.delenv("KB_ENGINE", raising=False)
+    project = Project(tmp_path)
+    assert project_engine(project) is None  # Whoosh, the default
+    (tmp_path / "kb.yml").write_text("engine: postgresql://kb@db.example.se/kb\n", encoding="utf-8")
+    assert project_engine(project) == "postgresql://kb@db.example.se/kb"
+    monkeypatch.setenv("KB_ENGINE", "whoosh")
+    assert project_engine(project) is None
+    assert project_engine(project, "postgres://other/kb") == "postgres://other/kb"
+    with pytest.raises(ValueError, match="Unknown engine 'sqlite:///x'.*whoosh"):
+        project_engine(project, "sqlite:///x")
