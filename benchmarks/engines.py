@@ -39,13 +39,13 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def scratch_database(server: str) -> str:
+def scratch_database(server: str, name: str = BENCH_DB) -> str:
     import psycopg
 
     with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {BENCH_DB}")
-    return server.rsplit("/", 1)[0] + "/" + BENCH_DB
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
+    return server.rsplit("/", 1)[0] + "/" + name
 
 
 def database_bytes(url: str) -> int:
@@ -263,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workers", default="2,4")
     p.add_argument("--json", type=Path, help="also write the figures here")
     args = p.parse_args(argv)
-    url = scratch_database(args.database)
+    url = scratch_database(args.database) if args.eval or args.api else None
     figures: dict = {}
     workdir = Path(tempfile.mkdtemp(prefix="kb-engines-"))
     try:
@@ -280,7 +280,7 @@ def main(argv: list[str] | None = None) -> int:
                 figures["api"] = api(project, url, args.duration, [int(c) for c in args.connections.split(",")],
                                      [int(w) for w in args.workers.split(",")])
         if args.scale:
-            scale_url = scratch_database(args.database)  # its size alone
+            scale_url = scratch_database(args.database, BENCH_DB + "_scale")  # its size alone
             figures["scale"] = scale(args.scale, args.limit, scale_url, workdir, args.procs, args.rounds)
         print(tables(figures))
         if args.json:

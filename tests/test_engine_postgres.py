@@ -275,3 +275,20 @@ def test_the_engine_comes_from_the_option_the_environment_or_kb_yml(tmp_path, mo
     assert project_engine(project, "postgres://other/kb") == "postgres://other/kb"
     with pytest.raises(ValueError, match="Unknown engine 'sqlite:///x'.*whoosh"):
         project_engine(project, "sqlite:///x")
+
+
+def test_connections_cut_by_a_database_restart_cost_no_failed_request(project, database):
+    publish_version(database, _version_dir(project))
+    pg = PostgresSearcher(database, SITE)
+    with pg._pool.connection(), pg._pool.connection():  # the pool holds several connections now
+        pass
+    assert pg.search("plast").total > 0
+    with connect(database) as conn:
+        cut = conn.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchone()[0]
+    assert cut >= 2
+    time.sleep(0.6)  # the next search reads kb_current again, on a dead pooled connection
+    assert pg.search("återbruk möbler").total > 0
+    assert pg.suggest("cirk")

@@ -58,6 +58,7 @@ def _database_errors(method):
             except psycopg.OperationalError as e:
                 if attempt == 2:
                     raise unavailable(self.url, e) from None
+                self._pool.check()  # after a restart every pooled connection is dead: replace them all
         raise AssertionError("unreachable")
 
     return wrapper
