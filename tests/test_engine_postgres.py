@@ -292,3 +292,21 @@ def test_connections_cut_by_a_database_restart_cost_no_failed_request(project, d
     time.sleep(0.6)  # the next search reads kb_current again, on a dead pooled connection
     assert pg.search("återbruk möbler").total > 0
     assert pg.suggest("cirk")
+
+
+def test_an_updated_version_with_deleted_sections_answers_the_same(tmp_path, database):
+    """An incremental build leaves deleted sections in old segments: they must stay unfound."""
+    from kb.indexing.build import build
+
+    root = tmp_path / "kb"
+    project = make_project(root, site=False)
+    seed = next((root / "sources").rglob("000_*.txt"))
+    seed.write_text(seed.read_text(encoding="utf-8") + "\n\nTillägg om cirkulära möbler och återbruk.\n", "utf-8")
+    report = build(project, site=False)
+    assert report.index_mode == "incremental"
+    publish_version(database, _version_dir(project))
+    whoosh, pg = Searcher(project.index_root, SITE), PostgresSearcher(database, SITE)
+    assert whoosh._current().live is not None  # the update deleted the old sections
+    assert list(pg._current().live) == list(whoosh._current().live)
+    for q in QUERIES:
+        _same(whoosh.search(q, facets=True), pg.search(q, facets=True))

@@ -112,6 +112,7 @@ CREATE TABLE IF NOT EXISTS kb_versions (
     deleted bytea NOT NULL DEFAULT '',
     retired_at timestamptz
 );
+ALTER TABLE kb_versions ADD COLUMN IF NOT EXISTS segments bytea NOT NULL DEFAULT '';
 CREATE TABLE IF NOT EXISTS kb_current (
     one boolean PRIMARY KEY DEFAULT true CHECK (one),
     version_id bigint NOT NULL REFERENCES kb_versions (id)

@@ -108,6 +108,7 @@ def _copy_version(conn, version_dir: Path) -> Published:
         deleted = np.array(
             [d for d in range(doc_count) if reader.is_deleted(d)] if reader.has_deletions() else [], "<i4"
         )
+        segments = np.array([offset for _, offset in reader.leaf_readers()] + [doc_count], "<i4")
         with conn.transaction():
             version_id = conn.execute(
                 "INSERT INTO kb_versions (name, state, built_at, documents, sections, fingerprint, doc_count, deleted)"
@@ -124,7 +125,9 @@ def _copy_version(conn, version_dir: Path) -> Published:
             _copy_documents(conn, s, version_dir)
             conn.execute(VERSION_INDEXES.format(s=s))
             conn.execute(f"ANALYZE {s}.terms")
-            conn.execute("UPDATE kb_versions SET state = 'ready' WHERE id = %s", (version_id,))
+            conn.execute(
+                "UPDATE kb_versions SET state = 'ready', segments = %s WHERE id = %s", (segments.tobytes(), version_id)
+            )
     finally:
         searcher.close()
     return Published(version_id, info.version, terms, info.sections)
@@ -176,6 +179,7 @@ def _field_terms(reader, field: str):
     for leaf, offset in reader.leaf_readers():
         if field not in leaf.schema:
             continue
+        postings = _postings_of(leaf, field)
         for btext, info in leaf.iter_field(field):
             entry = terms.get(btext)
             if entry is None:
@@ -183,7 +187,7 @@ def _field_terms(reader, field: str):
             entry[0] += info.doc_frequency()
             entry[1] += info.weight()
             if with_postings:
-                entry[2].append(_read_postings(leaf.postings(field, btext), offset, with_positions))
+                entry[2].append(_read_postings(postings(btext, info), offset, with_positions))
     for btext in sorted(terms):
         df, freq, parts = terms.pop(btext)
         postings = None
@@ -197,6 +201,19 @@ def _field_terms(reader, field: str):
                 ends = np.cumsum(lengths).astype("<i4").tobytes()
             postings = (ids.astype("<i4").tobytes(), tfs.astype("<f4").tobytes(), positions, ends)
         yield term_text(btext), df, freq, postings
+
+
+def _postings_of(leaf, field: str):
+    """``(term, its term info) -> postings matcher`` of one segment. Why: ``leaf.postings`` looks
+    the term up again in the term index, which was half of the publishing time; the term info
+    from ``iter_field`` says where the postings are. A segment with deletions goes through
+    ``leaf.postings``, which skips the deleted sections."""
+    terms = getattr(leaf, "_terms", None)
+    codec = getattr(terms, "_codec", None)
+    if codec is None or not hasattr(terms, "_postfile") or leaf.has_deletions():
+        return lambda btext, info: leaf.postings(field, btext)
+    format_ = leaf.schema[field].format
+    return lambda btext, info: codec.postings_reader(terms._postfile, info, format_, term=(field, btext))
 
 
 def _read_postings(m, offset: int, with_positions: bool):

@@ -16,11 +16,13 @@ import threading
 import numpy as np
 from whoosh.query import And, Or, Prefix, Query, Term
 from whoosh.spelling import Corrector
+from whoosh.support.levenshtein import distance
 
 from kb.engine.postgres.publish import FILTER_FIELDS, SCORED_FIELDS
 from kb.engine.scoring import BM25_B, BM25_K1, ArrayScorer, Postings
 
 EMPTY = Postings(np.empty(0, np.int64), np.empty(0, np.float64))
+PRELOAD_MAX_DOCS, PRELOAD_MIN_CLAUSES = 5000, 1024  # whoosh.query.compound.Or: when it preloads a union unscored
 CACHE_WORDS = 200_000  # document frequencies remembered per version before the memo is emptied
 
 
@@ -32,8 +34,10 @@ class VersionData:
     """What every thread shares about one database version: its statistics (read when opened) and
     the memo of term lookups. ``query(sql, params)`` runs on a pooled connection."""
 
-    def __init__(self, pool, schema: str, version_id: int, doc_count: int, deleted: bytes):
+    def __init__(self, pool, schema: str, version_id: int, doc_count: int, deleted: bytes, segments: bytes = b""):
         self.pool = pool
+        # Where the Whoosh version's segments start (and its end): a prefix query is scored per segment.
+        self.segments = _ids(segments) if segments else np.array([0, doc_count], np.int64)
         self.schema = schema
         self.version_id = version_id
         self.doc_count = doc_count
@@ -76,7 +80,9 @@ class VersionData:
         ids = _ids(docnums)
         if not len(ids):
             return EMPTY
-        tf = np.frombuffer(tfs, "<f4").astype(np.float64)
+        return self.score_arrays(field, idf, ids, np.frombuffer(tfs, "<f4").astype(np.float64))
+
+    def score_arrays(self, field: str, idf: float, ids: np.ndarray, tf: np.ndarray) -> Postings:
         fl = self.lengths[field][ids]
         B, K1, avgfl = BM25_B, BM25_K1, self.average[field]
         return Postings(ids, idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl))))
@@ -132,9 +138,10 @@ class PostgresScorer(ArrayScorer):
         return out
 
     def _whoosh_matches(self, q: Query) -> Postings:
-        """A prefix ("upphandl*") as Whoosh scores it: one matching word is that word's query
-        (BM25F × boost); several are an Or of them without a weighting, which Whoosh scores
-        its boost wherever one matches."""
+        """A prefix ("upphandl*") as Whoosh scores it, segment by segment: one or two words, or
+        fewer than 1024 in a segment of more than 5,000 sections, sum their BM25F × boost; other
+        unions are preloaded unscored and score 1. (A word whose postings in a segment are all
+        deleted is not counted there; Whoosh counts it: the only case that may differ.)"""
         if type(q) is not Prefix:
             return EMPTY
         rows = [
@@ -148,11 +155,34 @@ class PostgresScorer(ArrayScorer):
         ]
         if not rows:
             return EMPTY
-        if len(rows) == 1:
-            found = self.data.score(q.fieldname, *rows[0]) if q.fieldname in SCORED_FIELDS else EMPTY
-            return Postings(found.ids, found.scores * q.boost)
-        matched = np.unique(np.concatenate([_ids(docnums) for _, docnums, _ in rows]))
-        return Postings(matched, np.full(len(matched), float(q.boost)))
+        # Whoosh runs the prefix per segment, on the words there (``MultiTerm.matcher``, ``Or._matcher``).
+        terms = [(idf, _ids(docnums), np.frombuffer(tfs, "<f4").astype(np.float64)) for idf, docnums, tfs in rows]
+        id_parts, score_parts = [], []
+        bounds = self.data.segments.tolist()
+        for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+            present = []
+            for idf, ids, tf in terms:
+                a, b = np.searchsorted(ids, [lo, hi])
+                if b > a:
+                    present.append((idf, ids[a:b], tf[a:b]))
+            if not present:
+                continue
+            if q.fieldname in SCORED_FIELDS and (
+                len(present) <= 2 or (hi - lo > PRELOAD_MAX_DOCS and len(present) < PRELOAD_MIN_CLAUSES)
+            ):  # one word's query, or a tree of unions summing each word's BM25F × boost
+                scored = [self.data.score_arrays(q.fieldname, *term) for term in present]
+                ids = np.concatenate([p.ids for p in scored])
+                summed = np.bincount(ids - lo, weights=np.concatenate([p.scores for p in scored]) * q.boost)
+                matched = np.unique(ids)
+                id_parts.append(matched)
+                score_parts.append(summed[matched - lo])
+            else:  # preloaded union without a weighting: 1 wherever a word matches
+                matched = np.unique(np.concatenate([ids for _, ids, _ in present]))
+                id_parts.append(matched)
+                score_parts.append(np.ones(len(matched)))
+        if not id_parts:
+            return EMPTY
+        return Postings(np.concatenate(id_parts), np.concatenate(score_parts))
 
 
 def like_prefix(text: str) -> str:
@@ -215,13 +245,19 @@ class PostgresCorrector(Corrector):
 
     def _suggestions(self, text: str, maxdist: int, prefix: int):
         s = self.data.schema
+        # One segment: Whoosh's automaton (Levenshtein). Several: its multi-segment reader's
+        # Damerau-Levenshtein ``distance``, on the words Levenshtein puts within twice the limit.
+        segmented = len(self.data.segments) > 2
         rows = self.data.query(
             f"SELECT w.term, coalesce(f.freq, 0) FROM {s}.terms w"
             f" LEFT JOIN {s}.terms f ON f.field = %s AND f.term = w.term"
             " WHERE w.field = %s AND w.term LIKE %s AND levenshtein_less_equal(w.term, %s, %s) <= %s",
-            (self.fieldname, "spell_" + self.fieldname, like_prefix(text[:prefix]), text, maxdist, maxdist),
+            (self.fieldname, "spell_" + self.fieldname, like_prefix(text[:prefix]), text,
+             2 * maxdist if segmented else maxdist, 2 * maxdist if segmented else maxdist),
         )
         for word, freq in rows:
+            if segmented and distance(word, text, limit=maxdist) > maxdist:
+                continue
             yield 0 - (maxdist + (1.0 / (freq or 1) * 0.5)), word
 
 

@@ -218,7 +218,8 @@ class PostgresSearcher(Searcher):
             return state
         with self._pool.connection() as conn:
             row = conn.execute(
-                "SELECT v.id, v.name, v.built_at, v.documents, v.sections, v.fingerprint, v.doc_count, v.deleted"
+                "SELECT v.id, v.name, v.built_at, v.documents, v.sections, v.fingerprint, v.doc_count, v.deleted,"
+                " v.segments"
                 " FROM kb_current c JOIN kb_versions v ON v.id = c.version_id",
                 prepare=True,
             ).fetchone() if _has_catalog(conn) else None
@@ -233,7 +234,7 @@ class PostgresSearcher(Searcher):
                     s = schema_name(version_id)
                     info = IndexInfo(row[1], row[2], row[3], row[4], Path(s), row[5])
                     state = PostgresVersionSearcher(
-                        VersionData(self._pool, s, version_id, row[6], row[7]), info, self.synonyms
+                        VersionData(self._pool, s, version_id, row[6], row[7], row[8]), info, self.synonyms
                     )
                     self._state = state
         self._checked = now
