@@ -129,6 +129,11 @@ def scale(scale_dir: Path, limit: int | None, url: str, workdir: Path, procs: in
         dev_queries(),
         rounds,
     )
+    differing = sum(
+        [(h.doc_id, h.anchor, h.score) for h in whoosh.search(q, limit=10).hits]
+        != [(h.doc_id, h.anchor, h.score) for h in pg.search(q, limit=10).hits]
+        for q in dev_queries()
+    )
     pg.clear_caches()
     whoosh.clear_caches()
     cold = latencies(
@@ -140,6 +145,8 @@ def scale(scale_dir: Path, limit: int | None, url: str, workdir: Path, procs: in
         "documents": info.documents,
         "sections": info.sections,
         "terms": published.terms,
+        "differing_top10": differing,
+        "queries": len(dev_queries()),
         "whoosh": {"build_s": whoosh_build, "size_mb": folder_size(info.path) / 1e6,
                    "p50_ms": timed["whoosh"][0], "p95_ms": timed["whoosh"][1],
                    "cold_p50_ms": cold["whoosh"][0], "cold_p95_ms": cold["whoosh"][1]},
@@ -231,7 +238,8 @@ def tables(figures: dict) -> str:
         lines.append("")
     if "scale" in figures:
         s = figures["scale"]
-        lines += [f"Scale corpus: {s['documents']:,} documents, {s['sections']:,} sections, {s['terms']:,} terms", "",
+        lines += [f"Scale corpus: {s['documents']:,} documents, {s['sections']:,} sections, {s['terms']:,} terms; "
+                  f"dev queries whose top 10 differ between the engines: {s['differing_top10']} of {s['queries']}", "",
                   "| engine | build s | size MB | p50 ms | p95 ms | cold p50 ms | cold p95 ms |",
                   "|---|---|---|---|---|---|---|"]
         for engine in ("whoosh", "postgresql"):
