@@ -249,9 +249,8 @@ def search(
     searcher = open_searcher(project, site_url, url)
     try:
         result = searcher.search(query, limit=limit, offset=offset, tags=tags, publisher=publisher, type=type_)
-    except IndexMissing:
-        build = f"kb build --engine {searcher.index_root}" if url else "kb build"
-        click.echo(f"Error: there is no index yet. Run `{build}` first.", err=True)
+    except IndexMissing as e:
+        click.echo(f"Error: {e}" if url else "Error: there is no index yet. Run `kb build` first.", err=True)
         sys.exit(EXIT_NO_INDEX)
     except DatabaseUnavailable as e:
         click.echo(f"Error: {e} Check that it is running and the URL is right.", err=True)

@@ -233,6 +233,8 @@ def test_cli_build_search_and_eval_with_engine(tmp_path, database, monkeypatch):
     root = tmp_path / "kb"
     make_project(root, site=False)
     runner = CliRunner()
+    empty = runner.invoke(main, ["search", "plast", "--root", str(root), "--engine", database])
+    assert empty.exit_code == 3 and "No index in the database" in empty.output and "kb build --engine" in empty.output
     built = runner.invoke(main, ["build", "--root", str(root), "--no-site", "--quiet", "--engine", database])
     assert built.exit_code == 0, built.output
     assert "Database: version" in built.output

@@ -517,15 +517,20 @@ def build(
 
 def _publish(url: str, report: BuildReport) -> None:
     """Publish the (now current) local version to the database, unless it is current there."""
+    import psycopg
+
     from kb.engine import DatabaseUnavailable, PublishLocked, publish_version, published_version
 
     started = time.perf_counter()
+    again = "The local index is built; run `kb build` again to publish it."
     try:
         live = published_version(url)
         if live is None or (live[1], live[2]) != (report.index.version, report.index.fingerprint):
             report.published = publish_version(url, report.index.path)
     except (DatabaseUnavailable, PublishLocked) as e:
-        raise BuildError(f"{e} The local index is built; run `kb build` again to publish it.") from None
+        raise BuildError(f"{e} {again}") from None
+    except psycopg.Error as e:  # e.g. no right to create schemas or the fuzzystrmatch extension
+        raise BuildError(f"The database refused to publish: {str(e).strip()} {again}") from None
     report.publish_seconds = time.perf_counter() - started
 
 

@@ -194,7 +194,7 @@ class PostgresSearcher(Searcher):
         from kb.analysis import load_synonyms
 
         self.url = url
-        self.index_root = Path(redact(url))  # for messages only
+        self.index_root = None  # no folder: the database holds the versions
         self.pinned_version = None
         self.site_url = site_url
         self.synonyms = load_synonyms(synonyms_path)
