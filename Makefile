@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-fast setup setup-test browser nginx ocr lint clean
+.PHONY: run test test-fast setup setup-test browser nginx ocr postgres lint clean
 
 $(BIN)/kb: pyproject.toml setup.py kb/engine/_native.c
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,12 @@ run: setup
 	$(BIN)/kb build
 	$(BIN)/kb search "återbruk möbler" --limit 5
 
-## Set up (venv, test tools, Chromium and nginx for browser tests, tesseract for OCR) and run lint + all tests.
-test: setup browser nginx ocr
+## Debian's PostgreSQL on 127.0.0.1:54329, for the PostgreSQL engine's tests (tests/test_engine_postgres.py).
+postgres:
+	sh scripts/setup-postgres.sh
+
+## Set up (venv, test tools, Chromium, nginx, tesseract and PostgreSQL for their tests) and run lint + all tests.
+test: setup browser nginx ocr postgres
 	$(BIN)/ruff check kb tests benchmarks scripts
 	$(BIN)/python -m pytest -q
 

@@ -7,6 +7,7 @@ Exit codes are in ``kb.commands.errors`` (and docs/cli.md): 0 success, 1 nothing
 from __future__ import annotations
 
 import json
+import logging
 import re
 import sys
 import time
@@ -30,6 +31,28 @@ SKIPPED_SHOWN = 20  # skipped sources listed by `kb build` without --verbose
 
 def _project(root: str | None) -> Project:
     return Project(Path(root or ".").resolve())
+
+
+engine_option = click.option(
+    "--engine",
+    metavar="ENGINE",
+    default=None,
+    help="Where the index lives: whoosh (the build/index folder) or a PostgreSQL URL such as "
+    "postgresql://kb@db.example.se/kb. Default: KB_ENGINE, then kb.yml's engine, then whoosh.",
+)
+
+
+def _engine(project: Project, option: str | None) -> str | None:
+    """The PostgreSQL URL to use, or None for Whoosh; a bad value is a usage error (exit 2)."""
+    from kb.engine import project_engine
+
+    try:
+        url = project_engine(project, option)
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="--engine") from None
+    if url:  # one clear error line instead of the pool's reconnection log
+        logging.getLogger("psycopg.pool").setLevel(logging.CRITICAL)
+    return url
 
 
 root_option = click.option(
@@ -101,7 +124,10 @@ class _ProgressPrinter:
 @click.option(
     "--verbose", "-v", is_flag=True, help=f"List every skipped source (else the first {SKIPPED_SHOWN}, then counts)."
 )
-def build(root: str | None, strict: bool, no_site: bool, wait: bool, quiet: bool, verbose: bool) -> None:
+@engine_option
+def build(
+    root: str | None, strict: bool, no_site: bool, wait: bool, quiet: bool, verbose: bool, engine: str | None
+) -> None:
     """Ingest sources/, index them and publish the site (only changed sources are re-read).
 
     \b
@@ -109,6 +135,7 @@ def build(root: str | None, strict: bool, no_site: bool, wait: bool, quiet: bool
       kb build                      in the knowledge base folder
       kb build --root /srv/kunskapsbank --quiet
       kb build --strict --no-site   in CI: fail (exit 4) if a source was skipped
+      kb build --engine postgresql://kb@db.example.se/kb   also publish to a shared database
     """
     from kb.indexing.build import BuildError
     from kb.indexing.build import build as run_build
@@ -118,9 +145,10 @@ def build(root: str | None, strict: bool, no_site: bool, wait: bool, quiet: bool
     if not project.mkdocs_yml.is_file() and not no_site:
         click.echo("Note: no mkdocs.yml here, so the site gets kb's default name and address (`kb init` writes one).",
                    err=True)
+    url = _engine(project, engine)
     progress = _ProgressPrinter(enabled=not quiet and sys.stderr.isatty())
     try:
-        report = run_build(project, progress=progress, site=not no_site, wait=wait)
+        report = run_build(project, progress=progress, site=not no_site, wait=wait, engine=url)
     except BuildError as e:
         progress.close()
         click.echo(f"Error: {e}", err=True)
@@ -156,6 +184,14 @@ def _print_report(report, verbose: bool = False) -> None:
     )
     if report.site_pages is not None:
         click.echo(f"Site: {report.site_pages} pages in site/ ({report.site_seconds:.1f} s).")
+    published = getattr(report, "published", None)
+    if published is not None:
+        click.echo(
+            f"Database: version {published.name} published and current ({published.terms:,} terms, "
+            f"{report.publish_seconds:.1f} s)."
+        )
+    elif getattr(report, "publish_seconds", 0):
+        click.echo("Database: already current.")
     click.echo(f"Done in {report.seconds:.1f} s.")
 
 
@@ -186,6 +222,7 @@ def skipped_lines(skipped: list[tuple[str, str]], verbose: bool = False) -> str:
 @click.option("--publisher", help='Only this publisher, e.g. --publisher "IVL Svenska Miljöinstitutet".')
 @click.option("--type", "type_", help="Only this document type, e.g. --type författning.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (see README: JSON contract).")
+@engine_option
 def search(
     query: str,
     root: str | None,
@@ -195,6 +232,7 @@ def search(
     publisher: str | None,
     type_: str | None,
     as_json: bool,
+    engine: str | None,
 ) -> None:
     """Search the knowledge base: ranked sections with snippets and links.
 
@@ -203,18 +241,24 @@ def search(
       kb search "återbruk möbler"
       kb search kontorsmöbler --tag cirkulär --json
       kb search "19 a kap direktupphandling" --type författning
+      kb search upphandling --engine postgresql://kb@db.example.se/kb
     """
-    from kb.search import IndexMissing, Searcher, SearchError, clean_query
+    from kb.engine import DatabaseUnavailable, open_searcher
+    from kb.search import IndexMissing, SearchError, clean_query
 
     if not clean_query(query).strip():
         raise click.BadParameter('give some words to search for, e.g. "återbruk möbler"', param_hint="QUERY")
     project = _project(root)
     site_url, _ = project.site_settings()
-    searcher = Searcher(project.index_root, site_url)
+    url = _engine(project, engine)
+    searcher = open_searcher(project, site_url, url)
     try:
         result = searcher.search(query, limit=limit, offset=offset, tags=tags, publisher=publisher, type=type_)
-    except IndexMissing:
-        click.echo("Error: there is no index yet. Run `kb build` first.", err=True)
+    except IndexMissing as e:
+        click.echo(f"Error: {e}" if url else "Error: there is no index yet. Run `kb build` first.", err=True)
+        sys.exit(EXIT_NO_INDEX)
+    except DatabaseUnavailable as e:
+        click.echo(f"Error: {e} Check that it is running and the URL is right.", err=True)
         sys.exit(EXIT_NO_INDEX)
     except SearchError as e:
         raise click.UsageError(str(e)) from None
@@ -346,7 +390,10 @@ def ingest_cmd(paths: tuple[str, ...], root: str | None, into: str, force: bool,
 @click.option("--no-baseline", is_flag=True, help="Skip the stock Whoosh comparison.")
 @click.option("--min-ndcg", type=float, default=None, help="Exit 5 if nDCG@10 is below this.")
 @click.option("--json", "as_json", is_flag=True, help="Print figures as JSON.")
-def eval_cmd(judgments: str, root: str | None, no_baseline: bool, min_ndcg: float | None, as_json: bool) -> None:
+@engine_option
+def eval_cmd(
+    judgments: str, root: str | None, no_baseline: bool, min_ndcg: float | None, as_json: bool, engine: str | None
+) -> None:
     """Measure relevance on judged queries: nDCG@10, recall@10, MRR, next to stock Whoosh.
 
     JUDGMENTS is a file in the format of tests/data/dev.json.
@@ -355,12 +402,19 @@ def eval_cmd(judgments: str, root: str | None, no_baseline: bool, min_ndcg: floa
     Examples:
       kb eval tests/data/dev.json
       kb eval tests/data/dev.json --no-baseline --min-ndcg 0.6   exit 5 below the goal
+      kb eval tests/data/dev.json --engine postgresql://kb@db.example.se/kb
     """
+    from kb.engine import DatabaseUnavailable
+    from kb.search import IndexMissing
     from kb.search.evaluate import evaluate_project, format_report
 
     project = _project(root)
+    url = _engine(project, engine)
     try:
-        reports = evaluate_project(project, Path(judgments), baseline=not no_baseline)
+        reports = evaluate_project(project, Path(judgments), baseline=not no_baseline, engine=url)
+    except (IndexMissing, DatabaseUnavailable) as e:
+        click.echo(f"Error: {e}", err=True)
+        sys.exit(EXIT_NO_INDEX)
     except FileNotFoundError as e:
         click.echo(f"Error: {e}", err=True)
         sys.exit(EXIT_NO_INDEX)

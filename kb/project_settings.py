@@ -64,10 +64,11 @@ class KbSettings:
     review_age_days: int = DEFAULT_REVIEW_AGE_DAYS  # `kb report`: older reviews need attention
     query_log: bool = True  # the API counts searches (text and count only) for `kb report`
     default_publisher: str | None = None  # the publisher of every source that names none
+    engine: str = ""  # "" or "whoosh": the index folder; postgresql://…: a shared database (docs/postgresql.md)
     api: ApiOptions = field(default_factory=ApiOptions)
 
 
-_TYPES = {"review_age_days": int, "query_log": bool, "default_publisher": str}
+_TYPES = {"review_age_days": int, "query_log": bool, "default_publisher": str, "engine": str}
 
 
 def load_settings(path: Path) -> KbSettings:

@@ -40,7 +40,7 @@ def create_app(project: Project, settings: ApiSettings | None = None) -> FastAPI
     state = ApiState(
         project=project,
         settings=settings,
-        searcher=Searcher(project.index_root, site_url),
+        searcher=_searcher(project, site_url, settings.engine),
         site_url=site_url,
         site_dir=settings.site_dir or project.site_dir,
         cache=ResponseCache(settings.cache_size),
@@ -95,6 +95,13 @@ def create_app(project: Project, settings: ApiSettings | None = None) -> FastAPI
             max_age=600,
         )
     return app
+
+
+def _searcher(project: Project, site_url: str, engine: str | None) -> Searcher:
+    """The Whoosh index folder's searcher, or a PostgreSQL database's (``engine``, ``KB_ENGINE``)."""
+    from kb.engine import engine_url, open_searcher
+
+    return open_searcher(project, site_url, engine_url(engine))
 
 
 def _warm_up(searcher: Searcher) -> None:

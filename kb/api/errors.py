@@ -6,11 +6,14 @@ Messages never contain the user's query; parameter *names* from the request are 
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from kb.engine import DatabaseUnavailable
 from kb.search import IndexMissing, SearchError
 
 NO_INDEX_MESSAGE = "There is no search index yet: run `kb build` on the server."
@@ -77,6 +80,12 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(IndexMissing)
     async def _no_index(request: Request, exc: IndexMissing):
         return error_response(503, NO_INDEX_MESSAGE, None, {"Retry-After": "30"})
+
+    @app.exception_handler(DatabaseUnavailable)
+    async def _no_database(request: Request, exc: DatabaseUnavailable):
+        logging.getLogger("kb.api").warning("%s", exc)  # the address is for the log, not for every visitor
+        message = "the search database is unreachable; try again shortly"
+        return error_response(503, message, None, {"Retry-After": str(exc.retry_after)})
 
     @app.exception_handler(SearchError)
     async def _search_error(request: Request, exc: SearchError):

@@ -16,6 +16,7 @@ KB_SERVE_SITE        ``0`` to serve only the API, not site/                     
 KB_SITE_URL          base of the page URLs in API answers (``kb serve`` sets it when   mkdocs.yml
                      mkdocs.yml names a local address on another port)              site_url
 KB_QUERY_LOG         ``0`` to keep no count of searches (``kb report``)             kb.yml
+KB_ENGINE            ``whoosh`` or a PostgreSQL URL (docs/postgresql.md)             kb.yml
 ==================== ============================================================== =========
 
 ``ApiSettings.for_project`` starts from the folder's ``kb.yml`` (``api:`` and ``query_log``)
@@ -56,6 +57,7 @@ class ApiSettings:
     warm_up: bool = True  # run one query at startup so the first user does not wait
     site_url: str | None = None  # default: mkdocs.yml's site_url
     query_log: bool = False  # count searches in build/queries.sqlite (on in `kb serve` unless kb.yml says no)
+    engine: str | None = None  # a PostgreSQL URL: search that database (kb.engine.postgres), not build/index
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, base: ApiSettings | None = None) -> ApiSettings:
@@ -71,6 +73,7 @@ class ApiSettings:
             serve_site=env.get("KB_SERVE_SITE", "1") not in ("0", "false", "no"),
             site_url=env.get("KB_SITE_URL") or None,
             query_log=_flag(env["KB_QUERY_LOG"]) if "KB_QUERY_LOG" in env else base.query_log,
+            engine=env.get("KB_ENGINE") or base.engine,
         )
 
     @classmethod
@@ -86,6 +89,7 @@ class ApiSettings:
             cache_size=api.cache_size,
             cache_max_age=api.cache_max_age,
             query_log=kb_settings.query_log,
+            engine=kb_settings.engine or None,
         )
         return cls.from_env(environ, base)
 

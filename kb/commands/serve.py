@@ -40,7 +40,16 @@ def served_site_url(site_url: str, host: str, port: int) -> str | None:
     help="Let pages from this origin call the API, e.g. https://intranet.example.se (repeatable).",
 )
 @click.option("--reload", is_flag=True, help="Restart on code changes (development only).")
-def serve(host: str, port: int, root: str | None, cors_origins: tuple[str, ...], reload: bool) -> None:
+@click.option(
+    "--engine",
+    metavar="ENGINE",
+    default=None,
+    help="whoosh (build/index) or a PostgreSQL URL such as postgresql://kb@db.example.se/kb, "
+    "shared by many servers. Default: KB_ENGINE, then kb.yml's engine.",
+)
+def serve(
+    host: str, port: int, root: str | None, cors_origins: tuple[str, ...], reload: bool, engine: str | None
+) -> None:
     """Serve site/ and the search API (http://127.0.0.1:8000/, docs at /api/docs).
 
     A new index from `kb build` is picked up without restarting. Settings come from kb.yml
@@ -51,6 +60,7 @@ def serve(host: str, port: int, root: str | None, cors_origins: tuple[str, ...],
       kb serve
       kb serve --port 8001 --root /srv/kunskapsbank
       kb serve --host 0.0.0.0 --cors-origin https://intranat.example.se
+      kb serve --engine postgresql://kb@db.example.se/kb
     """
     import uvicorn
 
@@ -60,12 +70,20 @@ def serve(host: str, port: int, root: str | None, cors_origins: tuple[str, ...],
     problem = port_problem(host, port)
     if problem:
         raise KbFailure(EXIT_SERVER, problem)
-    if not (root_path / "build" / "index" / "current").exists():
+    from kb.config import Project
+    from kb.engine import project_engine
+
+    try:
+        url = project_engine(Project(root_path), engine)
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="--engine") from None
+    if url:
+        os.environ["KB_ENGINE"] = url
+    elif not (root_path / "build" / "index" / "current").exists():
         click.echo("Note: no index yet; run `kb build` (the server picks it up without a restart).", err=True)
     os.environ["KB_ROOT"] = str(root_path)
     if cors_origins:
         os.environ["KB_CORS_ORIGINS"] = ",".join(cors_origins)
-    from kb.config import Project
 
     configured, _ = Project(root_path).site_settings()
     links = served_site_url(configured, host, port)

@@ -132,13 +132,23 @@ def evaluate(name: str, judgments: list[dict], run) -> EvalReport:
     return report
 
 
-def evaluate_project(project: Project, judgments_path: Path, baseline: bool = True) -> dict[str, EvalReport]:
+def evaluate_project(
+    project: Project, judgments_path: Path, baseline: bool = True, engine: str | None = None
+) -> dict[str, EvalReport]:
+    """``engine``: a PostgreSQL URL to measure that engine's index instead of the folder's."""
     judgments = load_judgments(judgments_path)
-    version_dir = current_version_dir(project.index_root)
-    if version_dir is None:
-        raise FileNotFoundError("there is no index yet. Run `kb build` first.")
     site_url, _ = project.site_settings()
-    searcher = Searcher(project.index_root, site_url)
+    if engine:
+        from kb.engine import open_searcher
+
+        searcher = open_searcher(project, site_url, engine)
+        documents = list(searcher.documents().values()) if baseline else []
+    else:
+        version_dir = current_version_dir(project.index_root)
+        if version_dir is None:
+            raise FileNotFoundError("there is no index yet. Run `kb build` first.")
+        searcher = Searcher(project.index_root, site_url)
+        documents = load_documents(version_dir) if baseline else []
 
     def run_kb(query: str) -> list[EvalHit]:
         result = searcher.search(query, limit=K)
@@ -146,7 +156,6 @@ def evaluate_project(project: Project, judgments_path: Path, baseline: bool = Tr
 
     reports = {"kb": evaluate("kb", judgments, run_kb)}
     if baseline:
-        documents = load_documents(version_dir)
         with tempfile.TemporaryDirectory() as tmp:
             for grouping in ("OR", "AND"):
                 stock = StockWhoosh(documents, Path(tmp) / grouping, site_url, grouping)

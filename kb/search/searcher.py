@@ -194,6 +194,7 @@ class Searcher:
             total += sum(d not in hits.docnums for d in pinned)
         page = ranked[offset : offset + limit]
         match_terms = state.match_terms(marked if citation else parts, corrected)
+        state.prefetch_hits([h.docnum for h in page])
         out_hits = [state.make_hit(h, match_terms, self.site_url, links.get(h.docnum)) for h in page]
         if suggestion and suggestion.lower() == cleaned.lower():
             suggestion = None
@@ -497,6 +498,9 @@ class VersionSearcher:
                 if " " not in phrase.strip():
                     terms.update(token for token, whole in b.variants(phrase, folded=True) if whole)
         return frozenset(terms)
+
+    def prefetch_hits(self, docnums: list[int]) -> None:
+        """Nothing to do here: hits are read from a memory map (a database engine reads a page at once)."""
 
     def hit_fields(self, docnum: int) -> tuple[list, str]:
         """(the ``HIT_KEYS`` values, body) of a section: from the ``hit`` column, or an older index's stored fields."""

@@ -1,0 +1,115 @@
+"""A real PostgreSQL for the engine's tests: the server ``scripts/setup-postgres.sh`` starts on
+loopback (installing Debian's package when missing), and a fresh database per test session.
+
+``KB_TEST_POSTGRES`` may name another server's URL (a database the tests may create databases on).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import threading
+import uuid
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def server_url() -> str:
+    url = os.environ.get("KB_TEST_POSTGRES")
+    if url:
+        return url
+    done = subprocess.run(
+        ["sh", str(REPO / "scripts" / "setup-postgres.sh")], capture_output=True, text=True, timeout=900
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"scripts/setup-postgres.sh failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout.strip().splitlines()[-1]
+
+
+def create_database(url: str) -> str:
+    """A new, empty database on the server of ``url``; returns its URL."""
+    import psycopg
+
+    name = f"kb_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
+def drop_database(url: str, database_url: str) -> None:
+    import psycopg
+
+    from kb.engine.postgres import database
+
+    for pool in list(database._pools.values()):
+        pool.close()
+    database._pools.clear()
+    name = database_url.rsplit("/", 1)[1]
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+class Gate:
+    """A TCP relay to the database that can be shut (refusing and cutting connections) and opened
+    again: the database becomes unreachable for the code under test, as in a network outage."""
+
+    def __init__(self, target_host: str, target_port: int):
+        self.target = (target_host, target_port)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.open = True
+        self.sockets: list[socket.socket] = []
+        self.lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            if not self.open:
+                client.close()
+                continue
+            try:
+                upstream = socket.create_connection(self.target)
+            except OSError:
+                client.close()
+                continue
+            with self.lock:
+                self.sockets += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        for s in (src, dst):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def shut(self) -> None:
+        self.open = False
+        with self.lock:
+            for s in self.sockets:
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                    s.close()
+                except OSError:
+                    pass
+            self.sockets.clear()
+
+    def reopen(self) -> None:
+        self.open = True
+
+    def close(self) -> None:
+        self.shut()
+        self.listener.close()
