@@ -221,6 +221,11 @@ class VersionSearcher:
         self.version_dir = version_dir
         self.info = read_info(version_dir)
         self.ix = open_index(version_dir)
+        self._init_caches(synonyms)
+        self._live: np.ndarray | None | object = _UNREAD
+
+    def _init_caches(self, synonyms) -> None:
+        """What every version searcher (this engine's or another's) fills on first use."""
         self._local = threading.local()
         self._open_lock = threading.Lock()
         self._documents: dict[str, Document] | None = None
@@ -232,7 +237,6 @@ class VersionSearcher:
         self._spellings: Spellings | None = None
         self.term_cache = TermCache()
         self.field_lengths: dict[tuple[int, str], np.ndarray] = {}
-        self._live: np.ndarray | None | object = _UNREAD
         self._statutes: StatuteTable | None = None
 
     @property
@@ -536,9 +540,17 @@ class VersionSearcher:
     def statutes(self) -> StatuteTable:
         """The statutes by SFS number and title, read on the first query that cites one."""
         if self._statutes is None:
-            documents = self._documents.values() if self._documents is not None else read_statutes(self.version_dir)
+            documents = self._documents.values() if self._documents is not None else self.statute_documents()
             self._statutes = StatuteTable(documents)
         return self._statutes
+
+    def section_number(self, doc_id: str, anchor: str) -> int | None:
+        """The docnum of a document's section (None if this version has no such live section)."""
+        return self.searcher.document_number(key=f"{doc_id}#{anchor}")
+
+    def statute_documents(self):
+        """The documents a citation may name (the statutes), read without loading the others."""
+        return read_statutes(self.version_dir)
 
     def citation(self, text: str) -> tuple[Citation, list[tuple[int, str]], str | None]:
         """(the citation in ``text``, its target sections as (docnum, link anchor), a notice for laws not here)."""
@@ -549,7 +561,7 @@ class VersionSearcher:
         resolved = self.statutes.resolve(citation)
         cited = []
         for doc_id, anchor, link in resolved.targets:
-            docnum = self.searcher.document_number(key=f"{doc_id}#{anchor}")
+            docnum = self.section_number(doc_id, anchor)
             if docnum is not None:
                 cited.append((docnum, link))
         return citation, cited, resolved.notice(citation)

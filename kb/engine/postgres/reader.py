@@ -124,7 +124,7 @@ class PostgresScorer(ArrayScorer):
         found = self.cache.get((fieldname, text))
         return found if found is not None else EMPTY
 
-    def _positions(self, fieldname: str, text: str, docnums: np.ndarray) -> list[list[int]]:
+    def positions(self, fieldname: str, text: str, docnums: np.ndarray) -> list[list[int]]:
         rows = self.data.query(
             f"SELECT docnums, positions, position_ends FROM {self.data.schema}.terms WHERE field = %s AND term = %s",
             (fieldname, text),

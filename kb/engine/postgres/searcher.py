@@ -25,7 +25,6 @@ from kb.engine.postgres.reader import (
     facet_sets,
     filter_mask,
 )
-from kb.engine.scoring import TermCache
 from kb.engine.versions import IndexInfo
 from kb.model import Document
 from kb.search.builder import QueryBuilder
@@ -85,17 +84,7 @@ class PostgresVersionSearcher(VersionSearcher):
         self.info = info
         self.data = data
         self.schema = make_schema()
-        self._local = threading.local()
-        self._open_lock = threading.Lock()
-        self._documents = None
-        self._doc_ids = None
-        self._facet_sets = None
-        self._filter_values = None
-        self.synonyms = synonyms
-        self._completions = None
-        self._spellings = None
-        self.term_cache = TermCache()
-        self.field_lengths = {}
+        self._init_caches(synonyms)
         live = None
         if len(data.deleted):
             live = np.ones(data.doc_count, bool)
@@ -104,6 +93,10 @@ class PostgresVersionSearcher(VersionSearcher):
         self._hits: OrderedDict[int, tuple[list, str, int]] = OrderedDict()  # docnum -> values, body, bytes
         self._hit_bytes = 0
         self._hits_lock = threading.Lock()
+
+    def statute_documents(self):
+        """A database version has no documents.jsonl to read statutes from: its documents."""
+        return self.documents.values()
 
     @property
     def searcher(self):
@@ -178,6 +171,16 @@ class PostgresVersionSearcher(VersionSearcher):
             while self._hit_bytes > HIT_CACHE_BYTES and len(self._hits) > len(docnums):
                 _, (_, _, size) = self._hits.popitem(last=False)
                 self._hit_bytes -= size
+
+    def section_number(self, doc_id: str, anchor: str) -> int | None:
+        from kb.engine.index import read_hit
+
+        rows = self.data.query(f"SELECT docnum, hit FROM {self.data.schema}.sections WHERE doc_id = %s", (doc_id,))
+        live = self._live
+        for docnum, hit in sorted(rows):
+            if (live is None or live[docnum]) and read_hit(bytes(hit))[0][1] == anchor:
+                return docnum
+        return None
 
     def hit_fields(self, docnum: int) -> tuple[list, str]:
         found = self._hits.get(docnum)
