@@ -40,7 +40,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 DEV_QUERIES = ROOT / "tests" / "data" / "dev.json"
 
 
