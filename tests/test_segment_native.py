@@ -121,13 +121,15 @@ def test_bad_arrays_are_refused(change, message):
 def test_md5_hash_is_whoosh_md5_hash():
     from whoosh.filedb.filetables import md5_hash  # hashlib through a hex string
 
+    from kb.engine.segment import _md5_hash
+
     rng = np.random.default_rng(7)
     keys = [bytes(rng.integers(0, 256, n, dtype=np.uint8)) for n in [*range(130), 1_000, 4_096]]
-    assert [_native.md5_hash(k) for k in keys] == [md5_hash(k) for k in keys]
+    assert [_md5_hash(k) for k in keys] == [md5_hash(k) for k in keys]
 
 
 def test_term_table_is_whoosh_ordered_hash_file(tmp_path):
-    """``_add_sorted`` and ``_write_hashes`` (over ``kb.engine._native``) write the same file as
+    """``_add_sorted`` and ``_write_hashes`` (one write per call, not per key or slot) write the same file as
     whoosh's ``OrderedHashWriter.add`` one key at a time."""
     from whoosh.filedb.filestore import FileStorage
     from whoosh.filedb.filetables import OrderedHashReader, OrderedHashWriter

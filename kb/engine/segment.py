@@ -26,6 +26,7 @@ import zlib
 from array import array
 from collections.abc import Callable, Iterable
 from functools import cache, partial
+from hashlib import md5
 from itertools import accumulate
 from operator import sub
 from pickle import dumps
@@ -570,16 +571,35 @@ def _length_column(lengths: dict[int, int], ndocs: int) -> np.ndarray:
     return column
 
 
+_LENGTHS = struct.Struct("!ii")  # a term table record's key and value lengths
+_POINTER = struct.Struct("!Iq")  # a hash table slot: hash, record position
+
+
+def _md5_hash(key: bytes) -> int:
+    """whoosh's ``md5_hash`` (the last 4 bytes of the MD5 digest as a number), without its hex detour."""
+    return int.from_bytes(md5(key, usedforsecurity=False).digest()[12:], "big")
+
+
 def _add_sorted(tindex, keys: list[bytes], values: list[bytes]) -> None:
-    """``OrderedHashWriter.add`` for each (key, value), in one write: the same file, buckets and
-    index (the records and MD5 hashes made by ``kb.engine._native.term_records``)."""
+    """``OrderedHashWriter.add`` for each (key, value), in one write: the same file, buckets and index."""
     if not keys:
         return
     if keys[0] <= tindex.lastkey:
         raise ValueError(f"Keys must increase: {tindex.lastkey!r}..{keys[0]!r}")
     dbfile = tindex.dbfile
-    records, positions = _native.term_records(keys, values, dbfile.tell(), tindex.buckets)
-    dbfile.write(records)
+    pos = dbfile.tell()
+    buckets = tindex.buckets
+    positions = []
+    records = []
+    pack = _LENGTHS.pack
+    for key, value in zip(keys, values, strict=True):
+        positions.append(pos)
+        record = pack(len(key), len(value)) + key + value
+        records.append(record)
+        h = _md5_hash(key)
+        buckets[h & 255].append((h, pos))
+        pos += len(record)
+    dbfile.write(b"".join(records))
     index = tindex.index  # a GrowableArray: widen it as its append() would for the largest position
     try:
         index.array.append(positions[-1])
@@ -592,11 +612,20 @@ def _add_sorted(tindex, keys: list[bytes], values: list[bytes]) -> None:
 
 
 def _write_hashes(tindex) -> None:
-    """``HashWriter._write_hashes``, each bucket's table made by ``kb.engine._native.hash_table``."""
+    """``HashWriter._write_hashes`` with one write per bucket instead of one per slot."""
     dbfile = tindex.dbfile
+    null = (0, 0)
+    pack = _POINTER.pack
     for entries in tindex.buckets:
-        tindex.directory.append((dbfile.tell(), 2 * len(entries)))
-        dbfile.write(_native.hash_table(entries))
+        numslots = 2 * len(entries)
+        tindex.directory.append((dbfile.tell(), numslots))
+        table = [null] * numslots
+        for hashval, position in entries:
+            slot = (hashval >> 8) % numslots
+            while table[slot] is not null:
+                slot = (slot + 1) % numslots
+            table[slot] = (hashval, position)
+        dbfile.write(b"".join([pack(h, p) for h, p in table]))
 
 
 def _quantize(lengths: dict[int, int]) -> dict[int, int]:
