@@ -17,7 +17,7 @@ from whoosh.codec.whoosh3 import COMPRESSION_MIN_SIZE, WHOOSH3_HEADER_MAGIC
 from whoosh.formats import Positions
 
 from kb.engine import _native
-from kb.engine.segment import _length_bytes, encode_terms_python
+from kb.engine.segment import _length_bytes, encode_terms_python, term_totals
 
 
 def _case(rng, nterms, per_term, max_doc, max_npos, max_pos, float64=False, no_lengths=False):
@@ -38,8 +38,9 @@ def _case(rng, nterms, per_term, max_doc, max_npos, max_pos, float64=False, no_l
 
 
 def _args(*arrays, limit: int = 128, offset: int = 0) -> list:
-    """``encode_terms`` arguments: the arrays, then whoosh3's block settings."""
-    return [*arrays, _length_bytes(), limit, 3, COMPRESSION_MIN_SIZE, offset, zlib.compress, WHOOSH3_HEADER_MAGIC]
+    """``encode_terms`` arguments: the arrays, each term's total weight, then whoosh3's block settings."""
+    totals = term_totals(arrays[2], arrays[7], limit)  # of w32 over cuts
+    return [*arrays, totals, _length_bytes(), limit, 3, COMPRESSION_MIN_SIZE, offset, zlib.compress, WHOOSH3_HEADER_MAGIC]
 
 
 CASES = {
@@ -48,6 +49,8 @@ CASES = {
     "16 and 32 bits": dict(nterms=50, per_term=40, max_doc=2**31 - 1, max_npos=5, max_pos=70_000),
     "long position lists": dict(nterms=5, per_term=3, max_doc=100, max_npos=2_600, max_pos=10**6),
     "float64 weights": dict(nterms=100, per_term=30, max_doc=1_000, max_npos=3, max_pos=50, float64=True),
+    # inexact sums over several blocks (whoosh adds up each block's sum)
+    "float64, many blocks": dict(nterms=10, per_term=700, max_doc=5_000, max_npos=2, max_pos=50, float64=True),
     "no lengths": dict(nterms=100, per_term=10, max_doc=1_000, max_npos=2, max_pos=50, no_lengths=True),
 }
 
@@ -100,6 +103,8 @@ def test_positions_past_32_bits_pickle_as_python_does():
         (lambda a: a.__setitem__(7, np.array([0, 1], np.int64)), "cuts"),  # not to the last posting
         (lambda a: a.__setitem__(5, np.array([0, 2**62], np.int64)), "positions"),  # start + count overflows
         (lambda a: a.__setitem__(0, np.array([1, 2**32], np.int64)), "32 bits"),
+        (lambda a: a.__setitem__(8, np.array([2.0, 0.0])), "totals"),  # one term, two totals
+        (lambda a: a.__setitem__(8, np.array([2], np.int64)), "float64"),
     ],
 )
 def test_bad_arrays_are_refused(change, message):

@@ -1,17 +1,18 @@
 /* Whoosh 3 postings blocks of many terms at once: the compiled twin of
- * ``kb.engine.segment._FieldOutput.several`` (and ``single``) over ``_position_values``.
+ * ``kb.engine.segment.encode_terms_python`` (``_FieldOutput.several`` over ``_position_values``).
  *
- * Why: the bulk writer spent about a fifth of a worker's time in the Python glue that cuts
- * each term's postings into blocks, builds the tuples whoosh pickles and packs the term
- * infos. Here the pickles are written byte by byte (protocol 3 for block data, 2 for block
- * infos and position lists, memo opcodes included, exactly as CPython's pickler writes
- * them for these objects); zlib is still called through Python's own ``zlib.compress``.
- * ``tests/test_segment_native.py`` checks the bytes against the Python path.
+ * Why compiled: in Python every block needs its tuples and every posting its objects only to be
+ * pickled, and that glue plus ``pickle.dumps`` was the largest part of the bulk writer's time;
+ * here the pickles are written byte by byte without those objects (protocol 3 for block data, 2
+ * for block infos and position lists, memo opcodes included, exactly as CPython's pickler writes
+ * them for these objects). What Python does cheaply stays in Python: zlib is called through
+ * ``zlib.compress`` and each term's total weight comes in from ``sum()``
+ * (``kb.engine.segment.term_totals``). ``tests/test_segment_native.py`` checks the bytes against
+ * the Python path; ``benchmarks/native_savings.py`` measures what each function here saves.
  */
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
-#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -208,29 +209,7 @@ static int position_value(Buf *b, const int64_t *pos, Py_ssize_t n) {
     return buf_byte(b, P_STOP);
 }
 
-/* ---- sums and maxima as the Python path computes them */
-
-/* ``sum(list_of_floats)``: plain additions before 3.12, Neumaier's compensation from 3.12. */
-static double py_sum(const double *x, Py_ssize_t n) {
-    double total = 0.0;
-#if PY_VERSION_HEX >= 0x030C0000
-    double c = 0.0;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        double t = total + x[i];
-        if (fabs(total) >= fabs(x[i]))
-            c += (total - t) + x[i];
-        else
-            c += (x[i] - t) + total;
-        total = t;
-    }
-    if (c != 0.0 && isfinite(c))
-        total += c;
-#else
-    for (Py_ssize_t i = 0; i < n; i++)
-        total += x[i];
-#endif
-    return total;
-}
+/* ---- field length bytes */
 
 typedef struct {
     const uint8_t *table; /* length_to_byte for lengths below ``size``; 255 from there */
@@ -346,9 +325,10 @@ done:
 }
 
 /* One term's postings [a, b) as its blocks (appended to ``out``) and its term info. */
-static int term_blocks(Buf *out, Buf *info, const Input *in, Py_ssize_t a, Py_ssize_t b, int64_t offset, Seen *seen) {
+static int term_blocks(Buf *out, Buf *info, const Input *in, Py_ssize_t a, Py_ssize_t b, double total, int64_t offset,
+                       Seen *seen) {
     Py_ssize_t begin = out->size;
-    double total = 0.0, maxweight = 0.0;
+    double maxweight = 0.0;
     int64_t minlength = -1, maxlength = 0;
     Buf data = {0};
     int status = -1;
@@ -418,7 +398,6 @@ static int term_blocks(Buf *out, Buf *info, const Input *in, Py_ssize_t a, Py_ss
         Py_XDECREF(compressed);
         if (!ok)
             goto done;
-        total += py_sum(in->w32 + start, n);
         if (bmin >= 0 && (minlength < 0 || bmin < minlength))
             minlength = bmin;
         if (bmaxlen > maxlength)
@@ -637,13 +616,13 @@ fail:
 /* ---- the module function */
 
 static PyObject *encode_terms(PyObject *self, PyObject *args) {
-    PyObject *objs[9], *compress;
+    PyObject *objs[10], *compress;
     Py_ssize_t limit, min_size, magic_size;
     int compression;
     long long offset;
     const char *magic;
-    if (!PyArg_ParseTuple(args, "OOOOOOOOOninLOy#:encode_terms", &objs[0], &objs[1], &objs[2], &objs[3], &objs[4],
-                          &objs[5], &objs[6], &objs[7], &objs[8], &limit, &compression, &min_size, &offset,
+    if (!PyArg_ParseTuple(args, "OOOOOOOOOOninLOy#:encode_terms", &objs[0], &objs[1], &objs[2], &objs[3], &objs[4],
+                          &objs[5], &objs[6], &objs[7], &objs[8], &objs[9], &limit, &compression, &min_size, &offset,
                           &compress, &magic, &magic_size))
         return NULL;
     if (magic_size != 4) {
@@ -651,15 +630,15 @@ static PyObject *encode_terms(PyObject *self, PyObject *args) {
         return NULL;
     }
     (void)self;
-    static const char *names[9] = {"docs",   "weights",   "w32",  "lengths", "npos",
-                                   "starts", "positions", "cuts", "length_bytes"};
-    static const char *formats[9] = {"lq", "d", "d", "lq", "lq", "lq", "lq", "lq", "B"};
-    static const Py_ssize_t sizes[9] = {8, 8, 8, 8, 8, 8, 8, 8, 1};
-    View views[9] = {{{0}}};
+    static const char *names[10] = {"docs",   "weights",   "w32",  "lengths", "npos",
+                                    "starts", "positions", "cuts", "totals",  "length_bytes"};
+    static const char *formats[10] = {"lq", "d", "d", "lq", "lq", "lq", "lq", "lq", "d", "B"};
+    static const Py_ssize_t sizes[10] = {8, 8, 8, 8, 8, 8, 8, 8, 8, 1};
+    View views[10] = {{{0}}};
     PyObject *result = NULL;
     Buf out = {0}, info = {0};
     Seen *seen = NULL;
-    for (int i = 0; i < 9; i++)
+    for (int i = 0; i < 10; i++)
         if (get_view(objs[i], &views[i], formats[i], sizes[i], names[i]) < 0)
             goto done;
     Py_ssize_t m = views[0].view.shape[0];
@@ -680,7 +659,7 @@ static PyObject *encode_terms(PyObject *self, PyObject *args) {
         .npos = views[4].view.buf,
         .starts = views[5].view.buf,
         .positions = views[6].view.buf,
-        .lb = {views[8].view.buf, views[8].view.shape[0]},
+        .lb = {views[9].view.buf, views[9].view.shape[0]},
         .limit = limit,
         .compression = compression,
         .min_size = min_size,
@@ -689,7 +668,12 @@ static PyObject *encode_terms(PyObject *self, PyObject *args) {
         .npositions = views[6].view.shape[0],
     };
     const int64_t *cuts = views[7].view.buf;
+    const double *totals = views[8].view.buf;
     Py_ssize_t nterms = views[7].view.shape[0] - 1, npositions = views[6].view.shape[0];
+    if (nterms >= 0 && views[8].view.shape[0] != nterms) {
+        PyErr_SetString(PyExc_ValueError, "totals must have one value per term");
+        goto done;
+    }
     if (nterms < 0 || cuts[0] != 0 || cuts[nterms] != m) {
         PyErr_SetString(PyExc_ValueError, "cuts must rise from 0 to the number of postings");
         goto done;
@@ -728,7 +712,7 @@ static PyObject *encode_terms(PyObject *self, PyObject *args) {
             PyErr_SetString(PyExc_OverflowError, "document numbers must fit 32 bits");
             goto done;
         }
-        if (term_blocks(&out, &info, &in, cuts[k], cuts[k + 1], offset, seen) < 0)
+        if (term_blocks(&out, &info, &in, cuts[k], cuts[k + 1], totals[k], offset, seen) < 0)
             goto done;
     }
     PyObject *blocks = PyBytes_FromStringAndSize(out.data, out.size);
@@ -749,7 +733,7 @@ static PyObject *encode_terms(PyObject *self, PyObject *args) {
     }
     result = Py_BuildValue("(NN)", blocks, infos);
 done:
-    for (int i = 0; i < 9; i++)
+    for (int i = 0; i < 10; i++)
         release_view(&views[i]);
     PyMem_Free(out.data);
     PyMem_Free(info.data);
@@ -1007,10 +991,10 @@ done:
 
 static PyMethodDef methods[] = {
     {"encode_terms", encode_terms, METH_VARARGS,
-     "encode_terms(docs, weights, w32, lengths, npos, starts, positions, cuts, length_bytes, limit, compression, "
-     "min_size, offset, compress, magic) -> (blocks, infos)\n\n"
-     "The whoosh3 postings blocks of consecutive terms (postings cuts[k]:cuts[k+1] of term k) as one bytes object, "
-     "and each term's info record (term info, offset, length: 35 bytes)."},
+     "encode_terms(docs, weights, w32, lengths, npos, starts, positions, cuts, totals, length_bytes, limit, "
+     "compression, min_size, offset, compress, magic) -> (blocks, infos)\n\n"
+     "The whoosh3 postings blocks of consecutive terms (postings cuts[k]:cuts[k+1] of term k, total weight "
+     "totals[k]) as one bytes object, and each term's info record (term info, offset, length: 35 bytes)."},
     {"word_ids", word_ids, METH_VARARGS,
      "word_ids(table, kept, new_word, word_start, spell, spell_folded) -> (ids, length, spelling ids or None)"},
     {"word_runs", word_runs, METH_VARARGS,

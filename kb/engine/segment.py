@@ -455,6 +455,7 @@ def write_text_field(fw, fieldname: str, field, text: TextPostings, lengths: np.
                 n = npos[at].astype(np.int64)
                 offsets = np.cumsum(n) - n
                 gathered = np.repeat(starts[at] - offsets, n) + np.arange(int(offsets[-1] + n[-1]))
+                cuts = (bounds[t : u + 1] - a).astype(np.int64)
                 blocks, infos = encode(
                     docs,
                     w32 if ws.dtype == np.float32 else ws.astype(np.float64),
@@ -463,7 +464,8 @@ def write_text_field(fw, fieldname: str, field, text: TextPostings, lengths: np.
                     n,
                     offsets,
                     positions[gathered].astype(np.int64),
-                    (bounds[t : u + 1] - a).astype(np.int64),
+                    cuts,
+                    term_totals(w32, cuts, out.limit),
                     length_bytes,
                     out.limit,
                     out.compression,
@@ -486,6 +488,7 @@ def encode_terms_python(
     starts,
     positions,
     cuts,
+    totals,
     length_bytes,
     limit,
     compression,
@@ -497,7 +500,8 @@ def encode_terms_python(
     """The pure-Python reference of ``kb.engine._native.encode_terms`` (same arguments, same bytes):
     term ``k`` has postings ``cuts[k]:cuts[k + 1]``; a posting's positions are
     ``positions[starts[i]:starts[i] + npos[i]]``. Returns the terms' blocks and their infos
-    (term info, offset, length)."""
+    (term info, offset, length). ``totals`` (``term_totals``) is not read: each term's total
+    weight is added up here as whoosh does, which is what the compiled code is given."""
     ids, ws, w32s, lens = docs.tolist(), weights.tolist(), w32.tolist(), lengths.tolist()
     values = _position_values(npos, starts, positions)
     bounds = cuts.tolist()
@@ -508,6 +512,23 @@ def encode_terms_python(
         offset += len(blocks)
         out.append(blocks)
     return b"".join(out), infos
+
+
+def term_totals(w32: np.ndarray, cuts: np.ndarray, limit: int) -> np.ndarray:
+    """Each term's total weight (its postings ``cuts[k]:cuts[k + 1]``) as ``W3PostingsWriter``
+    adds it up: ``sum()`` of each block of ``limit`` weights, the blocks' sums added in order."""
+    weights = w32.tolist()
+    bounds = cuts.tolist()
+    totals = []
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        if b - a <= limit:
+            totals.append(sum(weights[a:b]))
+            continue
+        total = 0.0
+        for start in range(a, b, limit):
+            total += sum(weights[start : min(start + limit, b)])
+        totals.append(total)
+    return np.array(totals, np.float64)
 
 
 _TEXT_CHUNK = 1 << 15  # postings handed to ``encode`` at a time
