@@ -431,7 +431,11 @@ done:
 }
 
 
-/* ---- a value's words (kb.postings.TextPostings.prepare) */
+/* ---- a value's words (kb.engine.postings.TextPostings.prepare)
+ *
+ * Why compiled: it runs for every field value of a build, and in Python the ids, the length and the
+ * spelling set each cost a pass with an object and a call per word.
+ */
 
 typedef struct {
     int64_t *keys;
@@ -613,7 +617,7 @@ fail:
     return NULL;
 }
 
-/* ---- the module function */
+/* ---- encode_terms, the module function (see the top of this file) */
 
 static PyObject *encode_terms(PyObject *self, PyObject *args) {
     PyObject *objs[10], *compress;
@@ -748,9 +752,8 @@ done:
 
 /* ---- snippets: the runs of word characters that hold a term's first letters
  *
- * Why: ``kb.search.snippets.find_matches`` searched the folded text once per needle and then read
- * the run around each occurrence with two byte searches, in Python: half of a snippet's
- * time, and snippets were a third of a query's.
+ * Why compiled: Python makes two folded copies of each hit's text and a call per needle occurrence
+ * and per run; one pass here, on every search's ten snippets.
  */
 
 typedef struct {
@@ -874,8 +877,9 @@ done:
 
 /* ---- tokens of a Latin-1 value: ``kb.analysis.fast._LATIN1_TOKEN_RE.findall(value.lower())``
  *
- * Why: lower-casing and the regex were a tenth of a build worker's time. The alternatives of the
- * regex, in its order (the classes come from Python's own regex classes, as ``classes`` bits):
+ * Why compiled: every field value of a build is tokenized, and one pass over its bytes with class
+ * tables does without the lower-cased copy and the regex's lookaheads and backtracking.
+ * The alternatives of the regex, in its order (the classes come from Python's own regex classes, as ``classes`` bits):
  *   1. a letter, then word characters, not followed by "-"
  *   2. digits, a space or no-break space, a letter a-e, then no word character and no "-"
  *   3. digits, then groups of [:,.] and digits, then no word character (the groups backtrack)
