@@ -67,6 +67,22 @@ def test_compiled_blocks_equal_python_reference(name, limit):
     assert len(infos) == len(arrays[-1]) - 1 and all(len(info) == 35 for info in infos)
 
 
+@pytest.mark.parametrize("scale", [0.25, 0.1, 2.0**45])  # dyadic (numpy adds), inexact, too large: Python adds
+def test_term_totals_add_up_block_sums_as_whoosh_does(scale):
+    rng = np.random.default_rng(5)
+    counts = rng.integers(1, 700, 40)
+    cuts = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+    w32 = (rng.integers(1, 9, int(cuts[-1])) * scale).astype(np.float32).astype(np.float64)
+    weights = w32.tolist()
+    expected = []
+    for a, b in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True):
+        total = 0.0
+        for start in range(a, b, 128):
+            total += sum(weights[start : min(start + 128, b)])
+        expected.append(total)
+    assert term_totals(w32, cuts, 128).tolist() == expected
+
+
 def test_positions_past_32_bits_pickle_as_python_does():
     docs = np.array([3, 9], np.int64)
     weights = np.ones(2)

@@ -516,7 +516,14 @@ def encode_terms_python(
 
 def term_totals(w32: np.ndarray, cuts: np.ndarray, limit: int) -> np.ndarray:
     """Each term's total weight (its postings ``cuts[k]:cuts[k + 1]``) as ``W3PostingsWriter``
-    adds it up: ``sum()`` of each block of ``limit`` weights, the blocks' sums added in order."""
+    adds it up: ``sum()`` of each block of ``limit`` weights, the blocks' sums added in order.
+
+    Weights that are all multiples of 1/64 (every boost of the analysis is, see
+    ``kb.analysis.fast._dyadic``) and small have exact sums in any order: numpy adds them up."""
+    if len(cuts) < 2:
+        return np.zeros(0, np.float64)
+    if float(np.abs(w32).sum()) < _EXACT_SUM_LIMIT and not np.mod(w32 * 64, 1).any():
+        return np.add.reduceat(w32, cuts[:-1]).astype(np.float64)
     weights = w32.tolist()
     bounds = cuts.tolist()
     totals = []
@@ -531,6 +538,7 @@ def term_totals(w32: np.ndarray, cuts: np.ndarray, limit: int) -> np.ndarray:
     return np.array(totals, np.float64)
 
 
+_EXACT_SUM_LIMIT = 2.0**40  # multiples of 1/64 below 2**47 are exact in a float64
 _TEXT_CHUNK = 1 << 15  # postings handed to ``encode`` at a time
 _SORT_BUCKET = 1 << 19  # postings ordered at a time (int64 indexes: 4 MB, not 8 bytes per posting)
 
