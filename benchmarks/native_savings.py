@@ -9,7 +9,8 @@ and the same work is done by its Python twin (the standard library's ``pickle``,
 ``re`` and ``sum`` where the C code imitates them); the twin's result must equal the
 compiled one, or the benchmark stops.
 
-* Calls that each do a lot (``encode_terms``) are timed as they come: each call ``--rounds`` times with C and with Python, taking turns, the least time of each.
+* Calls that each do a lot (``encode_terms``) are timed as they come: each call ``--rounds`` times
+  with C and with Python, taking turns, the least time of each.
 * Calls that each do little (``word_ids``, ``latin1_tokens``: one per field value; ``word_runs``:
   one per snippet) are recorded and replayed afterwards, all of them in one timed loop, ``--rounds``
   times taking turns, the least time of each, so the clock's own cost does not count.
@@ -371,8 +372,10 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    print(f"{len(items)} members; build {build_cpu:.2f} CPU s (one process); "
-          f"{len(queries)} dev queries {query_cpu * 1000:.0f} CPU ms per round")
+    print(
+        f"{len(items)} members; build {build_cpu:.2f} CPU s (one process); "
+        f"{len(queries)} dev queries {query_cpu * 1000:.0f} CPU ms per round"
+    )
     print(f"{'function':<15}{'calls':>9}{'C s':>9}{'Python s':>10}{'saved':>9}  share of")
     for f in functions:
         if f not in installed:
@@ -380,14 +383,20 @@ def main(argv: list[str] | None = None) -> None:
             continue
         total = build_cpu if f.phase == "build" else query_cpu
         saved = f.py_seconds - f.c_seconds
-        print(f"{f.name:<15}{f.count:>9}{f.c_seconds:>9.3f}{f.py_seconds:>10.3f}{saved:>9.3f}"
-              f"  {100 * saved / total:5.1f}% of the {'build' if f.phase == 'build' else 'dev queries'}")
+        print(
+            f"{f.name:<15}{f.count:>9}{f.c_seconds:>9.3f}{f.py_seconds:>10.3f}{saved:>9.3f}"
+            f"  {100 * saved / total:5.1f}% of the {'build' if f.phase == 'build' else 'dev queries'}"
+        )
         for part in f.parts:
-            print(f"{part.name:<15}{part.count:>9}{'(in C)':>9}{part.py_seconds:>10.3f}{'':>9}"
-                  f"  {100 * part.py_seconds / total:5.1f}% of the build: Python's cost of this part")
+            print(
+                f"{part.name:<15}{part.count:>9}{'(in C)':>9}{part.py_seconds:>10.3f}{'':>9}"
+                f"  {100 * part.py_seconds / total:5.1f}% of the build: Python's cost of this part"
+            )
     for f in plain:
-        print(f"{f.name:<15}{f.count:>9}{'-':>9}{f.py_seconds:>10.3f}{'':>9}"
-              f"  {100 * f.py_seconds / build_cpu:5.1f}% of the build: Python now (once, not the least of rounds)")
+        print(
+            f"{f.name:<15}{f.count:>9}{'-':>9}{f.py_seconds:>10.3f}{'':>9}"
+            f"  {100 * f.py_seconds / build_cpu:5.1f}% of the build: Python now (once, not the least of rounds)"
+        )
 
 
 if __name__ == "__main__":

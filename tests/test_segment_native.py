@@ -40,7 +40,17 @@ def _case(rng, nterms, per_term, max_doc, max_npos, max_pos, float64=False, no_l
 def _args(*arrays, limit: int = 128, offset: int = 0) -> list:
     """``encode_terms`` arguments: the arrays, each term's total weight, then whoosh3's block settings."""
     totals = term_totals(arrays[2], arrays[7], limit)  # of w32 over cuts
-    return [*arrays, totals, _length_bytes(), limit, 3, COMPRESSION_MIN_SIZE, offset, zlib.compress, WHOOSH3_HEADER_MAGIC]
+    return [
+        *arrays,
+        totals,
+        _length_bytes(),
+        limit,
+        3,
+        COMPRESSION_MIN_SIZE,
+        offset,
+        zlib.compress,
+        WHOOSH3_HEADER_MAGIC,
+    ]
 
 
 CASES = {
