@@ -5,8 +5,8 @@
 Builds the first ``--limit`` scale members in this process (``write_index_streaming`` with one
 worker: the build's own code path, not a worker pool), then runs the dev queries over that index
 (a page of 10 with snippets, as the API answers). Each compiled function is wrapped while it runs
-and the same work is done by its Python twin (the standard library's ``pickle``, ``hashlib``,
-``re`` and ``sum`` where the C code imitates them); the twin's result must equal the
+and the same work is done by its Python twin (the Python the C code replaces, with the standard
+library's ``pickle`` and ``re`` where the C code imitates them); the twin's result must equal the
 compiled one, or the benchmark stops.
 
 * Calls that each do a lot (``encode_terms``) are timed as they come: each call ``--rounds`` times
