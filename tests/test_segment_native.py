@@ -17,7 +17,7 @@ from whoosh.codec.whoosh3 import COMPRESSION_MIN_SIZE, WHOOSH3_HEADER_MAGIC
 from whoosh.formats import Positions
 
 from kb.engine import _native
-from kb.engine.segment import _length_bytes, encode_terms_python
+from kb.engine.segment import _length_bytes, encode_terms_python, term_totals
 
 
 def _case(rng, nterms, per_term, max_doc, max_npos, max_pos, float64=False, no_lengths=False):
@@ -38,8 +38,19 @@ def _case(rng, nterms, per_term, max_doc, max_npos, max_pos, float64=False, no_l
 
 
 def _args(*arrays, limit: int = 128, offset: int = 0) -> list:
-    """``encode_terms`` arguments: the arrays, then whoosh3's block settings."""
-    return [*arrays, _length_bytes(), limit, 3, COMPRESSION_MIN_SIZE, offset, zlib.compress, WHOOSH3_HEADER_MAGIC]
+    """``encode_terms`` arguments: the arrays, each term's total weight, then whoosh3's block settings."""
+    totals = term_totals(arrays[2], arrays[7], limit)  # of w32 over cuts
+    return [
+        *arrays,
+        totals,
+        _length_bytes(),
+        limit,
+        3,
+        COMPRESSION_MIN_SIZE,
+        offset,
+        zlib.compress,
+        WHOOSH3_HEADER_MAGIC,
+    ]
 
 
 CASES = {
@@ -48,6 +59,8 @@ CASES = {
     "16 and 32 bits": dict(nterms=50, per_term=40, max_doc=2**31 - 1, max_npos=5, max_pos=70_000),
     "long position lists": dict(nterms=5, per_term=3, max_doc=100, max_npos=2_600, max_pos=10**6),
     "float64 weights": dict(nterms=100, per_term=30, max_doc=1_000, max_npos=3, max_pos=50, float64=True),
+    # inexact sums over several blocks (whoosh adds up each block's sum)
+    "float64, many blocks": dict(nterms=10, per_term=700, max_doc=5_000, max_npos=2, max_pos=50, float64=True),
     "no lengths": dict(nterms=100, per_term=10, max_doc=1_000, max_npos=2, max_pos=50, no_lengths=True),
 }
 
@@ -62,6 +75,22 @@ def test_compiled_blocks_equal_python_reference(name, limit):
     assert compiled == encode_terms_python(*args)
     blocks, infos = compiled
     assert len(infos) == len(arrays[-1]) - 1 and all(len(info) == 35 for info in infos)
+
+
+@pytest.mark.parametrize("scale", [0.25, 0.1, 2.0**45])  # dyadic (numpy adds), inexact, too large: Python adds
+def test_term_totals_add_up_block_sums_as_whoosh_does(scale):
+    rng = np.random.default_rng(5)
+    counts = rng.integers(1, 700, 40)
+    cuts = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+    w32 = (rng.integers(1, 9, int(cuts[-1])) * scale).astype(np.float32).astype(np.float64)
+    weights = w32.tolist()
+    expected = []
+    for a, b in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True):
+        total = 0.0
+        for start in range(a, b, 128):
+            total += sum(weights[start : min(start + 128, b)])
+        expected.append(total)
+    assert term_totals(w32, cuts, 128).tolist() == expected
 
 
 def test_positions_past_32_bits_pickle_as_python_does():
@@ -100,6 +129,8 @@ def test_positions_past_32_bits_pickle_as_python_does():
         (lambda a: a.__setitem__(7, np.array([0, 1], np.int64)), "cuts"),  # not to the last posting
         (lambda a: a.__setitem__(5, np.array([0, 2**62], np.int64)), "positions"),  # start + count overflows
         (lambda a: a.__setitem__(0, np.array([1, 2**32], np.int64)), "32 bits"),
+        (lambda a: a.__setitem__(8, np.array([2.0, 0.0])), "totals"),  # one term, two totals
+        (lambda a: a.__setitem__(8, np.array([2], np.int64)), "float64"),
     ],
 )
 def test_bad_arrays_are_refused(change, message):
@@ -121,13 +152,15 @@ def test_bad_arrays_are_refused(change, message):
 def test_md5_hash_is_whoosh_md5_hash():
     from whoosh.filedb.filetables import md5_hash  # hashlib through a hex string
 
+    from kb.engine.segment import _md5_hash
+
     rng = np.random.default_rng(7)
     keys = [bytes(rng.integers(0, 256, n, dtype=np.uint8)) for n in [*range(130), 1_000, 4_096]]
-    assert [_native.md5_hash(k) for k in keys] == [md5_hash(k) for k in keys]
+    assert [_md5_hash(k) for k in keys] == [md5_hash(k) for k in keys]
 
 
 def test_term_table_is_whoosh_ordered_hash_file(tmp_path):
-    """``_add_sorted`` and ``_write_hashes`` (over ``kb.engine._native``) write the same file as
+    """``_add_sorted`` and ``_write_hashes`` (one write per call, not per key or slot) write the same file as
     whoosh's ``OrderedHashWriter.add`` one key at a time."""
     from whoosh.filedb.filestore import FileStorage
     from whoosh.filedb.filetables import OrderedHashReader, OrderedHashWriter

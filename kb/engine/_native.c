@@ -1,17 +1,18 @@
 /* Whoosh 3 postings blocks of many terms at once: the compiled twin of
- * ``kb.engine.segment._FieldOutput.several`` (and ``single``) over ``_position_values``.
+ * ``kb.engine.segment.encode_terms_python`` (``_FieldOutput.several`` over ``_position_values``).
  *
- * Why: the bulk writer spent about a fifth of a worker's time in the Python glue that cuts
- * each term's postings into blocks, builds the tuples whoosh pickles and packs the term
- * infos. Here the pickles are written byte by byte (protocol 3 for block data, 2 for block
- * infos and position lists, memo opcodes included, exactly as CPython's pickler writes
- * them for these objects); zlib is still called through Python's own ``zlib.compress``.
- * ``tests/test_segment_native.py`` checks the bytes against the Python path.
+ * Why compiled: in Python every block needs its tuples and every posting its objects only to be
+ * pickled, and that glue plus ``pickle.dumps`` was the largest part of the bulk writer's time;
+ * here the pickles are written byte by byte without those objects (protocol 3 for block data, 2
+ * for block infos and position lists, memo opcodes included, exactly as CPython's pickler writes
+ * them for these objects). What Python does cheaply stays in Python: zlib is called through
+ * ``zlib.compress`` and each term's total weight comes in from ``sum()``
+ * (``kb.engine.segment.term_totals``). ``tests/test_segment_native.py`` checks the bytes against
+ * the Python path; ``benchmarks/native_savings.py`` measures what each function here saves.
  */
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
-#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -208,29 +209,7 @@ static int position_value(Buf *b, const int64_t *pos, Py_ssize_t n) {
     return buf_byte(b, P_STOP);
 }
 
-/* ---- sums and maxima as the Python path computes them */
-
-/* ``sum(list_of_floats)``: plain additions before 3.12, Neumaier's compensation from 3.12. */
-static double py_sum(const double *x, Py_ssize_t n) {
-    double total = 0.0;
-#if PY_VERSION_HEX >= 0x030C0000
-    double c = 0.0;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        double t = total + x[i];
-        if (fabs(total) >= fabs(x[i]))
-            c += (total - t) + x[i];
-        else
-            c += (x[i] - t) + total;
-        total = t;
-    }
-    if (c != 0.0 && isfinite(c))
-        total += c;
-#else
-    for (Py_ssize_t i = 0; i < n; i++)
-        total += x[i];
-#endif
-    return total;
-}
+/* ---- field length bytes */
 
 typedef struct {
     const uint8_t *table; /* length_to_byte for lengths below ``size``; 255 from there */
@@ -346,9 +325,10 @@ done:
 }
 
 /* One term's postings [a, b) as its blocks (appended to ``out``) and its term info. */
-static int term_blocks(Buf *out, Buf *info, const Input *in, Py_ssize_t a, Py_ssize_t b, int64_t offset, Seen *seen) {
+static int term_blocks(Buf *out, Buf *info, const Input *in, Py_ssize_t a, Py_ssize_t b, double total, int64_t offset,
+                       Seen *seen) {
     Py_ssize_t begin = out->size;
-    double total = 0.0, maxweight = 0.0;
+    double maxweight = 0.0;
     int64_t minlength = -1, maxlength = 0;
     Buf data = {0};
     int status = -1;
@@ -418,7 +398,6 @@ static int term_blocks(Buf *out, Buf *info, const Input *in, Py_ssize_t a, Py_ss
         Py_XDECREF(compressed);
         if (!ok)
             goto done;
-        total += py_sum(in->w32 + start, n);
         if (bmin >= 0 && (minlength < 0 || bmin < minlength))
             minlength = bmin;
         if (bmaxlen > maxlength)
@@ -452,186 +431,11 @@ done:
 }
 
 
-/* ---- the term table (whoosh's OrderedHashWriter): records, MD5 hashes, hash tables */
-
-static uint32_t md5_k[64];
-static const unsigned char md5_s[64] = {7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22,
-                                        5, 9,  14, 20, 5, 9,  14, 20, 5, 9,  14, 20, 5, 9,  14, 20,
-                                        4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23,
-                                        6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21};
-
-static void md5_init_table(void) {
-    for (int i = 0; i < 64; i++)
-        md5_k[i] = (uint32_t)(fabs(sin((double)(i + 1))) * 4294967296.0);
-}
-
-static void md5_chunk(uint32_t h[4], const unsigned char *p) {
-    uint32_t m[16], a = h[0], b = h[1], c = h[2], d = h[3];
-    for (int i = 0; i < 16; i++)
-        m[i] = (uint32_t)p[4 * i] | (uint32_t)p[4 * i + 1] << 8 | (uint32_t)p[4 * i + 2] << 16 |
-               (uint32_t)p[4 * i + 3] << 24;
-    for (int i = 0; i < 64; i++) {
-        uint32_t f;
-        int g;
-        if (i < 16) {
-            f = (b & c) | (~b & d);
-            g = i;
-        } else if (i < 32) {
-            f = (d & b) | (~d & c);
-            g = (5 * i + 1) & 15;
-        } else if (i < 48) {
-            f = b ^ c ^ d;
-            g = (3 * i + 5) & 15;
-        } else {
-            f = c ^ (b | ~d);
-            g = (7 * i) & 15;
-        }
-        f += a + md5_k[i] + m[g];
-        a = d;
-        d = c;
-        c = b;
-        b += (f << md5_s[i]) | (f >> (32 - md5_s[i]));
-    }
-    h[0] += a;
-    h[1] += b;
-    h[2] += c;
-    h[3] += d;
-}
-
-/* whoosh's ``md5_hash(key)``: the last 4 bytes of the MD5 digest, read big-endian. */
-static uint32_t md5_low32(const unsigned char *key, Py_ssize_t n) {
-    uint32_t h[4] = {0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476};
-    Py_ssize_t whole = n & ~(Py_ssize_t)63;
-    for (Py_ssize_t i = 0; i < whole; i += 64)
-        md5_chunk(h, key + i);
-    unsigned char tail[128] = {0};
-    Py_ssize_t rest = n - whole;
-    memcpy(tail, key + whole, rest);
-    tail[rest] = 0x80;
-    Py_ssize_t size = rest < 56 ? 64 : 128;
-    uint64_t bits = (uint64_t)n * 8;
-    for (int i = 0; i < 8; i++)
-        tail[size - 8 + i] = (unsigned char)(bits >> (8 * i));
-    md5_chunk(h, tail);
-    if (size == 128)
-        md5_chunk(h, tail + 64);
-    uint32_t d = h[3];
-    return (d & 0xff) << 24 | ((d >> 8) & 0xff) << 16 | ((d >> 16) & 0xff) << 8 | d >> 24;
-}
-
-static PyObject *md5_hash(PyObject *self, PyObject *arg) {
-    (void)self;
-    if (!PyBytes_Check(arg)) {
-        PyErr_SetString(PyExc_TypeError, "md5_hash takes bytes");
-        return NULL;
-    }
-    return PyLong_FromUnsignedLong(md5_low32((const unsigned char *)PyBytes_AS_STRING(arg), PyBytes_GET_SIZE(arg)));
-}
-
-/* The records of consecutive terms (``!ii`` lengths, key, value) written from file position
- * ``pos``; each (hash, position) appended to ``buckets[hash & 255]``, as
- * ``HashWriter.add`` does. Returns (records, [position of each record]). */
-static PyObject *term_records(PyObject *self, PyObject *args) {
-    PyObject *keys, *values, *buckets;
-    long long pos;
-    (void)self;
-    if (!PyArg_ParseTuple(args, "O!O!LO!:term_records", &PyList_Type, &keys, &PyList_Type, &values, &pos,
-                          &PyList_Type, &buckets))
-        return NULL;
-    Py_ssize_t n = PyList_GET_SIZE(keys);
-    if (PyList_GET_SIZE(values) != n || PyList_GET_SIZE(buckets) != 256) {
-        PyErr_SetString(PyExc_ValueError, "one value per key, and 256 buckets");
-        return NULL;
-    }
-    Buf out = {0};
-    PyObject *positions = PyList_New(n);
-    if (positions == NULL)
-        return NULL;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *key = PyList_GET_ITEM(keys, i), *value = PyList_GET_ITEM(values, i);
-        PyObject *bucket;
-        if (!PyBytes_Check(key) || !PyBytes_Check(value)) {
-            PyErr_SetString(PyExc_TypeError, "keys and values must be bytes");
-            goto fail;
-        }
-        Py_ssize_t klen = PyBytes_GET_SIZE(key), vlen = PyBytes_GET_SIZE(value);
-        unsigned char head[8];
-        be32(head, (uint32_t)klen);
-        be32(head + 4, (uint32_t)vlen);
-        if (buf_put(&out, head, 8) < 0 || buf_put(&out, PyBytes_AS_STRING(key), klen) < 0 ||
-            buf_put(&out, PyBytes_AS_STRING(value), vlen) < 0)
-            goto fail;
-        uint32_t h = md5_low32((const unsigned char *)PyBytes_AS_STRING(key), klen);
-        bucket = PyList_GET_ITEM(buckets, h & 255);
-        PyObject *entry = Py_BuildValue("(kL)", (unsigned long)h, pos);
-        if (entry == NULL || !PyList_Check(bucket) || PyList_Append(bucket, entry) < 0) {
-            Py_XDECREF(entry);
-            if (!PyErr_Occurred())
-                PyErr_SetString(PyExc_TypeError, "buckets must be lists");
-            goto fail;
-        }
-        Py_DECREF(entry);
-        PyObject *at = PyLong_FromLongLong(pos);
-        if (at == NULL)
-            goto fail;
-        PyList_SET_ITEM(positions, i, at);
-        pos += 8 + klen + vlen;
-    }
-    PyObject *records = PyBytes_FromStringAndSize(out.data, out.size);
-    PyMem_Free(out.data);
-    if (records == NULL) {
-        Py_DECREF(positions);
-        return NULL;
-    }
-    return Py_BuildValue("(NN)", records, positions);
-fail:
-    PyMem_Free(out.data);
-    Py_DECREF(positions);
-    return NULL;
-}
-
-/* ``HashWriter._write_hashes`` for one bucket's (hash, position) entries: a table of twice as
- * many ``!Iq`` slots, each entry at (hash >> 8) % slots or the next free one. */
-static PyObject *hash_table(PyObject *self, PyObject *entries) {
-    (void)self;
-    if (!PyList_Check(entries)) {
-        PyErr_SetString(PyExc_TypeError, "hash_table takes a list of (hash, position)");
-        return NULL;
-    }
-    Py_ssize_t n = PyList_GET_SIZE(entries), slots = 2 * n;
-    PyObject *table = PyBytes_FromStringAndSize(NULL, 12 * slots);
-    if (table == NULL)
-        return NULL;
-    unsigned char *t = (unsigned char *)PyBytes_AS_STRING(table);
-    unsigned char *used = PyMem_Calloc(slots ? slots : 1, 1);
-    if (used == NULL) {
-        Py_DECREF(table);
-        return PyErr_NoMemory();
-    }
-    memset(t, 0, 12 * slots);
-    for (Py_ssize_t i = 0; i < n; i++) {
-        unsigned long h;
-        long long p;
-        PyObject *entry = PyList_GET_ITEM(entries, i);
-        if (!PyTuple_Check(entry) || !PyArg_ParseTuple(entry, "kL", &h, &p)) {
-            if (!PyErr_Occurred())
-                PyErr_SetString(PyExc_TypeError, "entries must be (hash, position) tuples");
-            PyMem_Free(used);
-            Py_DECREF(table);
-            return NULL;
-        }
-        Py_ssize_t slot = (Py_ssize_t)((h >> 8) % (unsigned long)slots);
-        while (used[slot])
-            slot = (slot + 1) % slots;
-        used[slot] = 1;
-        be32(t + 12 * slot, (uint32_t)h);
-        be64(t + 12 * slot + 4, (uint64_t)p);
-    }
-    PyMem_Free(used);
-    return table;
-}
-
-/* ---- a value's words (kb.postings.TextPostings.prepare) */
+/* ---- a value's words (kb.engine.postings.TextPostings.prepare)
+ *
+ * Why compiled: it runs for every field value of a build, and in Python the ids, the length and the
+ * spelling set each cost a pass with an object and a call per word.
+ */
 
 typedef struct {
     int64_t *keys;
@@ -813,16 +617,16 @@ fail:
     return NULL;
 }
 
-/* ---- the module function */
+/* ---- encode_terms, the module function (see the top of this file) */
 
 static PyObject *encode_terms(PyObject *self, PyObject *args) {
-    PyObject *objs[9], *compress;
+    PyObject *objs[10], *compress;
     Py_ssize_t limit, min_size, magic_size;
     int compression;
     long long offset;
     const char *magic;
-    if (!PyArg_ParseTuple(args, "OOOOOOOOOninLOy#:encode_terms", &objs[0], &objs[1], &objs[2], &objs[3], &objs[4],
-                          &objs[5], &objs[6], &objs[7], &objs[8], &limit, &compression, &min_size, &offset,
+    if (!PyArg_ParseTuple(args, "OOOOOOOOOOninLOy#:encode_terms", &objs[0], &objs[1], &objs[2], &objs[3], &objs[4],
+                          &objs[5], &objs[6], &objs[7], &objs[8], &objs[9], &limit, &compression, &min_size, &offset,
                           &compress, &magic, &magic_size))
         return NULL;
     if (magic_size != 4) {
@@ -830,15 +634,15 @@ static PyObject *encode_terms(PyObject *self, PyObject *args) {
         return NULL;
     }
     (void)self;
-    static const char *names[9] = {"docs",   "weights",   "w32",  "lengths", "npos",
-                                   "starts", "positions", "cuts", "length_bytes"};
-    static const char *formats[9] = {"lq", "d", "d", "lq", "lq", "lq", "lq", "lq", "B"};
-    static const Py_ssize_t sizes[9] = {8, 8, 8, 8, 8, 8, 8, 8, 1};
-    View views[9] = {{{0}}};
+    static const char *names[10] = {"docs",   "weights",   "w32",  "lengths", "npos",
+                                    "starts", "positions", "cuts", "totals",  "length_bytes"};
+    static const char *formats[10] = {"lq", "d", "d", "lq", "lq", "lq", "lq", "lq", "d", "B"};
+    static const Py_ssize_t sizes[10] = {8, 8, 8, 8, 8, 8, 8, 8, 8, 1};
+    View views[10] = {{{0}}};
     PyObject *result = NULL;
     Buf out = {0}, info = {0};
     Seen *seen = NULL;
-    for (int i = 0; i < 9; i++)
+    for (int i = 0; i < 10; i++)
         if (get_view(objs[i], &views[i], formats[i], sizes[i], names[i]) < 0)
             goto done;
     Py_ssize_t m = views[0].view.shape[0];
@@ -859,7 +663,7 @@ static PyObject *encode_terms(PyObject *self, PyObject *args) {
         .npos = views[4].view.buf,
         .starts = views[5].view.buf,
         .positions = views[6].view.buf,
-        .lb = {views[8].view.buf, views[8].view.shape[0]},
+        .lb = {views[9].view.buf, views[9].view.shape[0]},
         .limit = limit,
         .compression = compression,
         .min_size = min_size,
@@ -868,7 +672,12 @@ static PyObject *encode_terms(PyObject *self, PyObject *args) {
         .npositions = views[6].view.shape[0],
     };
     const int64_t *cuts = views[7].view.buf;
+    const double *totals = views[8].view.buf;
     Py_ssize_t nterms = views[7].view.shape[0] - 1, npositions = views[6].view.shape[0];
+    if (nterms >= 0 && views[8].view.shape[0] != nterms) {
+        PyErr_SetString(PyExc_ValueError, "totals must have one value per term");
+        goto done;
+    }
     if (nterms < 0 || cuts[0] != 0 || cuts[nterms] != m) {
         PyErr_SetString(PyExc_ValueError, "cuts must rise from 0 to the number of postings");
         goto done;
@@ -907,7 +716,7 @@ static PyObject *encode_terms(PyObject *self, PyObject *args) {
             PyErr_SetString(PyExc_OverflowError, "document numbers must fit 32 bits");
             goto done;
         }
-        if (term_blocks(&out, &info, &in, cuts[k], cuts[k + 1], offset, seen) < 0)
+        if (term_blocks(&out, &info, &in, cuts[k], cuts[k + 1], totals[k], offset, seen) < 0)
             goto done;
     }
     PyObject *blocks = PyBytes_FromStringAndSize(out.data, out.size);
@@ -928,7 +737,7 @@ static PyObject *encode_terms(PyObject *self, PyObject *args) {
     }
     result = Py_BuildValue("(NN)", blocks, infos);
 done:
-    for (int i = 0; i < 9; i++)
+    for (int i = 0; i < 10; i++)
         release_view(&views[i]);
     PyMem_Free(out.data);
     PyMem_Free(info.data);
@@ -943,9 +752,8 @@ done:
 
 /* ---- snippets: the runs of word characters that hold a term's first letters
  *
- * Why: ``kb.search.snippets.find_matches`` searched the folded text once per needle and then read
- * the run around each occurrence with two byte searches, in Python: half of a snippet's
- * time, and snippets were a third of a query's.
+ * Why compiled: Python makes two folded copies of each hit's text and a call per needle occurrence
+ * and per run; one pass here, on every search's ten snippets.
  */
 
 typedef struct {
@@ -1069,8 +877,9 @@ done:
 
 /* ---- tokens of a Latin-1 value: ``kb.analysis.fast._LATIN1_TOKEN_RE.findall(value.lower())``
  *
- * Why: lower-casing and the regex were a tenth of a build worker's time. The alternatives of the
- * regex, in its order (the classes come from Python's own regex classes, as ``classes`` bits):
+ * Why compiled: every field value of a build is tokenized, and one pass over its bytes with class
+ * tables does without the lower-cased copy and the regex's lookaheads and backtracking.
+ * The alternatives of the regex, in its order (the classes come from Python's own regex classes, as ``classes`` bits):
  *   1. a letter, then word characters, not followed by "-"
  *   2. digits, a space or no-break space, a letter a-e, then no word character and no "-"
  *   3. digits, then groups of [:,.] and digits, then no word character (the groups backtrack)
@@ -1186,14 +995,10 @@ done:
 
 static PyMethodDef methods[] = {
     {"encode_terms", encode_terms, METH_VARARGS,
-     "encode_terms(docs, weights, w32, lengths, npos, starts, positions, cuts, length_bytes, limit, compression, "
-     "min_size, offset, compress, magic) -> (blocks, infos)\n\n"
-     "The whoosh3 postings blocks of consecutive terms (postings cuts[k]:cuts[k+1] of term k) as one bytes object, "
-     "and each term's info record (term info, offset, length: 35 bytes)."},
-    {"md5_hash", md5_hash, METH_O, "md5_hash(key) -> whoosh's md5_hash: the digest's last 4 bytes, big-endian."},
-    {"term_records", term_records, METH_VARARGS,
-     "term_records(keys, values, pos, buckets) -> (records, positions): OrderedHashWriter.add for each key."},
-    {"hash_table", hash_table, METH_O, "hash_table(entries) -> bytes: one bucket's hash table."},
+     "encode_terms(docs, weights, w32, lengths, npos, starts, positions, cuts, totals, length_bytes, limit, "
+     "compression, min_size, offset, compress, magic) -> (blocks, infos)\n\n"
+     "The whoosh3 postings blocks of consecutive terms (postings cuts[k]:cuts[k+1] of term k, total weight "
+     "totals[k]) as one bytes object, and each term's info record (term info, offset, length: 35 bytes)."},
     {"word_ids", word_ids, METH_VARARGS,
      "word_ids(table, kept, new_word, word_start, spell, spell_folded) -> (ids, length, spelling ids or None)"},
     {"word_runs", word_runs, METH_VARARGS,
@@ -1210,7 +1015,4 @@ static PyMethodDef methods[] = {
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "kb.engine._native", "Compiled helpers of the bulk index writer (kb.engine.segment, kb.engine.postings), the fast tokenizer (kb.analysis.fast) and snippets (kb.search.snippets).", -1,
                                     methods};
 
-PyMODINIT_FUNC PyInit__native(void) {
-    md5_init_table();
-    return PyModule_Create(&module);
-}
+PyMODINIT_FUNC PyInit__native(void) { return PyModule_Create(&module); }

@@ -26,6 +26,7 @@ import zlib
 from array import array
 from collections.abc import Callable, Iterable
 from functools import cache, partial
+from hashlib import md5
 from itertools import accumulate
 from operator import sub
 from pickle import dumps
@@ -454,6 +455,7 @@ def write_text_field(fw, fieldname: str, field, text: TextPostings, lengths: np.
                 n = npos[at].astype(np.int64)
                 offsets = np.cumsum(n) - n
                 gathered = np.repeat(starts[at] - offsets, n) + np.arange(int(offsets[-1] + n[-1]))
+                cuts = (bounds[t : u + 1] - a).astype(np.int64)
                 blocks, infos = encode(
                     docs,
                     w32 if ws.dtype == np.float32 else ws.astype(np.float64),
@@ -462,7 +464,8 @@ def write_text_field(fw, fieldname: str, field, text: TextPostings, lengths: np.
                     n,
                     offsets,
                     positions[gathered].astype(np.int64),
-                    (bounds[t : u + 1] - a).astype(np.int64),
+                    cuts,
+                    term_totals(w32, cuts, out.limit),
                     length_bytes,
                     out.limit,
                     out.compression,
@@ -485,6 +488,7 @@ def encode_terms_python(
     starts,
     positions,
     cuts,
+    totals,
     length_bytes,
     limit,
     compression,
@@ -496,7 +500,8 @@ def encode_terms_python(
     """The pure-Python reference of ``kb.engine._native.encode_terms`` (same arguments, same bytes):
     term ``k`` has postings ``cuts[k]:cuts[k + 1]``; a posting's positions are
     ``positions[starts[i]:starts[i] + npos[i]]``. Returns the terms' blocks and their infos
-    (term info, offset, length)."""
+    (term info, offset, length). ``totals`` (``term_totals``) is not read: each term's total
+    weight is added up here as whoosh does, which is what the compiled code is given."""
     ids, ws, w32s, lens = docs.tolist(), weights.tolist(), w32.tolist(), lengths.tolist()
     values = _position_values(npos, starts, positions)
     bounds = cuts.tolist()
@@ -509,6 +514,31 @@ def encode_terms_python(
     return b"".join(out), infos
 
 
+def term_totals(w32: np.ndarray, cuts: np.ndarray, limit: int) -> np.ndarray:
+    """Each term's total weight (its postings ``cuts[k]:cuts[k + 1]``) as ``W3PostingsWriter``
+    adds it up: ``sum()`` of each block of ``limit`` weights, the blocks' sums added in order.
+
+    Weights that are all multiples of 1/64 (every boost of the analysis is, see
+    ``kb.analysis.fast._dyadic``) and small have exact sums in any order: numpy adds them up."""
+    if len(cuts) < 2:
+        return np.zeros(0, np.float64)
+    if float(np.abs(w32).sum()) < _EXACT_SUM_LIMIT and not np.mod(w32 * 64, 1).any():
+        return np.add.reduceat(w32, cuts[:-1]).astype(np.float64)
+    weights = w32.tolist()
+    bounds = cuts.tolist()
+    totals = []
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        if b - a <= limit:
+            totals.append(sum(weights[a:b]))
+            continue
+        total = 0.0
+        for start in range(a, b, limit):
+            total += sum(weights[start : min(start + limit, b)])
+        totals.append(total)
+    return np.array(totals, np.float64)
+
+
+_EXACT_SUM_LIMIT = 2.0**40  # multiples of 1/64 below 2**47 are exact in a float64
 _TEXT_CHUNK = 1 << 15  # postings handed to ``encode`` at a time
 _SORT_BUCKET = 1 << 19  # postings ordered at a time (int64 indexes: 4 MB, not 8 bytes per posting)
 
@@ -570,16 +600,35 @@ def _length_column(lengths: dict[int, int], ndocs: int) -> np.ndarray:
     return column
 
 
+_LENGTHS = struct.Struct("!ii")  # a term table record's key and value lengths
+_POINTER = struct.Struct("!Iq")  # a hash table slot: hash, record position
+
+
+def _md5_hash(key: bytes) -> int:
+    """whoosh's ``md5_hash`` (the last 4 bytes of the MD5 digest as a number), without its hex detour."""
+    return int.from_bytes(md5(key, usedforsecurity=False).digest()[12:], "big")
+
+
 def _add_sorted(tindex, keys: list[bytes], values: list[bytes]) -> None:
-    """``OrderedHashWriter.add`` for each (key, value), in one write: the same file, buckets and
-    index (the records and MD5 hashes made by ``kb.engine._native.term_records``)."""
+    """``OrderedHashWriter.add`` for each (key, value), in one write: the same file, buckets and index."""
     if not keys:
         return
     if keys[0] <= tindex.lastkey:
         raise ValueError(f"Keys must increase: {tindex.lastkey!r}..{keys[0]!r}")
     dbfile = tindex.dbfile
-    records, positions = _native.term_records(keys, values, dbfile.tell(), tindex.buckets)
-    dbfile.write(records)
+    pos = dbfile.tell()
+    buckets = tindex.buckets
+    positions = []
+    records = []
+    pack = _LENGTHS.pack
+    for key, value in zip(keys, values, strict=True):
+        positions.append(pos)
+        record = pack(len(key), len(value)) + key + value
+        records.append(record)
+        h = _md5_hash(key)
+        buckets[h & 255].append((h, pos))
+        pos += len(record)
+    dbfile.write(b"".join(records))
     index = tindex.index  # a GrowableArray: widen it as its append() would for the largest position
     try:
         index.array.append(positions[-1])
@@ -592,11 +641,20 @@ def _add_sorted(tindex, keys: list[bytes], values: list[bytes]) -> None:
 
 
 def _write_hashes(tindex) -> None:
-    """``HashWriter._write_hashes``, each bucket's table made by ``kb.engine._native.hash_table``."""
+    """``HashWriter._write_hashes`` with one write per bucket instead of one per slot."""
     dbfile = tindex.dbfile
+    null = (0, 0)
+    pack = _POINTER.pack
     for entries in tindex.buckets:
-        tindex.directory.append((dbfile.tell(), 2 * len(entries)))
-        dbfile.write(_native.hash_table(entries))
+        numslots = 2 * len(entries)
+        tindex.directory.append((dbfile.tell(), numslots))
+        table = [null] * numslots
+        for hashval, position in entries:
+            slot = (hashval >> 8) % numslots
+            while table[slot] is not null:
+                slot = (slot + 1) % numslots
+            table[slot] = (hashval, position)
+        dbfile.write(b"".join([pack(h, p) for h, p in table]))
 
 
 def _quantize(lengths: dict[int, int]) -> dict[int, int]:
