@@ -40,7 +40,7 @@ test: setup browser nginx ocr postgres
 
 ## The quick loop while coding: everything but the browser, server and slow (marked) tests.
 test-fast: setup
-	$(BIN)/python -m pytest -q -m "not browser and not slow"
+	$(BIN)/python -m pytest -q -n 2 -m "not browser and not server and not slow"
 
 lint: setup
 	$(BIN)/ruff check kb tests benchmarks scripts

@@ -20,7 +20,7 @@ import pytest
 from deploy_support import kb_serve, make_own_kb, stop, wait_for
 from site_support import REPO, free_port
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.slow]
 
 NGINX = Path("/usr/sbin/nginx")
 CONF = REPO / "docs" / "deploy" / "nginx.conf"

@@ -24,6 +24,8 @@ from kb.search import Searcher
 from tests import postgres_support
 from tests.api_support import make_project
 
+pytestmark = pytest.mark.server  # a real PostgreSQL (scripts/setup-postgres.sh)
+
 SITE = "http://kb.example/"
 QUERIES = [
     "återbruk möbler",
