@@ -23,6 +23,7 @@ from kb.commands.errors import (
     EXIT_NO_INDEX,
     KbGroup,
     require_knowledge_base,
+    root_option,
 )
 from kb.config import Project
 
@@ -53,14 +54,6 @@ def _engine(project: Project, option: str | None) -> str | None:
     if url:  # one clear error line instead of the pool's reconnection log
         logging.getLogger("psycopg.pool").setLevel(logging.CRITICAL)
     return url
-
-
-root_option = click.option(
-    "--root",
-    type=click.Path(file_okay=False, exists=True),
-    default=None,
-    help="Project folder holding sources/ (default: the current folder).",
-)
 
 
 @click.group(cls=KbGroup, context_settings={"help_option_names": ["-h", "--help"]})

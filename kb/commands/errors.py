@@ -100,3 +100,12 @@ def require_knowledge_base(project) -> None:
             f"No sources/ folder in {project.root}: not a knowledge base folder. "
             "Run kb inside one, pass --root, or make one with `kb init DIR`.",
         )
+
+
+# One --root for every command: the knowledge base folder (sources/, mkdocs.yml, kb.yml, build/, site/).
+root_option = click.option(
+    "--root",
+    type=click.Path(file_okay=False, exists=True),
+    default=None,
+    help="Knowledge base folder: sources/, kb.yml, build/, site/ (default: the current folder).",
+)

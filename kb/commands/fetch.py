@@ -8,11 +8,11 @@ from pathlib import Path
 
 import click
 
-from kb.commands.errors import EXIT_BUILD
+from kb.commands.errors import EXIT_BUILD, root_option
 
 
 @click.command("fetch")
-@click.option("--root", type=click.Path(file_okay=False, exists=True), default=None, help="Project folder.")
+@root_option
 @click.option(
     "--delay", type=click.FloatRange(0, 600), default=1.0, show_default=True, help="Seconds between requests to a host."
 )

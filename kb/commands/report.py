@@ -9,16 +9,12 @@ from pathlib import Path
 
 import click
 
+from kb.commands.errors import root_option
 from kb.reports import SECTIONS
 
 
 @click.command()
-@click.option(
-    "--root",
-    type=click.Path(file_okay=False, exists=True),
-    default=None,
-    help="Knowledge base folder (default: the current folder).",
-)
+@root_option
 @click.option(
     "--review-age",
     type=click.IntRange(0, 36500),

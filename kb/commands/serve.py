@@ -8,6 +8,8 @@ from urllib.parse import urlsplit
 
 import click
 
+from kb.commands.errors import root_option
+
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 
 
@@ -27,12 +29,7 @@ def served_site_url(site_url: str, host: str, port: int) -> str | None:
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port.")
-@click.option(
-    "--root",
-    type=click.Path(file_okay=False, exists=True),
-    default=None,
-    help="Project folder holding build/ and site/ (default: the current folder).",
-)
+@root_option
 @click.option(
     "--cors-origin",
     "cors_origins",

@@ -8,11 +8,13 @@ from pathlib import Path
 
 import click
 
+from kb.commands.errors import root_option
+
 COLUMNS = (("source", 44), ("title", 44), ("type", 18), ("publisher", 24), ("date", 10), ("tags", 30))
 
 
 @click.command("sources")
-@click.option("--root", type=click.Path(file_okay=False, exists=True), default=None, help="Project folder.")
+@root_option
 @click.option("--skipped", "only_skipped", is_flag=True, help="Only the files that are not indexed, with reasons.")
 @click.option("--json", "as_json", is_flag=True, help="Print documents, skipped files and counts as JSON.")
 def sources(root: str | None, only_skipped: bool, as_json: bool) -> None:
