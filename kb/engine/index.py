@@ -214,16 +214,12 @@ def write_version(
     return read_info(final_dir)
 
 
-def write_manifest(folder: Path, documents: list[Document]) -> None:
-    """``documents.ids.json``: [id, content_hash, source] per document, for cheap change checks."""
-    write_manifest_rows(folder, [manifest_row(d) for d in documents])
-
-
 def manifest_row(doc: Document) -> list[str]:
     return [doc.id, doc.content_hash, doc.source]
 
 
 def write_manifest_rows(folder: Path, rows: list[list[str]]) -> None:
+    """``documents.ids.json``: [id, content_hash, source] per document, for cheap change checks."""
     (folder / "documents.ids.json").write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
 
 

@@ -33,11 +33,6 @@ def defaults_dir() -> Path:
     return PACKAGE.parent
 
 
-def theme_dirs() -> list[Path]:
-    """Folders whose files shape every page's HTML (for the site's change detection)."""
-    return [defaults_dir() / "overrides"]
-
-
 def effective_config(project: Project) -> dict:
     """The merged configuration (a plain dict, paths absolute)."""
     base_dir = defaults_dir()
