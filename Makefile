@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 
 .PHONY: run test test-fast setup setup-test browser nginx ocr postgres lint clean
 
-$(BIN)/kb: pyproject.toml setup.py kb/engine/_native.c
+$(BIN)/kb: pyproject.toml setup.py kb/engine/native.c kb/analysis/native_text.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'

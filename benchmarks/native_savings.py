@@ -1,4 +1,4 @@
-"""What each compiled helper of ``kb/engine/_native.c`` saves over the Python it replaces.
+"""What each compiled helper of ``kb/engine/native.c and kb/analysis/native_text.c`` saves over the Python it replaces.
 
     python -m benchmarks.native_savings /work/shared/corpus/scale [--limit 3000] [--rounds 3]
 
@@ -63,12 +63,12 @@ def word_ids_python(table, kept, new_word, start, spell, folded):
 
 
 def latin1_tokens_python(value, lower, classes):
-    from kb.analysis.fast import _LATIN1_TOKEN_RE, _NOT_LATIN1, _SEC_HINT
+    from kb.analysis.fast import LATIN1_TOKEN_RE, NOT_LATIN1_RE, SECTION_HINT_RE
 
-    if _NOT_LATIN1.search(value):
+    if NOT_LATIN1_RE.search(value):
         return None
     lowered = value.lower()
-    return _LATIN1_TOKEN_RE.findall(lowered), "-" in lowered or _SEC_HINT.search(lowered) is not None
+    return LATIN1_TOKEN_RE.findall(lowered), "-" in lowered or SECTION_HINT_RE.search(lowered) is not None
 
 
 _RUN_TABLES: dict[bytes, bytes] = {}
@@ -131,15 +131,16 @@ class Measured:
         return importlib.import_module(self.owner)
 
     def install(self, rounds: int) -> bool:
-        from kb.engine import _native
+        from kb.analysis import native_text
+        from kb.engine import native
 
-        self.compiled = getattr(_native, self.name, None)
+        self.compiled = getattr(native, self.name, None) or getattr(native_text, self.name, None)
         if self.compiled is None:
             return False
         holder = self._holder()
         target = getattr(holder, self.attr)
         wrapper = self._timed(rounds) if self.inline else self._recorder()
-        if self.attr == "_native":  # looked up as _native.<name> at call time
+        if self.attr == "native":  # looked up as native.<name> at call time
             proxy = type("NativeProxy", (), {})()
             for key in dir(target):
                 if not key.startswith("__"):
@@ -304,7 +305,7 @@ def python_only() -> list[PythonOnly]:
 
 def measured_functions() -> list[Measured]:
     return [
-        Measured("encode_terms", "kb.engine.segment", "_native", encode_terms_python, "build", inline=True),
+        Measured("encode_terms", "kb.engine.segment", "native", encode_terms_python, "build", inline=True),
         Measured("word_ids", "kb.engine.postings", "word_ids", word_ids_python, "build", False, _same_spelling),
         Measured("latin1_tokens", "kb.analysis.fast", "latin1_tokens", latin1_tokens_python, "build", inline=False),
         Measured("word_runs", "kb.search.snippets", "word_runs", word_runs_python, "query", inline=False),

@@ -7,20 +7,20 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from kb.engine._native import latin1_tokens
 from test_build_fast import _dump
 
 from benchmarks.scale import ingest_item
 from kb.analysis import index_analyzer, lexicon
 from kb.analysis.fast import (
-    _CLASS_BYTES,
-    _FLAT_TOKEN_RE,
-    _LATIN1_TOKEN_RE,
-    _LOWER_BYTES,
-    _SEC_HINT,
+    FLAT_TOKEN_RE,
+    LATIN1_CLASSES,
+    LATIN1_LOWER,
+    LATIN1_TOKEN_RE,
+    SECTION_HINT_RE,
     FieldAnalysis,
     reference_analysis,
 )
+from kb.analysis.native_text import latin1_tokens
 from kb.engine import bulk as stream
 from kb.engine import index as kb_index
 from kb.engine import write_index
@@ -176,7 +176,7 @@ _TEXT = _texts(list("abcåöé ABÅ019-,.:\u00a0§") + [" och ", " samt ", "bygg
 @settings(max_examples=300, deadline=None)
 def test_latin1_token_regex_equals_tokenizer_regex(text):
     for value in (text, text.lower()):
-        assert _LATIN1_TOKEN_RE.findall(value) == _FLAT_TOKEN_RE.findall(value)
+        assert LATIN1_TOKEN_RE.findall(value) == FLAT_TOKEN_RE.findall(value)
 
 
 _LATIN1_TEXT = _texts(list("aAbeEfzöÖÉß0912 \u00a0-:,._²ªµ×\n") + ["19 a", "1,5", "2016:1145", "bygg-", "x-y"], 30)
@@ -186,11 +186,11 @@ _LATIN1_TEXT = _texts(list("aAbeEfzöÖÉß0912 \u00a0-:,._²ªµ×\n") + ["19 a
 @given(_LATIN1_TEXT)
 @settings(max_examples=1000, deadline=None)
 def test_compiled_latin1_tokens_equal_the_regex(text):
-    """``kb.engine._native.latin1_tokens``: lower-casing and ``_LATIN1_TOKEN_RE`` in one pass, and
+    """``kb.analysis.native_text.latin1_tokens``: lower-casing and ``LATIN1_TOKEN_RE`` in one pass, and
     whether the hyphen or section-number path is needed."""
     lowered = text.lower()
-    expected = (_LATIN1_TOKEN_RE.findall(lowered), "-" in lowered or _SEC_HINT.search(lowered) is not None)
-    assert latin1_tokens(text, _LOWER_BYTES, _CLASS_BYTES) == expected
+    expected = (LATIN1_TOKEN_RE.findall(lowered), "-" in lowered or SECTION_HINT_RE.search(lowered) is not None)
+    assert latin1_tokens(text, LATIN1_LOWER, LATIN1_CLASSES) == expected
 
 
 def test_compiled_latin1_tokens_cover_every_latin1_character_and_refuse_the_rest():
@@ -198,10 +198,10 @@ def test_compiled_latin1_tokens_cover_every_latin1_character_and_refuse_the_rest
     upper = "".join(c.upper() if len(c.upper()) == 1 and ord(c.upper()) < 256 else c for c in every)
     for text in (every, upper, " ".join(every), "-".join(every), "1".join(every), ". 1".join(every)):
         lowered = text.lower()
-        assert latin1_tokens(text, _LOWER_BYTES, _CLASS_BYTES)[0] == _LATIN1_TOKEN_RE.findall(lowered)
-    assert latin1_tokens("möbel Ω", _LOWER_BYTES, _CLASS_BYTES) is None  # the general path
+        assert latin1_tokens(text, LATIN1_LOWER, LATIN1_CLASSES)[0] == LATIN1_TOKEN_RE.findall(lowered)
+    assert latin1_tokens("möbel Ω", LATIN1_LOWER, LATIN1_CLASSES) is None  # the general path
     with pytest.raises(ValueError):
-        latin1_tokens("möbel", b"short", _CLASS_BYTES)
+        latin1_tokens("möbel", b"short", LATIN1_CLASSES)
 
 
 _ANALYSIS = FieldAnalysis(index_analyzer())

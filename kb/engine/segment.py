@@ -43,7 +43,7 @@ from whoosh.util import random_name
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from kb.analysis.fast import FieldAnalysis
-from kb.engine import _native
+from kb.engine import native
 from kb.engine.postings import Prepared, TextPostings
 
 INDEX_NAME = "MAIN"
@@ -415,9 +415,9 @@ def write_text_field(fw, fieldname: str, field, text: TextPostings, lengths: np.
 
     The columns come in document order; a stable sort by term rank of one bucket of terms at
     a time orders their postings by (term, document). A chunk of terms at a time goes to
-    ``encode`` (``kb.engine._native.encode_terms``, compiled; ``encode_terms_python`` is its
+    ``encode`` (``kb.engine.native.encode_terms``, compiled; ``encode_terms_python`` is its
     reference), so no sorted copy of the columns, nor an index of the whole column, is made."""
-    encode = encode or _native.encode_terms
+    encode = encode or native.encode_terms
     tid, doc, weight, npos, positions = text.take_columns()
     out = _FieldOutput(fw, fieldname, field)
     if len(tid):
@@ -497,7 +497,7 @@ def encode_terms_python(
     compress,
     magic,
 ) -> tuple[bytes, list[bytes]]:
-    """The pure-Python reference of ``kb.engine._native.encode_terms`` (same arguments, same bytes):
+    """The pure-Python reference of ``kb.engine.native.encode_terms`` (same arguments, same bytes):
     term ``k`` has postings ``cuts[k]:cuts[k + 1]``; a posting's positions are
     ``positions[starts[i]:starts[i] + npos[i]]``. Returns the terms' blocks and their infos
     (term info, offset, length). ``totals`` (``term_totals``) is not read: each term's total
@@ -568,7 +568,7 @@ def _position_values(npos: np.ndarray, starts: np.ndarray, positions: np.ndarray
 
 @cache
 def _length_bytes() -> np.ndarray:
-    """``length_to_byte`` of every length below the first that gives 255 (``kb.engine._native``
+    """``length_to_byte`` of every length below the first that gives 255 (``kb.engine.native``
     gives 255 from there)."""
     table = np.array([length_to_byte(n) for n in range(_LB_TABLE)], np.uint8)
     if length_to_byte(_LB_TABLE) != 255 or length_to_byte(10 * _LB_TABLE) != 255:
