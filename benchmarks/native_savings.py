@@ -233,9 +233,9 @@ class Part:
 def block_objects(docs, weights, w32, lengths, npos, starts, positions, cuts, totals, length_bytes, limit, *rest):
     """What ``encode_terms`` pickles, as the Python objects ``pickle.dumps`` would take: each
     block's data and info tuples, each several-position posting's list of deltas."""
-    from kb.engine.segment import _position_values
+    from kb.engine.segment import position_values
 
-    values = _position_values(npos, starts, positions)
+    values = position_values(npos, starts, positions)
     lists = []
     for i in (npos > 1).nonzero()[0].tolist():
         pos = positions[starts[i] : starts[i] + npos[i]].tolist()
@@ -296,8 +296,8 @@ class PythonOnly:
 def python_only() -> list[PythonOnly]:
     return [
         # were term_records (records and whoosh's MD5 of each key) and hash_table in C
-        PythonOnly("_add_sorted", "kb.engine.segment", "_add_sorted"),
-        PythonOnly("_write_hashes", "kb.engine.segment", "_write_hashes"),
+        PythonOnly("add_sorted_terms", "kb.engine.segment", "add_sorted_terms"),
+        PythonOnly("write_hash_tables", "kb.engine.segment", "write_hash_tables"),
         # was added up in encode_terms by C code imitating sum()
         PythonOnly("term_totals", "kb.engine.segment", "term_totals"),
     ]

@@ -153,12 +153,12 @@ def test_slices_weigh_each_source_not_only_its_bytes(monkeypatch):
 @pytest.mark.slow
 def test_compact_lexicon_answers_like_simplemma_dict(tmp_path, monkeypatch):
     monkeypatch.setenv("KB_CACHE_DIR", str(tmp_path))
-    assert lexicon._load_compact() is None
+    assert lexicon.load_compact_lexicon() is None
     assert lexicon.write_compact_lexicon()
-    compact = lexicon._load_compact()
-    full = lexicon._build(False)
+    compact = lexicon.load_compact_lexicon()
+    full = lexicon.build_lexicon(False)
     assert compact is not None and compact.lemmas == full.lemmas
-    raw = lexicon._raw_forms()
+    raw = lexicon.raw_forms()
     keys = [k.decode() for i, k in enumerate(raw) if i % 97 == 0]
     words = keys + [w + "x" for w in keys] + ["sverige", "möbler", "avfallet", "kap", "", "1999"]
     assert [compact.lemma(w) for w in words] == [full.lemma(w) for w in words]
@@ -245,12 +245,12 @@ def test_field_analysis_equals_generator_chain_on_word_salad(words):
 @pytest.mark.slow
 def test_compact_folded_lexicon_answers_like_the_folded_build(tmp_path, monkeypatch):
     monkeypatch.setenv("KB_CACHE_DIR", str(tmp_path))
-    assert lexicon._load_compact(folded=True) is None
+    assert lexicon.load_compact_lexicon(folded=True) is None
     assert lexicon.write_compact_lexicon()
-    compact = lexicon._load_compact(folded=True)
-    full = lexicon._build(True)
+    compact = lexicon.load_compact_lexicon(folded=True)
+    full = lexicon.build_lexicon(True)
     assert compact is not None and compact.lemmas == full.lemmas
-    raw = lexicon._raw_forms()
+    raw = lexicon.raw_forms()
     keys = [k.decode() for i, k in enumerate(raw) if i % 89 == 0]
     words = keys + [lexicon.fold(w) for w in keys] + ["mobler", "aterbruk", "sverige", "kap", "", "1999", "straße"]
     assert [compact.lemma(w) for w in words] == [full.lemma(w) for w in words]
@@ -290,7 +290,7 @@ def test_workers_share_the_tail_and_the_index_keeps_document_order(units, tmp_pa
 
 
 def test_a_freed_worker_takes_the_second_half_of_the_open_tail_run(units, tmp_path, monkeypatch):
-    """The protocol of ``_run_slices``, with threads for workers: the first worker free takes the
+    """The protocol of ``run_slices``, with threads for workers: the first worker free takes the
     whole tail; when the second is free, the open run is cut where half of its rest begins."""
     import multiprocessing
     import threading
@@ -333,12 +333,12 @@ def test_a_freed_worker_takes_the_second_half_of_the_open_tail_run(units, tmp_pa
 
     monkeypatch.setattr(
         stream,
-        "_WORKER",
+        "WORKER_STATE",
         {"folder": tmp_path, "ingest": gated_ingest, "schema": kb_index.make_schema(), "tail_runs": (shared, lock)},
     )
     costs = stream.unit_costs(units, [len(b) for _, b in units])
     bounds = [(0, 4), (4, 8), (8, 20), (20, len(units))]
-    results = stream._run_slices(ThreadPool(), units, costs, bounds, 2, (shared, lock))
+    results = stream.run_slices(ThreadPool(), units, costs, bounds, 2, (shared, lock))
     cut = stream.halve_open_run(units, costs, 8, 14, len(units))  # units 8-13 taken before the cut
     assert 14 < cut < len(units)
     assert [(r.start, r.units) for r in results] == [(0, 4), (4, 4), (8, cut - 8), (cut, len(units) - cut)]

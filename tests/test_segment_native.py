@@ -17,7 +17,7 @@ from whoosh.codec.whoosh3 import COMPRESSION_MIN_SIZE, WHOOSH3_HEADER_MAGIC
 from whoosh.formats import Positions
 
 from kb.engine import native
-from kb.engine.segment import _length_bytes, encode_terms_python, term_totals
+from kb.engine.segment import encode_terms_python, length_byte_table, term_totals
 
 
 def _case(rng, nterms, per_term, max_doc, max_npos, max_pos, float64=False, no_lengths=False):
@@ -43,7 +43,7 @@ def _args(*arrays, limit: int = 128, offset: int = 0) -> list:
     return [
         *arrays,
         totals,
-        _length_bytes(),
+        length_byte_table(),
         limit,
         3,
         COMPRESSION_MIN_SIZE,
@@ -150,22 +150,22 @@ def test_bad_arrays_are_refused(change, message):
 
 
 def test_md5_hash_is_whoosh_md5_hash():
-    from whoosh.filedb.filetables import md5_hash  # hashlib through a hex string
+    from whoosh.filedb.filetables import md5_hash as whoosh_md5_hash  # hashlib through a hex string
 
-    from kb.engine.segment import _md5_hash
+    from kb.engine.segment import md5_hash
 
     rng = np.random.default_rng(7)
     keys = [bytes(rng.integers(0, 256, n, dtype=np.uint8)) for n in [*range(130), 1_000, 4_096]]
-    assert [_md5_hash(k) for k in keys] == [md5_hash(k) for k in keys]
+    assert [md5_hash(k) for k in keys] == [whoosh_md5_hash(k) for k in keys]
 
 
 def test_term_table_is_whoosh_ordered_hash_file(tmp_path):
-    """``_add_sorted`` and ``_write_hashes`` (one write per call, not per key or slot) write the same file as
+    """``add_sorted_terms`` and ``write_hash_tables`` (one write per call, not per key or slot) write the same file as
     whoosh's ``OrderedHashWriter.add`` one key at a time."""
     from whoosh.filedb.filestore import FileStorage
     from whoosh.filedb.filetables import OrderedHashReader, OrderedHashWriter
 
-    from kb.engine.segment import _add_sorted, _write_hashes
+    from kb.engine.segment import add_sorted_terms, write_hash_tables
 
     rng = np.random.default_rng(11)
     keys = sorted({bytes(rng.integers(97, 123, rng.integers(1, 30), dtype=np.uint8)) for _ in range(5_000)})
@@ -177,8 +177,8 @@ def test_term_table_is_whoosh_ordered_hash_file(tmp_path):
     reference.close()
     bulk = OrderedHashWriter(storage.create_file("bulk"))
     for at in range(0, len(keys), 700):
-        _add_sorted(bulk, keys[at : at + 700], values[at : at + 700])
-    _write_hashes(bulk)
+        add_sorted_terms(bulk, keys[at : at + 700], values[at : at + 700])
+    write_hash_tables(bulk)
     bulk._write_hashes = lambda: None  # written above
     bulk.close()
     assert (tmp_path / "bulk").read_bytes() == (tmp_path / "ref").read_bytes()

@@ -1,5 +1,5 @@
 /* Whoosh 3 postings blocks of many terms at once: the compiled twin of
- * ``kb.engine.segment.encode_terms_python`` (``_FieldOutput.several`` over ``_position_values``).
+ * ``kb.engine.segment.encode_terms_python`` (``_FieldOutput.several`` over ``position_values``).
  *
  * Why compiled: in Python every block needs its tuples and every posting its objects only to be
  * pickled, and that glue plus ``pickle.dumps`` was the largest part of the bulk writer's time;

@@ -108,7 +108,7 @@ def find_matches(text: str, terms: set[str] | frozenset[str]) -> list[tuple[int,
     """
     if not terms:
         return []
-    plan = _plan(frozenset(terms))
+    plan = match_plan(frozenset(terms))
     scanned = text[:MAX_SCAN_CHARS]
     raw = scanned.encode("latin-1", "replace")
     runs = word_runs(raw, FOLD_BYTES, WORD_BYTES, plan.byte_needles, plan.text_positions(scanned))
@@ -156,7 +156,7 @@ def _positions(haystack: str, needle: str) -> list[int]:
     return out
 
 
-class _Plan:
+class MatchPlan:
     """What ``find_matches`` looks for, for one set of terms, and which words it found to match.
 
     The verdicts are kept per word as written, across texts: the ten hits of a page (and
@@ -204,8 +204,9 @@ class _Plan:
 
 
 @functools.lru_cache(maxsize=256)
-def _plan(terms: frozenset[str]) -> _Plan:
-    return _Plan(terms)
+def match_plan(terms: frozenset[str]) -> MatchPlan:
+    """The plan of ``terms``, shared by every text searched for them (its verdicts are the cache)."""
+    return MatchPlan(terms)
 
 
 def _word_char(c: str) -> bool:
