@@ -36,7 +36,7 @@ postgres:
 ## Set up (venv, test tools, Chromium, nginx, tesseract and PostgreSQL for their tests) and run lint + all tests.
 test: setup browser nginx ocr postgres
 	$(BIN)/ruff check kb tests benchmarks scripts
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
 
 ## The quick loop while coding: everything but the browser, server and slow (marked) tests.
 test-fast: setup
