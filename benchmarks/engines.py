@@ -75,8 +75,7 @@ def default_project(workdir: Path):
 
 
 def relevance(project, url: str, eval_dir: Path) -> dict:
-    from kb.engine.postgres.searcher import PostgresSearcher
-    from kb.search import Searcher
+    from kb.search import PostgresSearcher, Searcher
     from kb.search.evaluate import EvalHit, evaluate, load_judgments
 
     site_url, _ = project.site_settings()
@@ -109,8 +108,7 @@ def scale(scale_dir: Path, limit: int | None, url: str, workdir: Path, procs: in
     from benchmarks.scale import folder_size, ingest_item, latencies, spool_archives
     from kb.engine.bulk import write_index_streaming
     from kb.engine.postgres.publish import publish_version
-    from kb.engine.postgres.searcher import PostgresSearcher
-    from kb.search import Searcher
+    from kb.search import PostgresSearcher, Searcher
 
     spool = workdir / "members.spool"
     items = spool_archives(scale_dir, spool, limit)

@@ -102,6 +102,39 @@ class VersionData:
         rows = self.query(f"SELECT docnums FROM {self.schema}.terms WHERE field = %s AND term = %s", (field, term))
         return _ids(rows[0][0]) if rows else np.empty(0, np.int64)
 
+    # -- what the search layer reads of a version besides terms
+    def document_texts(self) -> list[str]:
+        """The version's normalised documents (JSON), in build order."""
+        return [text for (text,) in self.query(f"SELECT document FROM {self.schema}.documents ORDER BY position")]
+
+    def doc_ids(self) -> list[str]:
+        """docnum → document id."""
+        return [doc_id for (doc_id,) in self.query(f"SELECT doc_id FROM {self.schema}.sections ORDER BY docnum")]
+
+    def hits(self, docnums: list[int]) -> list[tuple[int, bytes]]:
+        """(docnum, stored hit fields) of these sections, in one query."""
+        rows = self.query(f"SELECT docnum, hit FROM {self.schema}.sections WHERE docnum = ANY(%s)", (docnums,))
+        return [(docnum, bytes(hit)) for docnum, hit in rows]
+
+    def hits_of_document(self, doc_id: str) -> list[tuple[int, bytes]]:
+        """(docnum, stored hit fields) of one document's sections, by docnum."""
+        rows = self.query(f"SELECT docnum, hit FROM {self.schema}.sections WHERE doc_id = %s", (doc_id,))
+        return sorted((docnum, bytes(hit)) for docnum, hit in rows)
+
+    def reader(self, schema, cache) -> PostgresReader:
+        """The index reader kb's query building, spelling and similar documents ask (one per thread)."""
+        return PostgresReader(self, schema, cache)
+
+    def scorer(self, index, cache) -> PostgresScorer:
+        """The array scorer over this version (one per thread; ``cache``: the version's ``TermCache``)."""
+        return PostgresScorer(self, index, cache)
+
+    def filter_mask(self, q: Query) -> np.ndarray:
+        return filter_mask(self, q)
+
+    def facet_sets(self) -> dict[str, dict[str, np.ndarray]]:
+        return facet_sets(self)
+
 
 class PostgresScorer(ArrayScorer):
     """``ArrayScorer`` over a database version (one per thread; the caches are the version's)."""
