@@ -12,6 +12,7 @@ version, as the Whoosh engine caches them.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 
 import numpy as np
 from whoosh.query import And, Or, Prefix, Query, Term
@@ -24,6 +25,7 @@ from kb.engine.scoring import BM25_B, BM25_K1, ArrayScorer, Postings
 EMPTY = Postings(np.empty(0, np.int64), np.empty(0, np.float64))
 PRELOAD_MAX_DOCS, PRELOAD_MIN_CLAUSES = 5000, 1024  # whoosh.query.compound.Or: when it preloads a union unscored
 CACHE_WORDS = 200_000  # document frequencies remembered per version before the memo is emptied
+POSITIONS_CACHE_BYTES = 32 * 1024 * 1024  # phrase and proximity positions kept per version and process
 
 
 def _ids(raw: bytes | None) -> np.ndarray:
@@ -54,6 +56,10 @@ class VersionData:
         self.df: dict[tuple[str, str], int] = {}
         self.frequency: dict[tuple[str, str], float] = {}
         self._lock = threading.Lock()
+        # (field, term) -> (docnums, encoded positions, their ends): a version never changes, so a
+        # phrase or proximity query asked again costs no round trip (Whoosh reads them from a map).
+        self._positions: OrderedDict[tuple[str, str], tuple[np.ndarray, bytes, np.ndarray]] = OrderedDict()
+        self._positions_bytes = 0
 
     def query(self, sql: str, params=()) -> list[tuple]:
         with self.pool.connection() as conn:
@@ -97,6 +103,26 @@ class VersionData:
             return self.df[key]
         rows = self.query(f"SELECT df FROM {self.schema}.terms WHERE field = %s AND term = %s", key)
         return rows[0][0] if rows else 0
+
+    def positions(self, field: str, term: str) -> tuple[np.ndarray, bytes, np.ndarray]:
+        """A term's docnums, encoded positions and where each document's end (kept, bounded)."""
+        key = (field, term)
+        found = self._positions.get(key)
+        if found is not None:
+            return found
+        rows = self.query(
+            f"SELECT docnums, positions, position_ends FROM {self.schema}.terms WHERE field = %s AND term = %s", key
+        )
+        found = (_ids(rows[0][0]), bytes(rows[0][1]), np.frombuffer(rows[0][2], "<i4"))
+        size = len(found[1]) + 12 * len(found[0])
+        with self._lock:
+            if key not in self._positions:
+                self._positions[key] = found
+                self._positions_bytes += size
+            while self._positions_bytes > POSITIONS_CACHE_BYTES and len(self._positions) > 1:
+                _, (ids, blob, _) = self._positions.popitem(last=False)
+                self._positions_bytes -= len(blob) + 12 * len(ids)
+        return found
 
     def docnums(self, field: str, term: str) -> np.ndarray:
         rows = self.query(f"SELECT docnums FROM {self.schema}.terms WHERE field = %s AND term = %s", (field, term))
@@ -158,12 +184,8 @@ class PostgresScorer(ArrayScorer):
         return found if found is not None else EMPTY
 
     def positions(self, fieldname: str, text: str, docnums: np.ndarray) -> list[list[int]]:
-        rows = self.data.query(
-            f"SELECT docnums, positions, position_ends FROM {self.data.schema}.terms WHERE field = %s AND term = %s",
-            (fieldname, text),
-        )
         fmt = self.searcher.schema[fieldname].format
-        ids, blob, ends = _ids(rows[0][0]), rows[0][1], np.frombuffer(rows[0][2], "<i4")
+        ids, blob, ends = self.data.positions(fieldname, text)
         out = []
         for i in np.searchsorted(ids, docnums).tolist():
             start = int(ends[i - 1]) if i else 0
