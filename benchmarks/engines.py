@@ -100,6 +100,14 @@ def relevance(project, url: str, eval_dir: Path) -> dict:
         row["queries"] = len(judgments)
         row["differing_top10"] = sum(a != b for a, b in zip(tops["whoosh"], tops["postgresql"], strict=True))
         out[name] = row
+    # Round trips of a warm search (each query asked before): what the API's throughput pays per request.
+    data = engines["postgresql"].database.current().data
+    before, asked = data.queries, 0
+    for name in ("dev.json", "questions-dev.json"):
+        for judged in load_judgments(eval_dir / name):
+            engines["postgresql"].search(judged["query"], limit=10, facets=True)
+            asked += 1
+    out["warm_round_trips_per_search"] = (data.queries - before) / asked
     return out
 
 
@@ -254,8 +262,13 @@ def tables(figures: dict) -> str:
         lines += ["| set | queries | Whoosh nDCG@10 | PostgreSQL nDCG@10 | Δ | top 10 differing |",
                   "|---|---|---|---|---|---|"]
         for name, r in figures["relevance"].items():
+            if not isinstance(r, dict):
+                continue
             w, p = r["whoosh"]["ndcg"], r["postgresql"]["ndcg"]
             lines.append(f"| {name} | {r['queries']} | {w:.4f} | {p:.4f} | {p - w:+.4f} | {r['differing_top10']} |")
+        trips = figures["relevance"].get("warm_round_trips_per_search")
+        if trips is not None:
+            lines += ["", f"PostgreSQL round trips per warm search (both sets, with facets): {trips:.2f}"]
         lines.append("")
     if "scale" in figures:
         s = figures["scale"]

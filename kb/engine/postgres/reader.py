@@ -38,6 +38,7 @@ class VersionData:
 
     def __init__(self, pool, schema: str, version_id: int, doc_count: int, deleted: bytes, segments: bytes = b""):
         self.pool = pool
+        self.queries = 0
         # Where the Whoosh version's segments start (and its end): a prefix query is scored per segment.
         self.segments = _ids(segments) if segments else np.array([0, doc_count], np.int64)
         self.schema = schema
@@ -62,6 +63,7 @@ class VersionData:
         self._positions_bytes = 0
 
     def query(self, sql: str, params=()) -> list[tuple]:
+        self.queries += 1  # round trips to this version (benchmarks.engines reports them per search)
         with self.pool.connection() as conn:
             return conn.execute(sql, params, prepare=True).fetchall()
 
