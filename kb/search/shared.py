@@ -71,6 +71,10 @@ class PostgresVersionSearcher(VersionSearcher):
         self._hit_bytes = 0
         self._hits_lock = threading.Lock()
 
+    def clear_caches(self) -> None:
+        super().clear_caches()
+        self.data.clear()
+
     def statute_documents(self):
         """A database version has no documents.jsonl to read statutes from: its documents."""
         return self.documents.values()

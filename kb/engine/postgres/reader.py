@@ -62,6 +62,14 @@ class VersionData:
         self._positions: OrderedDict[tuple[str, str], tuple[np.ndarray, bytes, np.ndarray]] = OrderedDict()
         self._positions_bytes = 0
 
+    def clear(self) -> None:
+        """Forget the looked-up words and positions (benchmarks: a word never asked before)."""
+        with self._lock:
+            self.df.clear()
+            self.frequency.clear()
+            self._positions.clear()
+            self._positions_bytes = 0
+
     def query(self, sql: str, params=()) -> list[tuple]:
         self.queries += 1  # round trips to this version (benchmarks.engines reports them per search)
         with self.pool.connection() as conn:
@@ -70,18 +78,29 @@ class VersionData:
     def word(self, term: str, cache) -> None:
         """Fetch ``term``'s rows in every scored field: remember their document frequencies and
         put their BM25F-scored postings into ``cache`` (a ``TermCache``)."""
+        self.words([term], cache, known=False)
+
+    def words(self, terms, cache, known: bool = True) -> None:
+        """``word`` for many terms in one round trip (the query builder asks a word's forms, lemmas,
+        inflections and compound parts together); ``known``: skip terms already looked up."""
+        terms = list(dict.fromkeys(t for t in terms if not (known and ("body", t) in self.df)))
+        if not terms:
+            return
         rows = self.query(
-            f"SELECT field, df, idf, docnums, tfs FROM {self.schema}.terms WHERE term = %s AND field = ANY(%s)",
-            (term, list(SCORED_FIELDS)),
+            f"SELECT field, term, df, idf, docnums, tfs FROM {self.schema}.terms"
+            " WHERE term = ANY(%s) AND field = ANY(%s)",
+            (terms, list(SCORED_FIELDS)),
         )
-        found = {field: (df, idf, docnums, tfs) for field, df, idf, docnums, tfs in rows}
+        found = {(field, term): (df, idf, docnums, tfs) for field, term, df, idf, docnums, tfs in rows}
         with self._lock:
             if len(self.df) > CACHE_WORDS:
                 self.df.clear()
-            for field in SCORED_FIELDS:
-                self.df[(field, term)] = found[field][0] if field in found else 0
-        for field, (_, idf, docnums, tfs) in found.items():
-            cache.put((field, term), self.score(field, idf, docnums, tfs))
+            for term in terms:
+                for field in SCORED_FIELDS:
+                    row = found.get((field, term))
+                    self.df[(field, term)] = row[0] if row else 0
+        for key, (_, idf, docnums, tfs) in found.items():
+            cache.put(key, self.score(key[0], idf, docnums, tfs))
 
     def score(self, field: str, idf: float, docnums: bytes | None, tfs: bytes | None) -> Postings:
         """BM25F of one term's postings: the operations of ``ArrayScorer._score_term``, in order."""
@@ -108,23 +127,33 @@ class VersionData:
 
     def positions(self, field: str, term: str) -> tuple[np.ndarray, bytes, np.ndarray]:
         """A term's docnums, encoded positions and where each document's end (kept, bounded)."""
-        key = (field, term)
-        found = self._positions.get(key)
-        if found is not None:
-            return found
+        found = self._positions.get((field, term))
+        if found is None:
+            found = self.read_positions(field, [term]).get(term)
+        if found is None:
+            found = (np.empty(0, np.int64), b"", np.empty(0, np.int32))
+        return found
+
+    def read_positions(self, field: str, terms) -> dict[str, tuple[np.ndarray, bytes, np.ndarray]]:
+        """Read the positions of those ``terms`` not in memory yet, in one round trip, and keep them."""
+        missing = list(dict.fromkeys(t for t in terms if (field, t) not in self._positions))
+        if not missing:
+            return {}
         rows = self.query(
-            f"SELECT docnums, positions, position_ends FROM {self.schema}.terms WHERE field = %s AND term = %s", key
+            f"SELECT term, docnums, positions, position_ends FROM {self.schema}.terms"
+            " WHERE field = %s AND term = ANY(%s) AND positions IS NOT NULL",
+            (field, missing),
         )
-        found = (_ids(rows[0][0]), bytes(rows[0][1]), np.frombuffer(rows[0][2], "<i4"))
-        size = len(found[1]) + 12 * len(found[0])
+        out = {term: (_ids(ids), bytes(blob), np.frombuffer(ends, "<i4")) for term, ids, blob, ends in rows}
         with self._lock:
-            if key not in self._positions:
-                self._positions[key] = found
-                self._positions_bytes += size
+            for term, found in out.items():
+                if (field, term) not in self._positions:
+                    self._positions[(field, term)] = found
+                    self._positions_bytes += len(found[1]) + 12 * len(found[0])
             while self._positions_bytes > POSITIONS_CACHE_BYTES and len(self._positions) > 1:
                 _, (ids, blob, _) = self._positions.popitem(last=False)
                 self._positions_bytes -= len(blob) + 12 * len(ids)
-        return found
+        return out
 
     def docnums(self, field: str, term: str) -> np.ndarray:
         rows = self.query(f"SELECT docnums FROM {self.schema}.terms WHERE field = %s AND term = %s", (field, term))
@@ -184,6 +213,10 @@ class PostgresScorer(ArrayScorer):
         self.data.word(text, self.cache)
         found = self.cache.get((fieldname, text))
         return found if found is not None else EMPTY
+
+    def prefetch_positions(self, fieldname: str, texts) -> None:
+        if fieldname in SCORED_FIELDS:
+            self.data.read_positions(fieldname, texts)
 
     def positions(self, fieldname: str, text: str, docnums: np.ndarray) -> list[list[int]]:
         fmt = self.searcher.schema[fieldname].format
@@ -259,6 +292,10 @@ class PostgresReader:
 
     def doc_frequency(self, fieldname: str, text) -> int:
         return self.data.doc_frequency(fieldname, _text(text), self.cache)
+
+    def prefetch(self, texts) -> None:
+        """Look up many words in one round trip before ``doc_frequency`` asks them one by one."""
+        self.data.words([_text(t) for t in texts], self.cache)
 
     def frequency(self, fieldname: str, text) -> float:
         key = (fieldname, _text(text))
