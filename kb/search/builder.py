@@ -70,6 +70,18 @@ class QueryBuilder:
             if len(missing) > 1:
                 prefetch(missing)
 
+    def prefetch_words(self, words: list[str]) -> None:
+        """``prefetch`` every form ``word_clauses`` looks up first for these query words."""
+        if getattr(self.reader, "prefetch", None) is None:
+            return
+        tokens: list[str] = []
+        for word in words:
+            lower = word.lower()
+            tokens += [t for t, _ in _hyphen_wholes(lower, self.variants(word))]
+            tokens += [t for t, _ in _hyphen_wholes(fold_ascii(lower), self.variants(word, folded=True))]
+            tokens += self.inflection_candidates(lower)
+        self.prefetch(tokens)
+
     def tokens(self, text: str, folded: bool = False) -> list[str]:
         return [t for t, _ in self.variants(text, folded)]
 
