@@ -29,9 +29,11 @@ run: setup
 	$(BIN)/kb build
 	$(BIN)/kb search "återbruk möbler" --limit 5
 
-## Debian's PostgreSQL on 127.0.0.1:54329, for the PostgreSQL engine's tests (tests/test_engine_postgres.py).
+## Debian's PostgreSQL on 127.0.0.1:54329 and a streaming replica of it on :54330, for the PostgreSQL
+## engine's tests (tests/test_engine_postgres*.py).
 postgres:
 	sh scripts/setup-postgres.sh
+	sh scripts/setup-postgres-replica.sh
 
 ## Set up (venv, test tools, Chromium, nginx, tesseract and PostgreSQL for their tests) and run lint + all tests.
 test: setup browser nginx ocr postgres

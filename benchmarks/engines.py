@@ -13,8 +13,10 @@ dropped (``scripts/setup-postgres.sh`` starts one on loopback and prints its URL
   the Whoosh build, the publishing into PostgreSQL, index folder and database sizes, and query
   p50/p95 over the dev queries in alternating rounds (``benchmarks.scale.latencies``);
 * API (``--api``): gunicorn with 2 and 4 workers per engine on the default knowledge base,
-  response cache off, wrk at 16 and 64 connections: requests/s, p50, p99, errors; then the same
-  while ``kb build`` adds a source and switches (Whoosh: the folder; PostgreSQL: the database).
+  response cache off, both engines' servers up side by side and wrk alternating between them
+  (``--api-rounds`` runs each, the median reported) at 16 and 64 connections: requests/s, the
+  ratio PostgreSQL ÷ Whoosh, p50, p99, errors; then the same while ``kb build`` adds a source and
+  switches (Whoosh: the folder; PostgreSQL: the database; ``--no-rebuild`` skips it).
 
 Prints one table per part; ``--json FILE`` also writes the figures.
 """
@@ -75,8 +77,7 @@ def default_project(workdir: Path):
 
 
 def relevance(project, url: str, eval_dir: Path) -> dict:
-    from kb.engine.postgres.searcher import PostgresSearcher
-    from kb.search import Searcher
+    from kb.search import PostgresSearcher, Searcher
     from kb.search.evaluate import EvalHit, evaluate, load_judgments
 
     site_url, _ = project.site_settings()
@@ -99,6 +100,20 @@ def relevance(project, url: str, eval_dir: Path) -> dict:
         row["queries"] = len(judgments)
         row["differing_top10"] = sum(a != b for a, b in zip(tops["whoosh"], tops["postgresql"], strict=True))
         out[name] = row
+    # Round trips of a warm search (each query asked before): what the API's throughput pays per request.
+    data = engines["postgresql"].database.current().data
+    before, asked = data.queries, 0
+    for name in ("dev.json", "questions-dev.json"):
+        for judged in load_judgments(eval_dir / name):
+            engines["postgresql"].search(judged["query"], limit=10, facets=True)
+            asked += 1
+    out["warm_round_trips_per_search"] = (data.queries - before) / asked
+    before = data.queries
+    for name in ("dev.json", "questions-dev.json"):
+        for judged in load_judgments(eval_dir / name):
+            engines["postgresql"].clear_caches()  # every word as if never asked (hits stay in memory)
+            engines["postgresql"].search(judged["query"], limit=10, facets=True)
+    out["cold_round_trips_per_search"] = (data.queries - before) / asked
     return out
 
 
@@ -109,8 +124,7 @@ def scale(scale_dir: Path, limit: int | None, url: str, workdir: Path, procs: in
     from benchmarks.scale import folder_size, ingest_item, latencies, spool_archives
     from kb.engine.bulk import write_index_streaming
     from kb.engine.postgres.publish import publish_version
-    from kb.engine.postgres.searcher import PostgresSearcher
-    from kb.search import Searcher
+    from kb.search import PostgresSearcher, Searcher
 
     spool = workdir / "members.spool"
     items = spool_archives(scale_dir, spool, limit)
@@ -174,46 +188,67 @@ def _cold(searcher):
 # -- API ---------------------------------------------------------------------------------
 
 
-def api(project, url: str, duration: int, connections: list[int], workers: list[int]) -> list[dict]:
+ENGINES = ("whoosh", "postgresql")
+
+
+def api(project, url: str, duration: int, connections: list[int], workers: list[int], rounds: int = 3,
+        rebuild: bool = True) -> list[dict]:
+    """Both engines' servers run side by side (same worker count), and wrk alternates between them
+    ``rounds`` times per connection count: the machine's other load then falls on both alike, and
+    each row is the median run. The rebuild runs follow, one engine after the other."""
     from benchmarks import load
 
     queries = load.load_queries(None)
     rows = []
-    for engine in ("whoosh", "postgresql"):
-        env_engine = url if engine == "postgresql" else "whoosh"
-        for count in workers:
-            port = load.free_port()
-            base = f"http://127.0.0.1:{port}"
-            os.environ["KB_ENGINE"] = env_engine
-            os.environ["KB_CACHE_SIZE"] = "0"
-            proc = load.start_server("gunicorn-uvicorn", project.root, port, count, 0)
-            try:
-                load.wait_ready(base, proc, count)
-                with tempfile.TemporaryDirectory() as tmp:
-                    paths = [f"/api/search?{urllib.parse.urlencode({'q': q, 'facets': 'true'})}" for q in queries]
-                    paths = [p for p in paths if load.get(base, p)[0] == 200] or [
-                        f"/api/search?{urllib.parse.urlencode({'q': q})}" for q in queries
-                    ]
-                    paths_file, script = Path(tmp) / "paths.txt", Path(tmp) / "bench.lua"
-                    paths_file.write_text("\n".join(paths) + "\n", encoding="utf-8")
-                    script.write_text(load.LUA, encoding="utf-8")
-                    load.run_wrk(base, paths_file, script, 3, 16, 2).communicate()  # warm-up
-                    for c in connections:
-                        r = load.parse_wrk(load.run_wrk(base, paths_file, script, duration, c, 2).communicate()[0])
-                        rows.append(_row(engine, count, c, "steady", r))
-                        log(load.describe(f"{engine} {count}w {c}c", r))
-                    args = argparse.Namespace(
-                        rebuild_duration=max(duration, 20), connections=connections[0], threads=2,
-                        workers=count, keep_marker=False,
-                    )
-                    r, info = load.rebuild_run(base, project.root, paths_file, script, args)
-                    row = _row(engine, count, connections[0], "rebuild", r)
-                    row.update(switched=info["new_version"] != info["old_version"],
-                               new_word_found=all(h > 0 for h in info["new_word_hits_per_request"]),
-                               build_s=info["build_seconds"])
-                    rows.append(row)
-                    log(load.describe(f"{engine} {count}w during rebuild", r) + f" {info}")
-            finally:
+    for count in workers:
+        servers = {}
+        try:
+            for engine in ENGINES:
+                port = load.free_port()
+                os.environ["KB_ENGINE"] = url if engine == "postgresql" else "whoosh"
+                os.environ["KB_CACHE_SIZE"] = "0"
+                servers[engine] = (f"http://127.0.0.1:{port}", load.start_server("gunicorn-uvicorn", project.root,
+                                                                                 port, count, 0))
+            with tempfile.TemporaryDirectory() as tmp:
+                script = Path(tmp) / "bench.lua"
+                script.write_text(load.LUA, encoding="utf-8")
+                paths_files = {}
+                for engine, (base, proc) in servers.items():
+                    load.wait_ready(base, proc, count)
+                    paths = [f"/api/search?{urllib.parse.urlencode({'q': q})}" for q in queries]  # with facets
+                    assert all(load.get(base, path)[0] == 200 for path in paths), f"{engine}: a query failed"
+                    paths_files[engine] = Path(tmp) / f"paths-{engine}.txt"
+                    paths_files[engine].write_text("\n".join(paths) + "\n", encoding="utf-8")
+                    load.run_wrk(base, paths_files[engine], script, 3, 16, 2).communicate()  # warm-up
+                for c in connections:
+                    runs: dict[str, list[dict]] = {engine: [] for engine in ENGINES}
+                    for i in range(rounds):
+                        for engine in ENGINES if i % 2 == 0 else ENGINES[::-1]:
+                            base = servers[engine][0]
+                            out = load.run_wrk(base, paths_files[engine], script, duration, c, 2).communicate()[0]
+                            runs[engine].append(load.parse_wrk(out))
+                            log(load.describe(f"{engine} {count}w {c}c round {i + 1}", runs[engine][-1]))
+                    for engine in ENGINES:
+                        median = sorted(runs[engine], key=lambda r: r["rps"])[len(runs[engine]) // 2]
+                        row = _row(engine, count, c, "steady", median)
+                        row["errors"] = sum(r["errors"] for r in runs[engine])
+                        row["rps_runs"] = [round(r["rps"]) for r in runs[engine]]
+                        rows.append(row)
+                if rebuild:
+                    for engine in ENGINES:
+                        base = servers[engine][0]
+                        os.environ["KB_ENGINE"] = url if engine == "postgresql" else "whoosh"  # what kb build uses
+                        args = argparse.Namespace(rebuild_duration=max(duration, 20), connections=connections[0],
+                                                  threads=2, workers=count, keep_marker=False)
+                        r, info = load.rebuild_run(base, project.root, paths_files[engine], script, args)
+                        row = _row(engine, count, connections[0], "rebuild", r)
+                        row.update(switched=info["new_version"] != info["old_version"],
+                                   new_word_found=all(h > 0 for h in info["new_word_hits_per_request"]),
+                                   build_s=info["build_seconds"])
+                        rows.append(row)
+                        log(load.describe(f"{engine} {count}w during rebuild", r) + f" {info}")
+        finally:
+            for _, proc in servers.values():
                 load.stop_server(proc)
     os.environ.pop("KB_ENGINE", None)
     return rows
@@ -233,8 +268,15 @@ def tables(figures: dict) -> str:
         lines += ["| set | queries | Whoosh nDCG@10 | PostgreSQL nDCG@10 | Δ | top 10 differing |",
                   "|---|---|---|---|---|---|"]
         for name, r in figures["relevance"].items():
+            if not isinstance(r, dict):
+                continue  # the round trip counts
             w, p = r["whoosh"]["ndcg"], r["postgresql"]["ndcg"]
             lines.append(f"| {name} | {r['queries']} | {w:.4f} | {p:.4f} | {p - w:+.4f} | {r['differing_top10']} |")
+        trips = figures["relevance"].get("warm_round_trips_per_search")
+        if trips is not None:
+            cold = figures["relevance"]["cold_round_trips_per_search"]
+            lines += ["", f"PostgreSQL round trips per search (both sets, with facets): warm {trips:.2f}, "
+                      f"cold (caches emptied before each) {cold:.2f}"]
         lines.append("")
     if "scale" in figures:
         s = figures["scale"]
@@ -249,11 +291,20 @@ def tables(figures: dict) -> str:
                          f" {e['cold_p50_ms']:.2f} | {e['cold_p95_ms']:.2f} |")
         lines.append("")
     if "api" in figures:
-        lines += ["| engine | workers | connections | phase | req/s | p50 ms | p99 ms | errors |",
-                  "|---|---|---|---|---|---|---|---|"]
+        lines += ["| workers | connections | phase | Whoosh req/s | PostgreSQL req/s | PostgreSQL ÷ Whoosh |"
+                  " Whoosh p50 / p99 ms | PostgreSQL p50 / p99 ms | errors (W / P) |",
+                  "|---|---|---|---|---|---|---|---|---|"]
+        by_key: dict[tuple, dict] = {}
         for r in figures["api"]:
-            lines.append(f"| {r['engine']} | {r['workers']} | {r['connections']} | {r['phase']} | {r['rps']:.0f} |"
-                         f" {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['errors']} |")
+            by_key.setdefault((r["workers"], r["connections"], r["phase"]), {})[r["engine"]] = r
+        for (workers, connections, phase), pair in by_key.items():
+            w, p = pair.get("whoosh"), pair.get("postgresql")
+            if not (w and p):
+                continue
+            lines.append(f"| {workers} | {connections} | {phase} | {w['rps']:.0f} | {p['rps']:.0f} |"
+                         f" {p['rps'] / w['rps']:.2f} | {w['p50_ms']:.1f} / {w['p99_ms']:.1f} |"
+                         f" {p['p50_ms']:.1f} / {p['p99_ms']:.1f} | {w['errors']} / {p['errors']} |")
+        lines.append("")
     return "\n".join(lines)
 
 
@@ -269,6 +320,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--duration", type=int, default=10, help="API: seconds per wrk run")
     p.add_argument("--connections", default="16,64")
     p.add_argument("--workers", default="2,4")
+    p.add_argument("--api-rounds", type=int, default=3, help="API: alternating wrk runs per engine and row (median)")
+    p.add_argument("--no-rebuild", action="store_true", help="API: skip the runs during a rebuild")
     p.add_argument("--json", type=Path, help="also write the figures here")
     args = p.parse_args(argv)
     url = scratch_database(args.database) if args.eval or args.api else None
@@ -286,7 +339,7 @@ def main(argv: list[str] | None = None) -> int:
                 log(json.dumps(figures["relevance"]))
             if args.api:
                 figures["api"] = api(project, url, args.duration, [int(c) for c in args.connections.split(",")],
-                                     [int(w) for w in args.workers.split(",")])
+                                     [int(w) for w in args.workers.split(",")], args.api_rounds, not args.no_rebuild)
         if args.scale:
             scale_url = scratch_database(args.database, BENCH_DB + "_scale")  # its size alone
             figures["scale"] = scale(args.scale, args.limit, scale_url, workdir, args.procs, args.rounds)

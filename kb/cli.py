@@ -236,8 +236,7 @@ def search(
       kb search "19 a kap direktupphandling" --type författning
       kb search upphandling --engine postgresql://kb@db.example.se/kb
     """
-    from kb.engine import DatabaseUnavailable, open_searcher
-    from kb.search import IndexMissing, SearchError, clean_query
+    from kb.search import IndexMissing, SearchError, SearchUnavailable, clean_query, open_searcher
 
     if not clean_query(query).strip():
         raise click.BadParameter('give some words to search for, e.g. "återbruk möbler"', param_hint="QUERY")
@@ -250,7 +249,7 @@ def search(
     except IndexMissing as e:
         click.echo(f"Error: {e}" if url else "Error: there is no index yet. Run `kb build` first.", err=True)
         sys.exit(EXIT_NO_INDEX)
-    except DatabaseUnavailable as e:
+    except SearchUnavailable as e:
         click.echo(f"Error: {e} Check that it is running and the URL is right.", err=True)
         sys.exit(EXIT_NO_INDEX)
     except SearchError as e:
@@ -397,15 +396,14 @@ def eval_cmd(
       kb eval tests/data/dev.json --no-baseline --min-ndcg 0.6   exit 5 below the goal
       kb eval tests/data/dev.json --engine postgresql://kb@db.example.se/kb
     """
-    from kb.engine import DatabaseUnavailable
-    from kb.search import IndexMissing
+    from kb.search import IndexMissing, SearchUnavailable
     from kb.search.evaluate import evaluate_project, format_report
 
     project = _project(root)
     url = _engine(project, engine)
     try:
         reports = evaluate_project(project, Path(judgments), baseline=not no_baseline, engine=url)
-    except (IndexMissing, DatabaseUnavailable) as e:
+    except (IndexMissing, SearchUnavailable) as e:
         click.echo(f"Error: {e}", err=True)
         sys.exit(EXIT_NO_INDEX)
     except FileNotFoundError as e:

@@ -28,6 +28,46 @@ def server_url() -> str:
     return done.stdout.strip().splitlines()[-1]
 
 
+def replica_server_url() -> str:
+    """A streaming replica of ``server_url()`` (``scripts/setup-postgres-replica.sh``), or the
+    server ``KB_TEST_POSTGRES_REPLICA`` names (a standby of ``KB_TEST_POSTGRES``)."""
+    url = os.environ.get("KB_TEST_POSTGRES_REPLICA")
+    if url:
+        return url
+    done = subprocess.run(
+        ["sh", str(REPO / "scripts" / "setup-postgres-replica.sh")], capture_output=True, text=True, timeout=900
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"scripts/setup-postgres-replica.sh failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout.strip().splitlines()[-1]
+
+
+def on_server(database_url: str, server_url: str) -> str:
+    """``database_url``'s database on another server (a replica's copy of it)."""
+    return server_url.rsplit("/", 1)[0] + "/" + database_url.rsplit("/", 1)[1]
+
+
+def wait_for_replay(primary_url: str, replica_url: str, timeout: float = 60.0) -> None:
+    """Wait until the replica has replayed everything the primary wrote so far."""
+    import time
+
+    import psycopg
+
+    with psycopg.connect(primary_url, autocommit=True) as conn:
+        target = conn.execute("SELECT pg_current_wal_lsn()").fetchone()[0]
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with psycopg.connect(replica_url, autocommit=True) as conn:
+                if conn.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", (target,)).fetchone()[0]:
+                    return
+        except psycopg.OperationalError:
+            pass  # the database itself is not replayed yet
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the replica did not replay up to {target} in {timeout:.0f} s")
+        time.sleep(0.05)
+
+
 def create_database(url: str) -> str:
     """A new, empty database on the server of ``url``; returns its URL."""
     import psycopg

@@ -99,7 +99,8 @@ def create_app(project: Project, settings: ApiSettings | None = None) -> FastAPI
 
 def _searcher(project: Project, site_url: str, engine: str | None) -> Searcher:
     """The Whoosh index folder's searcher, or a PostgreSQL database's (``engine``, ``KB_ENGINE``)."""
-    from kb.engine import engine_url, open_searcher
+    from kb.engine import engine_url
+    from kb.search import open_searcher
 
     return open_searcher(project, site_url, engine_url(engine))
 

@@ -13,8 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from kb.engine import DatabaseUnavailable
-from kb.search import IndexMissing, SearchError
+from kb.search import IndexMissing, SearchError, SearchUnavailable
 
 NO_INDEX_MESSAGE = "There is no search index yet: run `kb build` on the server."
 
@@ -81,8 +80,8 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _no_index(request: Request, exc: IndexMissing):
         return error_response(503, NO_INDEX_MESSAGE, None, {"Retry-After": "30"})
 
-    @app.exception_handler(DatabaseUnavailable)
-    async def _no_database(request: Request, exc: DatabaseUnavailable):
+    @app.exception_handler(SearchUnavailable)
+    async def _no_database(request: Request, exc: SearchUnavailable):
         logging.getLogger("kb.api").warning("%s", exc)  # the address is for the log, not for every visitor
         message = "the search database is unreachable; try again shortly"
         return error_response(503, message, None, {"Retry-After": str(exc.retry_after)})

@@ -11,9 +11,10 @@ modules live here, and the rest of kb uses only the names below:
 * open a version: ``current_version_dir``, ``read_info``, ``load_documents``, ``read_manifest``;
 * score terms over arrays: ``open_scored``, ``ArrayScorer``, ``TermCache``;
 * read a hit: ``HitColumns`` (a section's stored hit fields and body by document number);
-* the PostgreSQL engine (``kb.engine.postgres``, docs/postgresql.md): ``project_engine`` (which
-  engine a command uses), ``open_searcher``, ``publish_version``, ``published_version``,
-  ``DatabaseUnavailable``, ``PublishLocked``.
+* the PostgreSQL engine's storage (``kb.engine.postgres``, docs/postgresql.md): ``project_engine``
+  (which engine a command uses), ``publish_version``, ``published_version``, ``DatabaseIndex``
+  (a reader's current version; ``kb.search`` searches it), ``DatabaseUnavailable``,
+  ``NothingPublished``, ``PublishLocked``.
 
 Importing this package checks that the installed Whoosh is the release the engine was written
 for (``WHOOSH_VERSION``), and stops with what to do if not; the names load on first use, so a
@@ -79,14 +80,17 @@ _EXPORTS = {
     "bm25f": "kb.engine.scoring",
     "open_index": "kb.engine.index",
     "term_text": "kb.engine.index",
+    "docnum_doc_ids": "kb.engine.index",
+    "make_schema": "kb.engine.index",
     # read a hit
     "HitColumns": "kb.engine.columns",
     "read_hit": "kb.engine.index",
     # the PostgreSQL engine (kb.engine.postgres): a shared database instead of the folder
     "DatabaseUnavailable": "kb.engine.postgres.database",
+    "NothingPublished": "kb.engine.postgres.database",
+    "DatabaseIndex": "kb.engine.postgres.catalog",
     "engine_url": "kb.engine.postgres.database",
     "project_engine": "kb.engine.postgres",
-    "open_searcher": "kb.engine.postgres",
     "publish_version": "kb.engine.postgres.publish",
     "published_version": "kb.engine.postgres.publish",
     "PublishLocked": "kb.engine.postgres.publish",

@@ -344,6 +344,7 @@ class ArrayScorer:
         for w in words[1:]:
             candidates = np.intersect1d(candidates, w.ids, assume_unique=True)
         if len(candidates):
+            self.prefetch_positions(q.fieldname, q.words)
             positions = [self.positions(q.fieldname, w, candidates) for w in q.words]
             keep = np.array([_adjacent([p[i] for p in positions]) for i in range(len(candidates))], bool)
             candidates = candidates[keep]
@@ -353,6 +354,10 @@ class ArrayScorer:
         found = Postings(candidates, scores)
         self.cache.put(key, found)
         return found
+
+    def prefetch_positions(self, fieldname: str, texts) -> None:
+        """``positions`` will be asked for these terms: nothing to do over files (a database
+        engine reads them in one round trip)."""
 
     def positions(self, fieldname: str, text: str, docnums: np.ndarray) -> list[list[int]]:
         """Positions of a term in each of ``docnums`` (sorted index-wide docnums that all hold it)."""

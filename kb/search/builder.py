@@ -61,6 +61,27 @@ class QueryBuilder:
             df = self._df[key] = self.reader.doc_frequency(fieldname, token)
         return df
 
+    def prefetch(self, tokens) -> None:
+        """Let a database-backed reader look up these tokens together (one round trip instead of
+        one per token); a Whoosh reader reads its files and has nothing to gain."""
+        prefetch = getattr(self.reader, "prefetch", None)
+        if prefetch is not None:
+            missing = [t for t in tokens if ("body", t) not in self._df]
+            if len(missing) > 1:
+                prefetch(missing)
+
+    def prefetch_words(self, words: list[str]) -> None:
+        """``prefetch`` every form ``word_clauses`` looks up first for these query words."""
+        if getattr(self.reader, "prefetch", None) is None:
+            return
+        tokens: list[str] = []
+        for word in words:
+            lower = word.lower()
+            tokens += [t for t, _ in _hyphen_wholes(lower, self.variants(word))]
+            tokens += [t for t, _ in _hyphen_wholes(fold_ascii(lower), self.variants(word, folded=True))]
+            tokens += self.inflection_candidates(lower)
+        self.prefetch(tokens)
+
     def tokens(self, text: str, folded: bool = False) -> list[str]:
         return [t for t, _ in self.variants(text, folded)]
 
@@ -123,6 +144,7 @@ class QueryBuilder:
                 variants.append((token, FOLDED_WEIGHT * _variant_weight(token, folded_word), whole))
         if not variants:
             return None, True, None  # only stop words
+        self.prefetch([t for t, _, _ in variants] + self.inflection_candidates(lower))
         # Inflections the lexicon does not know ("textil" / "textilier", "återbruk" / "återbrukade"):
         # indexed words that are the same stem with another Swedish ending count as the word.
         known_forms = {t for t, _, _ in variants}
@@ -175,6 +197,12 @@ class QueryBuilder:
         cached = self._variants.get(key)
         if cached is not None:
             return [t for t, _ in cached]
+        out = [form for form in self.inflection_candidates(word) if self.doc_frequency("body", form)]
+        self._variants[key] = [(t, True) for t in out]
+        return out
+
+    def inflection_candidates(self, word: str) -> list[str]:
+        """The forms ``inflections`` looks up, in order: ``word``'s stems with every other ending."""
         out: list[str] = []
         if word.isalpha() and len(word) >= MIN_STEM + 1:
             # Endings are stripped from the query word but action-noun endings only added: a verb
@@ -185,9 +213,8 @@ class QueryBuilder:
             for stem in sorted(s for s in stems if len(s) >= MIN_STEM):
                 for ending in INFLECTION_ENDINGS:
                     form = stem + ending
-                    if form != word and form not in out and self.doc_frequency("body", form):
+                    if form != word and form not in out:
                         out.append(form)
-        self._variants[key] = [(t, True) for t in out]
         return out
 
     def joined_parts(self, word: str) -> list[str]:
@@ -195,16 +222,19 @@ class QueryBuilder:
         from kb.analysis import get_splitter
 
         parts = get_splitter(word.isascii()).split(word)
+        surfaces = [
+            "".join(p[0] for p in parts[start : end - 1]) + parts[end - 1][1]
+            for start in range(len(parts))
+            for end in range(start + 2, len(parts) + 1)
+            if end - start != len(parts)
+        ]
+        self.prefetch([c for s in surfaces for c in (s, s[:-1] if s.endswith("s") else None) if c])
         out: list[str] = []
-        for start in range(len(parts)):
-            for end in range(start + 2, len(parts) + 1):
-                if end - start == len(parts):
-                    continue
-                surface = "".join(p[0] for p in parts[start : end - 1]) + parts[end - 1][1]
-                for candidate in (surface, surface[:-1] if surface.endswith("s") else None):
-                    if candidate and self.doc_frequency("body", candidate) and candidate not in out:
-                        out.append(candidate)
-                        break
+        for surface in surfaces:
+            for candidate in (surface, surface[:-1] if surface.endswith("s") else None):
+                if candidate and self.doc_frequency("body", candidate) and candidate not in out:
+                    out.append(candidate)
+                    break
         return out
 
     def phrase_query(self, text: str, boost: float = 1.0) -> Query | None:

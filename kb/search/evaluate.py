@@ -139,7 +139,7 @@ def evaluate_project(
     judgments = load_judgments(judgments_path)
     site_url, _ = project.site_settings()
     if engine:
-        from kb.engine import open_searcher
+        from kb.search.shared import open_searcher
 
         searcher = open_searcher(project, site_url, engine)
         documents = list(searcher.documents().values()) if baseline else []

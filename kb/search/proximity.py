@@ -65,6 +65,7 @@ def proximity_factors(
     order = np.argsort(docnums)
     sorted_docs = docnums[order]
     hits: list[list[tuple[int, int]]] = [[] for _ in sorted_docs]
+    scorer.prefetch_positions("body", [text for q in word_queries for text in body_terms(q)])
     for word, q in enumerate(word_queries):
         for text in body_terms(q):
             ids = scorer.postings("body", text).ids

@@ -19,6 +19,15 @@ class IndexMissing(SearchError):
     pass
 
 
+class SearchUnavailable(SearchError):
+    """The engine's database cannot be reached; the same query may work shortly (the API: 503
+    with ``Retry-After: retry_after``)."""
+
+    def __init__(self, message: str, retry_after: int = 5):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 @dataclass
 class Hit:
     title: str

@@ -284,6 +284,7 @@ class VersionSearcher:
         extra: list[Query] = []  # numbers: scored, not required
         fillers: list[tuple[Query, Query, float]] = []  # numbers' (coord, query, coordination weight)
         words = [p.text for p in parts]
+        b.prefetch_words([p.text for p in parts if p.kind == "word"])
         spans = {start: (end, group) for start, end, group in b.synonym_spans(words)}
         i = 0
         while i < len(parts):

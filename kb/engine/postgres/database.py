@@ -16,17 +16,15 @@ POOL_WAIT_S = 5.0
 RETRY_AFTER_S = 5
 
 
-def _search_error() -> type:
-    from kb.search.results import SearchError
-
-    return SearchError
-
-
-class DatabaseUnavailable(_search_error()):
+class DatabaseUnavailable(RuntimeError):
     """The engine's database cannot be reached (or dropped the connection); try again shortly.
-    A ``SearchError``, so callers that handle those (the API, the warm-up) need nothing new."""
+    The search layer turns it into its own ``SearchUnavailable`` (the API: 503 with ``Retry-After``)."""
 
     retry_after = RETRY_AFTER_S
+
+
+class NothingPublished(RuntimeError):
+    """The database holds no live version yet (no build has published to it)."""
 
 
 def is_postgres_url(value: str | None) -> bool:
@@ -78,7 +76,7 @@ _pools_lock = threading.Lock()
 def pool(url: str, max_size: int = 8):
     """The process's connection pool to ``url`` (one per URL). Connections are not checked before
     use (a round trip per query); a broken one is dropped when returned, and the searcher retries
-    a request that met one (``kb.engine.postgres.searcher``)."""
+    a request that met one (``DatabaseIndex.call``)."""
     from psycopg_pool import ConnectionPool
 
     with _pools_lock:
@@ -120,6 +118,7 @@ CREATE TABLE IF NOT EXISTS kb_current (
 """
 CATALOG_LOCK = 72_270_001  # advisory lock: one catalog creation at a time
 BUILD_LOCK = 72_270_002  # advisory lock held by the build that publishes
+READER_LOCK = 72_270_003  # advisory lock (READER_LOCK, version id): held shared by each process reading the version
 
 
 def ensure_catalog(conn) -> None:

@@ -8,9 +8,10 @@ and term): a search reads a term with one index lookup and turns it into an arra
 parsing.
 
 Safety: a version is filled in one transaction, so a killed build leaves nothing behind (and the
-live version untouched); switching is one transaction; a version is dropped only after it has
-been retired for ``RETIRE_GRACE_S`` (servers look at ``kb_current`` before each request, so by
-then none is still reading it), and only by a build (the one holding ``BUILD_LOCK``).
+live version untouched); switching is one transaction; a retired version is dropped only by a
+build (the one holding ``BUILD_LOCK``), only when no reader holds it (each reading process holds a
+shared advisory lock on its version, ``kb.engine.postgres.catalog``), and not before it has been
+retired for ``RETIRE_GRACE_S`` (for readers that cannot register: a URL naming only replicas).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kb.engine.postgres.database import BUILD_LOCK, connect, ensure_catalog, schema_name
+from kb.engine.postgres.database import BUILD_LOCK, READER_LOCK, connect, ensure_catalog, schema_name
 
 RETIRE_GRACE_S = 60.0
 SCORED_FIELDS = ("title", "heading", "body", "theme")  # BM25F fields, with positions for phrases
@@ -72,7 +73,7 @@ class Published:
 
 def publish_version(url: str, version_dir: Path, grace_s: float = RETIRE_GRACE_S, switch: bool = True) -> Published:
     """Copy the Whoosh version in ``version_dir`` into a new database version; make it current
-    (``switch``) and remove versions retired more than ``grace_s`` seconds ago."""
+    (``switch``) and remove versions retired more than ``grace_s`` seconds ago that no reader holds."""
     import time
 
     started = time.perf_counter()
@@ -256,8 +257,7 @@ def _read_postings(m, offset: int, with_positions: bool):
 
 def _copy_sections(conn, s: str, searcher) -> None:
     from kb.engine.columns import _MappedColumn
-    from kb.engine.index import HIT_FIELD
-    from kb.search.similar import docnum_doc_ids
+    from kb.engine.index import HIT_FIELD, docnum_doc_ids
 
     reader = searcher.reader()
     doc_ids = docnum_doc_ids(reader)
@@ -298,8 +298,8 @@ def drop_unfinished(conn) -> list[int]:
 
 
 def prune(conn, grace_s: float = RETIRE_GRACE_S) -> list[int]:
-    """Drop versions retired more than ``grace_s`` seconds ago; a version still locked by a slow
-    reader is left for the next build."""
+    """Drop versions retired more than ``grace_s`` seconds ago that no reader holds; one still held
+    (a server reading it) is left for a later build."""
     ids = [
         r[0]
         for r in conn.execute(
@@ -313,8 +313,12 @@ def prune(conn, grace_s: float = RETIRE_GRACE_S) -> list[int]:
 
 
 def _drop(conn, version_id: int) -> bool:
+    """Drop a version unless a reader holds it. Its reader lock is held exclusively meanwhile, so
+    a reader opening it waits, then finds it gone and opens the current one."""
     import psycopg
 
+    if not conn.execute("SELECT pg_try_advisory_lock(%s, %s)", (READER_LOCK, version_id)).fetchone()[0]:
+        return False
     try:
         with conn.transaction():
             conn.execute("SET LOCAL lock_timeout = '5s'")
@@ -323,6 +327,8 @@ def _drop(conn, version_id: int) -> bool:
         return True
     except psycopg.errors.LockNotAvailable:
         return False
+    finally:
+        conn.execute("SELECT pg_advisory_unlock(%s, %s)", (READER_LOCK, version_id))
 
 
 def published_version(url: str) -> tuple[int, str, str] | None:

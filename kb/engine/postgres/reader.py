@@ -12,6 +12,7 @@ version, as the Whoosh engine caches them.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 
 import numpy as np
 from whoosh.query import And, Or, Prefix, Query, Term
@@ -24,6 +25,7 @@ from kb.engine.scoring import BM25_B, BM25_K1, ArrayScorer, Postings
 EMPTY = Postings(np.empty(0, np.int64), np.empty(0, np.float64))
 PRELOAD_MAX_DOCS, PRELOAD_MIN_CLAUSES = 5000, 1024  # whoosh.query.compound.Or: when it preloads a union unscored
 CACHE_WORDS = 200_000  # document frequencies remembered per version before the memo is emptied
+POSITIONS_CACHE_BYTES = 32 * 1024 * 1024  # phrase and proximity positions kept per version and process
 
 
 def _ids(raw: bytes | None) -> np.ndarray:
@@ -36,6 +38,7 @@ class VersionData:
 
     def __init__(self, pool, schema: str, version_id: int, doc_count: int, deleted: bytes, segments: bytes = b""):
         self.pool = pool
+        self.queries = 0
         # Where the Whoosh version's segments start (and its end): a prefix query is scored per segment.
         self.segments = _ids(segments) if segments else np.array([0, doc_count], np.int64)
         self.schema = schema
@@ -54,26 +57,50 @@ class VersionData:
         self.df: dict[tuple[str, str], int] = {}
         self.frequency: dict[tuple[str, str], float] = {}
         self._lock = threading.Lock()
+        # (field, term) -> (docnums, encoded positions, their ends): a version never changes, so a
+        # phrase or proximity query asked again costs no round trip (Whoosh reads them from a map).
+        self._positions: OrderedDict[tuple[str, str], tuple[np.ndarray, bytes, np.ndarray]] = OrderedDict()
+        self._positions_bytes = 0
+
+    def clear(self) -> None:
+        """Forget the looked-up words and positions (benchmarks: a word never asked before)."""
+        with self._lock:
+            self.df.clear()
+            self.frequency.clear()
+            self._positions.clear()
+            self._positions_bytes = 0
 
     def query(self, sql: str, params=()) -> list[tuple]:
+        self.queries += 1  # round trips to this version (benchmarks.engines reports them per search)
         with self.pool.connection() as conn:
             return conn.execute(sql, params, prepare=True).fetchall()
 
     def word(self, term: str, cache) -> None:
         """Fetch ``term``'s rows in every scored field: remember their document frequencies and
         put their BM25F-scored postings into ``cache`` (a ``TermCache``)."""
+        self.words([term], cache, known=False)
+
+    def words(self, terms, cache, known: bool = True) -> None:
+        """``word`` for many terms in one round trip (the query builder asks a word's forms, lemmas,
+        inflections and compound parts together); ``known``: skip terms already looked up."""
+        terms = list(dict.fromkeys(t for t in terms if not (known and ("body", t) in self.df)))
+        if not terms:
+            return
         rows = self.query(
-            f"SELECT field, df, idf, docnums, tfs FROM {self.schema}.terms WHERE term = %s AND field = ANY(%s)",
-            (term, list(SCORED_FIELDS)),
+            f"SELECT field, term, df, idf, docnums, tfs FROM {self.schema}.terms"
+            " WHERE term = ANY(%s) AND field = ANY(%s)",
+            (terms, list(SCORED_FIELDS)),
         )
-        found = {field: (df, idf, docnums, tfs) for field, df, idf, docnums, tfs in rows}
+        found = {(field, term): (df, idf, docnums, tfs) for field, term, df, idf, docnums, tfs in rows}
         with self._lock:
             if len(self.df) > CACHE_WORDS:
                 self.df.clear()
-            for field in SCORED_FIELDS:
-                self.df[(field, term)] = found[field][0] if field in found else 0
-        for field, (_, idf, docnums, tfs) in found.items():
-            cache.put((field, term), self.score(field, idf, docnums, tfs))
+            for term in terms:
+                for field in SCORED_FIELDS:
+                    row = found.get((field, term))
+                    self.df[(field, term)] = row[0] if row else 0
+        for key, (_, idf, docnums, tfs) in found.items():
+            cache.put(key, self.score(key[0], idf, docnums, tfs))
 
     def score(self, field: str, idf: float, docnums: bytes | None, tfs: bytes | None) -> Postings:
         """BM25F of one term's postings: the operations of ``ArrayScorer._score_term``, in order."""
@@ -98,9 +125,72 @@ class VersionData:
         rows = self.query(f"SELECT df FROM {self.schema}.terms WHERE field = %s AND term = %s", key)
         return rows[0][0] if rows else 0
 
+    def positions(self, field: str, term: str) -> tuple[np.ndarray, bytes, np.ndarray]:
+        """A term's docnums, encoded positions and where each document's end (kept, bounded)."""
+        found = self._positions.get((field, term))
+        if found is None:
+            found = self.read_positions(field, [term]).get(term)
+        if found is None:
+            found = (np.empty(0, np.int64), b"", np.empty(0, np.int32))
+        return found
+
+    def read_positions(self, field: str, terms) -> dict[str, tuple[np.ndarray, bytes, np.ndarray]]:
+        """Read the positions of those ``terms`` not in memory yet, in one round trip, and keep them."""
+        missing = list(dict.fromkeys(t for t in terms if (field, t) not in self._positions))
+        if not missing:
+            return {}
+        rows = self.query(
+            f"SELECT term, docnums, positions, position_ends FROM {self.schema}.terms"
+            " WHERE field = %s AND term = ANY(%s) AND positions IS NOT NULL",
+            (field, missing),
+        )
+        out = {term: (_ids(ids), bytes(blob), np.frombuffer(ends, "<i4")) for term, ids, blob, ends in rows}
+        with self._lock:
+            for term, found in out.items():
+                if (field, term) not in self._positions:
+                    self._positions[(field, term)] = found
+                    self._positions_bytes += len(found[1]) + 12 * len(found[0])
+            while self._positions_bytes > POSITIONS_CACHE_BYTES and len(self._positions) > 1:
+                _, (ids, blob, _) = self._positions.popitem(last=False)
+                self._positions_bytes -= len(blob) + 12 * len(ids)
+        return out
+
     def docnums(self, field: str, term: str) -> np.ndarray:
         rows = self.query(f"SELECT docnums FROM {self.schema}.terms WHERE field = %s AND term = %s", (field, term))
         return _ids(rows[0][0]) if rows else np.empty(0, np.int64)
+
+    # -- what the search layer reads of a version besides terms
+    def document_texts(self) -> list[str]:
+        """The version's normalised documents (JSON), in build order."""
+        return [text for (text,) in self.query(f"SELECT document FROM {self.schema}.documents ORDER BY position")]
+
+    def doc_ids(self) -> list[str]:
+        """docnum → document id."""
+        return [doc_id for (doc_id,) in self.query(f"SELECT doc_id FROM {self.schema}.sections ORDER BY docnum")]
+
+    def hits(self, docnums: list[int]) -> list[tuple[int, bytes]]:
+        """(docnum, stored hit fields) of these sections, in one query."""
+        rows = self.query(f"SELECT docnum, hit FROM {self.schema}.sections WHERE docnum = ANY(%s)", (docnums,))
+        return [(docnum, bytes(hit)) for docnum, hit in rows]
+
+    def hits_of_document(self, doc_id: str) -> list[tuple[int, bytes]]:
+        """(docnum, stored hit fields) of one document's sections, by docnum."""
+        rows = self.query(f"SELECT docnum, hit FROM {self.schema}.sections WHERE doc_id = %s", (doc_id,))
+        return sorted((docnum, bytes(hit)) for docnum, hit in rows)
+
+    def reader(self, schema, cache) -> PostgresReader:
+        """The index reader kb's query building, spelling and similar documents ask (one per thread)."""
+        return PostgresReader(self, schema, cache)
+
+    def scorer(self, index, cache) -> PostgresScorer:
+        """The array scorer over this version (one per thread; ``cache``: the version's ``TermCache``)."""
+        return PostgresScorer(self, index, cache)
+
+    def filter_mask(self, q: Query) -> np.ndarray:
+        return filter_mask(self, q)
+
+    def facet_sets(self) -> dict[str, dict[str, np.ndarray]]:
+        return facet_sets(self)
 
 
 class PostgresScorer(ArrayScorer):
@@ -124,13 +214,13 @@ class PostgresScorer(ArrayScorer):
         found = self.cache.get((fieldname, text))
         return found if found is not None else EMPTY
 
+    def prefetch_positions(self, fieldname: str, texts) -> None:
+        if fieldname in SCORED_FIELDS:
+            self.data.read_positions(fieldname, texts)
+
     def positions(self, fieldname: str, text: str, docnums: np.ndarray) -> list[list[int]]:
-        rows = self.data.query(
-            f"SELECT docnums, positions, position_ends FROM {self.data.schema}.terms WHERE field = %s AND term = %s",
-            (fieldname, text),
-        )
         fmt = self.searcher.schema[fieldname].format
-        ids, blob, ends = _ids(rows[0][0]), rows[0][1], np.frombuffer(rows[0][2], "<i4")
+        ids, blob, ends = self.data.positions(fieldname, text)
         out = []
         for i in np.searchsorted(ids, docnums).tolist():
             start = int(ends[i - 1]) if i else 0
@@ -202,6 +292,10 @@ class PostgresReader:
 
     def doc_frequency(self, fieldname: str, text) -> int:
         return self.data.doc_frequency(fieldname, _text(text), self.cache)
+
+    def prefetch(self, texts) -> None:
+        """Look up many words in one round trip before ``doc_frequency`` asks them one by one."""
+        self.data.words([_text(t) for t in texts], self.cache)
 
     def frequency(self, fieldname: str, text) -> float:
         key = (fieldname, _text(text))

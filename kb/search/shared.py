@@ -1,64 +1,43 @@
-"""``PostgresSearcher``: ``kb.search.Searcher`` answering from the engine's database.
+"""Searching an index held in a shared database (the PostgreSQL engine, docs/postgresql.md).
 
-Before a request (at most every ``CHECK_INTERVAL_S``) it reads which version is current, so a
-build's switch is seen within that time by every server; a request that started on the old
-version finishes on it (a retired version stays ``RETIRE_GRACE_S``). When the database cannot be
-reached, every method raises ``DatabaseUnavailable`` (the API: 503 with ``Retry-After``); the
+``PostgresSearcher`` is a ``Searcher`` whose versions come from ``kb.engine``'s ``DatabaseIndex``
+instead of a folder: the same query building, BM25F over arrays, snippets, facets and JSON, so
+both engines answer alike. The engine keeps the storage (which version is current, its term rows,
+statistics and hits); this module keeps what a search does with them. When the database cannot
+be reached, every method raises ``SearchUnavailable`` (the API: 503 with ``Retry-After``); the
 pool keeps reconnecting, and the next request after the database is back is answered.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import threading
-import time
 from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
 
-from kb.engine.postgres.database import DatabaseUnavailable, pool, redact, schema_name, unavailable
-from kb.engine.postgres.reader import (
-    PostgresReader,
-    PostgresScorer,
-    VersionData,
-    facet_sets,
-    filter_mask,
-)
-from kb.engine.versions import IndexInfo
+from kb.engine import DatabaseIndex, DatabaseUnavailable, NothingPublished, make_schema, read_hit
 from kb.model import Document
 from kb.search.builder import QueryBuilder
-from kb.search.results import IndexMissing
+from kb.search.results import IndexMissing, SearchUnavailable
 from kb.search.searcher import FACETS, Searcher, VersionSearcher
 
-CHECK_INTERVAL_S = 0.5
 HIT_CACHE_BYTES = 64 * 1024 * 1024
 
 
 def _database_errors(method):
-    """Turn a lost or refused connection into ``DatabaseUnavailable``. Retried once: a pooled
-    connection the database closed (a restart) fails its first query and is dropped, and a
-    version dropped under a request (a server that slept through the grace period) is reopened."""
+    """Run ``method`` through the engine's retry, and say what failed in the search layer's terms."""
 
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
-        import psycopg
-        from psycopg_pool import PoolTimeout
-
-        for attempt in (1, 2):
-            try:
-                return method(self, *args, **kwargs)
-            except psycopg.errors.UndefinedTable:
-                if attempt == 2:
-                    raise
-                self._forget()
-            except PoolTimeout as e:
-                raise unavailable(self.url, e) from None
-            except psycopg.OperationalError as e:
-                if attempt == 2:
-                    raise unavailable(self.url, e) from None
-                self._pool.check()  # after a restart every pooled connection is dead: replace them all
-        raise AssertionError("unreachable")
+        try:
+            return self.database.call(method, self, *args, **kwargs)
+        except DatabaseUnavailable as e:
+            raise SearchUnavailable(str(e), e.retry_after) from None
+        except NothingPublished as e:
+            raise IndexMissing(str(e)) from None
 
     return wrapper
 
@@ -75,24 +54,26 @@ class _Index:
 
 
 class PostgresVersionSearcher(VersionSearcher):
-    """``VersionSearcher`` of one database version."""
+    """``VersionSearcher`` of one database version (``kb.engine``'s ``OpenVersion``)."""
 
-    def __init__(self, data: VersionData, info: IndexInfo, synonyms):
-        from kb.engine.index import make_schema
-
-        self.version_dir = info.path
-        self.info = info
-        self.data = data
+    def __init__(self, opened, synonyms):
+        self.info = opened.info
+        self.version_dir = opened.info.path
+        self.data = opened.data
         self.schema = make_schema()
         self._init_caches(synonyms)
         live = None
-        if len(data.deleted):
-            live = np.ones(data.doc_count, bool)
-            live[data.deleted] = False
+        if len(self.data.deleted):
+            live = np.ones(self.data.doc_count, bool)
+            live[self.data.deleted] = False
         self._live = live
         self._hits: OrderedDict[int, tuple[list, str, int]] = OrderedDict()  # docnum -> values, body, bytes
         self._hit_bytes = 0
         self._hits_lock = threading.Lock()
+
+    def clear_caches(self) -> None:
+        super().clear_caches()
+        self.data.clear()
 
     def statute_documents(self):
         """A database version has no documents.jsonl to read statutes from: its documents."""
@@ -102,22 +83,19 @@ class PostgresVersionSearcher(VersionSearcher):
     def searcher(self):
         s = getattr(self._local, "searcher", None)
         if s is None:
-            reader = PostgresReader(self.data, self.schema, self.term_cache)
+            reader = self.data.reader(self.schema, self.term_cache)
             s = _Index(self.schema, reader)
             self._local.searcher = s
             self._local.builder = QueryBuilder(reader, self.synonyms)
-            self._local.scorer = PostgresScorer(self.data, s, self.term_cache)
+            self._local.scorer = self.data.scorer(s, self.term_cache)
         return s
 
     @property
     def documents(self) -> dict[str, Document]:
         if self._documents is None:
-            import json
-
             with self._open_lock:
                 if self._documents is None:
-                    rows = self.data.query(f"SELECT document FROM {self.data.schema}.documents ORDER BY position")
-                    docs = (Document.from_dict(json.loads(text)) for (text,) in rows)
+                    docs = (Document.from_dict(json.loads(text)) for text in self.data.document_texts())
                     self._documents = {d.id: d for d in docs}
         return self._documents
 
@@ -128,16 +106,15 @@ class PostgresVersionSearcher(VersionSearcher):
     @property
     def doc_ids(self) -> list[str]:
         if self._doc_ids is None:
-            rows = self.data.query(f"SELECT doc_id FROM {self.data.schema}.sections ORDER BY docnum")
-            self._doc_ids = [doc_id for (doc_id,) in rows]
+            self._doc_ids = self.data.doc_ids()
         return self._doc_ids
 
     def docmask(self, q) -> np.ndarray:
-        return filter_mask(self.data, q)
+        return self.data.filter_mask(q)
 
     def _sets(self) -> dict[str, dict[str, np.ndarray]]:
         if self._facet_sets is None:
-            self._facet_sets = facet_sets(self.data)
+            self._facet_sets = self.data.facet_sets()
         return self._facet_sets
 
     def filter_values(self) -> dict[str, list[str]]:
@@ -156,29 +133,23 @@ class PostgresVersionSearcher(VersionSearcher):
     def prefetch_hits(self, docnums: list[int]) -> None:
         """Read a page's hits not yet in memory, in one query. The hits of a version never change,
         so they are kept (``HIT_CACHE_BYTES``), as the Whoosh engine's stay in the page cache."""
-        from kb.engine.index import read_hit
-
         missing = [d for d in docnums if d not in self._hits]
         if not missing:
             return
-        sql = f"SELECT docnum, hit FROM {self.data.schema}.sections WHERE docnum = ANY(%s)"
-        rows = self.data.query(sql, (missing,))
+        rows = self.data.hits(missing)
         with self._hits_lock:
             for docnum, hit in rows:
                 if docnum not in self._hits:
-                    self._hits[docnum] = (*read_hit(bytes(hit)), len(hit))
+                    self._hits[docnum] = (*read_hit(hit), len(hit))
                     self._hit_bytes += len(hit)
             while self._hit_bytes > HIT_CACHE_BYTES and len(self._hits) > len(docnums):
                 _, (_, _, size) = self._hits.popitem(last=False)
                 self._hit_bytes -= size
 
     def section_number(self, doc_id: str, anchor: str) -> int | None:
-        from kb.engine.index import read_hit
-
-        rows = self.data.query(f"SELECT docnum, hit FROM {self.data.schema}.sections WHERE doc_id = %s", (doc_id,))
         live = self._live
-        for docnum, hit in sorted(rows):
-            if (live is None or live[docnum]) and read_hit(bytes(hit))[0][1] == anchor:
+        for docnum, hit in self.data.hits_of_document(doc_id):
+            if (live is None or live[docnum]) and read_hit(hit)[0][1] == anchor:
                 return docnum
         return None
 
@@ -197,51 +168,27 @@ class PostgresSearcher(Searcher):
         from kb.analysis import load_synonyms
 
         self.url = url
+        self.database = DatabaseIndex(url, pool_size)
         self.index_root = None  # no folder: the database holds the versions
         self.pinned_version = None
         self.site_url = site_url
         self.synonyms = load_synonyms(synonyms_path)
-        self.pool_size = pool_size
         self._lock = threading.Lock()
         self._state: PostgresVersionSearcher | None = None
-        self._checked = 0.0
-
-    @property
-    def _pool(self):
-        return pool(self.url, self.pool_size)
-
-    def _forget(self) -> None:
-        with self._lock:
-            self._state, self._checked = None, 0.0
 
     def _current(self) -> PostgresVersionSearcher:
+        opened = self.database.current()
         state = self._state
-        now = time.monotonic()
-        if state is not None and now - self._checked < CHECK_INTERVAL_S:
-            return state
-        with self._pool.connection() as conn:
-            row = conn.execute(
-                "SELECT v.id, v.name, v.built_at, v.documents, v.sections, v.fingerprint, v.doc_count, v.deleted,"
-                " v.segments"
-                " FROM kb_current c JOIN kb_versions v ON v.id = c.version_id",
-                prepare=True,
-            ).fetchone() if _has_catalog(conn) else None
-        if row is None:
-            where = redact(self.url)
-            raise IndexMissing(f"No index in the database {where}. Run `kb build --engine {where}`.")
-        version_id = row[0]
-        if state is None or state.data.version_id != version_id:
+        if state is None or state.data is not opened.data:
             with self._lock:
                 state = self._state
-                if state is None or state.data.version_id != version_id:
-                    s = schema_name(version_id)
-                    info = IndexInfo(row[1], row[2], row[3], row[4], Path(s), row[5])
-                    state = PostgresVersionSearcher(
-                        VersionData(self._pool, s, version_id, row[6], row[7], row[8]), info, self.synonyms
-                    )
-                    self._state = state
-        self._checked = now
+                if state is None or state.data is not opened.data:
+                    state = self._state = PostgresVersionSearcher(opened, self.synonyms)
         return state
+
+    def close(self) -> None:
+        """Let go of the version this process reads (a build may then drop it once retired)."""
+        self.database.close()
 
     def version_name(self) -> str:
         return self.info().version
@@ -254,8 +201,12 @@ class PostgresSearcher(Searcher):
     more_like_this = _database_errors(Searcher.more_like_this)
 
 
-def _has_catalog(conn) -> bool:
-    return conn.execute("SELECT to_regclass('kb_current') IS NOT NULL", prepare=True).fetchone()[0]
+def open_searcher(project, site_url: str, engine: str | None = None) -> Searcher:
+    """The ``Searcher`` of the project's engine (``engine``: a URL from ``kb.engine.project_engine``,
+    None for the index folder)."""
+    if engine is None:
+        return Searcher(project.index_root, site_url)
+    return PostgresSearcher(engine, site_url)
 
 
-__all__ = ["DatabaseUnavailable", "PostgresSearcher"]
+__all__ = ["PostgresSearcher", "open_searcher"]
