@@ -31,21 +31,8 @@ def test_the_cycle_finder_finds_a_cycle() -> None:
     assert graph.cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
 
-# Imports allowed to close a cycle between packages, as (importing module prefix, imported package).
-# kb.engine.postgres builds its queries with kb.search, while kb.search reads versions through
-# kb.engine: issue 21 moves that code out of the engine; delete this entry when it lands.
-ALLOWED_PACKAGE_CYCLE_EDGES = {("kb.engine.postgres", "kb.search")}
-
-
 def _package_cycles(graph, edges: dict[str, set[str]]) -> list[list[str]]:
-    def allowed(module: str, target: str) -> bool:
-        return any(
-            (module == m or module.startswith(m + ".")) and (target == t or target.startswith(t + "."))
-            for m, t in ALLOWED_PACKAGE_CYCLE_EDGES
-        )
-
-    kept = {m: {t for t in ts if not allowed(m, t)} for m, ts in edges.items()}
-    return graph.cycles(graph.package_edges(kept))
+    return graph.cycles(graph.package_edges(edges))
 
 
 def test_no_import_cycles_between_packages() -> None:
@@ -138,12 +125,6 @@ def _private(name: str) -> bool:
     return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
 
 
-# Private names a test may still reach, as (file, expression). tests/postgres_support.py closes the
-# PostgreSQL engine's pools between tests; kb/engine/postgres belongs to issue 21, which gives them
-# a public close: delete this entry then.
-ALLOWED_PRIVATE_USES = {("postgres_support.py", "database._pools")}
-
-
 def private_kb_uses(source: str) -> list[str]:
     """The private kb names a test module reaches: ``from kb.x import _y``, ``import kb._x``,
     ``kb.x._y``, ``m._y`` or ``monkeypatch.setattr(m, "_y", ...)`` where ``m`` came from kb."""
@@ -187,9 +168,7 @@ def test_tests_use_only_public_kb_names() -> None:
     """Tests hold kb to its public contracts: a private name may change without notice."""
     offenders = []
     for path in sorted((REPO / "tests").glob("*.py")):
-        for use in private_kb_uses(path.read_text(encoding="utf-8")):
-            if (path.name, use) not in ALLOWED_PRIVATE_USES:
-                offenders.append(f"{path.name}: {use}")
+        offenders += [f"{path.name}: {use}" for use in private_kb_uses(path.read_text(encoding="utf-8"))]
     assert offenders == []
 
 
