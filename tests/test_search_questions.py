@@ -9,6 +9,7 @@ import pytest
 from kb.analysis.question_words import QUESTION_FILLERS, is_filler
 from kb.search.citations import find_citation, without_spans
 from kb.search.evaluate import evaluate_project
+from kb.search.feedback import feedback_terms, section_words
 from kb.search.proximity import best_window
 from kb.search.query import mark_roles, parse_query, query_years
 
@@ -147,3 +148,30 @@ def test_a_question_verb_finds_the_act_the_statute_names(default_searcher):
     assert "direktupphandling" in str(question) and "direktupphandling" not in str(keyword)
     hits = default_searcher.search("får man direktupphandla", limit=3).hits
     assert any(h.section.startswith("19 a kap.") for h in hits)
+
+
+def test_feedback_words_are_shared_by_the_first_sections_and_rare_elsewhere():
+    bodies = [
+        ["arbetsvillkor", "sysselsättning", "upphandling", "jobb", "lokal"],
+        ["arbetsvillkor", "sysselsättning", "upphandling", "kontrakt"],
+        ["arbetsvillkor", "upphandling", "avfall"],
+    ]
+    frequency = {"arbetsvillkor": 5, "sysselsättning": 20, "upphandling": 800, "kontrakt": 50, "avfall": 40}
+    terms = feedback_terms(bodies, lambda w: frequency.get(w, 0), 1000, exclude={"jobb"})
+    words = [w for w, _ in terms]
+    assert words[:2] == ["arbetsvillkor", "sysselsättning"]  # in several sections, and rare
+    assert "kontrakt" not in words and "avfall" not in words  # one section only
+    assert "jobb" not in words  # the question's own word
+    assert terms[0][1] == 1.0 and all(0 < w <= 1 for _, w in terms)
+    assert feedback_terms([["ordet"]], lambda w: 1, 1000, set()) == []
+
+
+def test_a_long_question_finds_sections_in_the_words_of_its_first_hits(default_searcher):
+    """The statute says "leverantörer" and "kontrakt" where the officer says "små lokala företag"."""
+    query = (
+        "vi vill att små lokala företag ska kunna lämna anbud, till exempel genom att dela upp "
+        "kontraktet och inte ställa för höga omsättningskrav"
+    )
+    hits = default_searcher.search(query, limit=3).hits
+    assert any(h.title == "Lag om offentlig upphandling" and h.section.startswith("4 kap.") for h in hits)
+    assert section_words("Små företag, 4 kap. 12 §: Anbud") == ["små", "företag", "kap", "anbud"]

@@ -47,6 +47,13 @@ from kb.search.citations import (
     read_statutes,
     without_spans,
 )
+from kb.search.feedback import (
+    FEEDBACK_SECTIONS,
+    MIN_CONTENT_WORDS,
+    feedback_query,
+    feedback_terms,
+    section_words,
+)
 from kb.search.filters import UnknownFilterValue, resolve_all
 from kb.search.proximity import body_terms, proximity_factors
 from kb.search.query import QueryPart, clean_query, correctable, mark_roles, parse_query
@@ -184,6 +191,13 @@ class Searcher:
                 )
                 suggestion = suggestion or state.suggest_correction(parts, set(words))
                 fuzzy = True
+        if q is not None and total and not timed_out and _expandable(parts):
+            extra = state.feedback(hits, parts)
+            if extra is not None:  # the same words decide coordination and proximity; the added ones score
+                remaining = max(0.05, time_limit - elapsed_ms(started) / 1000)
+                hits, total, facet_counts, timed_out = state.run(
+                    Or([q, extra]), groups, filter_q, max(POOL, offset + limit), facets, remaining
+                )
         pinned, links = state.pin(cited, citation, Pool([], [], []) if bare else hits, filter_q)
         ranked = diversify(hits.doc_ids, hits.scores, hits.docnums, keep=offset + limit + len(pinned))
         if pinned:
@@ -342,6 +356,17 @@ class VersionSearcher:
         # The And clause lifts sections holding every word into the scored pool.
         together = [And(coord_groups, boost=AND_BOOST)] if len(groups) > 1 else []
         return Or([*groups, *together, *extra]), pairs, missing
+
+    def feedback(self, hits: Pool, parts: list[QueryPart]) -> Query | None:
+        """The words the best pooled sections share, as a low-weight clause (``kb.search.feedback``)."""
+        best = sorted(range(len(hits.scores)), key=lambda i: -hits.scores[i])[:FEEDBACK_SECTIONS]
+        docnums = [hits.docnums[i] for i in best]
+        self.prefetch_hits(docnums)
+        bodies = [section_words(self.hit_fields(d)[1]) for d in docnums]
+        b = self.builder
+        exclude = {t for p in parts for t in b.tokens(p.text)}
+        terms = feedback_terms(bodies, lambda t: b.doc_frequency("body", t), self.scorer.doc_count, exclude)
+        return feedback_query(terms)
 
     def specificity(self, word_queries: list[Query]) -> list[float]:
         """Per content word, its weight in coordination: rarer words carry the need ("innovationsupphandling"
@@ -651,6 +676,12 @@ class VersionSearcher:
         weights, total = similar.vector(mlt_text(doc))
         docs = self.documents
         return [(other, docs[other].title) for other in similar.like(weights, total, doc_id, limit) if other in docs]
+
+
+def _expandable(parts: list[QueryPart]) -> bool:
+    """A question (it has fillers) of enough content words to learn from its first sections."""
+    content = [p for p in parts if p.role == "content" and p.kind == "word"]
+    return any(p.role == "filler" for p in parts) and len(content) >= MIN_CONTENT_WORDS
 
 
 def hit_page(body: str, match_terms: frozenset[str], pages: str) -> int | None:

@@ -1,0 +1,81 @@
+"""Pseudo-relevance feedback: a long question borrows the words of the sections it finds first.
+
+Officers describe a need in their own words ("jobb", "innovationsupphandling"); the texts that
+answer it use the law's ("arbetsvillkor", "innovationspartnerskap"). When a question has enough
+content words to find a few right sections on its own, the words those sections share are added
+to it at a low weight, so the sections that use the texts' vocabulary but not the question's
+are found too. Short queries are left alone: two words find too little to learn from.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+
+from whoosh.query import Or, Query, Term
+
+from kb.analysis.question_words import is_filler
+from kb.analysis.stop import STOP_WORDS
+
+MIN_CONTENT_WORDS = 3  # questions with fewer content words are not expanded
+FEEDBACK_SECTIONS = 5  # the best-scored sections the new words come from
+FEEDBACK_TERMS = 8  # words added
+MIN_SHARED = 2  # a word must stand in this many of those sections (one section's quirk is noise)
+FEEDBACK_WEIGHT = 1.0  # the strongest added word weighs as a query word, the others by their share of it
+MIN_LENGTH = 4
+FIELDS = {"body": 1.0, "heading": 1.5, "title": 2.0}
+
+
+def feedback_terms(
+    bodies: list[list[str]], doc_frequency, doc_count: int, exclude: set[str]
+) -> list[tuple[str, float]]:
+    """(word, weight in 0..1) of the words most typical of the feedback sections, best first.
+
+    ``bodies``: each section's words (``section_words``); a word scores by its share of each section it
+    stands in, times its IDF, summed over the sections: frequent in these and rare elsewhere.
+    """
+    shares: Counter[str] = Counter()
+    holders: Counter[str] = Counter()
+    for words in bodies:
+        if not words:
+            continue
+        for word, n in Counter(words).items():
+            if word in exclude or not _candidate(word):
+                continue
+            shares[word] += n / len(words)
+            holders[word] += 1
+    scored = []
+    for word, share in shares.items():
+        if holders[word] < MIN_SHARED:
+            continue
+        df = doc_frequency(word)
+        if not df:
+            continue
+        scored.append((share * math.log(1 + doc_count / df), word))
+    scored.sort(reverse=True)
+    best = scored[:FEEDBACK_TERMS]
+    if not best:
+        return []
+    top = best[0][0]
+    return [(word, score / top) for score, word in best]
+
+
+def feedback_query(terms: list[tuple[str, float]], weight: float | None = None) -> Query | None:
+    """The added words as one low-weight clause over the section fields."""
+    weight = FEEDBACK_WEIGHT if weight is None else weight
+    clauses = [Term(f, word, boost=boost * weight * w) for word, w in terms for f, boost in FIELDS.items()]
+    return Or(clauses) if clauses else None
+
+
+_WORD_RE = re.compile(r"[^\W\d_]+")
+
+
+def section_words(body: str) -> list[str]:
+    """A section's words as the index holds them, lower-cased: the surface forms only (no lemmas or
+    compound parts), which is all feedback needs and cheap enough to run on every long question."""
+    return _WORD_RE.findall(body.lower())
+
+
+def _candidate(word: str) -> bool:
+    return len(word) >= MIN_LENGTH and word not in STOP_WORDS and not is_filler(word)
