@@ -24,6 +24,7 @@ FEEDBACK_TERMS = 8  # words added
 MIN_SHARED = 2  # a word must stand in this many of those sections (one section's quirk is noise)
 FEEDBACK_WEIGHT = 1.5  # the strongest added word's weight against a query word's 1; the others by their share
 MIN_LENGTH = 4
+MAX_CHARS = 20_000  # read of each section, about 3,000 words: the longest statute chapters are far longer
 # Body only: the added words are evidence from the texts' prose; at the title and heading boosts
 # a generic one ("kontrakt" of "Fullgörande av kontrakt") outweighed the question's own words.
 FIELDS = {"body": 1.0}
@@ -76,7 +77,7 @@ _WORD_RE = re.compile(r"[^\W\d_]+")
 def section_words(body: str) -> list[str]:
     """A section's words as the index holds them, lower-cased: the surface forms only (no lemmas or
     compound parts), which is all feedback needs and cheap enough to run on every long question."""
-    return _WORD_RE.findall(body.lower())
+    return _WORD_RE.findall(body[:MAX_CHARS].lower())
 
 
 def _candidate(word: str) -> bool:

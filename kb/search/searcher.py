@@ -177,17 +177,19 @@ class Searcher:
             corrected = set(missing)
         filter_q = filter_query(tags, publisher, type)
         hits, total, facet_counts, timed_out = Pool([], [], []), 0, {}, False
+        near: dict[int, float] = {}  # proximity factors of the sections for these words
         if q is not None:
             hits, total, facet_counts, timed_out = state.run(
-                q, groups, filter_q, max(POOL, offset + limit), facets, time_limit
+                q, groups, filter_q, max(POOL, offset + limit), facets, time_limit, near
             )
         if total == 0 and not fuzzy and q is not None:
             words = [p.text for p in parts if p.kind == "word" and correctable(p.text)][:MAX_FUZZY_WORDS]
             if words and elapsed_ms(started) < time_limit * 500:
                 q, groups, _ = state.build_query(parts, fuzzy_words=set(words))
                 corrected = set(words)
+                near = {}
                 hits, total, facet_counts, timed_out = state.run(
-                    q, groups, filter_q, max(POOL, offset + limit), facets, time_limit
+                    q, groups, filter_q, max(POOL, offset + limit), facets, time_limit, near
                 )
                 suggestion = suggestion or state.suggest_correction(parts, set(words))
                 fuzzy = True
@@ -196,7 +198,7 @@ class Searcher:
             if extra is not None:  # the same words decide coordination and proximity; the added ones score
                 remaining = max(0.05, time_limit - elapsed_ms(started) / 1000)
                 hits, total, facet_counts, timed_out = state.run(
-                    Or([q, extra]), groups, filter_q, max(POOL, offset + limit), facets, remaining
+                    Or([q, extra]), groups, filter_q, max(POOL, offset + limit), facets, remaining, near
                 )
         pinned, links = state.pin(cited, citation, Pool([], [], []) if bare else hits, filter_q)
         ranked = diversify(hits.doc_ids, hits.scores, hits.docnums, keep=offset + limit + len(pinned))
@@ -391,11 +393,13 @@ class VersionSearcher:
         pool: int,
         facets: bool,
         time_limit: float,
+        proximity: dict[int, float] | None = None,
     ):
         """Score every matching section (as arrays); keep the top ``pool`` for ranking.
 
         One pass yields the exact total, the matches for facets and the scores, and only
-        the page's hits are ever read.
+        the page's hits are ever read. ``proximity``: the sections' proximity factors for these
+        words so far, reused and added to (a question run again with feedback words).
         """
         scorer = self.scorer
         scorer.start(time_limit)
@@ -422,7 +426,7 @@ class VersionSearcher:
             pooled_scores = pooled_scores * coords
         words = [strict for strict, _, _, content in groups if content]
         if len(words) > 1:
-            pooled_scores = pooled_scores * proximity_factors(scorer, words, pooled, pooled_scores)
+            pooled_scores = pooled_scores * proximity_factors(scorer, words, pooled, pooled_scores, proximity)
         doc_ids = self.doc_ids
         docnums = pooled.tolist()
         hits = Pool([doc_ids[d] for d in docnums], pooled_scores.tolist(), docnums)
