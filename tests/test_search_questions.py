@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from kb.analysis.question_words import QUESTION_FILLERS, is_filler
 from kb.search.citations import find_citation, without_spans
 from kb.search.evaluate import evaluate_project
 from kb.search.feedback import feedback_terms, section_words
-from kb.search.proximity import best_window
+from kb.search.proximity import best_window, proximity_factors
 from kb.search.query import mark_roles, parse_query, query_years
 
 QUESTIONS_JSON = Path(__file__).resolve().parent / "data" / "questions-dev.json"
@@ -164,6 +165,27 @@ def test_feedback_words_are_shared_by_the_first_sections_and_rare_elsewhere():
     assert "jobb" not in words  # the question's own word
     assert terms[0][1] == 1.0 and all(0 < w <= 1 for _, w in terms)
     assert feedback_terms([["ordet"]], lambda w: 1, 1000, set()) == []
+
+
+def test_feedback_skips_inflections_of_the_questions_words_and_of_words_taken():
+    bodies = [["avtalet", "kontrakt", "kontraktet", "ändring"], ["avtalet", "kontrakt", "kontraktet", "ändring"]]
+    lemmas = {"avtalet": ["avtalet", "avtal"], "kontraktet": ["kontraktet", "kontrakt"]}
+    terms = feedback_terms(bodies, lambda w: 10, 1000, {"avtal"}, lambda w: lemmas.get(w, [w]))
+    assert sorted(w for w, _ in terms) in (["kontrakt", "ändring"], ["kontraktet", "ändring"])
+
+
+def test_proximity_factors_are_reused_for_the_same_words(default_searcher):
+    """A question run again with feedback words reads the positions of sections it has seen once only."""
+    state = default_searcher._current()
+    _, groups, _ = state.build_query(mark_roles(parse_query("orimligt lågt anbud")))
+    words = [strict for strict, _, _, content in groups if content]
+    docnums = np.flatnonzero(state.scorer.evaluate(words[0]).mask)[:30]
+    fresh = proximity_factors(state.scorer, words, docnums)
+    known: dict[int, float] = {}
+    assert np.allclose(proximity_factors(state.scorer, words, docnums, known=known), fresh)
+    assert set(known) == set(docnums.tolist()) and max(known.values()) > 1
+    known[int(docnums[0])] = 7.0  # a remembered factor is used as it is
+    assert proximity_factors(state.scorer, words, docnums, known=known)[0] == 7.0
 
 
 def test_a_long_question_finds_sections_in_the_words_of_its_first_hits(default_searcher):

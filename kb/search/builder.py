@@ -64,6 +64,10 @@ class QueryBuilder:
     def tokens(self, text: str, folded: bool = False) -> list[str]:
         return [t for t, _ in self.variants(text, folded)]
 
+    def lemmas(self, text: str) -> list[str]:
+        """The word's whole forms: itself and its lemmas, not its compound parts."""
+        return [t for t, whole in self.variants(text) if whole]
+
     def variants(self, text: str, folded: bool = False) -> list[tuple[str, bool]]:
         """(token, whole) pairs: the word and its lemmas are whole; compound parts are not.
 

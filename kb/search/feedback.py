@@ -20,9 +20,9 @@ from kb.analysis.stop import STOP_WORDS
 
 MIN_CONTENT_WORDS = 3  # questions with fewer content words are not expanded
 FEEDBACK_SECTIONS = 5  # the best-scored sections the new words come from
-FEEDBACK_TERMS = 8  # words added
+FEEDBACK_TERMS = 10  # words added
 MIN_SHARED = 2  # a word must stand in this many of those sections (one section's quirk is noise)
-FEEDBACK_WEIGHT = 1.5  # the strongest added word's weight against a query word's 1; the others by their share
+FEEDBACK_WEIGHT = 2.0  # the strongest added word's weight against a query word's 1; the others by their share
 MIN_LENGTH = 4
 MAX_CHARS = 20_000  # read of each section, about 3,000 words: the longest statute chapters are far longer
 # Body only: the added words are evidence from the texts' prose; at the title and heading boosts
@@ -31,12 +31,14 @@ FIELDS = {"body": 1.0}
 
 
 def feedback_terms(
-    bodies: list[list[str]], doc_frequency, doc_count: int, exclude: set[str]
+    bodies: list[list[str]], doc_frequency, doc_count: int, exclude: set[str], forms=None
 ) -> list[tuple[str, float]]:
     """(word, weight in 0..1) of the words most typical of the feedback sections, best first.
 
     ``bodies``: each section's words (``section_words``); a word scores by its share of each section it
     stands in, times its IDF, summed over the sections: frequent in these and rare elsewhere.
+    ``exclude``: the question's own words and their lemmas; ``forms(word)``: a word's lemmas, so an
+    inflection of a question word ("avtalet" of "avtal") or of a word taken already is not added again.
     """
     shares: Counter[str] = Counter()
     holders: Counter[str] = Counter()
@@ -57,7 +59,16 @@ def feedback_terms(
             continue
         scored.append((share * math.log(1 + doc_count / df), word))
     scored.sort(reverse=True)
-    best = scored[:FEEDBACK_TERMS]
+    best = []
+    taken = set(exclude)
+    for score, word in scored:
+        lemmas = set(forms(word)) if forms else {word}
+        if lemmas & taken:
+            continue
+        taken |= lemmas
+        best.append((score, word))
+        if len(best) == FEEDBACK_TERMS:
+            break
     if not best:
         return []
     top = best[0][0]
@@ -65,7 +76,7 @@ def feedback_terms(
 
 
 def feedback_query(terms: list[tuple[str, float]], weight: float | None = None) -> Query | None:
-    """The added words as one low-weight clause over the section fields."""
+    """The added words as one clause over the section fields, each weighted by its share of the strongest."""
     weight = FEEDBACK_WEIGHT if weight is None else weight
     clauses = [Term(f, word, boost=boost * weight * w) for word, w in terms for f, boost in FIELDS.items()]
     return Or(clauses) if clauses else None

@@ -360,14 +360,14 @@ class VersionSearcher:
         return Or([*groups, *together, *extra]), pairs, missing
 
     def feedback(self, hits: Pool, parts: list[QueryPart]) -> Query | None:
-        """The words the best pooled sections share, as a low-weight clause (``kb.search.feedback``)."""
+        """The words the best pooled sections share, as one more clause of the query (``kb.search.feedback``)."""
         best = sorted(range(len(hits.scores)), key=lambda i: -hits.scores[i])[:FEEDBACK_SECTIONS]
         docnums = [hits.docnums[i] for i in best]
         self.prefetch_hits(docnums)
         bodies = [section_words(self.hit_fields(d)[1]) for d in docnums]
         b = self.builder
         exclude = {t for p in parts for t in b.tokens(p.text)}
-        terms = feedback_terms(bodies, lambda t: b.doc_frequency("body", t), self.scorer.doc_count, exclude)
+        terms = feedback_terms(bodies, lambda t: b.doc_frequency("body", t), self.scorer.doc_count, exclude, b.lemmas)
         return feedback_query(terms)
 
     def specificity(self, word_queries: list[Query]) -> list[float]:
