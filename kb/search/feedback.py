@@ -30,6 +30,19 @@ MAX_CHARS = 20_000  # read of each section, about 3,000 words: the longest statu
 FIELDS = {"body": 1.0}
 
 
+def feedback_settings() -> dict[str, float]:
+    """The numbers above by name, for the site's static search to expand questions the same way."""
+    return {
+        "min_content_words": MIN_CONTENT_WORDS,
+        "sections": FEEDBACK_SECTIONS,
+        "terms": FEEDBACK_TERMS,
+        "min_shared": MIN_SHARED,
+        "weight": FEEDBACK_WEIGHT,
+        "min_length": MIN_LENGTH,
+        "max_chars": MAX_CHARS,
+    }
+
+
 def feedback_terms(
     bodies: list[list[str]], doc_frequency, doc_count: int, exclude: set[str], forms=None
 ) -> list[tuple[str, float]]:
@@ -40,23 +53,16 @@ def feedback_terms(
     ``exclude``: the question's own words and their lemmas; ``forms(word)``: a word's lemmas, so an
     inflection of a question word ("avtalet" of "avtal") or of a word taken already is not added again.
     """
-    shares: Counter[str] = Counter()
-    holders: Counter[str] = Counter()
-    for words in bodies:
-        if not words:
-            continue
-        for word, n in Counter(words).items():
-            if word in exclude or not _candidate(word):
-                continue
-            shares[word] += n / len(words)
-            holders[word] += 1
+    counts = [(Counter(words), len(words)) for words in bodies if words]
+    holders = Counter(word for count, _ in counts for word in count)
     scored = []
-    for word, share in shares.items():
-        if holders[word] < MIN_SHARED:
+    for word, n in holders.items():
+        if n < MIN_SHARED or word in exclude or not _candidate(word):
             continue
         df = doc_frequency(word)
         if not df:
             continue
+        share = sum(count[word] / length for count, length in counts)
         scored.append((share * math.log(1 + doc_count / df), word))
     scored.sort(reverse=True)
     best = []

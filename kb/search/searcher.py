@@ -57,7 +57,7 @@ from kb.search.feedback import (
 from kb.search.filters import UnknownFilterValue, resolve_all
 from kb.search.proximity import body_terms, proximity_factors
 from kb.search.query import QueryPart, clean_query, correctable, mark_roles, parse_query
-from kb.search.ranking import Pool, RawHit, diversify, elapsed_ms, filter_query
+from kb.search.ranking import Pool, RawHit, RunMemo, diversify, elapsed_ms, filter_query
 from kb.search.results import Hit, IndexMissing, SearchError, SearchResult
 from kb.search.similar import SimilarDocuments, docnum_doc_ids, mlt_text
 from kb.search.snippets import make_snippet, match_offset
@@ -177,19 +177,19 @@ class Searcher:
             corrected = set(missing)
         filter_q = filter_query(tags, publisher, type)
         hits, total, facet_counts, timed_out = Pool([], [], []), 0, {}, False
-        near: dict[int, float] = {}  # proximity factors of the sections for these words
+        memo = RunMemo()
         if q is not None:
             hits, total, facet_counts, timed_out = state.run(
-                q, groups, filter_q, max(POOL, offset + limit), facets, time_limit, near
+                q, groups, filter_q, max(POOL, offset + limit), facets, time_limit, memo
             )
         if total == 0 and not fuzzy and q is not None:
             words = [p.text for p in parts if p.kind == "word" and correctable(p.text)][:MAX_FUZZY_WORDS]
             if words and elapsed_ms(started) < time_limit * 500:
                 q, groups, _ = state.build_query(parts, fuzzy_words=set(words))
                 corrected = set(words)
-                near = {}
+                memo = RunMemo()  # other words
                 hits, total, facet_counts, timed_out = state.run(
-                    q, groups, filter_q, max(POOL, offset + limit), facets, time_limit, near
+                    q, groups, filter_q, max(POOL, offset + limit), facets, time_limit, memo
                 )
                 suggestion = suggestion or state.suggest_correction(parts, set(words))
                 fuzzy = True
@@ -198,7 +198,7 @@ class Searcher:
             if extra is not None:  # the same words decide coordination and proximity; the added ones score
                 remaining = max(0.05, time_limit - elapsed_ms(started) / 1000)
                 hits, total, facet_counts, timed_out = state.run(
-                    Or([q, extra]), groups, filter_q, max(POOL, offset + limit), facets, remaining, near
+                    Or([q, extra]), groups, filter_q, max(POOL, offset + limit), facets, remaining, memo
                 )
         pinned, links = state.pin(cited, citation, Pool([], [], []) if bare else hits, filter_q)
         ranked = diversify(hits.doc_ids, hits.scores, hits.docnums, keep=offset + limit + len(pinned))
@@ -393,17 +393,17 @@ class VersionSearcher:
         pool: int,
         facets: bool,
         time_limit: float,
-        proximity: dict[int, float] | None = None,
+        reuse: RunMemo | None = None,
     ):
         """Score every matching section (as arrays); keep the top ``pool`` for ranking.
 
         One pass yields the exact total, the matches for facets and the scores, and only
-        the page's hits are ever read. ``proximity``: the sections' proximity factors for these
-        words so far, reused and added to (a question run again with feedback words).
+        the page's hits are ever read. ``reuse``: what earlier runs of the same words computed.
         """
         scorer = self.scorer
         scorer.start(time_limit)
-        memo: dict[int, object] = {}
+        reuse = reuse or RunMemo()
+        memo = reuse.queries
         result = scorer.evaluate(q, memo)
         mask = result.mask
         if filter_q is not None:
@@ -426,7 +426,7 @@ class VersionSearcher:
             pooled_scores = pooled_scores * coords
         words = [strict for strict, _, _, content in groups if content]
         if len(words) > 1:
-            pooled_scores = pooled_scores * proximity_factors(scorer, words, pooled, pooled_scores, proximity)
+            pooled_scores = pooled_scores * proximity_factors(scorer, words, pooled, pooled_scores, reuse.proximity)
         doc_ids = self.doc_ids
         docnums = pooled.tolist()
         hits = Pool([doc_ids[d] for d in docnums], pooled_scores.tolist(), docnums)
