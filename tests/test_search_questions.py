@@ -10,7 +10,7 @@ import pytest
 from kb.analysis.question_words import QUESTION_FILLERS, is_filler
 from kb.search.citations import find_citation, without_spans
 from kb.search.evaluate import evaluate_project
-from kb.search.feedback import feedback_terms, section_words
+from kb.search.feedback import feedback_settings, feedback_terms, section_words
 from kb.search.proximity import best_window, proximity_factors
 from kb.search.query import mark_roles, parse_query, query_years
 
@@ -197,3 +197,22 @@ def test_a_long_question_finds_sections_in_the_words_of_its_first_hits(default_s
     hits = default_searcher.search(query, limit=3).hits
     assert any(h.title == "Lag om offentlig upphandling" and h.section.startswith("4 kap.") for h in hits)
     assert section_words("Små företag, 4 kap. 12 §: Anbud") == ["små", "företag", "kap", "anbud"]
+
+
+def test_feedback_settings_name_the_numbers_the_static_search_needs():
+    settings = feedback_settings()
+    assert settings["sections"] >= settings["min_shared"] >= 2
+    assert settings["weight"] > 0 and settings["terms"] > 0 and settings["min_content_words"] >= 3
+
+
+def test_keyword_queries_and_short_questions_are_not_expanded(default_searcher, monkeypatch):
+    """Feedback is for questions of three or more content words; it would cost keywords 0.03 nDCG@10."""
+    calls = []
+    state = default_searcher._current()
+    original = state.feedback
+    monkeypatch.setattr(state, "feedback", lambda hits, parts: calls.append(parts) or original(hits, parts))
+    default_searcher.search("återbruk kontorsmöbler offentlig upphandling")
+    default_searcher.search("hur återbrukar man möbler")
+    assert calls == []
+    default_searcher.search("hur gör vi för att upphandla återbrukade kontorsmöbler i stället för nya")
+    assert len(calls) == 1
