@@ -212,7 +212,7 @@ def test_keyword_queries_and_short_questions_are_not_expanded(default_searcher, 
     original = state.feedback
     monkeypatch.setattr(state, "feedback", lambda hits, parts: calls.append(parts) or original(hits, parts))
     default_searcher.search("återbruk kontorsmöbler offentlig upphandling")
-    default_searcher.search("hur återbrukar man möbler")
+    default_searcher.search("vad är återbruk av möbler")  # two content words: "av" is a stop word
     assert calls == []
     default_searcher.search("hur gör vi för att upphandla återbrukade kontorsmöbler i stället för nya")
     assert len(calls) == 1

@@ -193,7 +193,7 @@ class Searcher:
                 )
                 suggestion = suggestion or state.suggest_correction(parts, set(words))
                 fuzzy = True
-        if q is not None and total and not timed_out and _expandable(parts):
+        if q is not None and total and not timed_out and _expandable(parts, groups):
             extra = state.feedback(hits, parts)
             if extra is not None:  # the same words decide coordination and proximity; the added ones score
                 remaining = max(0.05, time_limit - elapsed_ms(started) / 1000)
@@ -682,10 +682,10 @@ class VersionSearcher:
         return [(other, docs[other].title) for other in similar.like(weights, total, doc_id, limit) if other in docs]
 
 
-def _expandable(parts: list[QueryPart]) -> bool:
-    """A question (it has fillers) of enough content words to learn from its first sections."""
-    content = [p for p in parts if p.role == "content" and p.kind == "word"]
-    return any(p.role == "filler" for p in parts) and len(content) >= MIN_CONTENT_WORDS
+def _expandable(parts: list[QueryPart], groups) -> bool:
+    """A question (it has fillers) of enough content words (not stop words) to learn from its first sections."""
+    content = sum(1 for *_, is_content in groups if is_content)
+    return any(p.role == "filler" for p in parts) and content >= MIN_CONTENT_WORDS
 
 
 def hit_page(body: str, match_terms: frozenset[str], pages: str) -> int | None:
