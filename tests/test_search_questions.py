@@ -216,3 +216,16 @@ def test_keyword_queries_and_short_questions_are_not_expanded(default_searcher, 
     assert calls == []
     default_searcher.search("hur gör vi för att upphandla återbrukade kontorsmöbler i stället för nya")
     assert len(calls) == 1
+
+
+def test_a_word_typed_with_diacritics_does_not_find_its_folded_twin(default_searcher):
+    """"ändra" spelt without the dots is "andra" (other), "rätt" is "ratt": those twins are other words."""
+    builder = default_searcher._current().builder
+    changed, _, _ = builder.word_clauses("ändra")
+    assert "ändra" in str(changed) and "andra" not in str(changed).replace("ändra", "")
+    right, _, _ = builder.word_clauses("rätt")
+    assert "ratt" not in str(right)
+    claim, _, _ = builder.word_clauses("kräva")  # "krava" is no word: the folded forms still help
+    assert "krava" in str(claim)
+    typed, _, _ = builder.word_clauses("andra")
+    assert "andra" in str(typed)
