@@ -84,7 +84,7 @@ def news() -> Document:
         id="news/2025",
         title="Nyheter 2025",
         source="news/2025.md",
-        sections=[Section("nyheter-2025", ["Nyheter 2025"], [Block("p", "Året 2025 i korthet.")])],
+        sections=[Section("nyheter-2025", ["Nyheter 2025"], [Block("p", "Året 2025 i korthet: zorbaxarna.")])],
         meta={"type": "nyhet", "date": "2025-12-31"},
     )
 
@@ -199,3 +199,10 @@ def test_hyphenated_word_is_its_joined_word(index_dir: Path):
     """"e-handel" is not "handel" (which 1 kap. holds), as in the API."""
     got = run_node(index_dir, "return KB.staticSearch(data, 10);", "e-handel")
     assert [h["doc_id"] for h in got["hits"]] == ["guide/direkt"]
+
+
+def test_unknown_inflection_finds_the_corpus_word(index_dir: Path):
+    """"zorbax" is not in the corpus; "zorbaxarna" (a made-up word, so no lexicon ties them)
+    is one ending away, too far for a spelling correction."""
+    got = run_node(index_dir, "return KB.staticSearch(data, 10);", "zorbax")
+    assert [h["doc_id"] for h in got["hits"]] == ["news/2025"]

@@ -149,6 +149,8 @@
      so one vocabulary file answers them; a tail's file is loaded only where a head matched. */
   function guess(m, w) {
     return vocabulary(m, w).then(function (heads) {
+      var forms = inflections(w).filter(function (t) { return heads.set.has(t); }).slice(0, 3);
+      if (forms.length) return inflectedVariants(m, forms);
       var splits = [];
       for (var i = 3; i <= w.length - 3; i++) {
         var head = w.slice(0, i), candidates = [head];
@@ -172,6 +174,26 @@
         var tv = sh.w[tailHit] !== undefined ? pairs(sh.w[tailHit]) : [[tailHit, 1]];
         return tv.map(function (p) { return [p[0], p[1] * 0.5]; }).concat([[headHit, 0.25]]);
       });
+    });
+  }
+
+  /* An unknown word one Swedish inflection ending from a word of the corpus ("upphandlingskriterierna"
+     → upphandlingskriterier, "solcell" → solcellerna) counts as that word, nearly in full, as the
+     API's inflections do. */
+  var ENDINGS = ["en", "et", "er", "ar", "or", "na", "erna", "arna", "orna", "n", "s"];
+  function inflections(w) {
+    if (w.length < 5 || /\d/.test(w)) return [];
+    return tailLemmas(w).concat(ENDINGS.map(function (e) { return w + e; }));
+  }
+
+  function inflectedVariants(m, forms) {
+    return Promise.all(forms.map(function (f) { return shardOf(m, f); })).then(function (shards) {
+      var best = new Map();
+      shards.forEach(function (sh, i) {
+        var list = sh.w[forms[i]] !== undefined ? pairs(sh.w[forms[i]]) : [[forms[i], 1]];
+        list.forEach(function (p) { best.set(p[0], Math.max(best.get(p[0]) || 0, p[1] * 0.9)); });
+      });
+      return Array.from(best.entries());
     });
   }
 
