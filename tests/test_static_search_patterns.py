@@ -89,11 +89,23 @@ def news() -> Document:
     )
 
 
+def near_and_far() -> list[Document]:
+    """Two reports holding "slam" and "fosfor" once each, one of them in one sentence (and no shorter)."""
+    filler = " ".join(["Övrigt om förvaltningens verksamhet och organisation."] * 6)
+    far = f"Slam är en resurs. {filler} Fosfor finns också."
+    near = f"Fosfor ur slam är en resurs. {filler} Det finns också."
+    return [
+        Document(id=f"report/{name}", title=f"Rapport {name}", source=f"report/{name}.md",
+                 sections=[Section("text", [f"Rapport {name}"], [Block("p", text)])], meta={"type": "rapport"})
+        for name, text in (("a", far), ("b", near))
+    ]
+
+
 @pytest.fixture(scope="module")
 def index_dir(tmp_path_factory) -> Path:
     ensure_browser_tools(NODE)
     root = tmp_path_factory.mktemp("static-index")
-    for rel, text in build_static_index([lou(), guide(), news()]).items():
+    for rel, text in build_static_index([lou(), guide(), news(), *near_and_far()]).items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
@@ -206,3 +218,10 @@ def test_unknown_inflection_finds_the_corpus_word(index_dir: Path):
     is one ending away, too far for a spelling correction."""
     got = run_node(index_dir, "return KB.staticSearch(data, 10);", "zorbax")
     assert [h["doc_id"] for h in got["hits"]] == ["news/2025"]
+
+
+def test_question_prefers_the_section_with_its_words_together(index_dir: Path):
+    """As the API's proximity: the question is about the report that names both in one sentence; the
+    one holding them far apart ("a", as short and analysed first, so first without proximity) is second."""
+    got = run_node(index_dir, "return KB.staticSearch(data, 10);", "hur används slam och fosfor")
+    assert [h["doc_id"] for h in got["hits"]][:2] == ["report/b", "report/a"]

@@ -47,6 +47,7 @@ SHARDS = 256  # ~4 KB gzip each: a two-word query loads 10-20 of them
 TEXT_SHARD = 1  # a hit's snippet loads its own section's text only
 SNIPPET_TEXT_MAX = 40_000
 SCORE_SCALE = 100
+PROXIMITY_POOL = 20  # sections whose texts proximity reads: the first page of hits loads them anyway
 FORMAT = 3
 
 
@@ -124,6 +125,8 @@ def build_static_index(
     from kb.analysis.question_words import QUESTION_FILLERS
     from kb.analysis.stop import STOP_WORDS
     from kb.analysis.tokenizer import TOKEN_RE
+    from kb.search.proximity import PROXIMITY_GAIN
+    from kb.search.proximity import WINDOW as PROXIMITY_WINDOW
     from kb.search.query import number_pattern
     from kb.search.searcher import NUMBER_COORDINATION, NUMBER_WEIGHT
 
@@ -222,6 +225,7 @@ def build_static_index(
             "tokens": js_pattern(TOKEN_RE),  # what a query word is: the index's tokens
             "number": {**js_pattern(number_pattern()), "weight": NUMBER_WEIGHT, "coordination": NUMBER_COORDINATION},
             "citations": citation_table(documents),
+            "proximity": {"window": PROXIMITY_WINDOW, "gain": PROXIMITY_GAIN, "pool": PROXIMITY_POOL},
             "docs": docs_meta,
             "sections": sections_meta,
         }),

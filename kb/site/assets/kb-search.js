@@ -347,7 +347,8 @@
       var bare = !!cit && !parse(m, text.replace(/^[ .,;:§]+|[ .,;:§]+$/g, "")).length;
       if (bare && resolved.targets.length) text = cleaned;  /* after its targets, the sections that mention it */
       var notice = cit ? citationNotice(cit, resolved) : null;
-      var parts = contentParts(m, parse(m, text));
+      var typed = parse(m, text), parts = contentParts(m, typed);
+      var question = parts.length < typed.length;   /* it had question words ("hur", "får") */
       return Promise.all(parts.map(function (p) { return variants(m, p); })).then(function (vs) {
         var groups = [];
         vs.forEach(function (v, i) {
@@ -378,25 +379,84 @@
             ranked.push([sid, s * (groups.length > 1 ? c : 1)]);
           });
           ranked.sort(function (a, b) { return b[1] - a[1] || a[0] - b[0]; });
-          ranked = diversify(m, ranked.slice(0, 200));
-          var links = pin(m, cit, resolved.targets, bare ? [] : ranked);
-          if (links.size) {
-            var score = new Map(ranked);
-            var first = Array.from(links.keys()).map(function (sid) { return [sid, score.get(sid) || 0]; })
-              .sort(function (a, b) { return b[1] - a[1]; });
-            ranked = first.concat(ranked.filter(function (r) { return !links.has(r[0]); }));
-          }
-          var terms = groups.map(function (g) {   /* for snippets: the strong variants of each word */
+          var terms = groups.map(function (g) {   /* for snippets and proximity: the strong variants of each word */
             var strong = g.list.filter(function (v) { return v[1] >= 0.55; });
             return (strong.length ? strong : g.list).map(function (v) { return fold(v[0].replace(/^~/, "")); });
           });
-          return makeHits(m, ranked.slice(offset, offset + limit), terms, links).then(function (hits) {
-            return { mode: "static", engine: "kb", total: ranked.length, offset: offset, hits: hits, notice: notice };
+          var near = [];   /* proximity: each content word's whole forms (its spelling, lemma, folded twin) */
+          groups.forEach(function (g) {
+            if (g.number) return;
+            var whole = g.list.filter(function (v) { return v[1] >= 0.85 * (v[0].charAt(0) === "~" ? m.foldedWeight : 1); });
+            near.push((whole.length ? whole : g.list).map(function (v) { return fold(v[0].replace(/^~/, "")); }));
+          });
+          return proximity(m, ranked, question ? near : []).then(function () {
+            ranked = diversify(m, ranked.slice(0, 200));
+            var links = pin(m, cit, resolved.targets, bare ? [] : ranked);
+            if (links.size) {
+              var score = new Map(ranked);
+              var first = Array.from(links.keys()).map(function (sid) { return [sid, score.get(sid) || 0]; })
+                .sort(function (a, b) { return b[1] - a[1]; });
+              ranked = first.concat(ranked.filter(function (r) { return !links.has(r[0]); }));
+            }
+            return makeHits(m, ranked.slice(offset, offset + limit), terms, links).then(function (hits) {
+              return { mode: "static", engine: "kb", total: ranked.length, offset: offset, hits: hits, notice: notice };
+            });
           });
         });
       });
     });
   };
+
+  /* Proximity as kb.search.proximity: among the best sections (meta.proximity.pool, the texts the
+     first page of hits loads anyway), one whose content words stand within meta.proximity.window
+     words of each other (stop words do not count) scores up to 1 + gain times more. Sorts
+     `ranked` again in place. */
+  function proximity(m, ranked, groupTerms) {   /* KB.noProximity = true: without it, for measuring */
+    var p = m.proximity, n = groupTerms.length;
+    if (!p || n < 2 || KB.noProximity) return Promise.resolve();
+    var pool = ranked.slice(0, p.pool);
+    return Promise.all(pool.map(function (r) { return sectionText(m, r[0]); })).then(function (texts) {
+      var stop = KB._stop || (KB._stop = new Set(m.stop || []));
+      pool.forEach(function (r, i) {
+        var together = bestWindow(m, texts[i], groupTerms, stop, p.window);
+        r[1] *= 1 + p.gain * Math.max(together - 1, 0) / (n - 1);
+      });
+      ranked.sort(function (a, b) { return b[1] - a[1] || a[0] - b[0]; });
+    });
+  }
+
+  function bestWindow(m, text, groupTerms, stop, window) {
+    var hits = [], pos = 0, memo = new Map();
+    KB.tokens(m, text).forEach(function (t) {
+      if (stop.has(t.text)) return;
+      var found = memo.get(t.text);
+      if (found === undefined) {
+        found = [];
+        var f = fold(t.text);
+        groupTerms.forEach(function (terms, gi) {
+          if (terms.some(function (w) { return f === w || (w.length >= 4 && f.startsWith(w)); })) found.push(gi);
+        });
+        memo.set(t.text, found);
+      }
+      found.forEach(function (gi) { hits.push([pos, gi]); });
+      pos++;
+    });
+    var best = 0, start = 0, counts = new Map();
+    hits.forEach(function (h) {
+      counts.set(h[1], (counts.get(h[1]) || 0) + 1);
+      while (h[0] - hits[start][0] >= window) {
+        var old = hits[start][1], c = counts.get(old) - 1;
+        if (c) counts.set(old, c); else counts.delete(old);
+        start++;
+      }
+      best = Math.max(best, counts.size);
+    });
+    return best;
+  }
+
+  function sectionText(m, sid) {
+    return json("x/" + Math.floor(sid / m.textShard) + ".json").then(function (list) { return list[sid % m.textShard] || ""; });
+  }
 
   /* The cited sections to show first → their link anchors ("" for the section's own). A law
      cited without a chapter ("LOU direktupphandling") pins its best-ranked section for the
