@@ -12,9 +12,12 @@ The browser cannot run the Python analysis, so both sides of it are precomputed 
 
 Files, under ``sok-index/`` in the site:
 
-- ``meta.json``: documents, sections (document, anchor, heading path), stop words, question
-  fillers (``kb.analysis.question_words``, one definition for both searches), the folding table,
-  parameters, the first characters that have a vocabulary file;
+- ``meta.json``: documents, sections (document, anchor, heading path), stop words, the folding
+  table, parameters, the first characters that have a vocabulary file, and what reads a
+  question as the API does, each from its Python definition (never copied): the tokenizer's
+  pattern, the question fillers, the number pattern and weights, the citation patterns, law
+  abbreviations and statutes, the proximity window (``kb.site.js_patterns`` rewrites the
+  patterns for JavaScript);
 - ``t/<n>.json``: shard ``n`` of the term postings and of the word map (a term or word goes to
   shard ``fnv1a(term) % shards``), so a query loads a few small files, not the whole index;
 - ``x/<n>.json``: section texts for snippets, ``TEXT_SHARD`` sections per file;

@@ -3,7 +3,9 @@
  * Scoring follows the API's search: BM25F over heading, title and body (precomputed per term
  * and section), each query word expanded to its analysed variants (lemma, compound parts,
  * folded spelling) with weights that favour the exact spelling, words OR-ed with a
- * coordination factor, and sections of one document spread out in the ranking.
+ * coordination factor, and sections of one document spread out in the ranking. Questions are
+ * read as the API reads them (fillers, numbers, citations, proximity), with the tokenizer and
+ * tables kb build writes into meta.json from the Python definitions.
  */
 (function () {
   "use strict";
