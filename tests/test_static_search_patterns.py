@@ -161,7 +161,7 @@ def test_translated_patterns_match_as_in_python(index_dir: Path):
     patterns = {"tokens": (TOKEN_RE, meta["tokens"]), "number": (number_pattern(), meta["number"])}
     for name, pattern in citation_patterns().items():
         patterns[name] = (pattern, meta["citations"]["patterns"][name])
-    texts = [*TRICKY, *(t.lower() for t in TRICKY), "lagen om offentlig upphandling 4 kap", "SFS2020:614 och 2016:11456"]
+    texts = [*TRICKY, *(t.lower() for t in TRICKY), "lagen om offentlig upphandling 4 kap", "SFS2020:614, 2016:11456"]
     expected = {
         name: [[[m.start(), m.end(), *[g or None for g in m.groups()]] for m in py.finditer(t)] for t in texts]
         for name, (py, _) in patterns.items()
