@@ -103,11 +103,22 @@ def near_and_far() -> list[Document]:
     ]
 
 
+def rare_and_common() -> list[Document]:
+    """"zorbfilter" in one section; "anbud" and "leverantör" in nine, together in eight of them."""
+    texts = {"rare": "Zorbfilter i ventilationen."} | {f"common{i}": "Anbud från leverantör." for i in range(8)}
+    texts["anbud"] = "Anbud."
+    return [
+        Document(id=f"spec/{name}", title=f"Blad {name}", source=f"spec/{name}.md",
+                 sections=[Section("text", [f"Blad {name}"], [Block("p", text)])], meta={"type": "blad"})
+        for name, text in texts.items()
+    ]
+
+
 @pytest.fixture(scope="module")
 def index_dir(tmp_path_factory) -> Path:
     ensure_browser_tools(NODE)
     root = tmp_path_factory.mktemp("static-index")
-    for rel, text in build_static_index([lou(), guide(), news(), *near_and_far()]).items():
+    for rel, text in build_static_index([lou(), guide(), news(), *near_and_far(), *rare_and_common()]).items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
@@ -227,3 +238,10 @@ def test_question_prefers_the_section_with_its_words_together(index_dir: Path):
     one holding them far apart ("a", as short and analysed first, so first without proximity) is second."""
     got = run_node(index_dir, "return KB.staticSearch(data, 10);", "hur används slam och fosfor")
     assert [h["doc_id"] for h in got["hits"]][:2] == ["report/b", "report/a"]
+
+
+def test_rare_word_counts_more_in_coordination(index_dir: Path):
+    """As the API's specificity: the section holding the rare word that names the need ranks above
+    those holding the two common words (which plain word counting would put first)."""
+    got = run_node(index_dir, "return KB.staticSearch(data, 10);", "zorbfilter anbud leverantör")
+    assert got["hits"][0]["doc_id"] == "spec/rare", [h["doc_id"] for h in got["hits"]]

@@ -362,6 +362,7 @@
         return Promise.all(groups.map(function (g) {
           return Promise.all(g.list.map(function (v) { return postings(m, v[0]); }));
         })).then(function (lists) {
+          specificity(m, groups, lists);
           var scores = new Map(), matched = new Map();
           lists.forEach(function (perVariant, gi) {
             var seen = new Set(), g = groups[gi];
@@ -408,6 +409,25 @@
       });
     });
   };
+
+  /* Specificity as the API's: in coordination each content word counts by the IDF of its
+     commonest whole form (spelling or lemma), scaled to a mean of 1, so a section holding the
+     rare word that names the need ("försäkran") beats one holding two common ones. */
+  function specificity(m, groups, lists) {
+    var content = [], idfs = [], n = m.sections.length;
+    groups.forEach(function (g, gi) {
+      if (g.number) return;
+      var df = 0;
+      g.list.forEach(function (v, vi) {
+        if (v[0].charAt(0) !== "~" && v[1] >= 0.85) df = Math.max(df, lists[gi][vi].length / 2);
+      });
+      content.push(g);
+      idfs.push(Math.log(1 + n / (df || n)));
+    });
+    if (content.length < 2) return;
+    var mean = idfs.reduce(function (a, b) { return a + b; }, 0) / idfs.length || 1;
+    content.forEach(function (g, i) { g.coordination = idfs[i] / mean; });
+  }
 
   /* Proximity as kb.search.proximity: among the best sections (meta.proximity.pool, the texts the
      first page of hits loads anyway), one whose content words stand within meta.proximity.window
