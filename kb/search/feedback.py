@@ -57,7 +57,7 @@ def feedback_terms(
     holders = Counter(word for count, _ in counts for word in count)
     scored = []
     for word, n in holders.items():
-        if n < MIN_SHARED or word in exclude or not _candidate(word):
+        if n < MIN_SHARED or word in exclude or not is_candidate(word):
             continue
         df = doc_frequency(word)
         if not df:
@@ -88,14 +88,15 @@ def feedback_query(terms: list[tuple[str, float]], weight: float | None = None) 
     return Or(clauses) if clauses else None
 
 
-_WORD_RE = re.compile(r"[^\W\d_]+")
+SECTION_WORD_RE = re.compile(r"[^\W\d_]+")  # also the site's static search (kb.site.static_feedback)
 
 
 def section_words(body: str) -> list[str]:
     """A section's words as the index holds them, lower-cased: the surface forms only (no lemmas or
     compound parts), which is all feedback needs and cheap enough to run on every long question."""
-    return _WORD_RE.findall(body[:MAX_CHARS].lower())
+    return SECTION_WORD_RE.findall(body[:MAX_CHARS].lower())
 
 
-def _candidate(word: str) -> bool:
+def is_candidate(word: str) -> bool:
+    """A word feedback may borrow: long enough, neither a stop word nor a question filler."""
     return len(word) >= MIN_LENGTH and word not in STOP_WORDS and not is_filler(word)

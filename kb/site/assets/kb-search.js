@@ -393,6 +393,9 @@
             near.push((whole.length ? whole : g.list).map(function (v) { return fold(v[0].replace(/^~/, "")); }));
           });
           return proximity(m, ranked, question ? near : []).then(function () {
+            return feedback(m, question, groups, scores, matched, n, ranked, near);
+          }).then(function (expanded) {
+            if (expanded) ranked = expanded;
             ranked = diversify(m, ranked.slice(0, 200));
             var links = pin(m, cit, resolved.targets, bare ? [] : ranked);
             if (links.size) {
@@ -479,6 +482,78 @@
   function sectionText(m, sid) {
     return json("x/" + Math.floor(sid / m.textShard) + ".json").then(function (list) { return list[sid % m.textShard] || ""; });
   }
+
+  /* ------------------------------------------------------------ feedback */
+  /* Pseudo-relevance feedback as kb.search.feedback (its numbers in meta.feedback, from
+     feedback_settings()): a question (it had fillers) of at least min_content_words content words
+     borrows the words that stand in min_shared of its best `sections` sections, scored by their
+     share of each section times their IDF (f/<section>.json, kb.site.static_feedback), skipping the
+     question's own words and the lemmas of words taken already. The borrowed words score at up to
+     `weight` times a query word; coordination and proximity still count only the question's words.
+     Returns the new ranking, or null when the question is not expanded. */
+  function feedback(m, question, groups, scores, matched, n, ranked, near) {   /* KB.noFeedback: without it */
+    var f = m.feedback;
+    var content = groups.filter(function (g) { return !g.number; }).length;
+    if (!f || KB.noFeedback || !question || content < f.min_content_words || !ranked.length) return Promise.resolve(null);
+    var best = ranked.slice(0, f.sections);
+    return Promise.all(best.map(function (r) {
+      return Promise.all([sectionText(m, r[0]), json(f.dir + "/" + r[0] + ".json")]);
+    })).then(function (loaded) {
+      var exclude = new Set();
+      groups.forEach(function (g) { g.list.forEach(function (v) { exclude.add(v[0].replace(/^~/, "")); }); });
+      var borrowed = feedbackTerms(f, loaded, exclude);
+      if (!borrowed.length) return null;
+      return Promise.all(borrowed.map(function (b) { return postings(m, b[0]); })).then(function (lists) {
+        var total = new Map(scores);
+        lists.forEach(function (flat, bi) {
+          var weight = borrowed[bi][1] * f.weight, half = flat.length / 2, sid = 0;
+          for (var k = 0; k < half; k++) {
+            sid += flat[k];
+            total.set(sid, (total.get(sid) || 0) + weight * flat[half + k] / m.scale);
+          }
+        });
+        var out = [], power = KB.coordinationPower != null ? KB.coordinationPower : COORDINATION_POWER;
+        total.forEach(function (s, sid) {   /* the coordination of staticSearch: the question's words only */
+          var c = Math.pow((1 + (matched.get(sid) || 0)) / (1 + n), power);
+          out.push([sid, s * (groups.length > 1 ? c : 1)]);
+        });
+        out.sort(function (a, b) { return b[1] - a[1] || a[0] - b[0]; });
+        return proximity(m, out, near).then(function () { return out; });
+      });
+    });
+  }
+
+  /* [[word, weight in 0..1], …] best first, as kb.search.feedback.feedback_terms; `loaded`: per
+     feedback section, [its text, its f/ file]; `exclude`: a Set of the question's words and variants.
+     Public for tests/test_static_search_feedback.py, which holds it equal to the Python. */
+  var feedbackTerms = KB.feedbackTerms = function (f, loaded, exclude) {
+    var re = new RegExp(f.word.source, f.word.flags), counts = [], holders = new Map(), info = new Map();
+    loaded.forEach(function (x) {
+      var words = x[0].slice(0, f.max_chars).toLowerCase().match(re) || [], count = new Map();
+      if (!words.length) return;
+      words.forEach(function (w) { count.set(w, (count.get(w) || 0) + 1); });
+      count.forEach(function (c, w) { holders.set(w, (holders.get(w) || 0) + 1); });
+      counts.push([count, words.length]);
+      Object.keys(x[1]).forEach(function (w) { info.set(w, x[1][w]); });
+    });
+    var scored = [];
+    holders.forEach(function (h, w) {
+      var entry = info.get(w);
+      if (h < f.min_shared || exclude.has(w) || entry === undefined) return;
+      var share = 0;
+      counts.forEach(function (c) { share += (c[0].get(w) || 0) / c[1]; });
+      scored.push([share * (typeof entry === "number" ? entry : entry[0]), w]);
+    });
+    scored.sort(function (a, b) { return b[0] - a[0] || (a[1] < b[1] ? 1 : a[1] > b[1] ? -1 : 0); });
+    var out = [], taken = new Set(exclude);
+    for (var i = 0; i < scored.length && out.length < f.terms; i++) {
+      var w = scored[i][1], entry = info.get(w), forms = typeof entry === "number" ? [w] : entry.slice(1);
+      if (forms.some(function (x) { return taken.has(x); })) continue;
+      forms.forEach(function (x) { taken.add(x); });
+      out.push([w, scored[i][0]]);
+    }
+    return out.map(function (b) { return [b[0], b[1] / out[0][1]]; });
+  };
 
   /* The cited sections to show first → their link anchors ("" for the section's own). A law
      cited without a chapter ("LOU direktupphandling") pins its best-ranked section for the
