@@ -40,7 +40,7 @@ from collections.abc import Callable
 from kb.engine import BM25_B, BM25_K1
 from kb.model import FOLD_LETTERS, Document, fold_ascii
 from kb.site.js_patterns import js_pattern
-from kb.site.static_feedback import body_frequencies, feedback_files, feedback_meta
+from kb.site.static_feedback import feedback_files, feedback_meta
 from kb.site.static_layout import vocabulary_files, vocabulary_keys
 
 INDEX_DIR = "sok-index"
@@ -237,8 +237,8 @@ def build_static_index(
     }
     files.update({f"{INDEX_DIR}/{name}": text for name, text in vocabulary_files(vocab).items()})
     whole_forms = lambda word: [t for t, boost in analyze.word(word)[0] if boost >= 1.0]  # noqa: E731
-    for name, text in feedback_files(texts, body_frequencies(postings), whole_forms).items():
-        files[f"{INDEX_DIR}/{name}"] = text
+    lendable = feedback_files(texts, postings, denominators["body"], whole_forms, lambda w: fnv1a(w) % SHARDS)
+    files.update({f"{INDEX_DIR}/{name}": text for name, text in lendable.items()})
     for i, shard in enumerate(shards):
         files[f"{INDEX_DIR}/t/{i}.json"] = _dump(shard)
     for i in range(0, n, TEXT_SHARD):

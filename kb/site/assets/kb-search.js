@@ -488,8 +488,9 @@
      feedback_settings()): a question (it had fillers) of at least min_content_words content words
      borrows the words that stand in min_shared of its best `sections` sections, scored by their
      share of each section times their IDF (f/<section>.json, kb.site.static_feedback), skipping the
-     question's own words and the lemmas of words taken already. The borrowed words score at up to
-     `weight` times a query word; coordination and proximity still count only the question's words.
+     question's own words and the lemmas of words taken already. The borrowed words score in the
+     body only (f/p<shard>.json) at up to `weight` times a query word, scaled by `weightScale` to
+     these scores (kb.site.static_feedback); coordination and proximity count only the question's words.
      Returns the new ranking, or null when the question is not expanded. */
   function feedback(m, question, groups, scores, matched, n, ranked, near) {   /* KB.noFeedback: without it */
     var f = m.feedback;
@@ -503,13 +504,15 @@
       groups.forEach(function (g) { g.list.forEach(function (v) { exclude.add(v[0].replace(/^~/, "")); }); });
       var borrowed = feedbackTerms(f, loaded, exclude);
       if (!borrowed.length) return null;
-      return Promise.all(borrowed.map(function (b) { return postings(m, b[0]); })).then(function (lists) {
+      return Promise.all(borrowed.map(function (b) {   /* body only, as the API (kb.site.static_feedback) */
+        return json(f.dir + "/p" + (fnv1a(b[0]) % m.shards) + ".json").then(function (sh) { return sh[b[0]] || []; });
+      })).then(function (lists) {
         var total = new Map(scores);
         lists.forEach(function (flat, bi) {
-          var weight = borrowed[bi][1] * f.weight, half = flat.length / 2, sid = 0;
+          var weight = borrowed[bi][1] * f.weight * f.weightScale, half = flat.length / 2, sid = 0;
           for (var k = 0; k < half; k++) {
             sid += flat[k];
-            total.set(sid, (total.get(sid) || 0) + weight * flat[half + k] / m.scale);
+            total.set(sid, (total.get(sid) || 0) + weight * flat[half + k] / f.scale);
           }
         });
         var out = [], power = KB.coordinationPower != null ? KB.coordinationPower : COORDINATION_POWER;
