@@ -7,6 +7,9 @@ nginx ``gzip_static`` sends it) of every file fetched from ``sok-index/``. Budge
 
     .venv/bin/python benchmarks/static_search_bytes.py site/
     .venv/bin/python benchmarks/static_search_bytes.py site/ "återbruk möbler" kontorsmöbler
+    .venv/bin/python benchmarks/static_search_bytes.py --no-feedback site/ "hur ställer man klimatkrav på möbler"
+
+``--no-feedback``: without the question's feedback words (``KB.noFeedback``), to see what they add.
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("site", type=Path, help="a built site/ folder")
     parser.add_argument("queries", nargs="*", help="queries (default: a fixed list)")
+    parser.add_argument("--no-feedback", action="store_true", help="questions not expanded by feedback")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
     from playwright.sync_api import sync_playwright
@@ -64,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{'query':36} {'files':>5} {'raw KB':>8} {'gzip KB':>8} {'hits':>5}")
         for q in args.queries or QUERIES:
             page = browser.new_context().new_page()  # a fresh cache per query
+            if args.no_feedback:
+                page.add_init_script("window.KB = { noFeedback: true };")
             files, raw, gz, hits = index_bytes(page, base, args.site, q)
             print(f"{q:36} {files:5d} {raw / 1000:8.1f} {gz / 1000:8.1f} {hits:5d}")
             page.context.close()
