@@ -103,3 +103,16 @@ def test_keywords_are_not_expanded(index_dir: Path):
     """Without question words the same three words borrow nothing, as in the API."""
     got = run_node(index_dir, "return KB.staticSearch(data, 10);", "zorbmöbler livslängd kvalitet")
     assert "guide/avtal" not in [h["doc_id"] for h in got["hits"]]
+
+
+def test_missing_feedback_files_leave_the_question_unexpanded(index_dir: Path, tmp_path: Path):
+    """A site whose feedback files are gone (a partial upload) still answers, as without feedback."""
+    import shutil
+
+    copy = tmp_path / "sok-index"
+    shutil.copytree(index_dir, copy)
+    shutil.rmtree(copy / "f")
+    got = run_node(copy, "return KB.staticSearch(data, 10);", QUESTION)
+    ids = [h["doc_id"] for h in got["hits"]]
+    assert set(ids[:3]) == {"guide/svar-a", "guide/svar-b", "guide/svar-c"}
+    assert "guide/avtal" not in ids

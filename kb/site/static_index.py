@@ -22,7 +22,8 @@ Files, under ``sok-index/`` in the site:
   shard ``fnv1a(term) % shards``), so a query loads a few small files, not the whole index;
 - ``x/<n>.json``: section texts for snippets, ``TEXT_SHARD`` sections per file;
 - ``v/<code point>.json``: the indexed terms beginning with that character, for compound
-  splitting, prefix and fuzzy matching (``kb.site.static_layout``).
+  splitting, prefix and fuzzy matching (``kb.site.static_layout``);
+- ``f/<n>.json`` and ``f/p<n>.json``: what questions need for feedback (``kb.site.static_feedback``).
 
 The sizes are chosen so that any two-word query, an unknown word included, downloads at most
 300 KB gzip-compressed (see ``kb.site.static_layout`` and ``tests/test_site_audit.py``).

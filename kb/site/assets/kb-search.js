@@ -523,7 +523,7 @@
         out.sort(function (a, b) { return b[1] - a[1] || a[0] - b[0]; });
         return proximity(m, out, near).then(function () { return out; });
       });
-    });
+    }).catch(function () { return null; });   /* a feedback file missing: the question unexpanded */
   }
 
   /* [[word, weight in 0..1], …] best first, as kb.search.feedback.feedback_terms; `loaded`: per
