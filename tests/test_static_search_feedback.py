@@ -25,7 +25,8 @@ pytestmark = pytest.mark.browser
 QUESTION = "hur får man zorbmöbler med lång livslängd och kvalitet"
 ANSWERS = {  # the question's three content words, and the vocabulary the answers share
     "a": "Zorbmöbler med lång livslängd och god kvalitet. Leverantören lämnar garanti, reservdelar och reparation.",
-    "b": "Kvalitet och livslängd för zorbmöbler: garanti i fem år, garanti för delar, reservdelar i tio år, reparation på plats.",
+    "b": "Kvalitet och livslängd för zorbmöbler: garanti i fem år, garanti för delar, "
+         "reservdelar i tio år, reparation på plats.",
     "c": "Zorbmöbler av kvalitet håller. Livslängd förlängs genom reparation och reservdelar med garanti.",
 }
 ONLY_THE_ANSWERS_WORDS = "Avtalet kräver garanti, reservdelar och reparation av stolar och bord."
