@@ -5,8 +5,8 @@ how rare they are in the knowledge base and kept apart from the question's own w
 lemmas. The browser has the texts of those sections already (proximity loads them) but neither
 how rare a word is nor its lemmas; looking each word up in the term shards would load dozens of
 shards. So each section gets one small file, ``f/<section>.json``, holding for each word it
-could lend (``is_candidate``, counted in the bodies) the word's IDF, and its whole forms where
-they are not just the word: ``{"avtalet": [2.31, "avtalet", "avtal"], "leverantör": 1.87}``.
+could lend (``is_candidate``, counted in the bodies) the word's IDF, and its lemmas where it
+has others than itself: ``{"avtalet": [2.31, "avtal"], "leverantör": 1.87}``.
 The API adds the borrowed words in the body field only, where the static index's postings add
 up all fields (a generic word of a heading outweighed the question's own words), so
 ``f/p<shard>.json`` holds the body-only postings of every word a section could lend, sharded as
@@ -73,8 +73,8 @@ def feedback_files(
             if not df or not is_candidate(word):
                 continue
             idf = round(math.log(1 + n / df), IDF_DECIMALS)
-            forms = list(dict.fromkeys(whole_forms(word)))
-            entry[word] = idf if forms == [word] else [idf, *forms]
+            lemmas = [f for f in dict.fromkeys(whole_forms(word)) if f != word]  # the word is a form of itself
+            entry[word] = [idf, *lemmas] if lemmas else idf
             lendable.add(word)
         files[f"{FEEDBACK_DIR}/{si}.json"] = _dump(entry)
     shards: dict[int, dict[str, list[int]]] = {}

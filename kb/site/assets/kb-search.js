@@ -550,7 +550,7 @@
     scored.sort(function (a, b) { return b[0] - a[0] || (a[1] < b[1] ? 1 : a[1] > b[1] ? -1 : 0); });
     var out = [], taken = new Set(exclude);
     for (var i = 0; i < scored.length && out.length < f.terms; i++) {
-      var w = scored[i][1], entry = info.get(w), forms = typeof entry === "number" ? [w] : entry.slice(1);
+      var w = scored[i][1], entry = info.get(w), forms = typeof entry === "number" ? [w] : [w].concat(entry.slice(1));
       if (forms.some(function (x) { return taken.has(x); })) continue;
       forms.forEach(function (x) { taken.add(x); });
       out.push([w, scored[i][0]]);
