@@ -65,26 +65,33 @@ def feedback_files(
         if not term.startswith("~")
     }
     files: dict[str, str] = {}
-    lendable: set[str] = set()
+    lendable: dict[str, object] = {}  # word → its entry (IDF, lemmas), None when it cannot be lent
     for si, body in enumerate(bodies):
         entry: dict[str, object] = {}
         for word in dict.fromkeys(section_words(body)):
-            df = body_df.get(word, 0)
-            if not df or not is_candidate(word):
-                continue
-            idf = round(math.log(1 + n / df), IDF_DECIMALS)
-            lemmas = [f for f in dict.fromkeys(whole_forms(word)) if f != word]  # the word is a form of itself
-            entry[word] = [idf, *lemmas] if lemmas else idf
-            lendable.add(word)
+            if word not in lendable:
+                lendable[word] = _entry(word, body_df.get(word, 0), n, whole_forms)
+            if lendable[word] is not None:
+                entry[word] = lendable[word]
         files[f"{FEEDBACK_DIR}/{si}.json"] = _dump(entry)
     shards: dict[int, dict[str, list[int]]] = {}
-    for word in sorted(lendable):
+    for word in sorted(w for w, e in lendable.items() if e is not None):
         encoded = _body_postings(postings[word], body_df[word], n, body_norms)
         if encoded:
             shards.setdefault(shard_of(word), {})[word] = encoded
     for shard, words in shards.items():
         files[f"{FEEDBACK_DIR}/p{shard}.json"] = _dump(words)
     return files
+
+
+def _entry(word: str, df: int, n: int, whole_forms: Callable[[str], list[str]]) -> object:
+    """A word's entry in a section's feedback file: its IDF, or [IDF, lemmas …] when it has lemmas
+    other than itself; None for a word feedback may not borrow."""
+    if not df or not is_candidate(word):
+        return None
+    idf = round(math.log(1 + n / df), IDF_DECIMALS)
+    lemmas = [f for f in dict.fromkeys(whole_forms(word)) if f != word]  # the word is a form of itself
+    return [idf, *lemmas] if lemmas else idf
 
 
 def _body_postings(flat: list, df: int, n: int, body_norms: dict[int, float]) -> list[int]:

@@ -509,7 +509,8 @@
       })).then(function (lists) {
         var total = new Map(scores);
         lists.forEach(function (flat, bi) {
-          var weight = borrowed[bi][1] * f.weight * f.weightScale, half = flat.length / 2, sid = 0;
+          var scale = KB.feedbackWeightScale != null ? KB.feedbackWeightScale : f.weightScale;   /* for measuring */
+          var weight = borrowed[bi][1] * f.weight * scale, half = flat.length / 2, sid = 0;
           for (var k = 0; k < half; k++) {
             sid += flat[k];
             total.set(sid, (total.get(sid) || 0) + weight * flat[half + k] / f.scale);
