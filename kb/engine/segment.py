@@ -522,7 +522,8 @@ def term_totals(w32: np.ndarray, cuts: np.ndarray, limit: int) -> np.ndarray:
     ``kb.analysis.fast._dyadic``) and small have exact sums in any order: numpy adds them up."""
     if len(cuts) < 2:
         return np.zeros(0, np.float64)
-    if float(np.abs(w32).sum()) < _EXACT_SUM_LIMIT and not np.mod(w32 * 64, 1).any():
+    sixty_fourths = w32 * 64
+    if float(np.abs(w32).sum()) < _EXACT_SUM_LIMIT and np.array_equal(sixty_fourths, np.floor(sixty_fourths)):
         return np.add.reduceat(w32, cuts[:-1]).astype(np.float64)
     weights = w32.tolist()
     bounds = cuts.tolist()
