@@ -603,14 +603,12 @@ def _length_column(lengths: dict[int, int], ndocs: int) -> np.ndarray:
 
 _LENGTHS = struct.Struct("!ii")  # a term table record's key and value lengths
 _TERM_HASHES = "kb_term_hashes"  # the (hashes, positions) arrays add_sorted_terms keeps on the writer
-
-
 _HASH = struct.Struct("!I")  # the last 4 bytes of a key's MD5: its hash
 _SLOT = np.dtype([("hash", ">u4"), ("position", ">i8")])  # a hash table slot as whoosh packs it ("!Iq")
 try:
     # CPython's own MD5 (hashlib's fallback): the same digest, without the OpenSSL context hashlib.md5
-    # sets up and frees for every call, which costs twice the hash of a short key. A build hashes
-    # every term of every segment (about as many as its postings blocks).
+    # sets up and frees for every call, which costs more than hashing a short key does. A build
+    # hashes every term of every segment.
     from _md5 import md5 as _key_md5
 except ImportError:  # pragma: no cover - a Python built without its own hashes
     _key_md5 = md5
