@@ -667,9 +667,10 @@ def write_hash_tables(tindex) -> None:
     chunks = tindex.__dict__.pop(_TERM_HASHES, [])
     hashes = np.concatenate([h for h, _ in chunks]) if chunks else np.zeros(0, np.uint32)
     positions = np.concatenate([p for _, p in chunks]) if chunks else np.zeros(0, np.int64)
-    order = np.argsort(hashes & 255, kind="stable")  # by bucket, in the order of adding
+    buckets = (hashes & 255).astype(np.uint8)
+    order = np.argsort(buckets, kind="stable")  # by bucket, in the order of adding (a radix sort of bytes)
     hashes, positions = hashes[order], positions[order]
-    counts = np.bincount(hashes & 255, minlength=256).tolist()
+    counts = np.bincount(buckets, minlength=256).tolist()
     dbfile = tindex.dbfile
     start = 0
     for count in counts:
