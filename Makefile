@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 
 .PHONY: run test test-fast setup setup-test browser nginx ocr postgres lint clean
 
-$(BIN)/kb: pyproject.toml setup.py kb/engine/_native.c
+$(BIN)/kb: pyproject.toml setup.py kb/engine/native.c kb/analysis/native_text.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
@@ -38,7 +38,7 @@ postgres:
 ## Set up (venv, test tools, Chromium, nginx, tesseract and PostgreSQL for their tests) and run lint + all tests.
 test: setup browser nginx ocr postgres
 	$(BIN)/ruff check kb tests benchmarks scripts
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
 
 ## The quick loop while coding: everything but the browser, server and slow (marked) tests.
 test-fast: setup

@@ -1,4 +1,5 @@
-"""The compiled helpers (``kb/engine/_native.c``) of the bulk index writer, the analyzer's tokens and snippets,
+"""The compiled helpers of the bulk index writer (``kb/engine/native.c``) and of the analyzer's tokens and the
+snippets (``kb/analysis/native_text.c``),
 and the default site configuration as package data; the rest is in pyproject.toml."""
 
 import shutil
@@ -27,6 +28,9 @@ class BuildWithSiteDefaults(build_py):
 
 
 setup(
-    ext_modules=[Extension("kb.engine._native", ["kb/engine/_native.c"], extra_compile_args=["-O2"])],
+    ext_modules=[
+        Extension("kb.engine.native", ["kb/engine/native.c"], extra_compile_args=["-O2"]),
+        Extension("kb.analysis.native_text", ["kb/analysis/native_text.c"], extra_compile_args=["-O2"]),
+    ],
     cmdclass={"build_py": BuildWithSiteDefaults},
 )

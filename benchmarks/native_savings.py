@@ -1,4 +1,4 @@
-"""What each compiled helper of ``kb/engine/_native.c`` saves over the Python it replaces.
+"""What each compiled helper of ``kb/engine/native.c and kb/analysis/native_text.c`` saves over the Python it replaces.
 
     python -m benchmarks.native_savings /work/shared/corpus/scale [--limit 3000] [--rounds 3]
 
@@ -63,12 +63,12 @@ def word_ids_python(table, kept, new_word, start, spell, folded):
 
 
 def latin1_tokens_python(value, lower, classes):
-    from kb.analysis.fast import _LATIN1_TOKEN_RE, _NOT_LATIN1, _SEC_HINT
+    from kb.analysis.fast import LATIN1_TOKEN_RE, NOT_LATIN1_RE, SECTION_HINT_RE
 
-    if _NOT_LATIN1.search(value):
+    if NOT_LATIN1_RE.search(value):
         return None
     lowered = value.lower()
-    return _LATIN1_TOKEN_RE.findall(lowered), "-" in lowered or _SEC_HINT.search(lowered) is not None
+    return LATIN1_TOKEN_RE.findall(lowered), "-" in lowered or SECTION_HINT_RE.search(lowered) is not None
 
 
 _RUN_TABLES: dict[bytes, bytes] = {}
@@ -131,15 +131,16 @@ class Measured:
         return importlib.import_module(self.owner)
 
     def install(self, rounds: int) -> bool:
-        from kb.engine import _native
+        from kb.analysis import native_text
+        from kb.engine import native
 
-        self.compiled = getattr(_native, self.name, None)
+        self.compiled = getattr(native, self.name, None) or getattr(native_text, self.name, None)
         if self.compiled is None:
             return False
         holder = self._holder()
         target = getattr(holder, self.attr)
         wrapper = self._timed(rounds) if self.inline else self._recorder()
-        if self.attr == "_native":  # looked up as _native.<name> at call time
+        if self.attr == "native":  # looked up as native.<name> at call time
             proxy = type("NativeProxy", (), {})()
             for key in dir(target):
                 if not key.startswith("__"):
@@ -232,9 +233,9 @@ class Part:
 def block_objects(docs, weights, w32, lengths, npos, starts, positions, cuts, totals, length_bytes, limit, *rest):
     """What ``encode_terms`` pickles, as the Python objects ``pickle.dumps`` would take: each
     block's data and info tuples, each several-position posting's list of deltas."""
-    from kb.engine.segment import _position_values
+    from kb.engine.segment import position_values
 
-    values = _position_values(npos, starts, positions)
+    values = position_values(npos, starts, positions)
     lists = []
     for i in (npos > 1).nonzero()[0].tolist():
         pos = positions[starts[i] : starts[i] + npos[i]].tolist()
@@ -295,8 +296,8 @@ class PythonOnly:
 def python_only() -> list[PythonOnly]:
     return [
         # were term_records (records and whoosh's MD5 of each key) and hash_table in C
-        PythonOnly("_add_sorted", "kb.engine.segment", "_add_sorted"),
-        PythonOnly("_write_hashes", "kb.engine.segment", "_write_hashes"),
+        PythonOnly("add_sorted_terms", "kb.engine.segment", "add_sorted_terms"),
+        PythonOnly("write_hash_tables", "kb.engine.segment", "write_hash_tables"),
         # was added up in encode_terms by C code imitating sum()
         PythonOnly("term_totals", "kb.engine.segment", "term_totals"),
     ]
@@ -304,7 +305,7 @@ def python_only() -> list[PythonOnly]:
 
 def measured_functions() -> list[Measured]:
     return [
-        Measured("encode_terms", "kb.engine.segment", "_native", encode_terms_python, "build", inline=True),
+        Measured("encode_terms", "kb.engine.segment", "native", encode_terms_python, "build", inline=True),
         Measured("word_ids", "kb.engine.postings", "word_ids", word_ids_python, "build", False, _same_spelling),
         Measured("latin1_tokens", "kb.analysis.fast", "latin1_tokens", latin1_tokens_python, "build", inline=False),
         Measured("word_runs", "kb.search.snippets", "word_runs", word_runs_python, "query", inline=False),

@@ -1,6 +1,7 @@
 """Query latency on an existing index, rerunnable without rebuilding it.
 
-    python -m benchmarks.queries INDEX_ROOT [--rounds 5] [--cold] [--dump FILE] [--compare FILE] [--profile N]
+    python -m benchmarks.queries INDEX_ROOT [--rounds 5] [--cold] [--judged FILE] [--dump FILE] [--compare FILE]
+        [--profile N]
 
 Opens ``INDEX_ROOT`` (a folder with a ``current`` link, e.g. a ``--keep`` folder's ``kb-index``)
 with ``kb.search.searcher.Searcher`` and times ``search(q, limit=10)`` on the dev queries exactly as
@@ -22,7 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks.scale import dev_queries, percentile
+from benchmarks.scale import dev_queries, judged_queries, percentile
 
 
 def page_of(result) -> dict:
@@ -105,12 +106,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--cold", action="store_true", help="empty the per-term caches before every query")
     parser.add_argument("--query", action="append", help="only these queries (repeatable)")
+    parser.add_argument("--judged", type=Path, help="the queries of a judged set (tests/data/questions-dev.json)")
     parser.add_argument("--dump", type=Path, help="write totals and ranked pages as JSON")
     parser.add_argument("--compare", type=Path, help="compare totals and ranked pages with a --dump file")
     parser.add_argument("--time-limit", type=float, help="seconds per search (default: the Searcher's)")
     parser.add_argument("--profile", type=int, default=0, help="cProfile the timed rounds, print N lines")
     args = parser.parse_args(argv)
-    queries = args.query or dev_queries()
+    queries = args.query or (judged_queries(args.judged) if args.judged else dev_queries())
     if args.profile:
         import cProfile
         import pstats

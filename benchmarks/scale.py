@@ -243,7 +243,12 @@ def percentile(sorted_times: list[float], fraction: float) -> float:
 
 
 def dev_queries() -> list[str]:
-    return [q["query"] for q in json.loads(DEV_QUERIES.read_text(encoding="utf-8"))]
+    return judged_queries(DEV_QUERIES)
+
+
+def judged_queries(path: Path) -> list[str]:
+    """The query texts of a judged set (``tests/data/dev.json``, ``tests/data/questions-dev.json``)."""
+    return [q["query"] for q in json.loads(Path(path).read_text(encoding="utf-8"))]
 
 
 # -- the two systems ---------------------------------------------------------------------

@@ -83,9 +83,7 @@ def drop_database(url: str, database_url: str) -> None:
 
     from kb.engine.postgres import database
 
-    for pool in list(database._pools.values()):
-        pool.close()
-    database._pools.clear()
+    database.close_pools()
     name = database_url.rsplit("/", 1)[1]
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

@@ -78,7 +78,7 @@ def test_added_words_become_modifiers_too():
 @pytest.mark.slow
 @pytest.mark.parametrize("folded", [False, True])
 def test_capitalized_retry_skipped_only_where_it_cannot_hit(folded):
-    compact, raw = get_lexicon(folded), lexicon_module._raw_forms()
+    compact, raw = get_lexicon(folded), lexicon_module.raw_forms()
     # The same lexicon, but always retrying capitalized, over simplemma's table itself.
     table = Lexicon(TableForms(raw, folded), set(), compact.folded_forms, folded=folded)
     cased = [key.decode() for key in raw if key.decode() != key.decode().lower()]

@@ -105,8 +105,8 @@ def test_bulk_segments_equal_whoosh_writer(documents, tmp_path, monkeypatch):
 def test_small_sort_buckets_and_batches_write_the_same_index(documents, tmp_path, monkeypatch):
     """Postings ordered a few terms at a time, from many small batches: the same index."""
     reference = bulk.write_index(documents, tmp_path / "ref", procs=1)
-    monkeypatch.setattr(segment, "_SORT_BUCKET", 5)
-    monkeypatch.setattr(segment, "_TEXT_CHUNK", 3)
+    monkeypatch.setattr(segment, "SORT_BUCKET", 5)
+    monkeypatch.setattr(segment, "TEXT_CHUNK", 3)
     monkeypatch.setattr(postings, "BATCH_ENTRIES", 50)
     info = bulk.write_index(documents, tmp_path / "idx", procs=1)
     assert _dump(info.path) == _dump(reference.path)

@@ -13,7 +13,7 @@ import kb.engine.update
 import kb.indexing.build
 from kb.config import Project
 from kb.engine.index import current_version_dir, document_json, load_documents, switch_current
-from kb.engine.update import Row, _write_documents
+from kb.engine.update import Row, write_documents_file
 from kb.indexing.build import build
 from kb.indexing.state import read_state
 from kb.model import Block, Document, Section
@@ -90,7 +90,8 @@ def test_removed_added_and_renamed_files(project: Project) -> None:
     assert report.index_mode == "incremental"
     assert sorted(d.source for d in load_documents(current_version_dir(project.index_root))) == ["a.md", "d.md", "e.md"]
     assert _sources(project, "textilier") == ["d.md"] and _sources(project, "kvastfeningar") == ["e.md"]
-    cached = {rel: kb.indexing.build._cache_path(project, rel).exists() for rel in ("a.md", "b.md", "c.md", "d.md")}
+    cache_path = kb.indexing.build.document_cache_path
+    cached = {rel: cache_path(project, rel).exists() for rel in ("a.md", "b.md", "c.md", "d.md")}
     assert cached == {"a.md": True, "b.md": False, "c.md": False, "d.md": True}
     assert build(project, site=False).index_mode == "unchanged"
 
@@ -177,16 +178,17 @@ def test_documents_file_is_copied_in_runs(tmp_path: Path, monkeypatch: pytest.Mo
     new = [old[0], old[1], added, changed, old[4]]  # d removed
     rows = [Row(d.id, d.content_hash, d.source) for d in new]
     old_rows = [[d.id, d.content_hash, d.source] for d in old]
-    fd = _write_documents(tmp_path / "old.jsonl", tmp_path / "new.jsonl", old_rows, rows, {"c": changed, "bb": added})
+    docs = {"c": changed, "bb": added}
+    fd = write_documents_file(tmp_path / "old.jsonl", tmp_path / "new.jsonl", old_rows, rows, docs)
     os.close(fd)
     assert (tmp_path / "new.jsonl").read_text(encoding="utf-8") == "".join(document_json(d) + "\n" for d in new)
     with pytest.raises(kb.engine.update.FullBuildNeeded):  # a file that does not match its manifest
-        _write_documents(tmp_path / "old.jsonl", tmp_path / "x.jsonl", old_rows[1:], rows, {})
+        write_documents_file(tmp_path / "old.jsonl", tmp_path / "x.jsonl", old_rows[1:], rows, {})
 
 
 def test_whole_second_timestamps_get_a_wider_racy_window() -> None:
     second = 10**9
     scan = 1_800_000_000 * second + 300_000_000  # 0.3 s into a second
-    assert kb.indexing.build._is_racy(scan - 300_000_000 - 2 * second, scan)  # a file system with 2 s steps
-    assert not kb.indexing.build._is_racy(scan - 300_000_000 - 2 * second + 1, scan)  # a sub-second stamp, 2 s old
-    assert kb.indexing.build._is_racy(scan - 10_000_000, scan)  # modified within a clock tick of the scan
+    assert kb.indexing.build.is_racy(scan - 300_000_000 - 2 * second, scan)  # a file system with 2 s steps
+    assert not kb.indexing.build.is_racy(scan - 300_000_000 - 2 * second + 1, scan)  # a sub-second stamp, 2 s old
+    assert kb.indexing.build.is_racy(scan - 10_000_000, scan)  # modified within a clock tick of the scan

@@ -7,20 +7,20 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from kb.engine._native import latin1_tokens
 from test_build_fast import _dump
 
 from benchmarks.scale import ingest_item
 from kb.analysis import index_analyzer, lexicon
 from kb.analysis.fast import (
-    _CLASS_BYTES,
-    _FLAT_TOKEN_RE,
-    _LATIN1_TOKEN_RE,
-    _LOWER_BYTES,
-    _SEC_HINT,
+    FLAT_TOKEN_RE,
+    LATIN1_CLASSES,
+    LATIN1_LOWER,
+    LATIN1_TOKEN_RE,
+    SECTION_HINT_RE,
     FieldAnalysis,
     reference_analysis,
 )
+from kb.analysis.native_text import latin1_tokens
 from kb.engine import bulk as stream
 from kb.engine import index as kb_index
 from kb.engine import write_index
@@ -153,12 +153,12 @@ def test_slices_weigh_each_source_not_only_its_bytes(monkeypatch):
 @pytest.mark.slow
 def test_compact_lexicon_answers_like_simplemma_dict(tmp_path, monkeypatch):
     monkeypatch.setenv("KB_CACHE_DIR", str(tmp_path))
-    assert lexicon._load_compact() is None
+    assert lexicon.load_compact_lexicon() is None
     assert lexicon.write_compact_lexicon()
-    compact = lexicon._load_compact()
-    full = lexicon._build(False)
+    compact = lexicon.load_compact_lexicon()
+    full = lexicon.build_lexicon(False)
     assert compact is not None and compact.lemmas == full.lemmas
-    raw = lexicon._raw_forms()
+    raw = lexicon.raw_forms()
     keys = [k.decode() for i, k in enumerate(raw) if i % 97 == 0]
     words = keys + [w + "x" for w in keys] + ["sverige", "möbler", "avfallet", "kap", "", "1999"]
     assert [compact.lemma(w) for w in words] == [full.lemma(w) for w in words]
@@ -176,7 +176,7 @@ _TEXT = _texts(list("abcåöé ABÅ019-,.:\u00a0§") + [" och ", " samt ", "bygg
 @settings(max_examples=300, deadline=None)
 def test_latin1_token_regex_equals_tokenizer_regex(text):
     for value in (text, text.lower()):
-        assert _LATIN1_TOKEN_RE.findall(value) == _FLAT_TOKEN_RE.findall(value)
+        assert LATIN1_TOKEN_RE.findall(value) == FLAT_TOKEN_RE.findall(value)
 
 
 _LATIN1_TEXT = _texts(list("aAbeEfzöÖÉß0912 \u00a0-:,._²ªµ×\n") + ["19 a", "1,5", "2016:1145", "bygg-", "x-y"], 30)
@@ -186,11 +186,11 @@ _LATIN1_TEXT = _texts(list("aAbeEfzöÖÉß0912 \u00a0-:,._²ªµ×\n") + ["19 a
 @given(_LATIN1_TEXT)
 @settings(max_examples=1000, deadline=None)
 def test_compiled_latin1_tokens_equal_the_regex(text):
-    """``kb.engine._native.latin1_tokens``: lower-casing and ``_LATIN1_TOKEN_RE`` in one pass, and
+    """``kb.analysis.native_text.latin1_tokens``: lower-casing and ``LATIN1_TOKEN_RE`` in one pass, and
     whether the hyphen or section-number path is needed."""
     lowered = text.lower()
-    expected = (_LATIN1_TOKEN_RE.findall(lowered), "-" in lowered or _SEC_HINT.search(lowered) is not None)
-    assert latin1_tokens(text, _LOWER_BYTES, _CLASS_BYTES) == expected
+    expected = (LATIN1_TOKEN_RE.findall(lowered), "-" in lowered or SECTION_HINT_RE.search(lowered) is not None)
+    assert latin1_tokens(text, LATIN1_LOWER, LATIN1_CLASSES) == expected
 
 
 def test_compiled_latin1_tokens_cover_every_latin1_character_and_refuse_the_rest():
@@ -198,10 +198,10 @@ def test_compiled_latin1_tokens_cover_every_latin1_character_and_refuse_the_rest
     upper = "".join(c.upper() if len(c.upper()) == 1 and ord(c.upper()) < 256 else c for c in every)
     for text in (every, upper, " ".join(every), "-".join(every), "1".join(every), ". 1".join(every)):
         lowered = text.lower()
-        assert latin1_tokens(text, _LOWER_BYTES, _CLASS_BYTES)[0] == _LATIN1_TOKEN_RE.findall(lowered)
-    assert latin1_tokens("möbel Ω", _LOWER_BYTES, _CLASS_BYTES) is None  # the general path
+        assert latin1_tokens(text, LATIN1_LOWER, LATIN1_CLASSES)[0] == LATIN1_TOKEN_RE.findall(lowered)
+    assert latin1_tokens("möbel Ω", LATIN1_LOWER, LATIN1_CLASSES) is None  # the general path
     with pytest.raises(ValueError):
-        latin1_tokens("möbel", b"short", _CLASS_BYTES)
+        latin1_tokens("möbel", b"short", LATIN1_CLASSES)
 
 
 _ANALYSIS = FieldAnalysis(index_analyzer())
@@ -245,12 +245,12 @@ def test_field_analysis_equals_generator_chain_on_word_salad(words):
 @pytest.mark.slow
 def test_compact_folded_lexicon_answers_like_the_folded_build(tmp_path, monkeypatch):
     monkeypatch.setenv("KB_CACHE_DIR", str(tmp_path))
-    assert lexicon._load_compact(folded=True) is None
+    assert lexicon.load_compact_lexicon(folded=True) is None
     assert lexicon.write_compact_lexicon()
-    compact = lexicon._load_compact(folded=True)
-    full = lexicon._build(True)
+    compact = lexicon.load_compact_lexicon(folded=True)
+    full = lexicon.build_lexicon(True)
     assert compact is not None and compact.lemmas == full.lemmas
-    raw = lexicon._raw_forms()
+    raw = lexicon.raw_forms()
     keys = [k.decode() for i, k in enumerate(raw) if i % 89 == 0]
     words = keys + [lexicon.fold(w) for w in keys] + ["mobler", "aterbruk", "sverige", "kap", "", "1999", "straße"]
     assert [compact.lemma(w) for w in words] == [full.lemma(w) for w in words]
@@ -290,7 +290,7 @@ def test_workers_share_the_tail_and_the_index_keeps_document_order(units, tmp_pa
 
 
 def test_a_freed_worker_takes_the_second_half_of_the_open_tail_run(units, tmp_path, monkeypatch):
-    """The protocol of ``_run_slices``, with threads for workers: the first worker free takes the
+    """The protocol of ``run_slices``, with threads for workers: the first worker free takes the
     whole tail; when the second is free, the open run is cut where half of its rest begins."""
     import multiprocessing
     import threading
@@ -333,12 +333,12 @@ def test_a_freed_worker_takes_the_second_half_of_the_open_tail_run(units, tmp_pa
 
     monkeypatch.setattr(
         stream,
-        "_WORKER",
+        "WORKER_STATE",
         {"folder": tmp_path, "ingest": gated_ingest, "schema": kb_index.make_schema(), "tail_runs": (shared, lock)},
     )
     costs = stream.unit_costs(units, [len(b) for _, b in units])
     bounds = [(0, 4), (4, 8), (8, 20), (20, len(units))]
-    results = stream._run_slices(ThreadPool(), units, costs, bounds, 2, (shared, lock))
+    results = stream.run_slices(ThreadPool(), units, costs, bounds, 2, (shared, lock))
     cut = stream.halve_open_run(units, costs, 8, 14, len(units))  # units 8-13 taken before the cut
     assert 14 < cut < len(units)
     assert [(r.start, r.units) for r in results] == [(0, 4), (4, 4), (8, cut - 8), (cut, len(units) - cut)]

@@ -122,10 +122,10 @@ def test_preparing_the_lexicon_is_announced(monkeypatch, caplog):
     """The first command on a machine builds the word lists (~15 s): it says so instead of sitting silent."""
     from kb.analysis import lexicon
 
-    monkeypatch.setattr(lexicon, "_lexicons", {})  # this process has none yet
-    monkeypatch.setattr(lexicon, "_load_compact", lambda folded=False: None)  # and no cache on disk
+    monkeypatch.setattr(lexicon, "loaded_lexicons", {})  # this process has none yet
+    monkeypatch.setattr(lexicon, "load_compact_lexicon", lambda folded=False: None)  # and no cache on disk
     monkeypatch.setattr(lexicon, "write_compact_lexicon", lambda: False)
-    monkeypatch.setattr(lexicon, "_build", lambda folded: "built")
+    monkeypatch.setattr(lexicon, "build_lexicon", lambda folded: "built")
     with caplog.at_level("WARNING", logger="kb.analysis.lexicon"):
         assert lexicon.get_lexicon() == "built"
         assert lexicon.get_lexicon() == "built"  # once per process

@@ -36,6 +36,7 @@ QUERIES = [
     "plast handlingsplan",
     "LOU",
     "xyzzyq",
+    "hur kan vi ställa krav på återvunnet material i möbler",  # a question: run again with feedback words
 ]
 
 

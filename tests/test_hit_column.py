@@ -129,7 +129,7 @@ def test_mapped_column_reads_what_whoosh_reads(tmp_path, layout):
     """A memory map where the column is a file of its own (kb's segments); Whoosh's reader otherwise."""
     from whoosh.filedb.filestore import FileStorage, RamStorage
 
-    from kb.engine.columns import _MappedColumn
+    from kb.engine.columns import MappedColumn
 
     if layout == "files":
         ix = whoosh_index.open_dir(str(write_index(documents(), tmp_path / "idx", procs=1).path))
@@ -143,7 +143,7 @@ def test_mapped_column_reads_what_whoosh_reads(tmp_path, layout):
                     w.add_document(**record)
     reader = ix.reader()
     whoosh_column = reader.column_reader(kb_index.HIT_FIELD, translate=False)
-    mapped = _MappedColumn(whoosh_column)
-    assert (mapped._map is not None) == (layout == "files")
+    mapped = MappedColumn(whoosh_column)
+    assert mapped.mapped == (layout == "files")
     assert [mapped[d] for d in range(3)] == [whoosh_column[d] for d in range(3)]
     assert all(mapped[d] for d in (0, 2)) and reader.doc_count_all() == 3

@@ -13,7 +13,7 @@ from kb.ingest import SkipSource
 from kb.ingest.build import clean
 from kb.ingest.decode import decode
 from kb.ingest.markdown import split_front_matter
-from kb.ingest.markdown_blocks import _ATX, MdBlock, _atx_heading, inline_text, parse_blocks
+from kb.ingest.markdown_blocks import ATX_HEADING_RE, MdBlock, atx_heading, inline_text, parse_blocks
 from kb.model import FOLD_TABLE, doc_id, fold_ascii, slugify
 
 
@@ -77,8 +77,8 @@ _HEADING_PARTS = st.sampled_from(["#", "##", "######", " ", "   ", "\t", "a", "b
 @settings(max_examples=2000, deadline=None)
 @given(st.lists(_HEADING_PARTS, max_size=8).map("".join))
 def test_atx_heading_is_what_the_heading_pattern_matches(line: str) -> None:
-    match = _ATX.match(line)
-    assert _atx_heading(line) == ((len(match.group(1)), match.group(2) or "") if match else None)
+    match = ATX_HEADING_RE.match(line)
+    assert atx_heading(line) == ((len(match.group(1)), match.group(2) or "") if match else None)
 
 
 def test_clean_keeps_clean_text_and_cleans_the_rest() -> None:

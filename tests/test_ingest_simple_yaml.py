@@ -10,10 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kb.ingest.markdown import split_front_matter
-from kb.ingest.meta import _loaders, load_yaml_mapping
+from kb.ingest.meta import load_yaml_mapping, yaml_loaders
 from kb.ingest.simple_yaml import SimpleYaml
 
-_FAST, _SLOW = _loaders()
+_FAST, _SLOW = yaml_loaders()
 _READER = SimpleYaml(_SLOW.yaml_implicit_resolvers)
 
 STATUTE = """beteckning: 1968:598

@@ -31,6 +31,24 @@ def test_the_cycle_finder_finds_a_cycle() -> None:
     assert graph.cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
 
+def _package_cycles(graph, edges: dict[str, set[str]]) -> list[list[str]]:
+    return graph.cycles(graph.package_edges(edges))
+
+
+def test_no_import_cycles_between_packages() -> None:
+    """The stages import one way (ingest -> analysis -> engine -> search -> site, api): no package
+    imports, through any of its modules, a package that imports it back."""
+    graph = _import_graph()
+    assert _package_cycles(graph, graph.graph()) == []
+
+
+def test_a_cycle_between_packages_is_found_even_without_a_cycle_between_modules() -> None:
+    graph = _import_graph()
+    edges = {"kb.analysis.fast": {"kb.engine.native"}, "kb.engine.bulk": {"kb.analysis.lemma"}}
+    assert graph.cycles(edges) == []
+    assert _package_cycles(graph, edges) == [["kb.analysis", "kb.engine"]]
+
+
 def test_only_the_engine_imports_whoosh_internals_or_engine_modules() -> None:
     """Outside ``kb/engine``, kb uses ``kb.engine``'s names, never its modules or Whoosh's codec."""
     offenders = []
@@ -47,7 +65,7 @@ def test_only_the_engine_imports_whoosh_internals_or_engine_modules() -> None:
 def test_every_engine_export_resolves() -> None:
     import kb.engine
 
-    for name in kb.engine._EXPORTS:
+    for name in kb.engine.__all__:
         assert getattr(kb.engine, name) is not None, name
 
 
@@ -64,7 +82,10 @@ def test_benchmarks_are_not_in_the_installed_package() -> None:
     assert (REPO / "benchmarks" / "scale.py").exists()
 
 
-@pytest.mark.parametrize("member", ["engine/postings.py", "engine/_native.c", "data/synonyms.txt", "site/context.py"])
+@pytest.mark.parametrize(
+    "member",
+    ["engine/postings.py", "engine/native.c", "analysis/native_text.c", "data/synonyms.txt", "site/context.py"],
+)
 def test_the_fingerprint_covers_every_file_of_the_package(tmp_path: Path, member: str, monkeypatch) -> None:
     """An edit to any module (the bulk writer's postings, the C helpers, data) changes the one
     fingerprint every build cache is keyed by."""
@@ -98,3 +119,81 @@ def test_the_fingerprint_covers_the_shaping_libraries_versions(monkeypatch) -> N
         monkeypatch.undo()
         fingerprint.code_fingerprint.cache_clear()
     assert sys.modules["kb.util.fingerprint"] is fingerprint
+
+
+def _private(name: str) -> bool:
+    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+
+
+def private_kb_uses(source: str) -> list[str]:
+    """The private kb names a test module reaches: ``from kb.x import _y``, ``import kb._x``,
+    ``kb.x._y``, ``m._y`` or ``monkeypatch.setattr(m, "_y", ...)`` where ``m`` came from kb."""
+    tree = ast.parse(source)
+    from_kb: set[str] = set()
+    found: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "kb" and not node.level:
+            for alias in node.names:
+                from_kb.add(alias.asname or alias.name)
+                if _private(alias.name) or any(_private(part) for part in node.module.split(".")):
+                    found.append(f"from {node.module} import {alias.name}")
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] == "kb":
+                    from_kb.add((alias.asname or alias.name).split(".")[0])
+                    if any(_private(part) for part in alias.name.split(".")):
+                        found.append(f"import {alias.name}")
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and _private(node.attr):
+            root = node.value
+            while isinstance(root, ast.Attribute):
+                root = root.value
+            if isinstance(root, ast.Name) and root.id in from_kb:
+                found.append(ast.unparse(node))
+        elif isinstance(node, ast.Call) and ast.unparse(node.func).endswith("setattr") and len(node.args) >= 2:
+            target, name = node.args[0], node.args[1]
+            root = target
+            while isinstance(root, ast.Attribute):
+                root = root.value
+            if isinstance(name, ast.Constant) and isinstance(name.value, str):
+                if isinstance(root, ast.Name) and root.id in from_kb and _private(name.value):
+                    found.append(f"setattr({ast.unparse(target)}, {name.value!r})")
+            if isinstance(target, ast.Constant) and isinstance(target.value, str) and target.value.startswith("kb."):
+                if any(_private(part) for part in target.value.split(".")):
+                    found.append(f"setattr({target.value!r})")
+    return sorted(set(found))
+
+
+def test_tests_use_only_public_kb_names() -> None:
+    """Tests hold kb to its public contracts: a private name may change without notice."""
+    offenders = []
+    for path in sorted((REPO / "tests").glob("*.py")):
+        offenders += [f"{path.name}: {use}" for use in private_kb_uses(path.read_text(encoding="utf-8"))]
+    assert offenders == []
+
+
+def test_private_kb_uses_are_found() -> None:
+    source = """
+import kb.indexing.build
+from kb.engine import bulk as stream, _native
+from kb.analysis.fast import (
+    FieldAnalysis,
+    _LOWER_BYTES,
+)
+from whoosh.filedb import filetables
+
+def test(monkeypatch):
+    kb.indexing.build._is_racy(1, 2)
+    stream._run_slices()
+    monkeypatch.setattr(stream, "_WORKER", {})
+    monkeypatch.setattr("kb.engine.segment._SORT_BUCKET", 5)
+    filetables._private, FieldAnalysis.public, stream.SLICES, kb.engine.__all__
+"""
+    assert private_kb_uses(source) == [
+        "from kb.analysis.fast import _LOWER_BYTES",
+        "from kb.engine import _native",
+        "kb.indexing.build._is_racy",
+        "setattr('kb.engine.segment._SORT_BUCKET')",
+        "setattr(stream, '_WORKER')",
+        "stream._run_slices",
+    ]

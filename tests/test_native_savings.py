@@ -7,9 +7,10 @@ import random
 from array import array
 
 from benchmarks.native_savings import latin1_tokens_python, word_ids_python, word_runs_python
-from kb.analysis.fast import _CLASS_BYTES, _LOWER_BYTES
-from kb.engine import _native
-from kb.search.snippets import _FOLD_BYTES, _WORD_BYTES
+from kb.analysis import native_text
+from kb.analysis.fast import LATIN1_CLASSES, LATIN1_LOWER
+from kb.engine import native
+from kb.search.snippets import FOLD_BYTES, WORD_BYTES
 
 
 def test_word_runs_twin_equals_the_compiled_runs():
@@ -18,8 +19,8 @@ def test_word_runs_twin_equals_the_compiled_runs():
         raw = "".join(rng.choice("abmöÖB?-: .\n_x") for _ in range(rng.randint(0, 50))).encode("latin-1")
         needles = tuple(rng.sample([b"mo", b"ob", b"b", b"-x", b"ab"], rng.randint(0, 3)))
         extra = rng.sample(range(len(raw)), min(len(raw), rng.randint(0, 2)))
-        args = (raw, _FOLD_BYTES, _WORD_BYTES, needles, extra)
-        assert word_runs_python(*args) == _native.word_runs(*args), args
+        args = (raw, FOLD_BYTES, WORD_BYTES, needles, extra)
+        assert word_runs_python(*args) == native_text.word_runs(*args), args
 
 
 def test_latin1_tokens_twin_equals_the_compiled_tokens():
@@ -27,8 +28,8 @@ def test_latin1_tokens_twin_equals_the_compiled_tokens():
     pieces = ["Möbler", "19 a", "1,5", "2016:1145", "bygg-", "och", "EU-", "x-y", " ", "\u00a0", ".", "Ω", "ß"]
     for _ in range(2000):
         value = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
-        args = (value, _LOWER_BYTES, _CLASS_BYTES)
-        assert latin1_tokens_python(*args) == _native.latin1_tokens(*args), value
+        args = (value, LATIN1_LOWER, LATIN1_CLASSES)
+        assert latin1_tokens_python(*args) == native_text.latin1_tokens(*args), value
 
 
 def test_word_ids_twin_equals_the_compiled_ids():
@@ -42,6 +43,6 @@ def test_word_ids_twin_equals_the_compiled_ids():
         kept = [f"w{rng.randrange(50)}" for _ in range(rng.randint(0, 20))]
         for spelling in (spell, None):
             python = word_ids_python(table, kept, None, start, spelling, folded)
-            compiled = _native.word_ids(table, kept, None, start, spelling, folded)
+            compiled = native.word_ids(table, kept, None, start, spelling, folded)
             assert python[:2] == compiled[:2]
             assert sorted(python[2] or ()) == sorted(compiled[2] or ())

@@ -12,7 +12,7 @@ from kb.analysis import index_analyzer
 from kb.analysis.fast import FieldAnalysis
 from kb.engine import postings
 from kb.engine.postings import TextPostings
-from kb.engine.segment import _position_values
+from kb.engine.segment import position_values
 
 VALUES = [
     "bygg- och rivningsavfall samt LCA-baserade krav",
@@ -89,10 +89,10 @@ def test_position_values_equal_positions_encode():
     npos = np.array([len(p) for p in lists], np.int32)
     flat = np.array([p for ps in lists for p in ps], np.int32)
     starts = np.cumsum(npos) - npos
-    values = _position_values(npos, starts, flat)
+    values = position_values(npos, starts, flat)
     assert values == [encode(p) for p in lists]
     assert values[0] is values[2] and values[1] is values[5]  # one object per single position (pickle memo)
-    assert values[4] is not _position_values(npos, starts, flat)[4]
+    assert values[4] is not position_values(npos, starts, flat)[4]
 
 
 def test_column_widens_to_hold_every_value_exactly():

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from kb.analysis.question_words import QUESTION_FILLERS, is_filler
 from kb.search.citations import find_citation, without_spans
 from kb.search.evaluate import evaluate_project
-from kb.search.proximity import best_window
+from kb.search.feedback import feedback_settings, feedback_terms, section_words
+from kb.search.proximity import best_window, proximity_factors
 from kb.search.query import mark_roles, parse_query, query_years
 
 QUESTIONS_JSON = Path(__file__).resolve().parent / "data" / "questions-dev.json"
@@ -147,3 +149,83 @@ def test_a_question_verb_finds_the_act_the_statute_names(default_searcher):
     assert "direktupphandling" in str(question) and "direktupphandling" not in str(keyword)
     hits = default_searcher.search("får man direktupphandla", limit=3).hits
     assert any(h.section.startswith("19 a kap.") for h in hits)
+
+
+def test_feedback_words_are_shared_by_the_first_sections_and_rare_elsewhere():
+    bodies = [
+        ["arbetsvillkor", "sysselsättning", "upphandling", "jobb", "lokal"],
+        ["arbetsvillkor", "sysselsättning", "upphandling", "kontrakt"],
+        ["arbetsvillkor", "upphandling", "avfall"],
+    ]
+    frequency = {"arbetsvillkor": 5, "sysselsättning": 20, "upphandling": 800, "kontrakt": 50, "avfall": 40}
+    terms = feedback_terms(bodies, lambda w: frequency.get(w, 0), 1000, exclude={"jobb"})
+    words = [w for w, _ in terms]
+    assert words[:2] == ["arbetsvillkor", "sysselsättning"]  # in several sections, and rare
+    assert "kontrakt" not in words and "avfall" not in words  # one section only
+    assert "jobb" not in words  # the question's own word
+    assert terms[0][1] == 1.0 and all(0 < w <= 1 for _, w in terms)
+    assert feedback_terms([["ordet"]], lambda w: 1, 1000, set()) == []
+
+
+def test_feedback_skips_inflections_of_the_questions_words_and_of_words_taken():
+    bodies = [["avtalet", "kontrakt", "kontraktet", "ändring"], ["avtalet", "kontrakt", "kontraktet", "ändring"]]
+    lemmas = {"avtalet": ["avtalet", "avtal"], "kontraktet": ["kontraktet", "kontrakt"]}
+    terms = feedback_terms(bodies, lambda w: 10, 1000, {"avtal"}, lambda w: lemmas.get(w, [w]))
+    assert sorted(w for w, _ in terms) in (["kontrakt", "ändring"], ["kontraktet", "ändring"])
+
+
+def test_proximity_factors_are_reused_for_the_same_words(default_searcher):
+    """A question run again with feedback words reads the positions of sections it has seen once only."""
+    state = default_searcher._current()
+    _, groups, _ = state.build_query(mark_roles(parse_query("orimligt lågt anbud")))
+    words = [strict for strict, _, _, content in groups if content]
+    docnums = np.flatnonzero(state.scorer.evaluate(words[0]).mask)[:30]
+    fresh = proximity_factors(state.scorer, words, docnums)
+    known: dict[int, float] = {}
+    assert np.allclose(proximity_factors(state.scorer, words, docnums, known=known), fresh)
+    assert set(known) == set(docnums.tolist()) and max(known.values()) > 1
+    known[int(docnums[0])] = 7.0  # a remembered factor is used as it is
+    assert proximity_factors(state.scorer, words, docnums, known=known)[0] == 7.0
+
+
+def test_a_long_question_finds_sections_in_the_words_of_its_first_hits(default_searcher):
+    """The statute says "leverantörer" and "kontrakt" where the officer says "små lokala företag"."""
+    query = (
+        "vi vill att små lokala företag ska kunna lämna anbud, till exempel genom att dela upp "
+        "kontraktet och inte ställa för höga omsättningskrav"
+    )
+    hits = default_searcher.search(query, limit=3).hits
+    assert any(h.title == "Lag om offentlig upphandling" and h.section.startswith("4 kap.") for h in hits)
+    assert section_words("Små företag, 4 kap. 12 §: Anbud") == ["små", "företag", "kap", "anbud"]
+
+
+def test_feedback_settings_name_the_numbers_the_static_search_needs():
+    settings = feedback_settings()
+    assert settings["sections"] >= settings["min_shared"] >= 2
+    assert settings["weight"] > 0 and settings["terms"] > 0 and settings["min_content_words"] >= 3
+
+
+def test_keyword_queries_and_short_questions_are_not_expanded(default_searcher, monkeypatch):
+    """Feedback is for questions of three or more content words; it would cost keywords 0.03 nDCG@10."""
+    calls = []
+    state = default_searcher._current()
+    original = state.feedback
+    monkeypatch.setattr(state, "feedback", lambda hits, parts: calls.append(parts) or original(hits, parts))
+    default_searcher.search("återbruk kontorsmöbler offentlig upphandling")
+    default_searcher.search("vad är återbruk av möbler")  # two content words: "av" is a stop word
+    assert calls == []
+    default_searcher.search("hur gör vi för att upphandla återbrukade kontorsmöbler i stället för nya")
+    assert len(calls) == 1
+
+
+def test_a_word_typed_with_diacritics_does_not_find_its_folded_twin(default_searcher):
+    """"ändra" spelt without the dots is "andra" (other), "rätt" is "ratt": those twins are other words."""
+    builder = default_searcher._current().builder
+    changed, _, _ = builder.word_clauses("ändra")
+    assert "ändra" in str(changed) and "andra" not in str(changed).replace("ändra", "")
+    right, _, _ = builder.word_clauses("rätt")
+    assert "ratt" not in str(right)
+    claim, _, _ = builder.word_clauses("kräva")  # "krava" is no word: the folded forms still help
+    assert "krava" in str(claim)
+    typed, _, _ = builder.word_clauses("andra")
+    assert "andra" in str(typed)

@@ -159,16 +159,16 @@ def test_snippet_stops_after_enough_matches_at_the_end_of_a_paragraph():
 
 
 def test_snippet_word_verdicts_are_shared_across_texts_and_bounded(monkeypatch):
-    from kb.search.snippets import _Plan, _plan
+    from kb.search.snippets import MatchPlan, match_plan
 
     terms = frozenset({"kontor", "mobel"})
-    plan = _plan(terms)
+    plan = match_plan(terms)
     plan.matches.clear()
     assert marked("Kontorsmöbler och stolar", terms) == ["Kontorsmöbler"]
     assert plan.matches == {"Kontorsmöbler": True}  # only words holding a term's first letters
     plan.matches["Kontorsmöbler"] = False  # the next text takes the kept verdict, not a new analysis
     assert marked("Kontorsmöbler och kontorsmöbler", terms) == ["kontorsmöbler"]
-    monkeypatch.setattr(_Plan, "MAX_WORDS", 2)
+    monkeypatch.setattr(MatchPlan, "MAX_WORDS", 2)
     plan.matches.clear()
     assert marked("kontorsmöbler kontor möbler mobler", terms) == ["kontorsmöbler", "kontor", "möbler", "mobler"]
     assert len(plan.matches) <= 2

@@ -1,4 +1,4 @@
-"""The compiled block writer (``kb.engine._native``) against its Python reference, byte for byte.
+"""The compiled block writer (``kb.engine.native``) against its Python reference, byte for byte.
 
 ``test_build_fast`` checks whole segments against whoosh's own writer; these cases reach
 what its corpus does not: many blocks per term, memo indexes past 255, position lists past
@@ -16,8 +16,8 @@ import pytest
 from whoosh.codec.whoosh3 import COMPRESSION_MIN_SIZE, WHOOSH3_HEADER_MAGIC
 from whoosh.formats import Positions
 
-from kb.engine import _native
-from kb.engine.segment import _length_bytes, encode_terms_python, term_totals
+from kb.engine import native
+from kb.engine.segment import encode_terms_python, length_byte_table, term_totals
 
 
 def _case(rng, nterms, per_term, max_doc, max_npos, max_pos, float64=False, no_lengths=False):
@@ -43,7 +43,7 @@ def _args(*arrays, limit: int = 128, offset: int = 0) -> list:
     return [
         *arrays,
         totals,
-        _length_bytes(),
+        length_byte_table(),
         limit,
         3,
         COMPRESSION_MIN_SIZE,
@@ -71,7 +71,7 @@ def test_compiled_blocks_equal_python_reference(name, limit):
     rng = np.random.default_rng(len(name) * limit)
     arrays = _case(rng, **CASES[name])
     args = _args(*arrays, limit=limit, offset=12_345)
-    compiled = _native.encode_terms(*args)
+    compiled = native.encode_terms(*args)
     assert compiled == encode_terms_python(*args)
     blocks, infos = compiled
     assert len(infos) == len(arrays[-1]) - 1 and all(len(info) == 35 for info in infos)
@@ -107,7 +107,7 @@ def test_positions_past_32_bits_pickle_as_python_does():
         positions,
         np.array([0, 2], np.int64),
     )
-    blocks, infos = _native.encode_terms(*args)
+    blocks, infos = native.encode_terms(*args)
     assert (blocks, infos) == encode_terms_python(*args)
     # and the block reads back as whoosh reads it: (info, data), the positions decoded
     stream = io.BytesIO(blocks[8:])
@@ -146,26 +146,26 @@ def test_bad_arrays_are_refused(change, message):
     )
     change(args)
     with pytest.raises((ValueError, TypeError, OverflowError), match=message):
-        _native.encode_terms(*args)
+        native.encode_terms(*args)
 
 
 def test_md5_hash_is_whoosh_md5_hash():
-    from whoosh.filedb.filetables import md5_hash  # hashlib through a hex string
+    from whoosh.filedb.filetables import md5_hash as whoosh_md5_hash  # hashlib through a hex string
 
-    from kb.engine.segment import _md5_hash
+    from kb.engine.segment import md5_hash
 
     rng = np.random.default_rng(7)
     keys = [bytes(rng.integers(0, 256, n, dtype=np.uint8)) for n in [*range(130), 1_000, 4_096]]
-    assert [_md5_hash(k) for k in keys] == [md5_hash(k) for k in keys]
+    assert [md5_hash(k) for k in keys] == [whoosh_md5_hash(k) for k in keys]
 
 
 def test_term_table_is_whoosh_ordered_hash_file(tmp_path):
-    """``_add_sorted`` and ``_write_hashes`` (one write per call, not per key or slot) write the same file as
+    """``add_sorted_terms`` and ``write_hash_tables`` (one write per call, not per key or slot) write the same file as
     whoosh's ``OrderedHashWriter.add`` one key at a time."""
     from whoosh.filedb.filestore import FileStorage
     from whoosh.filedb.filetables import OrderedHashReader, OrderedHashWriter
 
-    from kb.engine.segment import _add_sorted, _write_hashes
+    from kb.engine.segment import add_sorted_terms, write_hash_tables
 
     rng = np.random.default_rng(11)
     keys = sorted({bytes(rng.integers(97, 123, rng.integers(1, 30), dtype=np.uint8)) for _ in range(5_000)})
@@ -177,8 +177,8 @@ def test_term_table_is_whoosh_ordered_hash_file(tmp_path):
     reference.close()
     bulk = OrderedHashWriter(storage.create_file("bulk"))
     for at in range(0, len(keys), 700):
-        _add_sorted(bulk, keys[at : at + 700], values[at : at + 700])
-    _write_hashes(bulk)
+        add_sorted_terms(bulk, keys[at : at + 700], values[at : at + 700])
+    write_hash_tables(bulk)
     bulk._write_hashes = lambda: None  # written above
     bulk.close()
     assert (tmp_path / "bulk").read_bytes() == (tmp_path / "ref").read_bytes()
@@ -207,7 +207,7 @@ def test_word_ids_equal_the_python_sums_and_sets(spelling):
     for _ in range(50):
         kept = [f"w{int(i)}" for i in rng.integers(0, 400, rng.integers(0, 60))]
         before = set(table)
-        ids, length, spelled = _native.word_ids(table, kept, new_word, start, spell if spelling else None, folded)
+        ids, length, spelled = native.word_ids(table, kept, new_word, start, spell if spelling else None, folded)
         assert ids == [table[w] for w in kept]
         assert [w for w in added if w not in before] == list(dict.fromkeys(w for w in kept if w not in before))
         assert length == sum(start[i + 1] - start[i] for i in ids)
@@ -216,4 +216,4 @@ def test_word_ids_equal_the_python_sums_and_sets(spelling):
         else:
             assert spelled is None
     with pytest.raises(TypeError, match="bytes-like"):
-        _native.word_ids(table, ["w1"], new_word, list(start), None, folded)
+        native.word_ids(table, ["w1"], new_word, list(start), None, folded)

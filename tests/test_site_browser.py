@@ -107,6 +107,16 @@ def test_static_search_finds_project_first(page, site_url):
     page.wait_for_url("**/affarsmodellinnovation-for-cirkulara-mobelfloden/**")
 
 
+def test_static_search_links_a_cited_paragraph_and_names_a_missing_law(page, site_url):
+    page.goto(site_url + "sok/?q=19+a+kap.+3+%C2%A7+LOU")
+    page.wait_for_selector("#kb-search[data-state=done]", timeout=20000)
+    link = page.locator(".kb-hit").first.locator("a").last.get_attribute("href")
+    assert link.endswith(LOU + "#kap19a-3"), link
+    page.goto(site_url + "sok/?q=SFS+2099%3A12")
+    page.wait_for_selector("#kb-search[data-state=done]", timeout=20000)
+    assert page.locator(".kb-search__notice").inner_text() == "Finns inte i kunskapsbanken: SFS 2099:12."
+
+
 def test_header_search_box_leads_to_search_page(page, site_url):
     page.goto(site_url + LOU)
     box = page.locator("input.md-search__input")

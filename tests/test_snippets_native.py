@@ -1,4 +1,4 @@
-"""The compiled run finder of snippets (``kb.engine._native.word_runs``) against its definition.
+"""The compiled run finder of snippets (``kb.analysis.native_text.word_runs``) against its definition.
 
 A run is a maximal stretch of word characters; it is listed when a needle occurs in the
 folded text at one of its positions (or just after it: the run before a separator), or an
@@ -12,19 +12,19 @@ import random
 
 import pytest
 
-from kb.engine import _native
-from kb.search.snippets import _FOLD_BYTES, _WORD_BYTES, find_matches
+from kb.analysis import native_text
+from kb.search.snippets import FOLD_BYTES, WORD_BYTES, find_matches
 
 
 def runs_by_definition(raw: bytes, needles: tuple[bytes, ...], extra: list[int]) -> list[tuple[int, int]]:
-    folded = raw.translate(_FOLD_BYTES)
+    folded = raw.translate(FOLD_BYTES)
     starts = {p for needle in needles for p in range(len(raw)) if folded.startswith(needle, p)} | set(extra)
     found = set()
     for at in starts:
         start, end = at, at
-        while start > 0 and _WORD_BYTES[raw[start - 1]]:
+        while start > 0 and WORD_BYTES[raw[start - 1]]:
             start -= 1
-        while end < len(raw) and _WORD_BYTES[raw[end]]:
+        while end < len(raw) and WORD_BYTES[raw[end]]:
             end += 1
         found.add((start, end))
     return sorted(found)
@@ -32,7 +32,7 @@ def runs_by_definition(raw: bytes, needles: tuple[bytes, ...], extra: list[int])
 
 def test_runs_hold_a_needle_in_the_folded_text():
     raw = "Möbler och KONTORSMÖBLER, möb-x; omöblerad".encode("latin-1")
-    runs = _native.word_runs(raw, _FOLD_BYTES, _WORD_BYTES, (b"mob",), [])
+    runs = native_text.word_runs(raw, FOLD_BYTES, WORD_BYTES, (b"mob",), [])
     assert [raw[s:e].decode("latin-1") for s, e in runs] == ["Möbler", "KONTORSMÖBLER", "möb-x", "omöblerad"]
 
 
@@ -43,28 +43,28 @@ def test_runs_match_their_definition_on_random_texts():
         raw = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60))).encode("latin-1")
         needles = tuple(rng.sample([b"mo", b"ob", b"b", b"a?", b"-x", b" m", b"ab"], rng.randint(0, 3)))
         extra = rng.sample(range(len(raw)), min(len(raw), rng.randint(0, 2)))
-        assert _native.word_runs(raw, _FOLD_BYTES, _WORD_BYTES, needles, extra) == runs_by_definition(
+        assert native_text.word_runs(raw, FOLD_BYTES, WORD_BYTES, needles, extra) == runs_by_definition(
             raw, needles, extra
         ), (raw, needles, extra)
 
 
 def test_an_empty_run_is_kept_for_widening_over_letters_outside_latin1():
     # "Ω" reads as "?" (no word character); its prefix is found in the text, not the bytes.
-    assert _native.word_runs(b"a ?b", _FOLD_BYTES, _WORD_BYTES, (), [2]) == [(2, 2)]
+    assert native_text.word_runs(b"a ?b", FOLD_BYTES, WORD_BYTES, (), [2]) == [(2, 2)]
     assert find_matches("a Ωb", {"ωb"}) == [(2, 4)]
 
 
 @pytest.mark.parametrize(
     "args, error",
     [
-        ((b"abc", b"short", _WORD_BYTES, (b"a",), []), ValueError),
-        ((b"abc", _FOLD_BYTES, _WORD_BYTES, (b"",), []), TypeError),
-        ((b"abc", _FOLD_BYTES, _WORD_BYTES, ("a",), []), TypeError),
-        ((b"abc", _FOLD_BYTES, _WORD_BYTES, (), [3]), ValueError),
-        ((b"abc", _FOLD_BYTES, _WORD_BYTES, (), [-1]), ValueError),
-        ((b"abc", _FOLD_BYTES, _WORD_BYTES, (), ["1"]), TypeError),
+        ((b"abc", b"short", WORD_BYTES, (b"a",), []), ValueError),
+        ((b"abc", FOLD_BYTES, WORD_BYTES, (b"",), []), TypeError),
+        ((b"abc", FOLD_BYTES, WORD_BYTES, ("a",), []), TypeError),
+        ((b"abc", FOLD_BYTES, WORD_BYTES, (), [3]), ValueError),
+        ((b"abc", FOLD_BYTES, WORD_BYTES, (), [-1]), ValueError),
+        ((b"abc", FOLD_BYTES, WORD_BYTES, (), ["1"]), TypeError),
     ],
 )
 def test_bad_arguments_are_refused(args, error):
     with pytest.raises(error):
-        _native.word_runs(*args)
+        native_text.word_runs(*args)

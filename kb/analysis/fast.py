@@ -25,9 +25,9 @@ from kb.analysis.fold import AddFoldedFilter
 from kb.analysis.hyphen import CONJUNCTIONS, HyphenCoordinationFilter
 from kb.analysis.lexicon import fold
 from kb.analysis.morph import MorphFilter
+from kb.analysis.native_text import latin1_tokens
 from kb.analysis.stop import SwedishStopFilter
 from kb.analysis.tokenizer import TOKEN_RE, SwedishTokenizer
-from kb.engine import latin1_tokens
 
 Expansion = tuple[tuple[str, float], ...]
 MEMO_WORDS = 30_000  # distinct words per memo generation (two generations: ~50 MB with the filters')
@@ -35,8 +35,8 @@ MEMO_WORDS = 30_000  # distinct words per memo generation (two generations: ~50 
 _OPEN_HYPHEN = re.compile(r"[^\W_]-(?![^\W_])")
 # TOKEN_RE without groups: ``findall`` gives each token's text; its kind shows in the text
 # ("19 a" has a space, "lca-baserade" a hyphen, an open "bygg-" ends with one).
-_FLAT_TOKEN_RE = re.compile(re.sub(r"\(\?P<\w+>", "(?:", TOKEN_RE.pattern), TOKEN_RE.flags)
-_SEC_HINT = re.compile(r"\d[ \u00a0][a-e]")
+FLAT_TOKEN_RE = re.compile(re.sub(r"\(\?P<\w+>", "(?:", TOKEN_RE.pattern), TOKEN_RE.flags)
+SECTION_HINT_RE = re.compile(r"\d[ \u00a0][a-e]")
 
 
 def _latin1_class(pattern: str) -> str:
@@ -48,7 +48,7 @@ def _latin1_class(pattern: str) -> str:
 _W, _L, _D = _latin1_class(r"[^\W_]"), _latin1_class(r"[^\W\d_]"), _latin1_class(r"\d")
 # The same tokens for Latin-1 text (nearly all of it), ~5x faster: explicit classes instead of
 # Unicode category lookups, and possessive runs where backtracking cannot change the match.
-_LATIN1_TOKEN_RE = re.compile(
+LATIN1_TOKEN_RE = re.compile(
     rf"""
     {_L}{_W}*+(?!-)
     | {_D}++[ \u00a0][a-eA-E](?!{_W}|-)
@@ -58,11 +58,11 @@ _LATIN1_TOKEN_RE = re.compile(
     """,
     re.VERBOSE,
 )
-_NOT_LATIN1 = re.compile(r"[^\x00-\xff]")
-# For ``kb.engine._native.latin1_tokens``, the compiled twin of lower() + ``_LATIN1_TOKEN_RE.findall``:
+NOT_LATIN1_RE = re.compile(r"[^\x00-\xff]")
+# For ``kb.analysis.native_text.latin1_tokens``, the compiled twin of lower() + ``LATIN1_TOKEN_RE.findall``:
 # each Latin-1 character lower-cased (it stays Latin-1), and its classes as bits (1 word, 2 letter, 4 digit).
-_LOWER_BYTES = bytes(ord(chr(i).lower()) for i in range(256))
-_CLASS_BYTES = bytes(
+LATIN1_LOWER = bytes(ord(chr(i).lower()) for i in range(256))
+LATIN1_CLASSES = bytes(
     sum(bit for bit, cls in ((1, _W), (2, _L), (4, _D)) if re.fullmatch(cls, chr(i))) for i in range(256)
 )
 
@@ -175,15 +175,15 @@ class FieldAnalysis:
         changes its length (the general path). Ages the memos first when they are full."""
         if len(self._plain) > self.memo_limit:
             self.forget()
-        found = latin1_tokens(value, _LOWER_BYTES, _CLASS_BYTES)  # nearly every value: all Latin-1
+        found = latin1_tokens(value, LATIN1_LOWER, LATIN1_CLASSES)  # nearly every value: all Latin-1
         if found is not None:
             raw, needs_events = found
             return self._events(raw) if needs_events else (raw, [])
         lowered = value.lower()
         if len(lowered) != len(value):
             return None
-        raw = (_FLAT_TOKEN_RE if _NOT_LATIN1.search(lowered) else _LATIN1_TOKEN_RE).findall(lowered)
-        if "-" in lowered or _SEC_HINT.search(lowered) is not None:
+        raw = (FLAT_TOKEN_RE if NOT_LATIN1_RE.search(lowered) else LATIN1_TOKEN_RE).findall(lowered)
+        if "-" in lowered or SECTION_HINT_RE.search(lowered) is not None:
             return self._events(raw)
         return raw, []
 

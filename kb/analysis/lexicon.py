@@ -49,7 +49,7 @@ MEMO_LIMIT = 100_000
 fold = fold_ascii  # the index folds as URLs and snippets do: kb.model.FOLD_TABLE
 
 
-def _raw_forms() -> Mapping[bytes, bytes]:
+def raw_forms() -> Mapping[bytes, bytes]:
     """simplemma's cached bytes->bytes Swedish table (shared with ``simplemma.lemmatize``)."""
     from simplemma.strategies.dictionaries.dictionary_factory import DEFAULT_DICTIONARY_FACTORY
 
@@ -161,7 +161,7 @@ class TableForms:
 
 
 _lock = threading.Lock()
-_lexicons: dict[bool, Lexicon] = {}
+loaded_lexicons: dict[bool, Lexicon] = {}
 
 
 def get_lexicon(folded: bool = False) -> Lexicon:
@@ -172,12 +172,12 @@ def get_lexicon(folded: bool = False) -> Lexicon:
     load); the answers are the same. Without it, the first load writes it and reads it back;
     only where it cannot be written is the table itself used.
     """
-    lex = _lexicons.get(folded)
+    lex = loaded_lexicons.get(folded)
     if lex is not None:
         return lex
     with _lock:
-        if folded not in _lexicons:
-            lex = _load_compact(folded)
+        if folded not in loaded_lexicons:
+            lex = load_compact_lexicon(folded)
             if lex is None:
                 # Once per machine (and simplemma version); without a word the first command looks hung.
                 log.warning(
@@ -185,15 +185,15 @@ def get_lexicon(folded: bool = False) -> Lexicon:
                     compact_lexicon_files()[0].parent,
                 )
             if lex is None and write_compact_lexicon():
-                lex = _load_compact(folded)
+                lex = load_compact_lexicon(folded)
             if lex is None:
-                lex = _build(folded)
-            _lexicons[folded] = lex
-        return _lexicons[folded]
+                lex = build_lexicon(folded)
+            loaded_lexicons[folded] = lex
+        return loaded_lexicons[folded]
 
 
-def _build(folded: bool) -> Lexicon:
-    forms = _raw_forms()
+def build_lexicon(folded: bool) -> Lexicon:
+    forms = raw_forms()
     lemmas = _lemmas_of(forms)
     if not folded:
         return Lexicon(TableForms(forms, False), lemmas)
@@ -312,7 +312,7 @@ def write_compact_lexicon() -> bool:
         forms_path.parent.mkdir(parents=True, exist_ok=True)
         if not os.access(forms_path.parent, os.W_OK):
             return False  # before the work, not after it
-        raw = _raw_forms()
+        raw = raw_forms()
         lemmas = _lemmas_of(raw)
         folded_lemmas = {fold(w) for w in lemmas}
 
@@ -334,7 +334,7 @@ def write_compact_lexicon() -> bool:
     return True
 
 
-def _load_compact(folded: bool = False) -> Lexicon | None:
+def load_compact_lexicon(folded: bool = False) -> Lexicon | None:
     forms_path, lemmas_path, cuts_path, folded_path, folded_lemmas_path, folded_cuts_path, extra_path, cased_path = (
         compact_lexicon_files()
     )

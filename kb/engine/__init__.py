@@ -1,6 +1,6 @@
 """The index engine: everything that knows Whoosh's file format and internals.
 
-kb writes Whoosh segments in bulk (``segment``, ``postings``, the compiled ``_native``), scores
+kb writes Whoosh segments in bulk (``segment``, ``postings``, the compiled ``native``), scores
 whole terms over arrays (``scoring``) and reads hit columns straight from the files; that is
 what makes builds and queries fast, and it depends on internals of one Whoosh release. So those
 modules live here, and the rest of kb uses only the names below:
@@ -94,9 +94,6 @@ _EXPORTS = {
     "publish_version": "kb.engine.postgres.publish",
     "published_version": "kb.engine.postgres.publish",
     "PublishLocked": "kb.engine.postgres.publish",
-    # compiled helpers the analysis and the snippets share
-    "latin1_tokens": "kb.engine._native",
-    "word_runs": "kb.engine._native",
 }
 
 __all__ = ["WHOOSH_VERSION", "EngineVersionError", "check_whoosh_version", *_EXPORTS]

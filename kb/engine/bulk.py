@@ -190,7 +190,7 @@ def ingest_slice(
     return result
 
 
-def _run_slices(pool, units: Sequence[Any], costs: list[int], bounds: list[tuple[int, int]], procs: int, tail_runs):
+def run_slices(pool, units: Sequence[Any], costs: list[int], bounds: list[tuple[int, int]], procs: int, tail_runs):
     """Each slice to a free worker, in order. The last ``procs`` slices are not cut as planned:
     the first worker to run out takes all of them as one open run, and each worker freed after
     it cuts off the second half of what the open run with most left still has to do
@@ -254,18 +254,18 @@ def _run_slices(pool, units: Sequence[Any], costs: list[int], bounds: list[tuple
     return sorted(results, key=lambda r: r.start)
 
 
-_WORKER: dict = {}
+WORKER_STATE: dict = {}
 
 
 def _init_worker(folder: Path, ingest: Ingest, tail_runs) -> None:
     ignore_sigint()
     collector_off_for_good()
-    _WORKER.update(folder=folder, ingest=ingest, schema=make_schema(), tail_runs=tail_runs)
+    WORKER_STATE.update(folder=folder, ingest=ingest, schema=make_schema(), tail_runs=tail_runs)
 
 
 def _claimer(slot: int, start: int) -> Callable[[], bool]:
     """An open run's ``claim``: takes the next unit unless the parent has cut the run before it."""
-    shared, lock = _WORKER["tail_runs"]
+    shared, lock = WORKER_STATE["tail_runs"]
     next_unit = start
 
     def claim() -> bool:
@@ -284,9 +284,10 @@ def _slice_task(job: tuple[int, int, list[Any], int | None]) -> SliceResult:
     index, start, units, slot = job
     try:
         claim = _claimer(slot, start) if slot is not None else None
-        result = ingest_slice(_WORKER["folder"], index, units, _WORKER["ingest"], _WORKER["schema"], claim)
+        state = WORKER_STATE
+        result = ingest_slice(state["folder"], index, units, state["ingest"], state["schema"], claim)
         result.start = start
-        threading.Thread(target=_fsync_segments, args=(_WORKER["folder"], result.segments), daemon=True).start()
+        threading.Thread(target=_fsync_segments, args=(WORKER_STATE["folder"], result.segments), daemon=True).start()
         return result
     finally:
         release_memory()
@@ -362,7 +363,7 @@ def write_index_streaming(
             tail_runs = (ctx.RawArray("q", 2 * (procs + EXTRA_TAIL_RUNS)), ctx.Lock())
             pool = ctx.Pool(procs, initializer=_init_worker, initargs=(folder, ingest, tail_runs))
             try:
-                results = _run_slices(pool, units, costs, bounds, procs, tail_runs)
+                results = run_slices(pool, units, costs, bounds, procs, tail_runs)
             finally:
                 # Every result is in (or the build failed) and nothing is left for the workers:
                 # stop them without their exit, which frees their word memos object by object.

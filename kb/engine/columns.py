@@ -21,12 +21,12 @@ class HitColumns:
         self.searcher = searcher
         reader = searcher.reader()
         self.starts: list[int] = []
-        self.readers: list[_MappedColumn] = []
+        self.readers: list[MappedColumn] = []
         self.present = HIT_FIELD in reader.schema
         if self.present:
             for leaf, offset in reader.leaf_readers():
                 self.starts.append(offset)
-                self.readers.append(_MappedColumn(leaf.column_reader(HIT_FIELD, translate=False)))
+                self.readers.append(MappedColumn(leaf.column_reader(HIT_FIELD, translate=False)))
 
     def read(self, docnum: int) -> tuple[list, str]:
         """(the ``HIT_KEYS`` values, body) of a section: from the ``hit`` column, or an older
@@ -40,7 +40,7 @@ class HitColumns:
         return [f["doc_id"], *(f.get(k, "") for k in HIT_KEYS[1:])], f.get("body", "")
 
 
-class _MappedColumn:
+class MappedColumn:
     """A Whoosh ``VarBytesColumn`` reader whose values are slices of a memory map of its file.
 
     Why: Whoosh's reader seeks and reads the file through three Python layers per value.
@@ -58,8 +58,18 @@ class _MappedColumn:
         except (AttributeError, OSError, ValueError):  # another reader, or an empty file
             self._map = None
 
+    @property
+    def mapped(self) -> bool:
+        """Whether values come from the memory map (else from Whoosh's reader)."""
+        return self._map is not None
+
     def __getitem__(self, docnum: int) -> bytes:
         if self._map is None:
             return self._reader[docnum]
         start = self._base + self._offsets[docnum]
         return self._map[start : start + self._lengths[docnum]]
+
+
+# The former name, still imported by kb.engine.postgres.publish (issue 21 rewrites that module);
+# delete once it imports MappedColumn.
+_MappedColumn = MappedColumn

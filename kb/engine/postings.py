@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from kb.analysis.fast import FieldAnalysis
-from kb.engine._native import word_ids
+from kb.engine.native import word_ids
 from kb.util.processes import release_memory
 
 BATCH_ENTRIES = 1 << 16  # expansion entries per batch: large enough that numpy's per-call cost vanishes

@@ -43,7 +43,7 @@ from whoosh.util import random_name
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from kb.analysis.fast import FieldAnalysis
-from kb.engine import _native
+from kb.engine import native
 from kb.engine.postings import Prepared, TextPostings
 
 INDEX_NAME = "MAIN"
@@ -199,7 +199,7 @@ class SegmentBuilder:
         self.perdoc.close()
         self.segment.set_doc_count(self.docnum)
         fw = self.codec.field_writer(self.storage, self.segment)
-        fw._tindex._write_hashes = partial(_write_hashes, fw._tindex)
+        fw._tindex._write_hashes = partial(write_hash_tables, fw._tindex)
         spelling = {}
         for fieldname in self.text:
             field = self.fields[fieldname]
@@ -340,12 +340,12 @@ class _FieldOutput:
             self.postfile.write(b"".join(self.chunks))
             self.chunks, self.chunk_bytes = [], 0
         if len(self.keys) >= _TERMS_CHUNK:  # the term table in parts too: bounded memory
-            _add_sorted(self.fw._tindex, self.keys, self.infos)
+            add_sorted_terms(self.fw._tindex, self.keys, self.infos)
             self.keys, self.infos = [], []
 
     def close(self) -> None:
         self.postfile.write(b"".join(self.chunks))
-        _add_sorted(self.fw._tindex, self.keys, self.infos)
+        add_sorted_terms(self.fw._tindex, self.keys, self.infos)
         self.fw.finish_field()
 
 
@@ -415,9 +415,9 @@ def write_text_field(fw, fieldname: str, field, text: TextPostings, lengths: np.
 
     The columns come in document order; a stable sort by term rank of one bucket of terms at
     a time orders their postings by (term, document). A chunk of terms at a time goes to
-    ``encode`` (``kb.engine._native.encode_terms``, compiled; ``encode_terms_python`` is its
+    ``encode`` (``kb.engine.native.encode_terms``, compiled; ``encode_terms_python`` is its
     reference), so no sorted copy of the columns, nor an index of the whole column, is made."""
-    encode = encode or _native.encode_terms
+    encode = encode or native.encode_terms
     tid, doc, weight, npos, positions = text.take_columns()
     out = _FieldOutput(fw, fieldname, field)
     if len(tid):
@@ -432,12 +432,12 @@ def write_text_field(fw, fieldname: str, field, text: TextPostings, lengths: np.
         bounds = np.concatenate(([0], np.cumsum(counts[present])))
         del counts
         starts = np.cumsum(npos, dtype=np.int64 if len(positions) >> 31 else np.int32) - npos
-        length_bytes = _length_bytes()
+        length_bytes = length_byte_table()
         nterms = len(present)
         t = 0
         while t < nterms:  # a bucket of terms at a time: its postings' order, not the whole column's
             base = int(bounds[t])
-            end = max(int(np.searchsorted(bounds, base + _SORT_BUCKET, "right")) - 1, t + 1)
+            end = max(int(np.searchsorted(bounds, base + SORT_BUCKET, "right")) - 1, t + 1)
             lo, hi = int(present[t]), int(present[end - 1])
             at_bucket = np.flatnonzero((term_rank >= lo) & (term_rank <= hi))
             order = at_bucket[np.argsort(term_rank[at_bucket], kind="stable")]
@@ -446,7 +446,7 @@ def write_text_field(fw, fieldname: str, field, text: TextPostings, lengths: np.
             first = t
             while t < end:
                 a = int(bounds[t])
-                u = min(max(int(np.searchsorted(bounds, a + _TEXT_CHUNK, "right")) - 1, t + 1), end)
+                u = min(max(int(np.searchsorted(bounds, a + TEXT_CHUNK, "right")) - 1, t + 1), end)
                 b = int(bounds[u])
                 at = order[a - base : b - base]
                 docs = doc[at].astype(np.int64)
@@ -497,13 +497,13 @@ def encode_terms_python(
     compress,
     magic,
 ) -> tuple[bytes, list[bytes]]:
-    """The pure-Python reference of ``kb.engine._native.encode_terms`` (same arguments, same bytes):
+    """The pure-Python reference of ``kb.engine.native.encode_terms`` (same arguments, same bytes):
     term ``k`` has postings ``cuts[k]:cuts[k + 1]``; a posting's positions are
     ``positions[starts[i]:starts[i] + npos[i]]``. Returns the terms' blocks and their infos
     (term info, offset, length). ``totals`` (``term_totals``) is not read: each term's total
     weight is added up here as whoosh does, which is what the compiled code is given."""
     ids, ws, w32s, lens = docs.tolist(), weights.tolist(), w32.tolist(), lengths.tolist()
-    values = _position_values(npos, starts, positions)
+    values = position_values(npos, starts, positions)
     bounds = cuts.tolist()
     out, infos = [], []
     for i, j in zip(bounds[:-1], bounds[1:], strict=True):
@@ -539,11 +539,11 @@ def term_totals(w32: np.ndarray, cuts: np.ndarray, limit: int) -> np.ndarray:
 
 
 _EXACT_SUM_LIMIT = 2.0**40  # multiples of 1/64 below 2**47 are exact in a float64
-_TEXT_CHUNK = 1 << 15  # postings handed to ``encode`` at a time
-_SORT_BUCKET = 1 << 19  # postings ordered at a time (int64 indexes: 4 MB, not 8 bytes per posting)
+TEXT_CHUNK = 1 << 15  # postings handed to ``encode`` at a time
+SORT_BUCKET = 1 << 19  # postings ordered at a time (int64 indexes: 4 MB, not 8 bytes per posting)
 
 
-def _position_values(npos: np.ndarray, starts: np.ndarray, positions: np.ndarray) -> list[bytes]:
+def position_values(npos: np.ndarray, starts: np.ndarray, positions: np.ndarray) -> list[bytes]:
     """``Positions.encode`` of each posting's positions (``positions[start:start + n]``). One
     position: the memoized value (the same object, as pickles of blocks depend on identity)."""
     values = np.empty(len(npos), object)
@@ -567,8 +567,8 @@ def _position_values(npos: np.ndarray, starts: np.ndarray, positions: np.ndarray
 
 
 @cache
-def _length_bytes() -> np.ndarray:
-    """``length_to_byte`` of every length below the first that gives 255 (``kb.engine._native``
+def length_byte_table() -> np.ndarray:
+    """``length_to_byte`` of every length below the first that gives 255 (``kb.engine.native``
     gives 255 from there)."""
     table = np.array([length_to_byte(n) for n in range(_LB_TABLE)], np.uint8)
     if length_to_byte(_LB_TABLE) != 255 or length_to_byte(10 * _LB_TABLE) != 255:
@@ -581,8 +581,8 @@ _LB_TABLE = 106_374
 
 @cache
 def _length_byte_list() -> list[int]:
-    """``_length_bytes`` as a list, for the one-posting path (a list index beats a numpy one)."""
-    return _length_bytes().tolist()
+    """``length_byte_table`` as a list, for the one-posting path (a list index beats a numpy one)."""
+    return length_byte_table().tolist()
 
 
 def _singles(last: int) -> list[bytes]:
@@ -604,12 +604,12 @@ _LENGTHS = struct.Struct("!ii")  # a term table record's key and value lengths
 _POINTER = struct.Struct("!Iq")  # a hash table slot: hash, record position
 
 
-def _md5_hash(key: bytes) -> int:
+def md5_hash(key: bytes) -> int:
     """whoosh's ``md5_hash`` (the last 4 bytes of the MD5 digest as a number), without its hex detour."""
     return int.from_bytes(md5(key, usedforsecurity=False).digest()[12:], "big")
 
 
-def _add_sorted(tindex, keys: list[bytes], values: list[bytes]) -> None:
+def add_sorted_terms(tindex, keys: list[bytes], values: list[bytes]) -> None:
     """``OrderedHashWriter.add`` for each (key, value), in one write: the same file, buckets and index."""
     if not keys:
         return
@@ -625,7 +625,7 @@ def _add_sorted(tindex, keys: list[bytes], values: list[bytes]) -> None:
         positions.append(pos)
         record = pack(len(key), len(value)) + key + value
         records.append(record)
-        h = _md5_hash(key)
+        h = md5_hash(key)
         buckets[h & 255].append((h, pos))
         pos += len(record)
     dbfile.write(b"".join(records))
@@ -640,7 +640,7 @@ def _add_sorted(tindex, keys: list[bytes], values: list[bytes]) -> None:
     tindex.lastkey = keys[-1]
 
 
-def _write_hashes(tindex) -> None:
+def write_hash_tables(tindex) -> None:
     """``HashWriter._write_hashes`` with one write per bucket instead of one per slot."""
     dbfile = tindex.dbfile
     null = (0, 0)

@@ -244,14 +244,14 @@ class _Background:
 def _write_and_sync_documents(
     old_path: Path, new_path: Path, old_rows: Sequence[Sequence[str]], rows: Sequence[Row], docs: Mapping[str, Document]
 ) -> None:
-    fd = _write_documents(old_path, new_path, old_rows, rows, docs)
+    fd = write_documents_file(old_path, new_path, old_rows, rows, docs)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
 
 
-def _write_documents(
+def write_documents_file(
     old_path: Path, new_path: Path, old_rows: Sequence[Sequence[str]], rows: Sequence[Row], docs: Mapping[str, Document]
 ) -> int:
     """``documents.jsonl`` in row order: new documents serialized, the rest copied from the old

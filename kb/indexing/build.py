@@ -109,7 +109,7 @@ def _cache_name(rel: str) -> str:
     return hashlib.sha256(rel.encode()).hexdigest()[:24] + ".json"
 
 
-def _cache_path(project: Project, rel: str) -> Path:
+def document_cache_path(project: Project, rel: str) -> Path:
     return project.documents_cache / _cache_name(rel)
 
 
@@ -190,7 +190,7 @@ class SourceScan:
         fresh = self.fresh.get(rel)
         if fresh is not None:
             return fresh
-        cached = _read_cache(_cache_path(self.project, rel), self.keys[rel])
+        cached = _read_cache(document_cache_path(self.project, rel), self.keys[rel])
         if cached is None:  # the cache file vanished or broke since the scan: parse again
             from kb.ingest import ingest
 
@@ -217,7 +217,7 @@ RACY_NS = 50_000_000
 COARSE_RACY_NS = 2_500_000_000
 
 
-def _is_racy(newest_ns: int, scanned_ns: int) -> bool:
+def is_racy(newest_ns: int, scanned_ns: int) -> bool:
     margin = COARSE_RACY_NS if newest_ns % 1_000_000_000 == 0 else RACY_NS
     return newest_ns >= scanned_ns - margin
 
@@ -255,7 +255,7 @@ def scan_sources(project: Project, report: BuildReport, progress: Progress | Non
             and (row not in old_racy or _same_content(f, old, row))
         ):
             same_ctime = old.ctime[row] == f.ctime_ns
-            exact = same_ctime and (row in old_racy) == _is_racy(f.newest_ns, scanned_ns)
+            exact = same_ctime and (row in old_racy) == is_racy(f.newest_ns, scanned_ns)
             if not same_ctime:  # permissions or owner may have changed
                 problem = unreadable(f.path)
                 if problem:
@@ -325,7 +325,7 @@ def _new_state(
             continue
         i += 1
         stat = (f.size, f.mtime_ns, f.ctime_ns)
-        racy = _is_racy(f.newest_ns, scanned_ns)
+        racy = is_racy(f.newest_ns, scanned_ns)
         if row is not None:
             skip = old.skips.get(row)
             state.append(f.rel, stat, old.keys[row], f.meta_sig, skip, old.docs_of(row), racy)
@@ -380,7 +380,7 @@ def _prune_cache(project: Project, gone: list[str], live: set[str] | None = None
         elif live is not None and name.endswith(".json") and name not in live:
             (folder / name).unlink(missing_ok=True)
     for rel in gone:
-        _cache_path(project, rel).unlink(missing_ok=True)
+        document_cache_path(project, rel).unlink(missing_ok=True)
 
 
 PARALLEL_INGEST_MIN = 200  # sources to parse before worker processes pay off
@@ -424,7 +424,7 @@ def _ingest_source(project: Project, source: SourceFile, key: str, scan: SourceS
     """Parse one source, cache its documents; returns its state entry."""
     from kb.ingest import ingest
 
-    cache_file = _cache_path(project, source.rel)
+    cache_file = document_cache_path(project, source.rel)
     try:
         docs = ingest(source)
     except SkipSource as e:
@@ -460,7 +460,7 @@ def _read_cache(path: Path, key: str) -> list[Document] | None:
 def cached_documents(project: Project, source: SourceFile) -> list[Document] | None:
     """The last build's documents of ``source`` if they still hold (same file, metadata and code),
     else None: for readers such as ``kb sources`` that should not parse every PDF again."""
-    return _read_cache(_cache_path(project, source.rel), _cache_key(source))
+    return _read_cache(document_cache_path(project, source.rel), _cache_key(source))
 
 
 def _write_cache(path: Path, key: str, docs: list[Document]) -> None:
@@ -641,7 +641,7 @@ def _stream_from_cache(project: Project, scan: SourceScan, fingerprint: str, swi
     st, ids = scan.state, scan.ids
     starts = st.starts()
     units = [
-        (str(_cache_path(project, rel)), scan.keys[rel], ids[starts[row] : starts[row + 1]])
+        (str(document_cache_path(project, rel)), scan.keys[rel], ids[starts[row] : starts[row + 1]])
         for row, rel in enumerate(st.rels)
         if st.ndocs[row]
     ]

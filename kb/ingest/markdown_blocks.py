@@ -14,7 +14,7 @@ from typing import Any
 
 from .build import clean
 
-_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t]*#*[ \t]*$")
+ATX_HEADING_RE = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t]*#*[ \t]*$")
 _LIST = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+(.*)$")
 _RULE = re.compile(r"^\s*(?:[-*_=]\s*){3,}$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
@@ -78,11 +78,11 @@ class MdBlock:
 _ATX_OPEN = re.compile(r" {0,3}(#{1,6})")
 
 
-def _atx_heading(line: str) -> tuple[int, str] | None:
-    """(level, text) of an ATX heading line, as ``_ATX`` matches it, else None.
+def atx_heading(line: str) -> tuple[int, str] | None:
+    """(level, text) of an ATX heading line, as ``ATX_HEADING_RE`` matches it, else None.
 
     A space after the opening hashes (nearly every heading) makes the text the rest of the line
-    without the outer blanks and a closing run of hashes; that is what ``_ATX``'s lazy group
+    without the outer blanks and a closing run of hashes; that is what ``ATX_HEADING_RE``'s lazy group
     takes, found without trying each length of it."""
     opening = _ATX_OPEN.match(line)
     if opening is None:
@@ -92,7 +92,7 @@ def _atx_heading(line: str) -> tuple[int, str] | None:
         return len(opening.group(1)), ""
     if rest[0] in " \t":
         return len(opening.group(1)), rest.strip(" \t").rstrip("#").rstrip(" \t")
-    heading = _ATX.match(line)  # more than six hashes, or text glued to them
+    heading = ATX_HEADING_RE.match(line)  # more than six hashes, or text glued to them
     return (len(heading.group(1)), heading.group(2) or "") if heading else None
 
 
@@ -133,7 +133,7 @@ def parse_blocks(body: str) -> list[MdBlock]:
             blocks.append(MdBlock("p", clean(line)))
             continue
         if markup:
-            if heading := _atx_heading(line):
+            if heading := atx_heading(line):
                 flush()
                 level, raw = heading
                 text = inline_text(raw)

@@ -111,7 +111,7 @@ def iso_date(value: Any) -> str | None:
 
 
 @functools.cache
-def _loaders():
+def yaml_loaders():
     """(libyaml loader or None, pure-Python loader): safe YAML without YAML 1.1 base-60 ints or
     floats, so '2009:56' and '1.10' stay strings. Made on first use: a build that reads only
     manifests (the walk) or nothing never imports YAML."""
@@ -137,8 +137,8 @@ def _loaders():
 
 @functools.cache
 def _simple_yaml() -> SimpleYaml:
-    """The fast reader for plain front matter, resolving scalars exactly as ``_loaders`` do."""
-    return SimpleYaml(_loaders()[1].yaml_implicit_resolvers)
+    """The fast reader for plain front matter, resolving scalars exactly as ``yaml_loaders`` do."""
+    return SimpleYaml(yaml_loaders()[1].yaml_implicit_resolvers)
 
 
 _INT, _FLOAT = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
@@ -152,7 +152,7 @@ def load_yaml_mapping(text: str) -> dict[str, Any]:
     simple = _simple_yaml().mapping(text)
     if simple is not None:
         return simple
-    fast, slow = _loaders()
+    fast, slow = yaml_loaders()
     data = None
     if fast is not None:
         try:

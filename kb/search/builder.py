@@ -9,6 +9,7 @@ from __future__ import annotations
 from whoosh.query import Or, Phrase, Query, Term
 
 from kb.analysis import folded_analyzer, swedish_analyzer
+from kb.analysis.lexicon import get_lexicon
 from kb.model import fold_ascii
 from kb.search.query import CONJUNCTIONS
 
@@ -85,6 +86,10 @@ class QueryBuilder:
     def tokens(self, text: str, folded: bool = False) -> list[str]:
         return [t for t, _ in self.variants(text, folded)]
 
+    def lemmas(self, text: str) -> list[str]:
+        """The word's whole forms: itself and its lemmas, not its compound parts."""
+        return [t for t, whole in self.variants(text) if whole]
+
     def variants(self, text: str, folded: bool = False) -> list[tuple[str, bool]]:
         """(token, whole) pairs: the word and its lemmas are whole; compound parts are not.
 
@@ -138,8 +143,10 @@ class QueryBuilder:
         seen = {t for t, _ in exact}
         folded_word = fold_ascii(lower)
         # The folded analysis adds lemmas and parts of input typed without diacritics
-        # ("mobler" -> "mobel"); for words with them it still finds a few forms more.
-        for token, whole in _hyphen_wholes(folded_word, self.variants(word, folded=True)):
+        # ("mobler" -> "mobel"); for words with them it still finds a few forms more, unless
+        # the folded spelling is another Swedish word (ändra/andra, rätt/ratt, lägre/lagre).
+        twin = folded_word != lower and _another_word(folded_word)
+        for token, whole in _hyphen_wholes(folded_word, [] if twin else self.variants(word, folded=True)):
             if token not in seen:
                 variants.append((token, FOLDED_WEIGHT * _variant_weight(token, folded_word), whole))
         if not variants:
@@ -345,6 +352,12 @@ def _hyphen_wholes(word: str, variants: list[tuple[str, bool]]) -> list[tuple[st
     if len(first) == 1:
         return joined
     return joined + [(t, False) for t, _ in variants if (t, True) not in joined and (t, False) not in joined]
+
+
+def _another_word(folded: str) -> bool:
+    """Whether a word typed with å, ä or ö, spelt without them, is a Swedish word of its own: its
+    folded forms would find that word ("ändra" finding "andra", other) more often than the one typed."""
+    return get_lexicon().is_known(folded)
 
 
 def _form_ending(word: str, form: str) -> str:

@@ -181,3 +181,9 @@ class StatuteTable:
                     link = wanted
             targets.append((doc.id, anchor, link))
         return Resolved(targets, missing)
+
+
+def citation_patterns() -> dict[str, re.Pattern[str]]:
+    """The patterns ``find_citation`` reads, for the site's static search to read the same ones
+    (``kb.site.static_index`` writes them to the search index)."""
+    return {"chapter": _CHAPTER, "paragraph": _PARAGRAPH, "sfs": _SFS, "abbreviation": _ABBREVIATION}

@@ -50,9 +50,17 @@ def best_window(positions: list[tuple[int, int]], window: int = WINDOW) -> int:
 
 
 def proximity_factors(
-    scorer, word_queries: list[Query], docnums: np.ndarray, scores: np.ndarray | None = None
+    scorer,
+    word_queries: list[Query],
+    docnums: np.ndarray,
+    scores: np.ndarray | None = None,
+    known: dict[int, float] | None = None,
 ) -> np.ndarray:
-    """Per docnum (any order), 1 + PROXIMITY_GAIN × (words together − 1) / (words − 1)."""
+    """Per docnum (any order), 1 + PROXIMITY_GAIN × (words together − 1) / (words − 1).
+
+    ``known``: factors computed before for the same words (a question's second, expanded run),
+    reused and added to.
+    """
     n = len(word_queries)
     factors = np.ones(len(docnums), np.float64)
     if n < 2 or not len(docnums):
@@ -60,7 +68,14 @@ def proximity_factors(
     if scores is not None and len(docnums) > PROXIMITY_POOL:
         # only the best sections can reach the first page through proximity; the rest keep 1
         best = np.argsort(-scores, kind="stable")[:PROXIMITY_POOL]
-        factors[best] = proximity_factors(scorer, word_queries, docnums[best])
+        factors[best] = proximity_factors(scorer, word_queries, docnums[best], known=known)
+        return factors
+    if known is not None:
+        todo = np.array([d not in known for d in docnums.tolist()], bool)
+        if todo.any():
+            factors[todo] = proximity_factors(scorer, word_queries, docnums[todo])
+            known.update(zip(docnums[todo].tolist(), factors[todo].tolist(), strict=True))
+        factors[~todo] = [known[d] for d in docnums[~todo].tolist()]
         return factors
     order = np.argsort(docnums)
     sorted_docs = docnums[order]

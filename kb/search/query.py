@@ -121,3 +121,8 @@ def _parse_parts(query: str) -> list[QueryPart]:
     for part in parts:
         unique.setdefault((part.kind, part.text.lower()), part)
     return list(unique.values())[:MAX_QUERY_WORDS]
+
+
+def number_pattern() -> re.Pattern[str]:
+    """What a bare number or year is (``mark_roles``), for the site's static search (``kb.site.static_index``)."""
+    return _NUMBER_RE

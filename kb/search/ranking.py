@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from whoosh.query import And, Query, Term
 
@@ -28,6 +28,15 @@ class Pool:
     doc_ids: list[str]
     scores: list[float]
     docnums: list[int]
+
+
+@dataclass
+class RunMemo:
+    """What the runs of one query's words share (a question run again with feedback words): the
+    scorer's sub-query results and the sections' proximity factors."""
+
+    queries: dict = field(default_factory=dict)
+    proximity: dict[int, float] = field(default_factory=dict)
 
 
 @dataclass

@@ -47,10 +47,17 @@ from kb.search.citations import (
     read_statutes,
     without_spans,
 )
+from kb.search.feedback import (
+    FEEDBACK_SECTIONS,
+    MIN_CONTENT_WORDS,
+    feedback_query,
+    feedback_terms,
+    section_words,
+)
 from kb.search.filters import UnknownFilterValue, resolve_all
 from kb.search.proximity import body_terms, proximity_factors
 from kb.search.query import QueryPart, clean_query, correctable, mark_roles, parse_query
-from kb.search.ranking import Pool, RawHit, diversify, elapsed_ms, filter_query
+from kb.search.ranking import Pool, RawHit, RunMemo, diversify, elapsed_ms, filter_query
 from kb.search.results import Hit, IndexMissing, SearchError, SearchResult
 from kb.search.similar import SimilarDocuments, docnum_doc_ids, mlt_text
 from kb.search.snippets import make_snippet, match_offset
@@ -170,20 +177,29 @@ class Searcher:
             corrected = set(missing)
         filter_q = filter_query(tags, publisher, type)
         hits, total, facet_counts, timed_out = Pool([], [], []), 0, {}, False
+        memo = RunMemo()
         if q is not None:
             hits, total, facet_counts, timed_out = state.run(
-                q, groups, filter_q, max(POOL, offset + limit), facets, time_limit
+                q, groups, filter_q, max(POOL, offset + limit), facets, time_limit, memo
             )
         if total == 0 and not fuzzy and q is not None:
             words = [p.text for p in parts if p.kind == "word" and correctable(p.text)][:MAX_FUZZY_WORDS]
             if words and elapsed_ms(started) < time_limit * 500:
                 q, groups, _ = state.build_query(parts, fuzzy_words=set(words))
                 corrected = set(words)
+                memo = RunMemo()  # other words
                 hits, total, facet_counts, timed_out = state.run(
-                    q, groups, filter_q, max(POOL, offset + limit), facets, time_limit
+                    q, groups, filter_q, max(POOL, offset + limit), facets, time_limit, memo
                 )
                 suggestion = suggestion or state.suggest_correction(parts, set(words))
                 fuzzy = True
+        if q is not None and total and not timed_out and _expandable(parts, groups):
+            extra = state.feedback(hits, parts)
+            if extra is not None:  # the same words decide coordination and proximity; the added ones score
+                remaining = max(0.05, time_limit - elapsed_ms(started) / 1000)
+                hits, total, facet_counts, timed_out = state.run(
+                    Or([q, extra]), groups, filter_q, max(POOL, offset + limit), facets, remaining, memo
+                )
         pinned, links = state.pin(cited, citation, Pool([], [], []) if bare else hits, filter_q)
         ranked = diversify(hits.doc_ids, hits.scores, hits.docnums, keep=offset + limit + len(pinned))
         if pinned:
@@ -344,6 +360,17 @@ class VersionSearcher:
         together = [And(coord_groups, boost=AND_BOOST)] if len(groups) > 1 else []
         return Or([*groups, *together, *extra]), pairs, missing
 
+    def feedback(self, hits: Pool, parts: list[QueryPart]) -> Query | None:
+        """The words the best pooled sections share, as one more clause of the query (``kb.search.feedback``)."""
+        best = sorted(range(len(hits.scores)), key=lambda i: -hits.scores[i])[:FEEDBACK_SECTIONS]
+        docnums = [hits.docnums[i] for i in best]
+        self.prefetch_hits(docnums)
+        bodies = [section_words(self.hit_fields(d)[1]) for d in docnums]
+        b = self.builder
+        exclude = {t for p in parts for t in b.tokens(p.text)}
+        terms = feedback_terms(bodies, lambda t: b.doc_frequency("body", t), self.scorer.doc_count, exclude, b.lemmas)
+        return feedback_query(terms)
+
     def specificity(self, word_queries: list[Query]) -> list[float]:
         """Per content word, its weight in coordination: rarer words carry the need ("innovationsupphandling"
         more than "nya" or "stöd"). IDF of the word's commonest body form, scaled to a mean of 1."""
@@ -367,15 +394,17 @@ class VersionSearcher:
         pool: int,
         facets: bool,
         time_limit: float,
+        reuse: RunMemo | None = None,
     ):
         """Score every matching section (as arrays); keep the top ``pool`` for ranking.
 
         One pass yields the exact total, the matches for facets and the scores, and only
-        the page's hits are ever read.
+        the page's hits are ever read. ``reuse``: what earlier runs of the same words computed.
         """
         scorer = self.scorer
         scorer.start(time_limit)
-        memo: dict[int, object] = {}
+        reuse = reuse or RunMemo()
+        memo = reuse.queries
         result = scorer.evaluate(q, memo)
         mask = result.mask
         if filter_q is not None:
@@ -398,7 +427,7 @@ class VersionSearcher:
             pooled_scores = pooled_scores * coords
         words = [strict for strict, _, _, content in groups if content]
         if len(words) > 1:
-            pooled_scores = pooled_scores * proximity_factors(scorer, words, pooled, pooled_scores)
+            pooled_scores = pooled_scores * proximity_factors(scorer, words, pooled, pooled_scores, reuse.proximity)
         doc_ids = self.doc_ids
         docnums = pooled.tolist()
         hits = Pool([doc_ids[d] for d in docnums], pooled_scores.tolist(), docnums)
@@ -652,6 +681,12 @@ class VersionSearcher:
         weights, total = similar.vector(mlt_text(doc))
         docs = self.documents
         return [(other, docs[other].title) for other in similar.like(weights, total, doc_id, limit) if other in docs]
+
+
+def _expandable(parts: list[QueryPart], groups) -> bool:
+    """A question (it has fillers) of enough content words (not stop words) to learn from its first sections."""
+    content = sum(1 for *_, is_content in groups if is_content)
+    return any(p.role == "filler" for p in parts) and content >= MIN_CONTENT_WORDS
 
 
 def hit_page(body: str, match_terms: frozenset[str], pages: str) -> int | None:

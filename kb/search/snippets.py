@@ -19,7 +19,7 @@ import re
 import threading
 
 from kb.analysis import folded_analyzer
-from kb.engine import word_runs
+from kb.analysis.native_text import word_runs
 from kb.model import FOLD_TABLE, fold_ascii
 
 WINDOW = 220
@@ -102,16 +102,16 @@ def find_matches(text: str, terms: set[str] | frozenset[str]) -> list[tuple[int,
     """Spans of the words of ``text`` (its first MAX_SCAN_CHARS) that match ``terms``.
 
     Only words holding the first letters of a term are analysed. The runs of word
-    characters that hold them are found in compiled code (``kb.engine._native.word_runs``), in
+    characters that hold them are found in compiled code (``kb.analysis.native_text.word_runs``), in
     a latin-1 copy of the text (one byte per character, so offsets agree; other
     characters become "?"), which keeps long statute chapters cheap.
     """
     if not terms:
         return []
-    plan = _plan(frozenset(terms))
+    plan = match_plan(frozenset(terms))
     scanned = text[:MAX_SCAN_CHARS]
     raw = scanned.encode("latin-1", "replace")
-    runs = word_runs(raw, _FOLD_BYTES, _WORD_BYTES, plan.byte_needles, plan.text_positions(scanned))
+    runs = word_runs(raw, FOLD_BYTES, WORD_BYTES, plan.byte_needles, plan.text_positions(scanned))
     matches = plan.matches
     spans: list[tuple[int, int]] = []
     run_end, stop, length = -1, len(scanned), len(scanned)
@@ -156,7 +156,7 @@ def _positions(haystack: str, needle: str) -> list[int]:
     return out
 
 
-class _Plan:
+class MatchPlan:
     """What ``find_matches`` looks for, for one set of terms, and which words it found to match.
 
     The verdicts are kept per word as written, across texts: the ten hits of a page (and
@@ -175,7 +175,7 @@ class _Plan:
         text_needles: set[str] = set()
         for prefix in {t.rstrip("*")[:PREFIX] for t in terms if t.rstrip("*")}:
             try:
-                byte_needles.add(prefix.encode("latin-1").translate(_FOLD_BYTES))
+                byte_needles.add(prefix.encode("latin-1").translate(FOLD_BYTES))
             except UnicodeEncodeError:
                 text_needles.add(prefix)
         self.byte_needles = tuple(sorted(byte_needles))
@@ -204,8 +204,9 @@ class _Plan:
 
 
 @functools.lru_cache(maxsize=256)
-def _plan(terms: frozenset[str]) -> _Plan:
-    return _Plan(terms)
+def match_plan(terms: frozenset[str]) -> MatchPlan:
+    """The plan of ``terms``, shared by every text searched for them (its verdicts are the cache)."""
+    return MatchPlan(terms)
 
 
 def _word_char(c: str) -> bool:
@@ -222,9 +223,9 @@ def _fold_byte(b: int) -> int:
     return ord(folded) if len(folded) == 1 and ord(folded) < 256 else b
 
 
-_FOLD_BYTES = bytes(_fold_byte(b) for b in range(256))
+FOLD_BYTES = bytes(_fold_byte(b) for b in range(256))
 _QUESTION_MARK = ord("?")
-_WORD_BYTES = bytes(_word_char(chr(b)) for b in range(256))  # 1 where a word character is
+WORD_BYTES = bytes(_word_char(chr(b)) for b in range(256))  # 1 where a word character is
 
 
 LIST_COMMAS = 5  # a window with this many commas is an enumeration (partners, members), not an answer

@@ -12,9 +12,12 @@ The browser cannot run the Python analysis, so both sides of it are precomputed 
 
 Files, under ``sok-index/`` in the site:
 
-- ``meta.json``: documents, sections (document, anchor, heading path), stop words, question
-  fillers (``kb.analysis.question_words``, one definition for both searches), the folding table,
-  parameters, the first characters that have a vocabulary file;
+- ``meta.json``: documents, sections (document, anchor, heading path), stop words, the folding
+  table, parameters, the first characters that have a vocabulary file, and what reads a
+  question as the API does, each from its Python definition (never copied): the tokenizer's
+  pattern, the question fillers, the number pattern and weights, the citation patterns, law
+  abbreviations and statutes, the proximity window (``kb.site.js_patterns`` rewrites the
+  patterns for JavaScript);
 - ``t/<n>.json``: shard ``n`` of the term postings and of the word map (a term or word goes to
   shard ``fnv1a(term) % shards``), so a query loads a few small files, not the whole index;
 - ``x/<n>.json``: section texts for snippets, ``TEXT_SHARD`` sections per file;
@@ -34,18 +37,21 @@ import re
 from collections import defaultdict
 from collections.abc import Callable
 
+from kb.engine import BM25_B, BM25_K1
 from kb.model import FOLD_LETTERS, Document, fold_ascii
+from kb.site.js_patterns import js_pattern
 from kb.site.static_layout import vocabulary_files, vocabulary_keys
 
 INDEX_DIR = "sok-index"
 FIELD_BOOSTS = {"heading": 2.5, "title": 2.0, "body": 1.0, "theme": 0.5}
-K1, B = 1.2, 0.75
+K1, B = BM25_K1, BM25_B  # the API's: statute chapters are long, and they answer questions
 FOLDED_WEIGHT = 0.6
 SHARDS = 256  # ~4 KB gzip each: a two-word query loads 10-20 of them
 TEXT_SHARD = 1  # a hit's snippet loads its own section's text only
 SNIPPET_TEXT_MAX = 40_000
 SCORE_SCALE = 100
-FORMAT = 2
+PROXIMITY_POOL = 20  # sections whose texts proximity reads: the first page of hits loads them anyway
+FORMAT = 3
 
 
 def fnv1a(text: str) -> int:
@@ -121,6 +127,11 @@ def build_static_index(
     from kb.analysis import SwedishTokenizer, folded_analyzer, swedish_analyzer
     from kb.analysis.question_words import QUESTION_FILLERS
     from kb.analysis.stop import STOP_WORDS
+    from kb.analysis.tokenizer import TOKEN_RE
+    from kb.search.proximity import PROXIMITY_GAIN
+    from kb.search.proximity import WINDOW as PROXIMITY_WINDOW
+    from kb.search.query import number_pattern
+    from kb.search.searcher import NUMBER_COORDINATION, NUMBER_WEIGHT
 
     memo = memo if memo is not None else WordMemo()
     analyze = _WordAnalysis(swedish_analyzer(), folded_analyzer(), SwedishTokenizer(lowercase=True), memo)
@@ -214,6 +225,10 @@ def build_static_index(
             "fold": dict(zip(*FOLD_LETTERS, strict=True)),
             "vocab": vocabulary_keys(vocab),
             "fillers": sorted(QUESTION_FILLERS),  # question words left out beside content words
+            "tokens": js_pattern(TOKEN_RE),  # what a query word is: the index's tokens
+            "number": {**js_pattern(number_pattern()), "weight": NUMBER_WEIGHT, "coordination": NUMBER_COORDINATION},
+            "citations": citation_table(documents),
+            "proximity": {"window": PROXIMITY_WINDOW, "gain": PROXIMITY_GAIN, "pool": PROXIMITY_POOL},
             "docs": docs_meta,
             "sections": sections_meta,
         }),
@@ -224,6 +239,37 @@ def build_static_index(
     for i in range(0, n, TEXT_SHARD):
         files[f"{INDEX_DIR}/x/{i // TEXT_SHARD}.json"] = _dump(texts[i : i + TEXT_SHARD])
     return files
+
+
+def citation_table(documents: list[Document]) -> dict:
+    """What ``kb-search.js`` needs to read citations as ``kb.search.citations`` does: its patterns,
+    the law abbreviations, the statutes (SFS number, document, title pattern) and the paragraph
+    anchors of each statute section (``kap19a-3``), so a cited paragraph is linked."""
+    from kb.search.citations import ABBREVIATIONS, StatuteTable, citation_patterns
+
+    table = StatuteTable(documents)
+    index = {doc.id: i for i, doc in enumerate(documents)}
+    statutes = [
+        [str(doc.meta["beteckning"]), index[doc.id], first, js_pattern(pattern)]
+        for first, pattern, doc in table.titles
+    ]
+    paragraphs: dict[int, list[str]] = {}
+    si = 0
+    for doc in documents:
+        for section in doc.sections:
+            if doc.id in table.by_id:
+                prefix = section.anchor + "-"
+                found = [b.anchor[len(prefix):] for b in section.blocks
+                         if b.kind == "para" and (b.anchor or "").startswith(prefix)]
+                if found:
+                    paragraphs[si] = found
+            si += 1
+    return {
+        "patterns": {name: js_pattern(p) for name, p in citation_patterns().items()},
+        "abbreviations": ABBREVIATIONS,
+        "statutes": statutes,
+        "paragraphs": paragraphs,
+    }
 
 
 def _section_weights(flat: list, denominators: dict[str, dict[int, float]]) -> list[tuple[int, float]]:

@@ -97,6 +97,14 @@ def pool(url: str, max_size: int = 8):
         return found
 
 
+def close_pools() -> None:
+    """Close every pool this process opened (tests that drop a database first let go of it)."""
+    with _pools_lock:
+        for found in _pools.values():
+            found.close()
+        _pools.clear()
+
+
 CATALOG = """
 CREATE TABLE IF NOT EXISTS kb_versions (
     id bigserial PRIMARY KEY,

@@ -3,7 +3,9 @@
  * Scoring follows the API's search: BM25F over heading, title and body (precomputed per term
  * and section), each query word expanded to its analysed variants (lemma, compound parts,
  * folded spelling) with weights that favour the exact spelling, words OR-ed with a
- * coordination factor, and sections of one document spread out in the ranking.
+ * coordination factor, and sections of one document spread out in the ranking. Questions are
+ * read as the API reads them (fillers, numbers, citations, proximity), with the tokenizer and
+ * tables kb build writes into meta.json from the Python definitions.
  */
 (function () {
   "use strict";
@@ -11,6 +13,7 @@
   var DIR = "sok-index/";
   var COORDINATION_POWER = 2.0;
   var DIVERSIFY_DECAY = 0.55;
+  /* Words of a snippet to mark (display only: a query's words are KB.tokens). */
   var WORD_RE = /[\p{L}\p{N}]+(?:[-:][\p{L}\p{N}]+)*/gu;
 
   var cache = {};
@@ -44,26 +47,66 @@
   function shardOf(m, term) { return json("t/" + (fnv1a(term) % m.shards) + ".json"); }
 
   /* ------------------------------------------------------------ query parsing */
-  function parse(q) {
+  /* A text's tokens as kb.analysis.tokenizer reads a query: its TOKEN_RE comes in meta.tokens
+     (kb/site/js_patterns.py), so the words looked up are the words the index holds. "19 a" →
+     "19a"; a hyphenated word gives its pieces ("e-handel" → "e", "handel"), each with the joined
+     word (`whole`, "ehandel") and the match it came from (`at`). */
+  KB.tokens = function (m, text) {
+    var re = new RegExp(m.tokens.source, m.tokens.flags), out = [], g, at = 0;
+    text = text.toLowerCase();
+    while ((g = re.exec(text))) {
+      var k = g.groups;
+      at++;
+      if (k.sec !== undefined) out.push({ text: k.sec.slice(0, -2) + k.sec.slice(-1), at: at });
+      else if (k.word !== undefined) {
+        var pieces = k.word.split("-"), whole = pieces.length > 1 ? pieces.join("") : null;
+        pieces.forEach(function (p) { out.push({ text: p, whole: whole, at: at }); });
+      } else out.push({ text: g[0], at: at });
+    }
+    return out;
+  };
+
+  /* Query parts: a word, or a hyphenated word as its joined form with its pieces ("e-handel"
+     is ehandel; after a first piece of two letters or more the pieces count weakly, as
+     kb.search.builder reads them). */
+  function parse(m, q) {
     var parts = [];
-    var re = /"([^"]*)"|(\S+)/g, m;
-    while ((m = re.exec(q))) {
-      var text = m[1] != null ? m[1] : m[2];
-      var prefix = m[1] == null && /\*$/.test(text) && text.replace(/\*+$/, "").length >= 3;
-      var words = text.toLowerCase().match(WORD_RE) || [];
-      words.forEach(function (w, i) {
-        parts.push({ word: w, prefix: prefix && i === words.length - 1 });
-      });
+    var re = /"([^"]*)"|(\S+)/g, x;
+    while ((x = re.exec(q))) {
+      var text = x[1] != null ? x[1] : x[2];
+      var prefix = x[1] == null && /\*$/.test(text) && text.replace(/\*+$/, "").length >= 3;
+      var tokens = KB.tokens(m, text);
+      for (var i = 0; i < tokens.length; i++) {
+        var t = tokens[i];
+        if (t.whole) {
+          var pieces = [t.text];
+          while (i + 1 < tokens.length && tokens[i + 1].at === t.at) pieces.push(tokens[++i].text);
+          parts.push({ word: t.whole, pieces: pieces[0].length > 1 ? pieces : [] });
+        } else {
+          parts.push({ word: t.text, prefix: prefix && i === tokens.length - 1 });
+        }
+      }
     }
     return parts.slice(0, 32);
   }
 
-  /* Question words, modal and generic verbs ("hur", "får", "ställa") leave a query that has
-     other words, as in the API's search (the list is meta.fillers, from kb.analysis.question_words). */
+  /* Roles as kb.search.query.mark_roles: question words, modal and generic verbs ("hur", "får",
+     "ställa"; meta.fillers, from kb.analysis.question_words) leave a query that has other words;
+     a bare number or year ("2025"; meta.number) scores low and counts less in coordination. */
   function contentParts(m, parts) {
     var fillers = KB._fillers || (KB._fillers = new Set(m.fillers || []));
-    var content = parts.filter(function (p) { return p.prefix || !fillers.has(p.word); });
-    return content.length ? content : parts;
+    var number = new RegExp("^(?:" + m.number.source + ")$", m.number.flags.replace("g", ""));
+    var roles = parts.map(function (p) {
+      if (p.prefix) return "content";
+      if (fillers.has(p.word)) return "filler";
+      return number.test(p.word) ? "number" : "content";
+    });
+    if (roles.indexOf("content") < 0) return parts;
+    var out = [];
+    parts.forEach(function (p, i) {
+      if (roles[i] !== "filler") out.push(roles[i] === "number" ? Object.assign({ number: true }, p) : p);
+    });
+    return out;
   }
 
   function pairs(flat) {
@@ -83,7 +126,8 @@
         sh[1].t["~" + f] !== undefined || sh[1].t[f] !== undefined || sh[1].w["~" + f] !== undefined;
       if (exact.length === 0) return { stop: true, list: [] };
       var list = exact.map(function (p) { return [p[0], p[1]]; })
-        .concat(folded.map(function (p) { return ["~" + p[0], p[1] * m.foldedWeight]; }));
+        .concat(folded.map(function (p) { return ["~" + p[0], p[1] * m.foldedWeight]; }))
+        .concat((part.pieces || []).map(function (p) { return [p, 0.3 + 0.6 * p.length / w.length]; }));
       if (known) return { list: list };
       return guess(m, w).then(function (extra) { return { list: list.concat(extra) }; });
     });
@@ -107,6 +151,8 @@
      so one vocabulary file answers them; a tail's file is loaded only where a head matched. */
   function guess(m, w) {
     return vocabulary(m, w).then(function (heads) {
+      var forms = inflections(w).filter(function (t) { return heads.set.has(t); }).slice(0, 3);
+      if (forms.length) return inflectedVariants(m, forms);
       var splits = [];
       for (var i = 3; i <= w.length - 3; i++) {
         var head = w.slice(0, i), candidates = [head];
@@ -130,6 +176,26 @@
         var tv = sh.w[tailHit] !== undefined ? pairs(sh.w[tailHit]) : [[tailHit, 1]];
         return tv.map(function (p) { return [p[0], p[1] * 0.5]; }).concat([[headHit, 0.25]]);
       });
+    });
+  }
+
+  /* An unknown word one Swedish inflection ending from a word of the corpus ("upphandlingskriterierna"
+     → upphandlingskriterier, "solcell" → solcellerna) counts as that word, nearly in full, as the
+     API's inflections do. */
+  var ENDINGS = ["en", "et", "er", "ar", "or", "na", "erna", "arna", "orna", "n", "s"];
+  function inflections(w) {
+    if (w.length < 5 || /\d/.test(w)) return [];
+    return tailLemmas(w).concat(ENDINGS.map(function (e) { return w + e; }));
+  }
+
+  function inflectedVariants(m, forms) {
+    return Promise.all(forms.map(function (f) { return shardOf(m, f); })).then(function (shards) {
+      var best = new Map();
+      shards.forEach(function (sh, i) {
+        var list = sh.w[forms[i]] !== undefined ? pairs(sh.w[forms[i]]) : [[forms[i], 1]];
+        list.forEach(function (p) { best.set(p[0], Math.max(best.get(p[0]) || 0, p[1] * 0.9)); });
+      });
+      return Array.from(best.entries());
     });
   }
 
@@ -188,49 +254,244 @@
     });
   }
 
+  /* ------------------------------------------------------------ citations */
+  /* "19 a kap", "LOU 19 kap 2 §", "SFS 2020:614", "lagen om offentlig upphandling 4 kap": read as
+     kb.search.citations reads them, with its patterns, abbreviations and statutes from
+     meta.citations. Returns null when the query cites nothing. */
+  function matchAll(p, text) {
+    var re = new RegExp(p.source, p.flags), out = [], x;
+    while ((x = re.exec(text))) out.push(x);
+    return out;
+  }
+
+  function findCitation(m, text) {
+    var c = m.citations, found = { numbers: [], chapter: null, paragraph: null, spans: [] };
+    function span(x) { found.spans.push([x.index, x.index + x[0].length]); }
+    var chapter = matchAll(c.patterns.chapter, text)[0];
+    if (chapter) { found.chapter = chapter[1] + (chapter[2] || "").toLowerCase(); span(chapter); }
+    var paragraph = matchAll(c.patterns.paragraph, text)[0];
+    if (paragraph && chapter) { found.paragraph = paragraph[1] + (paragraph[2] || "").toLowerCase(); span(paragraph); }
+    matchAll(c.patterns.sfs, text).forEach(function (x) { found.numbers.push(x[1] + ":" + x[2]); span(x); });
+    matchAll(c.patterns.abbreviation, text).forEach(function (x) {
+      // lower-case two-letter words ("fl", "mb") are words too; only capitals cite them
+      if (x[1].length > 2 || x[1] === x[1].toUpperCase()) { found.numbers.push(c.abbreviations[x[1].toLowerCase()]); span(x); }
+    });
+    if (!found.numbers.length && !found.chapter) return null;
+    var folded = fold(text.toLowerCase());   /* laws cited by title; folding keeps the spans */
+    c.statutes.forEach(function (st) {
+      if (folded.indexOf(st[2]) < 0) return;
+      matchAll(st[3], folded).forEach(function (x) {
+        if (found.numbers.indexOf(st[0]) < 0) found.numbers.push(st[0]);
+        span(x);
+      });
+    });
+    return found;
+  }
+
+  function withoutSpans(text, spans) {
+    spans.slice().sort(function (a, b) { return b[0] - a[0]; }).forEach(function (sp) {
+      text = text.slice(0, sp[0]) + " " + text.slice(sp[1]);
+    });
+    return text.split(/\s+/).filter(Boolean).join(" ");
+  }
+
+  /* The cited sections as {section, doc, link} (a law without a chapter: its first section),
+     and the cited SFS numbers the knowledge base does not hold. */
+  function resolveCitation(m, cit) {
+    var c = m.citations, byNumber = {};
+    c.statutes.forEach(function (st) { byNumber[st[0]] = st[1]; });
+    var missing = cit.numbers.filter(function (n) { return !(n in byNumber); });
+    var laws = cit.numbers.filter(function (n) { return n in byNumber; }).map(function (n) { return byNumber[n]; });
+    if (cit.numbers.length && !laws.length) return { targets: [], missing: missing };
+    if (!laws.length) {
+      laws = c.statutes.map(function (st) { return st[1]; })
+        .sort(function (a, b) { return m.docs[a][0] < m.docs[b][0] ? -1 : 1; });
+    }
+    var targets = [];
+    laws.forEach(function (di) {
+      var sections = [];
+      m.sections.forEach(function (sec, si) { if (sec[0] === di) sections.push(si); });
+      if (!cit.chapter) {
+        if (sections.length) targets.push({ section: sections[0], doc: di, link: m.sections[sections[0]][1] });
+        return;
+      }
+      var anchor = "kap" + cit.chapter;
+      var si = sections.find(function (k) { return m.sections[k][1] === anchor; });
+      if (si === undefined) return;
+      var paras = c.paragraphs[si] || [];
+      var link = cit.paragraph && paras.indexOf(cit.paragraph) >= 0 ? anchor + "-" + cit.paragraph : anchor;
+      targets.push({ section: si, doc: di, link: link });
+    });
+    return { targets: targets, missing: missing };
+  }
+
+  function citationNotice(cit, resolved) {
+    if (resolved.missing.length) {
+      return "Finns inte i kunskapsbanken: " + resolved.missing.map(function (n) { return "SFS " + n; }).join(", ") + ".";
+    }
+    if (cit.chapter && !resolved.targets.length) {
+      var ch = cit.chapter, label = (/[a-z]$/.test(ch) ? ch.slice(0, -1) + " " + ch.slice(-1) : ch) + " kap.";
+      return "Ingen författning i kunskapsbanken har ett " + label;
+    }
+    return null;
+  }
+
   /* ------------------------------------------------------------ scoring */
   KB.staticSearch = function (q, limit, offset) {
     limit = limit || 20;
     offset = offset || 0;
     return meta().then(function (m) {
       FOLD = m.fold || {};
-      var parts = contentParts(m, parse(q));
+      var cleaned = q.split(/\s+/).filter(Boolean).join(" ");
+      var cit = m.citations ? findCitation(m, cleaned) : null;
+      var resolved = cit ? resolveCitation(m, cit) : { targets: [], missing: [] };
+      var text = cit ? withoutSpans(cleaned, cit.spans) : cleaned;
+      var bare = !!cit && !parse(m, text.replace(/^[ .,;:§]+|[ .,;:§]+$/g, "")).length;
+      if (bare && resolved.targets.length) text = cleaned;  /* after its targets, the sections that mention it */
+      var notice = cit ? citationNotice(cit, resolved) : null;
+      var typed = parse(m, text), parts = contentParts(m, typed);
+      var question = parts.length < typed.length;   /* it had question words ("hur", "får") */
       return Promise.all(parts.map(function (p) { return variants(m, p); })).then(function (vs) {
-        var groups = vs.filter(function (v) { return !v.stop; });
+        var groups = [];
+        vs.forEach(function (v, i) {
+          if (v.stop) return;
+          v.weight = parts[i].number ? m.number.weight : 1;
+          v.coordination = parts[i].number ? m.number.coordination : 1;
+          groups.push(v);
+        });
         return Promise.all(groups.map(function (g) {
           return Promise.all(g.list.map(function (v) { return postings(m, v[0]); }));
         })).then(function (lists) {
+          specificity(m, groups, lists);
           var scores = new Map(), matched = new Map();
           lists.forEach(function (perVariant, gi) {
-            var seen = new Set();
+            var seen = new Set(), g = groups[gi];
             perVariant.forEach(function (flat, vi) {
-              var weight = groups[gi].list[vi][1], half = flat.length / 2, sid = 0;
+              var weight = g.list[vi][1] * g.weight, half = flat.length / 2, sid = 0;
               for (var k = 0; k < half; k++) {
                 sid += flat[k];
                 scores.set(sid, (scores.get(sid) || 0) + weight * flat[half + k] / m.scale);
-                if (!seen.has(sid)) { seen.add(sid); matched.set(sid, (matched.get(sid) || 0) + 1); }
+                if (!seen.has(sid)) { seen.add(sid); matched.set(sid, (matched.get(sid) || 0) + g.coordination); }
               }
             });
           });
-          var n = groups.length, ranked = [];
+          var n = groups.reduce(function (a, g) { return a + g.coordination; }, 0), ranked = [];
           scores.forEach(function (s, sid) {
             var power = KB.coordinationPower != null ? KB.coordinationPower : COORDINATION_POWER;
             var c = Math.pow((1 + (matched.get(sid) || 0)) / (1 + n), power);
-            ranked.push([sid, s * (n > 1 ? c : 1)]);
+            ranked.push([sid, s * (groups.length > 1 ? c : 1)]);
           });
           ranked.sort(function (a, b) { return b[1] - a[1] || a[0] - b[0]; });
-          ranked = diversify(m, ranked.slice(0, 200));
-          var terms = groups.map(function (g) {   /* for snippets: the strong variants of each word */
+          var terms = groups.map(function (g) {   /* for snippets and proximity: the strong variants of each word */
             var strong = g.list.filter(function (v) { return v[1] >= 0.55; });
             return (strong.length ? strong : g.list).map(function (v) { return fold(v[0].replace(/^~/, "")); });
           });
-          return makeHits(m, ranked.slice(offset, offset + limit), terms).then(function (hits) {
-            return { mode: "static", engine: "kb", total: ranked.length, offset: offset, hits: hits };
+          var near = [];   /* proximity: each content word's whole forms (its spelling, lemma, folded twin) */
+          groups.forEach(function (g) {
+            if (g.number) return;
+            var whole = g.list.filter(function (v) { return v[1] >= 0.85 * (v[0].charAt(0) === "~" ? m.foldedWeight : 1); });
+            near.push((whole.length ? whole : g.list).map(function (v) { return fold(v[0].replace(/^~/, "")); }));
+          });
+          return proximity(m, ranked, question ? near : []).then(function () {
+            ranked = diversify(m, ranked.slice(0, 200));
+            var links = pin(m, cit, resolved.targets, bare ? [] : ranked);
+            if (links.size) {
+              var score = new Map(ranked);
+              var first = Array.from(links.keys()).map(function (sid) { return [sid, score.get(sid) || 0]; })
+                .sort(function (a, b) { return b[1] - a[1]; });
+              ranked = first.concat(ranked.filter(function (r) { return !links.has(r[0]); }));
+            }
+            return makeHits(m, ranked.slice(offset, offset + limit), terms, links).then(function (hits) {
+              return { mode: "static", engine: "kb", total: ranked.length, offset: offset, hits: hits, notice: notice };
+            });
           });
         });
       });
     });
   };
+
+  /* Specificity as the API's: in coordination each content word counts by the IDF of its
+     commonest whole form (spelling or lemma), scaled to a mean of 1, so a section holding the
+     rare word that names the need ("försäkran") beats one holding two common ones. */
+  function specificity(m, groups, lists) {
+    var content = [], idfs = [], n = m.sections.length;
+    groups.forEach(function (g, gi) {
+      if (g.number) return;
+      var df = 0;
+      g.list.forEach(function (v, vi) {
+        if (v[0].charAt(0) !== "~" && v[1] >= 0.85) df = Math.max(df, lists[gi][vi].length / 2);
+      });
+      content.push(g);
+      idfs.push(Math.log(1 + n / (df || n)));
+    });
+    if (content.length < 2) return;
+    var mean = idfs.reduce(function (a, b) { return a + b; }, 0) / idfs.length || 1;
+    content.forEach(function (g, i) { g.coordination = idfs[i] / mean; });
+  }
+
+  /* Proximity as kb.search.proximity: among the best sections (meta.proximity.pool, the texts the
+     first page of hits loads anyway), one whose content words stand within meta.proximity.window
+     words of each other (stop words do not count) scores up to 1 + gain times more. Sorts
+     `ranked` again in place. */
+  function proximity(m, ranked, groupTerms) {   /* KB.noProximity = true: without it, for measuring */
+    var p = m.proximity, n = groupTerms.length;
+    if (!p || n < 2 || KB.noProximity) return Promise.resolve();
+    var pool = ranked.slice(0, p.pool);
+    return Promise.all(pool.map(function (r) { return sectionText(m, r[0]); })).then(function (texts) {
+      var stop = KB._stop || (KB._stop = new Set(m.stop || []));
+      pool.forEach(function (r, i) {
+        var together = bestWindow(m, texts[i], groupTerms, stop, p.window);
+        r[1] *= 1 + p.gain * Math.max(together - 1, 0) / (n - 1);
+      });
+      ranked.sort(function (a, b) { return b[1] - a[1] || a[0] - b[0]; });
+    });
+  }
+
+  function bestWindow(m, text, groupTerms, stop, window) {
+    var hits = [], pos = 0, memo = new Map();
+    KB.tokens(m, text).forEach(function (t) {
+      if (stop.has(t.text)) return;
+      var found = memo.get(t.text);
+      if (found === undefined) {
+        found = [];
+        var f = fold(t.text);
+        groupTerms.forEach(function (terms, gi) {
+          if (terms.some(function (w) { return f === w || (w.length >= 4 && f.startsWith(w)); })) found.push(gi);
+        });
+        memo.set(t.text, found);
+      }
+      found.forEach(function (gi) { hits.push([pos, gi]); });
+      pos++;
+    });
+    var best = 0, start = 0, counts = new Map();
+    hits.forEach(function (h) {
+      counts.set(h[1], (counts.get(h[1]) || 0) + 1);
+      while (h[0] - hits[start][0] >= window) {
+        var old = hits[start][1], c = counts.get(old) - 1;
+        if (c) counts.set(old, c); else counts.delete(old);
+        start++;
+      }
+      best = Math.max(best, counts.size);
+    });
+    return best;
+  }
+
+  function sectionText(m, sid) {
+    return json("x/" + Math.floor(sid / m.textShard) + ".json").then(function (list) { return list[sid % m.textShard] || ""; });
+  }
+
+  /* The cited sections to show first → their link anchors ("" for the section's own). A law
+     cited without a chapter ("LOU direktupphandling") pins its best-ranked section for the
+     other words, or its first section when they find nothing in it (kb.search.searcher). */
+  function pin(m, cit, targets, ranked) {
+    var links = new Map();
+    targets.forEach(function (t) {
+      if (cit.chapter) { links.set(t.section, t.link); return; }
+      var best = ranked.find(function (r) { return m.sections[r[0]][0] === t.doc; });
+      if (best) links.set(best[0], ""); else links.set(t.section, t.link);
+    });
+    return links;
+  }
 
   function diversify(m, ranked) {
     var seen = new Map();
@@ -241,7 +502,7 @@
     }).sort(function (a, b) { return b[1] - a[1] || a[0] - b[0]; });
   }
 
-  function makeHits(m, ranked, terms) {
+  function makeHits(m, ranked, terms, links) {
     var shards = {};
     ranked.forEach(function (r) { shards[Math.floor(r[0] / m.textShard)] = true; });
     var keys = Object.keys(shards);
@@ -253,7 +514,7 @@
         var text = texts[Math.floor(r[0] / m.textShard)][r[0] % m.textShard] || "";
         return {
           title: d[1], section: sec[2] === d[1] ? "" : sec[2], doc_id: d[0], anchor: sec[1],
-          url: KB.docUrl(d[0], sec[1]), source: d[2], publisher: d[3], type: d[4], date: d[5], tags: d[6],
+          url: KB.docUrl(d[0], links.get(r[0]) || sec[1]), source: d[2], publisher: d[3], type: d[4], date: d[5], tags: d[6],
           snippetHtml: snippet(text, terms), score: Math.round(r[1] * 1000) / 1000
         };
       });

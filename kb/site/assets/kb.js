@@ -153,6 +153,7 @@
     var status = el("p", "kb-search__status");
     status.textContent = statusText(q, result, hits);
     box.appendChild(status);
+    if (result.notice) box.appendChild(el("p", "kb-search__notice", result.notice));  /* a cited law not here */
     if (result.suggestion) {
       var p = el("p", "kb-search__suggestion", "Menade du ");
       var a = el("a", null, result.suggestion);
