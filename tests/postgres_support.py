@@ -79,11 +79,11 @@ def create_database(url: str) -> str:
 
 
 def drop_database(url: str, database_url: str) -> None:
+    import time
+
     import psycopg
 
     from kb.engine.postgres import database
-
-    import time
 
     database.close_pools()
     name = database_url.rsplit("/", 1)[1]
