@@ -347,10 +347,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.json:
             args.json.write_text(json.dumps(figures, indent=1), encoding="utf-8")
     finally:
-        from kb.engine.postgres import database
+        from kb.engine.postgres.database import close_pools
 
-        for pool in list(database._pools.values()):
-            pool.close()
+        close_pools()
         shutil.rmtree(workdir, ignore_errors=True)
     return 0
 

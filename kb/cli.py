@@ -243,7 +243,7 @@ def search(
     project = _project(root)
     site_url, _ = project.site_settings()
     url = _engine(project, engine)
-    searcher = open_searcher(project, site_url, url)
+    searcher = open_searcher(project, site_url, url, register=False)  # one search: no version to hold
     try:
         result = searcher.search(query, limit=limit, offset=offset, tags=tags, publisher=publisher, type=type_)
     except IndexMissing as e:

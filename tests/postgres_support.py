@@ -79,6 +79,8 @@ def create_database(url: str) -> str:
 
 
 def drop_database(url: str, database_url: str) -> None:
+    import time
+
     import psycopg
 
     from kb.engine.postgres import database
@@ -86,7 +88,16 @@ def drop_database(url: str, database_url: str) -> None:
     database.close_pools()
     name = database_url.rsplit("/", 1)[1]
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        for attempt in range(40):
+            try:
+                conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+                return
+            except psycopg.errors.InsufficientPrivilege:
+                # An autovacuum worker (the superuser's) is in it after the publishing's writes:
+                # the kb role may not end it, and it finishes on its own.
+                if attempt == 39:
+                    raise
+                time.sleep(0.5)
 
 
 class Gate:

@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable
 from functools import cache, partial
 from hashlib import md5
 from itertools import accumulate
-from operator import sub
+from operator import methodcaller, sub
 from pickle import dumps
 from typing import Any
 
@@ -522,7 +522,8 @@ def term_totals(w32: np.ndarray, cuts: np.ndarray, limit: int) -> np.ndarray:
     ``kb.analysis.fast._dyadic``) and small have exact sums in any order: numpy adds them up."""
     if len(cuts) < 2:
         return np.zeros(0, np.float64)
-    if float(np.abs(w32).sum()) < _EXACT_SUM_LIMIT and not np.mod(w32 * 64, 1).any():
+    sixty_fourths = w32 * 64
+    if float(np.abs(w32).sum()) < _EXACT_SUM_LIMIT and np.array_equal(sixty_fourths, np.floor(sixty_fourths)):
         return np.add.reduceat(w32, cuts[:-1]).astype(np.float64)
     weights = w32.tolist()
     bounds = cuts.tolist()
@@ -601,60 +602,95 @@ def _length_column(lengths: dict[int, int], ndocs: int) -> np.ndarray:
 
 
 _LENGTHS = struct.Struct("!ii")  # a term table record's key and value lengths
-_POINTER = struct.Struct("!Iq")  # a hash table slot: hash, record position
+_TERM_HASHES = "kb_term_hashes"  # the (hashes, positions) arrays add_sorted_terms keeps on the writer
+_HASH = struct.Struct("!I")  # the last 4 bytes of a key's MD5: its hash
+_SLOT = np.dtype([("hash", ">u4"), ("position", ">i8")])  # a hash table slot as whoosh packs it ("!Iq")
+try:
+    # CPython's own MD5 (hashlib's fallback): the same digest, without the OpenSSL context hashlib.md5
+    # sets up and frees for every call, which costs more than hashing a short key does. A build
+    # hashes every term of every segment.
+    from _md5 import md5 as _key_md5
+except ImportError:  # pragma: no cover - a Python built without its own hashes
+    _key_md5 = md5
 
 
 def md5_hash(key: bytes) -> int:
     """whoosh's ``md5_hash`` (the last 4 bytes of the MD5 digest as a number), without its hex detour."""
-    return int.from_bytes(md5(key, usedforsecurity=False).digest()[12:], "big")
+    return _HASH.unpack_from(_key_md5(key).digest(), 12)[0]
 
 
 def add_sorted_terms(tindex, keys: list[bytes], values: list[bytes]) -> None:
-    """``OrderedHashWriter.add`` for each (key, value), in one write: the same file, buckets and index."""
+    """``OrderedHashWriter.add`` for each (key, value), in one write: the same file and index; each
+    key's hash and position are kept as arrays for ``write_hash_tables`` (instead of a tuple per
+    key in ``tindex.buckets``). Every step is a call over all keys: no Python code runs per term."""
     if not keys:
         return
     if keys[0] <= tindex.lastkey:
         raise ValueError(f"Keys must increase: {tindex.lastkey!r}..{keys[0]!r}")
+    if len(keys) != len(values):
+        raise ValueError("add_sorted_terms needs one value per key")
     dbfile = tindex.dbfile
-    pos = dbfile.tell()
-    buckets = tindex.buckets
-    positions = []
-    records = []
-    pack = _LENGTHS.pack
-    for key, value in zip(keys, values, strict=True):
-        positions.append(pos)
-        record = pack(len(key), len(value)) + key + value
-        records.append(record)
-        h = md5_hash(key)
-        buckets[h & 255].append((h, pos))
-        pos += len(record)
-    dbfile.write(b"".join(records))
+    key_lengths, value_lengths = list(map(len, keys)), list(map(len, values))
+    sizes = _int64s(key_lengths) + _int64s(value_lengths) + _LENGTHS.size
+    positions = np.cumsum(sizes) - sizes + dbfile.tell()
+    parts: list[bytes] = [b""] * (3 * len(keys))  # each record: the two lengths, the key, the value
+    parts[0::3] = map(_LENGTHS.pack, key_lengths, value_lengths)
+    parts[1::3] = keys
+    parts[2::3] = values
+    dbfile.write(b"".join(parts))
+    digests = b"".join(map(methodcaller("digest"), map(_key_md5, keys)))
+    hashes = np.frombuffer(digests, ">u4")[3::4].astype(np.uint32)  # md5_hash of each key
+    tindex.__dict__.setdefault(_TERM_HASHES, []).append((hashes, positions))
     index = tindex.index  # a GrowableArray: widen it as its append() would for the largest position
+    last = int(positions[-1])
     try:
-        index.array.append(positions[-1])
+        index.array.append(last)
     except OverflowError:
-        index._retype(positions[-1])
+        index._retype(last)
     else:
         index.array.pop()
-    index.array.extend(positions)
+    index.array.extend(positions.tolist())
     tindex.lastkey = keys[-1]
 
 
+def _int64s(values: list[int]) -> np.ndarray:
+    """A list of ints as an int64 array (through ``array``: a fraction of ``np.array``'s cost per item)."""
+    return np.frombuffer(array("q", values), np.int64)
+
+
 def write_hash_tables(tindex) -> None:
-    """``HashWriter._write_hashes`` with one write per bucket instead of one per slot."""
+    """``HashWriter._write_hashes`` for the keys of ``add_sorted_terms``: the same 256 tables (each
+    key in bucket ``hash & 255``, at slot ``(hash >> 8) % slots`` or the next free one, in the order
+    the keys came), each written at once."""
+    if any(tindex.buckets):
+        raise RuntimeError("write_hash_tables writes the keys of add_sorted_terms, not of OrderedHashWriter.add")
+    chunks = tindex.__dict__.pop(_TERM_HASHES, [])
+    hashes = np.concatenate([h for h, _ in chunks]) if chunks else np.zeros(0, np.uint32)
+    positions = np.concatenate([p for _, p in chunks]) if chunks else np.zeros(0, np.int64)
+    buckets = (hashes & 255).astype(np.uint8)
+    order = np.argsort(buckets, kind="stable")  # by bucket, in the order of adding (a radix sort of bytes)
+    hashes, positions = hashes[order], positions[order]
+    counts = np.bincount(buckets, minlength=256).tolist()
     dbfile = tindex.dbfile
-    null = (0, 0)
-    pack = _POINTER.pack
-    for entries in tindex.buckets:
-        numslots = 2 * len(entries)
+    start = 0
+    for count in counts:
+        numslots = 2 * count
         tindex.directory.append((dbfile.tell(), numslots))
-        table = [null] * numslots
-        for hashval, position in entries:
-            slot = (hashval >> 8) % numslots
-            while table[slot] is not null:
-                slot = (slot + 1) % numslots
-            table[slot] = (hashval, position)
-        dbfile.write(b"".join([pack(h, p) for h, p in table]))
+        if not count:
+            continue
+        bucket = slice(start, start + count)
+        start += count
+        taken = [-1] * numslots  # the entry in each slot
+        for entry, slot in enumerate(((hashes[bucket] >> 8) % numslots).tolist()):
+            while taken[slot] >= 0:
+                slot = slot + 1 if slot + 1 < numslots else 0
+            taken[slot] = entry
+        slots = _int64s(taken)
+        filled = slots >= 0
+        packed = np.zeros(numslots, _SLOT)  # an empty slot is (0, 0)
+        packed["hash"][filled] = hashes[bucket][slots[filled]]
+        packed["position"][filled] = positions[bucket][slots[filled]]
+        dbfile.write(packed.tobytes())
 
 
 def _quantize(lengths: dict[int, int]) -> dict[int, int]:

@@ -71,6 +71,15 @@ class QueryBuilder:
             if len(missing) > 1:
                 prefetch(missing)
 
+    def prefetch_frequencies(self, fieldname: str, tokens) -> None:
+        """Let a database-backed reader read the document frequencies of many tokens in one round
+        trip (their postings are not needed yet)."""
+        prefetch = getattr(self.reader, "prefetch_frequencies", None)
+        if prefetch is not None:
+            missing = [t for t in tokens if (fieldname, t) not in self._df]
+            if len(missing) > 1:
+                prefetch(fieldname, missing)
+
     def prefetch_words(self, words: list[str]) -> None:
         """``prefetch`` every form ``word_clauses`` looks up first for these query words."""
         if getattr(self.reader, "prefetch", None) is None:

@@ -141,7 +141,7 @@ def evaluate_project(
     if engine:
         from kb.search.shared import open_searcher
 
-        searcher = open_searcher(project, site_url, engine)
+        searcher = open_searcher(project, site_url, engine, register=False)
         documents = list(searcher.documents().values()) if baseline else []
     else:
         version_dir = current_version_dir(project.index_root)

@@ -54,11 +54,8 @@ def feedback_terms(
     inflection of a question word ("avtalet" of "avtal") or of a word taken already is not added again.
     """
     counts = [(Counter(words), len(words)) for words in bodies if words]
-    holders = Counter(word for count, _ in counts for word in count)
     scored = []
-    for word, n in holders.items():
-        if n < MIN_SHARED or word in exclude or not is_candidate(word):
-            continue
+    for word in feedback_candidates(bodies, exclude):
         df = doc_frequency(word)
         if not df:
             continue
@@ -79,6 +76,12 @@ def feedback_terms(
         return []
     top = best[0][0]
     return [(word, score / top) for score, word in best]
+
+
+def feedback_candidates(bodies: list[list[str]], exclude: set[str]) -> list[str]:
+    """The words ``feedback_terms`` weighs (and asks the document frequency of), in the order it does."""
+    holders = Counter(word for words in bodies if words for word in dict.fromkeys(words))
+    return [w for w, n in holders.items() if n >= MIN_SHARED and w not in exclude and is_candidate(w)]
 
 
 def feedback_query(terms: list[tuple[str, float]], weight: float | None = None) -> Query | None:

@@ -50,6 +50,7 @@ from kb.search.citations import (
 from kb.search.feedback import (
     FEEDBACK_SECTIONS,
     MIN_CONTENT_WORDS,
+    feedback_candidates,
     feedback_query,
     feedback_terms,
     section_words,
@@ -368,6 +369,7 @@ class VersionSearcher:
         bodies = [section_words(self.hit_fields(d)[1]) for d in docnums]
         b = self.builder
         exclude = {t for p in parts for t in b.tokens(p.text)}
+        b.prefetch_frequencies("body", feedback_candidates(bodies, exclude))
         terms = feedback_terms(bodies, lambda t: b.doc_frequency("body", t), self.scorer.doc_count, exclude, b.lemmas)
         return feedback_query(terms)
 

@@ -164,11 +164,14 @@ class PostgresVersionSearcher(VersionSearcher):
 class PostgresSearcher(Searcher):
     """Answers queries from the database's current version; many servers can share one database."""
 
-    def __init__(self, url: str, site_url: str, synonyms_path: Path | None = None, pool_size: int = 8):
+    def __init__(
+        self, url: str, site_url: str, synonyms_path: Path | None = None, pool_size: int = 8, register: bool = True
+    ):
+        """``register``: hold the version read on the primary (servers; a one-shot search need not)."""
         from kb.analysis import load_synonyms
 
         self.url = url
-        self.database = DatabaseIndex(url, pool_size)
+        self.database = DatabaseIndex(url, pool_size, register)
         self.index_root = None  # no folder: the database holds the versions
         self.pinned_version = None
         self.site_url = site_url
@@ -201,12 +204,13 @@ class PostgresSearcher(Searcher):
     more_like_this = _database_errors(Searcher.more_like_this)
 
 
-def open_searcher(project, site_url: str, engine: str | None = None) -> Searcher:
+def open_searcher(project, site_url: str, engine: str | None = None, register: bool = True) -> Searcher:
     """The ``Searcher`` of the project's engine (``engine``: a URL from ``kb.engine.project_engine``,
-    None for the index folder)."""
+    None for the index folder). ``register``: see ``PostgresSearcher``; a command that searches
+    once and exits passes False."""
     if engine is None:
         return Searcher(project.index_root, site_url)
-    return PostgresSearcher(engine, site_url)
+    return PostgresSearcher(engine, site_url, register=register)
 
 
 __all__ = ["PostgresSearcher", "open_searcher"]

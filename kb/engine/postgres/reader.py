@@ -83,7 +83,7 @@ class VersionData:
     def words(self, terms, cache, known: bool = True) -> None:
         """``word`` for many terms in one round trip (the query builder asks a word's forms, lemmas,
         inflections and compound parts together); ``known``: skip terms already looked up."""
-        terms = list(dict.fromkeys(t for t in terms if not (known and ("body", t) in self.df)))
+        terms = list(dict.fromkeys(t for t in terms if not (known and all((f, t) in self.df for f in SCORED_FIELDS))))
         if not terms:
             return
         rows = self.query(
@@ -101,6 +101,20 @@ class VersionData:
                     self.df[(field, term)] = row[0] if row else 0
         for key, (_, idf, docnums, tfs) in found.items():
             cache.put(key, self.score(key[0], idf, docnums, tfs))
+
+    def frequencies(self, field: str, terms) -> None:
+        """Remember the document frequencies of ``terms`` in ``field``, read in one round trip."""
+        terms = list(dict.fromkeys(t for t in terms if (field, t) not in self.df))
+        if not terms:
+            return
+        sql = f"SELECT term, df FROM {self.schema}.terms WHERE field = %s AND term = ANY(%s)"
+        rows = self.query(sql, (field, terms))
+        found = dict(rows)
+        with self._lock:
+            if len(self.df) > CACHE_WORDS:
+                self.df.clear()
+            for term in terms:
+                self.df[(field, term)] = found.get(term, 0)
 
     def score(self, field: str, idf: float, docnums: bytes | None, tfs: bytes | None) -> Postings:
         """BM25F of one term's postings: the operations of ``ArrayScorer._score_term``, in order."""
@@ -292,6 +306,10 @@ class PostgresReader:
 
     def doc_frequency(self, fieldname: str, text) -> int:
         return self.data.doc_frequency(fieldname, _text(text), self.cache)
+
+    def prefetch_frequencies(self, fieldname: str, texts) -> None:
+        """Read many words' document frequencies in one round trip, without their postings."""
+        self.data.frequencies(fieldname, [_text(t) for t in texts])
 
     def prefetch(self, texts) -> None:
         """Look up many words in one round trip before ``doc_frequency`` asks them one by one."""
