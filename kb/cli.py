@@ -282,7 +282,7 @@ def _print_hits(result, filters: str = "") -> None:
     if result.suggestion:
         click.echo(f"Did you mean: {result.suggestion}")
     if result.notice:
-        click.echo(result.notice)
+        click.echo(result.notice.text)
     if not result.hits:
         if filters:
             click.echo(f'No hits for "{_one_line(result.query)}" with {filters}. Try without the filters.')
