@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from kb.api.query_log import QueryCount, read_counts
-from kb.model import Document
+from kb.model import Document, fold_ascii
 
 SECTIONS = ("review", "searches", "links")
 LINKED_SUFFIXES = (".md", ".markdown", ".html", ".htm")
@@ -106,6 +106,21 @@ def review_items(documents: list[Document], today: dt.date, max_age_days: int) -
     return out
 
 
+def by_spelling(counts: list[QueryCount]) -> list[QueryCount]:
+    """One count per query however it was spelt ("möbler", "mobler"): the log keeps each spelling,
+    editors want the need behind them. The group shows its most searched spelling."""
+    groups: dict[str, list[QueryCount]] = {}
+    for count in counts:
+        groups.setdefault(fold_ascii(count.query), []).append(count)
+    out = []
+    for group in groups.values():
+        # most searched first; on a tie the spelling with Swedish letters, as editors write it
+        shown = max(group, key=lambda c: (c.searches, not c.query.isascii(), c.query))
+        out.append(QueryCount(shown.query, sum(c.searches for c in group), sum(c.no_hits for c in group)))
+    out.sort(key=lambda q: (-q.searches, q.query))
+    return out
+
+
 def source_link_problems(sources: Path) -> list[LinkItem]:
     """Relative links in Markdown and HTML sources whose target file does not exist."""
     out = []
@@ -185,7 +200,7 @@ def make_report(
     if "review" in sections:
         report.review = review_items(documents, today, review_age_days)
     if "searches" in sections:
-        counts = read_counts(query_log)
+        counts = by_spelling(read_counts(query_log))
         report.top_searches = counts[:top]
         no_hits = sorted((q for q in counts if q.no_hits), key=lambda q: (-q.no_hits, q.query))
         report.no_hit_searches = no_hits[:top]
