@@ -20,6 +20,7 @@ from urllib.parse import unquote, urlsplit
 
 from kb.api.query_log import QueryCount, read_counts
 from kb.model import Document, fold_ascii
+from kb.util.wording import counted
 
 SECTIONS = ("review", "searches", "links")
 LINKED_SUFFIXES = (".md", ".markdown", ".html", ".htm")
@@ -70,7 +71,7 @@ class Report:
         """One flat row per finding (CSV): section, item, title, source, detail, count."""
         out = []
         for r in self.review:
-            detail = f"reviewed {r.reviewed}, {r.age_days} days ago" if r.reviewed else "no review date"
+            detail = f"reviewed {r.reviewed}, {counted(r.age_days, 'day')} ago" if r.reviewed else "no review date"
             out.append(_row("review", r.doc_id, r.title, r.source, detail, ""))
         for q in self.top_searches:
             out.append(_row("top search", q.query, "", "", f"{q.no_hits} without hits", str(q.searches)))
@@ -233,7 +234,7 @@ def format_table(report: Report) -> str:
 
 def _review_block(report: Report, block) -> None:
     block(
-        f"Documents to review (no review date, or reviewed more than {report.review_age_days} days ago)",
+        f"Documents to review (no review date, or reviewed more than {counted(report.review_age_days, 'day')} ago)",
         [
             f"{r.reviewed or 'never':<10}  {_age(r):>9}  {r.title}  [{r.source}]"
             for r in report.review
@@ -247,7 +248,7 @@ def _search_blocks(report: Report, block) -> None:
     block(
         f"Most frequent searches{note}",
         [
-            f"{q.searches:>6}  {q.query}" + (f"  ({q.no_hits} without hits)" if q.no_hits else "")
+            f"{q.searches:>6}  {q.query}" + (f"  ({q.no_hits:,} without hits)" if q.no_hits else "")
             for q in report.top_searches
         ],
         "no searches counted yet (the API counts them; see kb.yml query_log)",
@@ -260,4 +261,4 @@ def _search_blocks(report: Report, block) -> None:
 
 
 def _age(r: ReviewItem) -> str:
-    return f"{r.age_days} days" if r.age_days is not None else "-"
+    return counted(r.age_days, "day") if r.age_days is not None else "-"

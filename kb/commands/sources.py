@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from kb.commands.errors import root_option
+from kb.util.wording import counted
 
 COLUMNS = (("source", 44), ("title", 44), ("type", 18), ("publisher", 24), ("date", 10), ("tags", 30))
 
@@ -48,9 +49,9 @@ def sources(root: str | None, only_skipped: bool, as_json: bool) -> None:
             values = [doc.source, doc.title, *(str(doc.meta.get(k) or "-") for k in SHOWN_KEYS), ", ".join(doc.tags)]
             click.echo("  ".join(_cell(v, w) for v, (_, w) in zip(values, COLUMNS, strict=True)).rstrip())
         files = len({d.source for d in result.documents})
-        click.echo(f"{_count(len(result.documents), 'document')} from {_count(files, 'file')}.")
+        click.echo(f"{counted(len(result.documents), 'document')} from {counted(files, 'file')}.")
     if result.skipped:
-        click.echo(f"\nNot indexed: {_count(len(result.skipped), 'file')}.")
+        click.echo(f"\nNot indexed: {counted(len(result.skipped), 'file')}.")
         for rel, reason in result.skipped:
             click.echo(f"  {rel}: {reason}")
         click.echo("By reason: " + "; ".join(f"{reason}: {n}" for reason, n in result.skipped_by_reason()))
@@ -61,7 +62,3 @@ def sources(root: str | None, only_skipped: bool, as_json: bool) -> None:
 def _cell(text: str, width: int) -> str:
     text = " ".join(text.split())
     return (text if len(text) <= width else text[: width - 1] + "…").ljust(width)
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
