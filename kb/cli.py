@@ -26,6 +26,7 @@ from kb.commands.errors import (
     root_option,
 )
 from kb.config import Project
+from kb.util.wording import counted
 
 SKIPPED_SHOWN = 20  # skipped sources listed by `kb build` without --verbose
 
@@ -153,7 +154,7 @@ def build(
     progress.close()
     _print_report(report, verbose)
     if strict and report.skipped:
-        click.echo(f"--strict: {len(report.skipped)} source(s) skipped.", err=True)
+        click.echo(f"--strict: {counted(len(report.skipped), 'source')} skipped.", err=True)
         sys.exit(EXIT_BUILD)
 
 
@@ -172,15 +173,15 @@ def _print_report(report, verbose: bool = False) -> None:
         "incremental": f"updated ({report.index_changed} re-indexed, {report.index_removed} removed)",
     }[mode]
     click.echo(
-        f"Index {state}: {report.documents} documents, {report.sections} sections "
+        f"Index {state}: {counted(report.documents, 'document')}, {counted(report.sections, 'section')} "
         f"(version {index.version if index else '-'}, {report.index_seconds:.1f} s)."
     )
     if report.site_pages is not None:
-        click.echo(f"Site: {report.site_pages} pages in site/ ({report.site_seconds:.1f} s).")
+        click.echo(f"Site: {counted(report.site_pages, 'page')} in site/ ({report.site_seconds:.1f} s).")
     published = getattr(report, "published", None)
     if published is not None:
         click.echo(
-            f"Database: version {published.name} published and current ({published.terms:,} terms, "
+            f"Database: version {published.name} published and current ({counted(published.terms, 'term')}, "
             f"{report.publish_seconds:.1f} s)."
         )
     elif getattr(report, "publish_seconds", 0):
@@ -282,7 +283,7 @@ def _print_hits(result, filters: str = "") -> None:
     if result.suggestion:
         click.echo(f"Did you mean: {result.suggestion}")
     if result.notice:
-        click.echo(result.notice)
+        click.echo(result.notice.text)
     if not result.hits:
         if filters:
             click.echo(f'No hits for "{_one_line(result.query)}" with {filters}. Try without the filters.')
@@ -290,7 +291,7 @@ def _print_hits(result, filters: str = "") -> None:
             click.echo(f'No hits for "{_one_line(result.query)}". Try fewer or other words, e.g. "återbruk möbler".')
         return
     first, last = result.offset + 1, result.offset + len(result.hits)
-    click.echo(f"{result.total} hits, showing {first}–{last} ({result.took_ms:.0f} ms)\n")
+    click.echo(f"{counted(result.total, 'hit')}, showing {first}–{last} ({result.took_ms:.0f} ms)\n")
     for n, hit in enumerate(result.hits, start=first):
         label = section_label(hit.title, hit.section)
         tags = f"  [{', '.join(hit.tags)}]" if hit.tags else ""
@@ -360,12 +361,12 @@ def ingest_cmd(paths: tuple[str, ...], root: str | None, into: str, force: bool,
             if o.title == "metadata":
                 click.echo(f"{verb} {o.rel} (metadata of the files in its folder)")
             else:
-                click.echo(f"{verb} {o.rel}: {o.title} ({o.sections} sections)")
+                click.echo(f"{verb} {o.rel}: {o.title} ({counted(o.sections, 'section')})")
     refused = sum(not o.ok for o in outcomes)
     if not outcomes:
         click.echo("Nothing to add: the folder holds no files.", err=True)
     elif len(outcomes) > 1:
-        click.echo(f"{len(outcomes) - refused} of {len(outcomes)} files in sources/, {refused} not added.")
+        click.echo(f"{len(outcomes) - refused} of {counted(len(outcomes), 'file')} in sources/, {refused} not added.")
     if not no_build and any(o.status in ("added", "replaced") for o in outcomes):
         try:
             _print_report(run_build(project))

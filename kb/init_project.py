@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from kb.config import DEFAULT_SITE_URL
+from kb.ingest import accepted_formats
 
 FILES = ("mkdocs.yml", "kb.yml", "README.md", ".gitignore")
 LANGUAGES = ("sv", "en", "nb", "da", "fi", "de")
@@ -129,13 +130,14 @@ def readme(options: InitOptions, site_url: str) -> str:
 
 En kunskapsbank byggd med kb. Mappen innehåller bara det ni själva skriver:
 
-- `sources/` – dokumenten (.md, .txt, .html), gärna i undermappar;
+- `sources/` – dokumenten ({accepted_formats()}), gärna i undermappar;
 - `mkdocs.yml` – webbplatsens namn, adress ({site_url}) och språk;
 - `kb.yml` – sök-API, sökstatistik och granskningsintervall.
 
 `build/` och `site/` skapas av `kb build` och ska inte redigeras eller checkas in.
 
 ```sh
+kb ingest vägledning.pdf      # kopiera in ett dokument (eller lägg filerna i sources/)
 kb build                      # läs in sources/, bygg index och webbplats
 kb search "återbruk möbler"   # sök från terminalen
 kb serve                      # webbplats och API på http://127.0.0.1:8000/

@@ -19,7 +19,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from kb.api.query_log import QueryCount, read_counts
-from kb.model import Document
+from kb.model import Document, fold_ascii
+from kb.util.wording import counted
 
 SECTIONS = ("review", "searches", "links")
 LINKED_SUFFIXES = (".md", ".markdown", ".html", ".htm")
@@ -70,7 +71,7 @@ class Report:
         """One flat row per finding (CSV): section, item, title, source, detail, count."""
         out = []
         for r in self.review:
-            detail = f"reviewed {r.reviewed}, {r.age_days} days ago" if r.reviewed else "no review date"
+            detail = f"reviewed {r.reviewed}, {counted(r.age_days, 'day')} ago" if r.reviewed else "no review date"
             out.append(_row("review", r.doc_id, r.title, r.source, detail, ""))
         for q in self.top_searches:
             out.append(_row("top search", q.query, "", "", f"{q.no_hits} without hits", str(q.searches)))
@@ -103,6 +104,21 @@ def review_items(documents: list[Document], today: dt.date, max_age_days: int) -
         if age is None or age > max_age_days:
             out.append(ReviewItem(doc.id, doc.title, doc.source, reviewed if age is not None else "", age))
     out.sort(key=lambda r: (r.age_days is not None, -(r.age_days or 0), r.doc_id))
+    return out
+
+
+def by_spelling(counts: list[QueryCount]) -> list[QueryCount]:
+    """One count per query however it was spelt ("möbler", "mobler"): the log keeps each spelling,
+    editors want the need behind them. The group shows its most searched spelling."""
+    groups: dict[str, list[QueryCount]] = {}
+    for count in counts:
+        groups.setdefault(fold_ascii(count.query), []).append(count)
+    out = []
+    for group in groups.values():
+        # most searched first; on a tie the spelling with Swedish letters, as editors write it
+        shown = max(group, key=lambda c: (c.searches, not c.query.isascii(), c.query))
+        out.append(QueryCount(shown.query, sum(c.searches for c in group), sum(c.no_hits for c in group)))
+    out.sort(key=lambda q: (-q.searches, q.query))
     return out
 
 
@@ -185,7 +201,7 @@ def make_report(
     if "review" in sections:
         report.review = review_items(documents, today, review_age_days)
     if "searches" in sections:
-        counts = read_counts(query_log)
+        counts = by_spelling(read_counts(query_log))
         report.top_searches = counts[:top]
         no_hits = sorted((q for q in counts if q.no_hits), key=lambda q: (-q.no_hits, q.query))
         report.no_hit_searches = no_hits[:top]
@@ -218,7 +234,7 @@ def format_table(report: Report) -> str:
 
 def _review_block(report: Report, block) -> None:
     block(
-        f"Documents to review (no review date, or reviewed more than {report.review_age_days} days ago)",
+        f"Documents to review (no review date, or reviewed more than {counted(report.review_age_days, 'day')} ago)",
         [
             f"{r.reviewed or 'never':<10}  {_age(r):>9}  {r.title}  [{r.source}]"
             for r in report.review
@@ -232,7 +248,7 @@ def _search_blocks(report: Report, block) -> None:
     block(
         f"Most frequent searches{note}",
         [
-            f"{q.searches:>6}  {q.query}" + (f"  ({q.no_hits} without hits)" if q.no_hits else "")
+            f"{q.searches:>6}  {q.query}" + (f"  ({q.no_hits:,} without hits)" if q.no_hits else "")
             for q in report.top_searches
         ],
         "no searches counted yet (the API counts them; see kb.yml query_log)",
@@ -245,4 +261,4 @@ def _search_blocks(report: Report, block) -> None:
 
 
 def _age(r: ReviewItem) -> str:
-    return f"{r.age_days} days" if r.age_days is not None else "-"
+    return counted(r.age_days, "day") if r.age_days is not None else "-"

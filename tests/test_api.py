@@ -73,6 +73,14 @@ def test_search_contract_matches_cli_json(client, project):
     assert body["index_version"] == client.get("/api/health").json()["index_version"]
 
 
+def test_notice_about_a_law_not_here_comes_in_words_and_codes(client):
+    body = client.get("/api/search", params={"q": "SFS 2099:12"}).json()
+    assert body["hits"] == [] and body["timed_out"] is False
+    assert body["notice"] == "Not in the knowledge base: SFS 2099:12."
+    assert body["notice_detail"] == {"code": "not_in_knowledge_base", "cited": ["SFS 2099:12"]}
+    assert "notice_detail" not in client.get("/api/search", params={"q": "återbruk"}).json()
+
+
 def test_paging_walks_all_hits_once(client):
     first = client.get("/api/search", params={"q": "cirkulär", "limit": 50}).json()
     seen, offset = [], 0

@@ -130,5 +130,5 @@ def test_build_reports_what_it_does_not_index_and_strict_fails(tmp_path, project
         assert "By reason: unsupported format .docx; supported: " in result.output  # a count per reason
     assert "unsupported format .rtf; supported: " + ", ".join(SUFFIXES) + ": 1" in result.output
     strict = run("build", "--root", str(project), "--no-site", "--quiet", "--strict")
-    assert strict.exit_code == 4 and "--strict: 2 source(s) skipped." in strict.output
+    assert strict.exit_code == 4 and "--strict: 2 sources skipped." in strict.output
     assert "unsupported format .rtf" in strict.output  # reported on an unchanged rebuild too

@@ -67,6 +67,28 @@ def test_cli_json_and_skipped_only(tmp_path: Path) -> None:
     assert "SOURCE" not in skipped.output and "kommun/tom.txt: empty file" in skipped.output
 
 
+def test_cli_table_keeps_the_file_names_of_long_paths(tmp_path: Path) -> None:
+    """Files in one deep folder differ in their names: the table keeps those (the start of the
+    path is cut); a name longer than the column keeps its end; --wide shows every path whole."""
+    deep = "regeringen/rattsliga-dokument/departementsserien-och-promemorior/2016"
+    names = [f"{deep}/upphandling-av-kollektivtrafik.md", f"{deep}/upphandling-av-livsmedel.md",
+             f"{deep}/{'en-mycket-lang-titel-' * 3}om-upphandling.md"]
+    for i, name in enumerate(names):
+        path = tmp_path / "sources" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"# Dokument {i}\n\nText om upphandling.\n", encoding="utf-8")
+    table = CliRunner().invoke(main, ["sources", "--root", str(tmp_path)])
+    assert table.exit_code == 0, table.output
+    cells = [line[:44].strip() for line in table.output.splitlines()[1:4]]
+    assert all(len(c) <= 44 and "…" in c for c in cells), cells
+    assert "…itel-en-mycket-lang-titel-om-upphandling.md" in cells
+    for name in ("upphandling-av-kollektivtrafik.md", "upphandling-av-livsmedel.md"):
+        assert any(c.startswith("regeringe") and c.endswith("…/" + name) for c in cells), (name, cells)
+    assert "--wide" in table.output
+    wide = CliRunner().invoke(main, ["sources", "--root", str(tmp_path), "--wide"])
+    assert {line.split()[0] for line in wide.output.splitlines()[1:4]} == set(names)
+
+
 def test_cli_without_sources_folder(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["sources", "--root", str(tmp_path)])
     assert result.exit_code == 6 and "No sources/ folder" in result.output  # not a knowledge base

@@ -170,3 +170,38 @@ def test_an_unwritable_query_log_never_fails_a_search(tmp_path, caplog):
         log.record("möbler", found=True)
     assert [r.getMessage() for r in caplog.records].count(caplog.records[0].getMessage()) == 1
     assert "cannot be written" in caplog.records[0].getMessage()
+
+
+def test_a_filtered_search_is_counted_with_its_filter(tmp_path, default_kb):
+    project = Project(tmp_path)
+    (tmp_path / "build").mkdir()
+    (tmp_path / "build" / "index").symlink_to(default_kb.index_root, target_is_directory=True)
+    settings = ApiSettings(warm_up=False, query_log=True, serve_site=False)
+    with TestClient(create_app(project, settings)) as client:
+        assert client.get("/api/search", params={"q": "möbler"}).json()["hits"]
+        for _ in range(2):  # the second answer comes from the fast path's cache
+            filtered = client.get("/api/search", params={"q": "möbler", "type": "ingen-sådan-typ"})
+            assert filtered.json()["hits"] == []
+    counts = {q.query: (q.searches, q.no_hits) for q in read_counts(project.query_log)}
+    assert counts == {"möbler": (1, 0), "möbler [type=ingen-sådan-typ]": (2, 2)}
+
+
+def test_report_counts_a_query_once_however_it_was_spelt(tmp_path):
+    log = QueryLog(tmp_path / "queries.sqlite")
+    for query, found in [("möbler", True), ("Möbler", True), ("mobler", False), ("möbel", True)]:
+        log.record(query, found)
+    log.flush()
+    report = make_report([], tmp_path, tmp_path / "queries.sqlite", sections=("searches",))
+    assert [(q.query, q.searches, q.no_hits) for q in report.top_searches] == [("möbler", 3, 1), ("möbel", 1, 0)]
+    assert [q.query for q in report.no_hit_searches] == ["möbler"]
+
+
+def test_start_page_says_which_date_orders_its_recent_documents():
+    from kb.site.context import SiteContext
+    from kb.site.listing_pages import start_page
+
+    docs = [_doc("granskad", "2026-05-01", meta={"date": "2020-01-01"}), _doc("publicerad", meta={"date": "2025-03-01"})]
+    page = start_page(SiteContext(docs, "http://kb.example/", "Kunskapsbank")).replace("\\", "")  # Markdown escapes
+    assert "## Senast granskade eller publicerade" in page and "Senast granskade dokument" not in page
+    assert "granskad 2026-05-01" in page and "publicerad 2025-03-01" in page
+    assert page.index("granskad 2026-05-01") < page.index("publicerad 2025-03-01")

@@ -86,9 +86,14 @@ def test_sfs_number_and_law_name_find_the_statute(default_searcher):
 
 def test_citing_a_law_not_in_the_knowledge_base_says_so(default_searcher):
     result = default_searcher.search("SFS 2099:12")
-    assert result.hits == [] and "2099:12" in result.notice
-    assert "notice" in result.to_json()
-    assert default_searcher.search("LOU 99 kap").notice
+    assert result.hits == [] and result.notice.text == "Not in the knowledge base: SFS 2099:12."
+    # the English text, and beside it a form a Swedish page can word itself (kb/site/assets/kb.js)
+    data = result.to_json()
+    assert data["notice"] == result.notice.text
+    assert data["notice_detail"] == {"code": "not_in_knowledge_base", "cited": ["SFS 2099:12"]}
+    chapter = default_searcher.search("LOU 99 kap").notice
+    assert chapter.to_json() == {"code": "no_such_chapter", "cited": ["99 kap."]}
+    assert chapter.text == "No cited statute in the knowledge base has chapter 99 (99 kap.)."
     assert default_searcher.search("återbruk").notice is None
 
 

@@ -225,7 +225,7 @@ def test_pages_in_swedish_with_opensearch_and_no_external_requests(handmade_site
 def test_start_page_and_navigation_pages(handmade_site: Path):
     start = (handmade_site / "index.html").read_text(encoding="utf-8")
     assert "återbruk möbler" in start and 'href="sok/?q=%C3%A5terbruk+m%C3%B6bler"' in start
-    assert "Senast granskade dokument" in start
+    assert "Senast granskade eller publicerade" in start
     themes = (handmade_site / "teman/index.html").read_text(encoding="utf-8")
     assert 'id="cirkular"' in themes and "dok/test/hostile/" in themes
     assert (handmade_site / "utgivare/finansdepartementet/index.html").exists()

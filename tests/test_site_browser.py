@@ -31,6 +31,7 @@ def site_url(tmp_path_factory):
     root = make_project(tmp_path_factory.mktemp("browser-kb"), link_all=True)
     build(Project(root))
     SERVED["site"] = root / "site"
+    SERVED["root"] = root
     with serve(root / "site") as url:
         yield url
 
@@ -159,13 +160,18 @@ def test_static_search_quality_on_judged_queries(page, site_url, judged_file):
 
 def test_search_page_uses_api_when_it_answers(browser, site_url):
     """Served with a search API (as by `kb serve`), the page shows the API's hits; their
-    snippets keep only <mark>, everything else shows as text."""
+    snippets keep only <mark>, everything else shows as text. The API's notice about a cited
+    law that is not here, and a search cut short by the time bound, are said in Swedish."""
     import threading
     from functools import partial
     from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
     from urllib.parse import parse_qs, urlparse
 
+    from kb.config import Project
+    from kb.search import Searcher
+
     root = SERVED["site"]
+    searcher = Searcher(Project(SERVED["root"]).index_root, "http://kb.example/")
 
     class Handler(SimpleHTTPRequestHandler):
         def log_message(self, *args):
@@ -184,15 +190,21 @@ def test_search_page_uses_api_when_it_answers(browser, site_url):
             if url.path != "/api/search":
                 return super().do_GET()
             q = parse_qs(url.query).get("q", [""])[0]
-            body = json.dumps({
-                "query": q, "total": 1, "took_ms": 1.0, "suggestion": None, "hits": [{
-                    "title": "Lag om offentlig upphandling", "section": "19 a kap. Direktupphandling",
-                    "source": "related/sfs/sfs-2016-1145.md", "url": "http://elsewhere.invalid/x",
-                    "anchor": "kap19a", "doc_id": "related/sfs/sfs-2016-1145",
-                    "snippet": "Om <mark>direktupphandling</mark> &lt;script&gt;<img src=x onerror=alert(1)>",
-                    "score": 1.0, "publisher": "Finansdepartementet", "type": "författning",
-                    "date": "2016-12-01", "tags": []}],
-            }).encode()
+            if q.startswith("SFS") or "kap" in q:  # the search engine's own answer, notice and all
+                body = json.dumps(searcher.search(q).to_json() | {"timed_out": False}).encode()
+            elif q == "tidsgräns":  # as the API answers when its time bound cut the search short
+                body = json.dumps({"query": q, "total": 0, "took_ms": 2000.0, "suggestion": None,
+                                   "hits": [], "timed_out": True}).encode()
+            else:
+                body = json.dumps({
+                    "query": q, "total": 1, "took_ms": 1.0, "suggestion": None, "hits": [{
+                        "title": "Lag om offentlig upphandling", "section": "19 a kap. Direktupphandling",
+                        "source": "related/sfs/sfs-2016-1145.md", "url": "http://elsewhere.invalid/x",
+                        "anchor": "kap19a", "doc_id": "related/sfs/sfs-2016-1145",
+                        "snippet": "Om <mark>direktupphandling</mark> &lt;script&gt;<img src=x onerror=alert(1)>",
+                        "score": 1.0, "publisher": "Finansdepartementet", "type": "författning",
+                        "date": "2016-12-01", "tags": []}],
+                }).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
@@ -220,6 +232,19 @@ def test_search_page_uses_api_when_it_answers(browser, site_url):
         page.wait_for_timeout(200)
         assert not dialogs
         shot(page, "08-sok-api")
+        page.goto(base + "sok/?q=SFS+2099%3A12")
+        page.wait_for_selector("#kb-search[data-state=done]", timeout=20000)
+        assert page.locator("#kb-search").get_attribute("data-mode") == "api"
+        assert page.locator(".kb-search__notice").inner_text() == "Finns inte i kunskapsbanken: SFS 2099:12."
+        page.goto(base + "sok/?q=LOU+99+kap")
+        page.wait_for_selector("#kb-search[data-state=done]", timeout=20000)
+        assert page.locator(".kb-search__notice").inner_text() == "Ingen författning i kunskapsbanken har ett 99 kap."
+        page.goto(base + "sok/?q=tidsgr%C3%A4ns")
+        page.wait_for_selector("#kb-search[data-state=done]", timeout=20000)
+        assert page.locator("#kb-search").get_attribute("data-mode") == "api"
+        assert "hann inte klart" in page.locator(".kb-search__status").inner_text()
+        assert "tidsgränsen" in page.locator(".kb-search__timeout").inner_text()
+        shot(page, "09-sok-api-tidsgrans")
     finally:
         context.close()
         server.shutdown()

@@ -22,6 +22,7 @@ from click.testing import CliRunner
 
 from kb.cli import main
 from kb.config import Project
+from kb.util.wording import counted
 from kb.engine.index import load_documents
 from kb.indexing.build import build
 from kb.ingest.limits import MAX_SOURCE_MB, too_large
@@ -218,7 +219,7 @@ def test_cli_build_strict_exits_4_and_lists_every_skip(cli_project, monkeypatch:
         line = next((ln for ln in lines if ln.startswith(f"skipped {case.rel}: ")), None)
         assert line is not None, f"{case.rel} not listed"
         assert reason_ok(case, line.split(": ", 1)[1])
-    assert f"--strict: {len(skips)} source(s) skipped." in out
+    assert f"--strict: {counted(len(skips), 'source')} skipped." in out
 
 
 def test_cli_build_without_strict_succeeds(cli_project, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,6 +12,7 @@ middlewares as for any response.
 from __future__ import annotations
 
 from kb.api.head import HEAD_FLAG
+from kb.api.query_log import search_filters
 from kb.search import SearchError
 
 PATH = "/api/search"
@@ -57,4 +58,7 @@ def _count(state, query_string: bytes, body: bytes) -> None:
 
     params = parse_qs(query_string.decode("latin-1"), encoding="utf-8", errors="replace")
     offset = params.get("offset", ["0"])[0]
-    state.count_search(params.get("q", [""])[0], int(offset) if offset.isdigit() else 1, body)
+    filters = search_filters(
+        params.get("tag", ()), params.get("publisher", [None])[0], params.get("type", [None])[0]
+    )
+    state.count_search(params.get("q", [""])[0], int(offset) if offset.isdigit() else 1, body, filters)

@@ -43,13 +43,21 @@ class FacetsModel(BaseModel):
     type: dict[str, int]
 
 
+class NoticeDetail(BaseModel):
+    code: str = Field(description='"not_in_knowledge_base" (cited SFS numbers) or "no_such_chapter".')
+    cited: list[str] = Field(description='What was cited and is not here: "SFS 2099:12", or "99 kap.".')
+
+
 class SearchResponse(BaseModel):
     query: str
     total: int = Field(description="Number of matching sections.")
     took_ms: float
     suggestion: str | None = Field(description='"Did you mean" query, or null.')
     notice: str | None = Field(
-        default=None, description="Present when a cited law or chapter is not in the knowledge base."
+        default=None, description="Present when a cited law or chapter is not in the knowledge base (English)."
+    )
+    notice_detail: NoticeDetail | None = Field(
+        default=None, description="The notice in machine-readable form (present with `notice`)."
     )
     hits: list[HitModel]
     facets: FacetsModel

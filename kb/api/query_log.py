@@ -36,6 +36,24 @@ def normalise(query: str) -> str:
     return "".join(ch for ch in text if ch.isprintable())[:MAX_QUERY_CHARS]
 
 
+def search_filters(tags=(), publisher: str | None = None, type: str | None = None) -> tuple[str, ...]:
+    """A search's filters as the log shows them ("type=broschyr"), in one order."""
+    return (
+        tuple(f"tag={t}" for t in sorted(tags))
+        + ((f"publisher={publisher}",) if publisher else ())
+        + ((f"type={type}",) if type else ())
+    )
+
+
+def log_key(query: str, filters: tuple[str, ...] = ()) -> str:
+    """What one search is counted as: its normalised query, and its filters in brackets, so a
+    filtered search that found nothing is never read as the bare query finding nothing."""
+    text = normalise(query)
+    if not text or not filters:
+        return text
+    return f"{text} [{', '.join(' '.join(f.split()) for f in filters)}]"[: MAX_QUERY_CHARS + 100]
+
+
 @dataclass(frozen=True)
 class QueryCount:
     query: str
@@ -55,8 +73,8 @@ class QueryLog:
         self._last_flush = time.monotonic()
         self._warned = False
 
-    def record(self, query: str, found: bool) -> None:
-        text = normalise(query)
+    def record(self, query: str, found: bool, filters: tuple[str, ...] = ()) -> None:
+        text = log_key(query, filters)
         if not text:
             return
         with self._lock:

@@ -25,7 +25,7 @@ from kb.api.cache import ResponseCache
 from kb.api.errors import ApiError
 from kb.api.head import HEAD_FLAG
 from kb.api.models import DocumentResponse, ErrorResponse, HealthResponse, SearchResponse, SuggestResponse
-from kb.api.query_log import QueryLog
+from kb.api.query_log import QueryLog, search_filters
 from kb.api.settings import ApiSettings
 from kb.config import Project
 from kb.engine import current_version_dir
@@ -59,10 +59,10 @@ class ApiState:
     limiter: anyio.CapacityLimiter | None = None
     query_log: QueryLog | None = None  # counts searches for `kb report` (kb.api.query_log)
 
-    def count_search(self, q: str, offset: int, body: bytes) -> None:
+    def count_search(self, q: str, offset: int, body: bytes, filters: tuple[str, ...] = ()) -> None:
         """Count a first-page search; ``body`` tells whether it found anything."""
         if self.query_log is not None and offset == 0:
-            self.query_log.record(q, found=NO_HITS_MARK not in body)
+            self.query_log.record(q, found=NO_HITS_MARK not in body, filters=filters)
 
     def version(self) -> str:
         """Name of the index version being served (cheap: one readlink, no index access; a
@@ -180,7 +180,7 @@ async def search(
         if not cacheable:
             headers = {"Cache-Control": "no-store"}
     if not request.scope.get(HEAD_FLAG):
-        state.count_search(q, offset, body)
+        state.count_search(q, offset, body, search_filters(tags, publisher, type))
     return Response(body, media_type="application/json", headers=headers)
 
 

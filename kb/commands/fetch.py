@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from kb.commands.errors import EXIT_BUILD, root_option
+from kb.util.wording import counted
 
 
 @click.command("fetch")
@@ -64,6 +65,6 @@ def fetch(root: str | None, delay: float, timeout: float, as_json: bool) -> None
         changed = report.count("new") + report.count("updated")
         hint = " Run `kb build` to index them." if changed else ""
         n = len(report.outcomes)
-        click.echo(f"{n} address{'' if n == 1 else 'es'}: {counts}.{hint}")
+        click.echo(f"{counted(n, 'address', 'addresses')}: {counts}.{hint}")
     if report.failed:
         sys.exit(EXIT_BUILD)  # as `kb ingest`: something given could not be done

@@ -8,6 +8,7 @@ import click
 
 from kb.commands.errors import EXIT_USAGE, KbFailure
 from kb.config import DEFAULT_SITE_URL
+from kb.ingest import accepted_formats
 
 
 @click.command()
@@ -51,10 +52,10 @@ def init(
         init_project(folder, options)
     except InitError as e:
         raise KbFailure(EXIT_USAGE, str(e)) from None
+    formats = accepted_formats()
     click.echo(f"Made a knowledge base in {folder}:")
-    click.echo("  sources/     put your documents here (.md, .txt, .html)")
+    click.echo(f"  sources/     your documents ({formats}), in subfolders if you like")
     click.echo("  mkdocs.yml   site name, address and language")
     click.echo("  kb.yml       API, query log and review settings")
-    click.echo("Next:")
-    click.echo(f"  cd {folder}")
-    click.echo("  kb build && kb serve")
+    click.echo(f"Next: put documents into {folder / 'sources'}/ (or add one with `kb ingest FILE --root {folder}`),")
+    click.echo(f"then: kb build --root {folder} && kb serve --root {folder}")

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from kb.commands.errors import root_option
+from kb.util.wording import counted
 
 COLUMNS = (("source", 44), ("title", 44), ("type", 18), ("publisher", 24), ("date", 10), ("tags", 30))
 
@@ -17,7 +18,8 @@ COLUMNS = (("source", 44), ("title", 44), ("type", 18), ("publisher", 24), ("dat
 @root_option
 @click.option("--skipped", "only_skipped", is_flag=True, help="Only the files that are not indexed, with reasons.")
 @click.option("--json", "as_json", is_flag=True, help="Print documents, skipped files and counts as JSON.")
-def sources(root: str | None, only_skipped: bool, as_json: bool) -> None:
+@click.option("--wide", is_flag=True, help="Show every column whole (long paths and titles are cut otherwise).")
+def sources(root: str | None, only_skipped: bool, as_json: bool, wide: bool) -> None:
     """List the documents in sources/ with their metadata, and the files not indexed, with why.
 
     Shows what the next `kb build` indexes (it reads sources/ the same way).
@@ -26,6 +28,7 @@ def sources(root: str | None, only_skipped: bool, as_json: bool) -> None:
     Examples:
       kb sources
       kb sources --skipped
+      kb sources --wide | less -S
       kb sources --json | jq '.documents[] | select(.meta.publisher == "Upphandlingsmyndigheten")'
     """
     from kb.commands.errors import require_knowledge_base
@@ -43,14 +46,23 @@ def sources(root: str | None, only_skipped: bool, as_json: bool) -> None:
         click.echo(json.dumps(data, ensure_ascii=False, indent=1, default=str))
         return
     if not only_skipped:
-        click.echo("  ".join(name.upper().ljust(width) for name, width in COLUMNS).rstrip())
-        for doc in result.documents:
-            values = [doc.source, doc.title, *(str(doc.meta.get(k) or "-") for k in SHOWN_KEYS), ", ".join(doc.tags)]
-            click.echo("  ".join(_cell(v, w) for v, (_, w) in zip(values, COLUMNS, strict=True)).rstrip())
+        rows = [
+            [doc.source, doc.title, *(str(doc.meta.get(k) or "-") for k in SHOWN_KEYS), ", ".join(doc.tags)]
+            for doc in result.documents
+        ]
+        widths = [w for _, w in COLUMNS]
+        if wide:
+            widths = [max([len(name), *(len(" ".join(r[i].split())) for r in rows)]) for i, (name, _) in enumerate(COLUMNS)]
+        click.echo("  ".join(name.upper().ljust(w) for (name, _), w in zip(COLUMNS, widths, strict=True)).rstrip())
+        for values in rows:
+            cells = [_cell(v, w) for v, w in zip(values[1:], widths[1:], strict=True)]
+            click.echo("  ".join([_path_cell(values[0], widths[0]), *cells]).rstrip())
         files = len({d.source for d in result.documents})
-        click.echo(f"{_count(len(result.documents), 'document')} from {_count(files, 'file')}.")
+        click.echo(f"{counted(len(result.documents), 'document')} from {counted(files, 'file')}.")
+        if not wide and any(len(r[0]) > widths[0] for r in rows):
+            click.echo("Long paths are cut in the middle; `kb sources --wide` or `--json` shows them whole.")
     if result.skipped:
-        click.echo(f"\nNot indexed: {_count(len(result.skipped), 'file')}.")
+        click.echo(f"\nNot indexed: {counted(len(result.skipped), 'file')}.")
         for rel, reason in result.skipped:
             click.echo(f"  {rel}: {reason}")
         click.echo("By reason: " + "; ".join(f"{reason}: {n}" for reason, n in result.skipped_by_reason()))
@@ -63,5 +75,10 @@ def _cell(text: str, width: int) -> str:
     return (text if len(text) <= width else text[: width - 1] + "…").ljust(width)
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+def _path_cell(path: str, width: int) -> str:
+    """A long path cut in the middle: files in deep folders differ in their names, which stay."""
+    if len(path) <= width:
+        return path.ljust(width)
+    name = path.rsplit("/", 1)[-1]
+    tail = min(width - 1, max(len(name) + 1, (width - 1) // 2))
+    return (path[: width - 1 - tail] + "…" + path[-tail:]).ljust(width)

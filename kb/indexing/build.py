@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 from kb.config import Project
 from kb.indexing.state import SourceState, read_state, read_sync, write_state, write_sync
 from kb.ingest.base import SkipSource, SourceFile
-from kb.ingest.discover import Found, source_file, unreadable, walk
+from kb.ingest.discover import Found, accepted_formats, source_file, unreadable, walk
 from kb.model import dedupe_id_list, dedupe_ids  # noqa: F401 - part of the build's interface
 from kb.util.atomic_files import write_atomically
 from kb.util.fingerprint import code_fingerprint
@@ -495,8 +495,9 @@ def build(
         report.sections = scan.sections
         if not report.documents:
             raise BuildError(
-                f"No documents to index in {project.sources}: add .txt, .md, .html, .pdf, .docx or .odt files "
-                "(for example `kb ingest vägledning.md`)."
+                f"No documents to index: looked in {project.sources} (and its subfolders) for "
+                f"{accepted_formats()} files and found none. Put documents there or add one with "
+                f"`kb ingest FILE --root {project.root}`, then build again."
             )
         index_started = time.perf_counter()
         documents = _bring_index_up_to_date(project, scan, report, progress, switch=not site, full=full)

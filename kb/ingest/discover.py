@@ -23,6 +23,11 @@ from .meta import MANIFEST, SIDECAR_SUFFIXES, load_yaml_mapping, read_manifest
 
 # The one list of formats ``kb build`` and ``kb ingest`` take (``kb.ingest.formats`` names them).
 SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx", ".odt")
+
+
+def accepted_formats() -> str:
+    """The accepted file endings for messages that tell a user what to put in sources/."""
+    return ", ".join(SUFFIXES)
 # Files in sources/ that configure kb rather than hold text: never indexed, never reported.
 FETCH_LIST = "FETCH.tsv"  # the pages `kb fetch` downloads (see kb.fetch)
 

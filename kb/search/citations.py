@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from kb.model import Document, fold_ascii
 
@@ -83,6 +84,23 @@ def without_spans(text: str, spans: list[tuple[int, int]]) -> str:
     return " ".join(text.split())
 
 
+@dataclass(frozen=True)
+class Notice:
+    """Why a cited law or chapter found nothing: ``text`` in English for the CLI and API, ``code`` and
+    ``cited`` so a Swedish page (kb/site/assets/kb.js) can say the same in its own words."""
+
+    code: str  # NOT_IN_KNOWLEDGE_BASE or NO_SUCH_CHAPTER
+    cited: tuple[str, ...]  # "SFS 2099:12" …, or the chapter as statutes write it ("19 a kap.")
+    text: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"code": self.code, "cited": list(self.cited)}
+
+
+NOT_IN_KNOWLEDGE_BASE = "not_in_knowledge_base"
+NO_SUCH_CHAPTER = "no_such_chapter"
+
+
 @dataclass
 class Resolved:
     """Sections a citation names, as (document id, section anchor, link anchor), best first."""
@@ -90,12 +108,15 @@ class Resolved:
     targets: list[tuple[str, str, str]]
     missing: list[str]  # cited SFS numbers not in the knowledge base
 
-    def notice(self, citation: Citation) -> str | None:
+    def notice(self, citation: Citation) -> Notice | None:
         """What to tell the user when the cited law or chapter is not here (instead of ranking noise)."""
         if self.missing:
-            return "Not in the knowledge base: " + ", ".join(f"SFS {n}" for n in self.missing) + "."
+            cited = tuple(f"SFS {n}" for n in self.missing)
+            return Notice(NOT_IN_KNOWLEDGE_BASE, cited, "Not in the knowledge base: " + ", ".join(cited) + ".")
         if citation.chapter and not self.targets:
-            return f"No cited statute in the knowledge base has a chapter {citation.chapter_label()}"
+            label = citation.chapter_label()
+            number = label.removesuffix(" kap.")
+            return Notice(NO_SUCH_CHAPTER, (label,), f"No cited statute in the knowledge base has chapter {number} ({label}).")
         return None
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from kb.engine import (
     HEADING_SEPARATOR,
 )
+from kb.search.citations import Notice
 from kb.search.filters import UnknownFilterValue
 
 
@@ -62,7 +63,7 @@ class SearchResult:
     fuzzy: bool = False
     timed_out: bool = False
     unknown_filter: UnknownFilterValue | None = None  # why there are no hits: a value no section has
-    notice: str | None = None  # e.g. a cited law that is not in the knowledge base
+    notice: Notice | None = None  # e.g. a cited law that is not in the knowledge base
 
     def to_json(self, facets: bool = False) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -73,7 +74,8 @@ class SearchResult:
             "hits": [h.to_json() for h in self.hits],
         }
         if self.notice:
-            out["notice"] = self.notice
+            out["notice"] = self.notice.text
+            out["notice_detail"] = self.notice.to_json()
         if facets:
             out["facets"] = self.facets
         return out

@@ -45,6 +45,17 @@ def doc_item(doc: Document, file: str, with_date: bool = False, with_type: bool 
     return f"- {link}" + (f" ({', '.join(extra)})" if extra else "")
 
 
+def _recent_item(doc: Document, file: str) -> str:
+    link = md_link(md_text(doc.title), rel_path(doc_file(doc.id), file))
+    extra = [md_text(type_of(doc))]
+    if doc.meta.get("reviewed"):
+        extra.append("granskad " + md_text(str(doc.meta["reviewed"])))
+    elif doc.meta.get("date"):
+        extra.append("publicerad " + md_text(str(doc.meta["date"])))
+    extra = [e for e in extra if e]
+    return f"- {link}" + (f" ({', '.join(extra)})" if extra else "")
+
+
 def _by_title(docs: list[Document]) -> list[Document]:
     return sorted(docs, key=lambda d: (d.title.lower(), d.id))
 
@@ -93,10 +104,12 @@ def start_page(ctx: SiteContext) -> str:
     out.append(f"- {md_link('Efter dokumenttyp', rel_path('typ/index.md', file))}: "
                + ", ".join(md_text(type_label(t).lower()) for t in types))
     out.append(f"- {md_link('Alla dokument', rel_path('dok/index.md', file))}")
-    out += ["", "## Senast granskade dokument", ""]
+    # The date is the review date where a document has one, else its publication date (most
+    # sources have no review date): the heading and each item say which it is.
+    out += ["", "## Senast granskade eller publicerade", ""]
     recent = sorted(docs, key=lambda d: (sort_date(d), d.title), reverse=True)[:RECENT]
     for doc in recent:
-        out.append(doc_item(doc, file, with_date=True))
+        out.append(_recent_item(doc, file))
     out += [
         "",
         "## Länka hit",

@@ -29,6 +29,15 @@
   }
 
   /* ---------------------------------------------------------------- engines */
+  /* The API's notice says in English why a cited law found nothing; notice_detail says it in
+     codes, so the page can say it in Swedish as the static search does (kb-search.js). */
+  function swedishNotice(detail, english) {
+    if (!detail || !Array.isArray(detail.cited)) return english || null;
+    if (detail.code === "not_in_knowledge_base") return "Finns inte i kunskapsbanken: " + detail.cited.join(", ") + ".";
+    if (detail.code === "no_such_chapter") return "Ingen författning i kunskapsbanken har ett " + detail.cited.join(", ");
+    return english || null;
+  }
+
   function apiSearch(q, offset) {
     var ctrl = typeof AbortController !== "undefined" ? new AbortController() : null;
     var timer = ctrl ? setTimeout(function () { ctrl.abort(); }, API_TIMEOUT_MS) : null;
@@ -46,6 +55,8 @@
           total: data.total,
           offset: offset || 0,
           suggestion: data.suggestion || null,
+          notice: swedishNotice(data.notice_detail, data.notice),
+          timedOut: data.timed_out === true,
           hits: data.hits.map(function (h) {
             return {
               title: h.title, section: h.section || "", doc_id: h.doc_id, anchor: h.anchor || "",
@@ -120,6 +131,7 @@
   function statusText(q, result, hits) {
     var offset = result.offset || 0, total = result.total || hits.length;
     if (!hits.length) {
+      if (result.timedOut) return "Sökningen efter \u201d" + q + "\u201d hann inte klart.";
       return offset ? "Inga fler träffar för \u201d" + q + "\u201d." : "Inga träffar för \u201d" + q + "\u201d.";
     }
     if (total <= hits.length && !offset) return hits.length + (hits.length === 1 ? " träff" : " träffar") + " för \u201d" + q + "\u201d";
@@ -154,6 +166,11 @@
     status.textContent = statusText(q, result, hits);
     box.appendChild(status);
     if (result.notice) box.appendChild(el("p", "kb-search__notice", result.notice));  /* a cited law not here */
+    if (result.timedOut) {
+      box.appendChild(el("p", "kb-search__notice kb-search__timeout", hits.length
+        ? "Sökningen tog för lång tid och avbröts: det kan finnas fler träffar än de som visas."
+        : "Den avbröts efter tidsgränsen innan den hittade något. Försök igen, eller med färre eller mer precisa ord."));
+    }
     if (result.suggestion) {
       var p = el("p", "kb-search__suggestion", "Menade du ");
       var a = el("a", null, result.suggestion);
