@@ -200,7 +200,10 @@ def test_start_page_says_which_date_orders_its_recent_documents():
     from kb.site.context import SiteContext
     from kb.site.listing_pages import start_page
 
-    docs = [_doc("granskad", "2026-05-01", meta={"date": "2020-01-01"}), _doc("publicerad", meta={"date": "2025-03-01"})]
+    docs = [
+        _doc("granskad", "2026-05-01", meta={"date": "2020-01-01"}),
+        _doc("publicerad", meta={"date": "2025-03-01"}),
+    ]
     page = start_page(SiteContext(docs, "http://kb.example/", "Kunskapsbank")).replace("\\", "")  # Markdown escapes
     assert "## Senast granskade eller publicerade" in page and "Senast granskade dokument" not in page
     assert "granskad 2026-05-01" in page and "publicerad 2025-03-01" in page

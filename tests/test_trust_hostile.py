@@ -22,11 +22,11 @@ from click.testing import CliRunner
 
 from kb.cli import main
 from kb.config import Project
-from kb.util.wording import counted
 from kb.engine.index import load_documents
 from kb.indexing.build import build
 from kb.ingest.limits import MAX_SOURCE_MB, too_large
 from kb.search import Searcher
+from kb.util.wording import counted
 from tests.hostile import BIG_MB, Case, make_hostile_sources, reason_ok
 
 IS_ROOT = os.geteuid() == 0

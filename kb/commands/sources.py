@@ -52,7 +52,9 @@ def sources(root: str | None, only_skipped: bool, as_json: bool, wide: bool) -> 
         ]
         widths = [w for _, w in COLUMNS]
         if wide:
-            widths = [max([len(name), *(len(" ".join(r[i].split())) for r in rows)]) for i, (name, _) in enumerate(COLUMNS)]
+            widths = [
+                max([len(name), *(len(" ".join(r[i].split())) for r in rows)]) for i, (name, _) in enumerate(COLUMNS)
+            ]
         click.echo("  ".join(name.upper().ljust(w) for (name, _), w in zip(COLUMNS, widths, strict=True)).rstrip())
         for values in rows:
             cells = [_cell(v, w) for v, w in zip(values[1:], widths[1:], strict=True)]

@@ -17,7 +17,9 @@ from .base import SkipSource, SourceFile
 from .discover import SUFFIXES, accepted_formats, discover, nonblocking, supported, unsupported_reason
 from .limits import max_source_bytes, too_large
 
-__all__ = ["SkipSource", "SourceFile", "accepted_formats", "discover", "ingest", "SUFFIXES", "supported", "unsupported_reason"]
+__all__ = [
+    "SkipSource", "SourceFile", "accepted_formats", "discover", "ingest", "SUFFIXES", "supported", "unsupported_reason",
+]
 
 
 def ingest(source: SourceFile) -> list[Document]:

@@ -116,7 +116,8 @@ class Resolved:
         if citation.chapter and not self.targets:
             label = citation.chapter_label()
             number = label.removesuffix(" kap.")
-            return Notice(NO_SUCH_CHAPTER, (label,), f"No cited statute in the knowledge base has chapter {number} ({label}).")
+            text = f"No cited statute in the knowledge base has chapter {number} ({label})."
+            return Notice(NO_SUCH_CHAPTER, (label,), text)
         return None
 
 
