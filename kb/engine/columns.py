@@ -70,6 +70,3 @@ class MappedColumn:
         return self._map[start : start + self._lengths[docnum]]
 
 
-# The former name, still imported by kb.engine.postgres.publish (issue 21 rewrites that module);
-# delete once it imports MappedColumn.
-_MappedColumn = MappedColumn

@@ -256,7 +256,7 @@ def _read_postings(m, offset: int, with_positions: bool):
 
 
 def _copy_sections(conn, s: str, searcher) -> None:
-    from kb.engine.columns import _MappedColumn
+    from kb.engine.columns import MappedColumn
     from kb.engine.index import HIT_FIELD, docnum_doc_ids
 
     reader = searcher.reader()
@@ -264,7 +264,7 @@ def _copy_sections(conn, s: str, searcher) -> None:
     with conn.cursor().copy(f"COPY {s}.sections (docnum, doc_id, hit) FROM STDIN (FORMAT BINARY)") as copy:
         copy.set_types(["int4", "text", "bytea"])
         for leaf, offset in reader.leaf_readers():
-            column = _MappedColumn(leaf.column_reader(HIT_FIELD, translate=False))
+            column = MappedColumn(leaf.column_reader(HIT_FIELD, translate=False))
             for local in range(leaf.doc_count_all()):
                 copy.write_row((offset + local, doc_ids[offset + local], bytes(column[local])))
 
