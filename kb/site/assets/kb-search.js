@@ -101,14 +101,10 @@
       if (fillers.has(p.word)) return "filler";
       return number.test(p.word) ? "number" : "content";
     });
-    /* In a question, "ar" (är or år; meta.questionFillers) is searched but not marked in snippets. */
-    var questionOnly = new Set(m.questionFillers || []), question = roles.indexOf("filler") >= 0;
     if (roles.indexOf("content") < 0) return parts;
     var out = [];
     parts.forEach(function (p, i) {
-      if (roles[i] === "filler") return;
-      if (roles[i] === "number") out.push(Object.assign({ number: true }, p));
-      else out.push(question && !p.prefix && questionOnly.has(p.word) ? Object.assign({ unmarked: true }, p) : p);
+      if (roles[i] !== "filler") out.push(roles[i] === "number" ? Object.assign({ number: true }, p) : p);
     });
     return out;
   }
@@ -361,7 +357,7 @@
           if (v.stop) return;
           v.weight = parts[i].number ? m.number.weight : 1;
           v.coordination = parts[i].number ? m.number.coordination : 1;
-          v.unmarked = !!parts[i].unmarked;
+          v.number = !!parts[i].number;   /* specificity, proximity and numbersLast leave numbers out */
           groups.push(v);
         });
         return Promise.all(groups.map(function (g) {
@@ -393,7 +389,6 @@
           });
           ranked.sort(function (a, b) { return b[1] - a[1] || a[0] - b[0]; });
           var terms = groups.map(function (g) {   /* for snippets and proximity: the strong variants of each word */
-            if (g.unmarked) return [];
             var strong = g.list.filter(function (v) { return v[1] >= 0.55; });
             return (strong.length ? strong : g.list).map(function (v) { return fold(v[0].replace(/^~/, "")); });
           });
