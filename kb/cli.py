@@ -237,10 +237,15 @@ def search(
       kb search "19 a kap direktupphandling" --type författning
       kb search upphandling --engine postgresql://kb@db.example.se/kb
     """
-    from kb.search import IndexMissing, SearchError, SearchUnavailable, clean_query, open_searcher
+    from kb.search import MAX_QUERY_CHARS, IndexMissing, SearchError, SearchUnavailable, clean_query, open_searcher
 
     if not clean_query(query).strip():
         raise click.BadParameter('give some words to search for, e.g. "återbruk möbler"', param_hint="QUERY")
+    if len(query) > MAX_QUERY_CHARS:  # as the API: a pasted page is no query
+        raise click.BadParameter(
+            f"at most {MAX_QUERY_CHARS} characters (this one has {len(query)}); search for a few words",
+            param_hint="QUERY",
+        )
     project = _project(root)
     site_url, _ = project.site_settings()
     url = _engine(project, engine)

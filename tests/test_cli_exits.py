@@ -42,6 +42,15 @@ def test_empty_query_is_a_usage_error(default_kb):
         assert_clean(run("search", query, "--root", str(default_kb.root)), EXIT_USAGE, "återbruk möbler")
 
 
+def test_an_over_long_query_is_refused_as_in_the_api(default_kb):
+    from kb.search import MAX_QUERY_CHARS
+
+    query = "återbruk möbler klimatkrav " * 200
+    result = run("search", query, "--root", str(default_kb.root))
+    assert_clean(result, EXIT_USAGE, f"at most {MAX_QUERY_CHARS} characters")
+    assert "Did you mean" not in result.output
+
+
 def test_filters_ignore_case_and_diacritics(default_kb):
     result = run("search", "möbler", "--root", str(default_kb.root), "--tag", "CIRKULAR", "--type", "Projekt", "--json")
     assert result.exit_code == 0, result.output

@@ -234,3 +234,34 @@ def test_a_word_typed_with_diacritics_does_not_find_its_folded_twin(default_sear
     assert "krava" in str(claim)
     typed, _, _ = builder.word_clauses("andra")
     assert "andra" in str(typed)
+
+
+def test_ar_typed_without_dots_is_not_marked_in_a_question(default_searcher):
+    """"vad ar en EPD": "ar" is "är"; it is still searched (it is also "år"), but not marked."""
+    assert is_filler("ar", question=True) and not is_filler("ar")
+    hits = default_searcher.search("vad ar en EPD och nar ska jag krava det", limit=5).hits
+    assert hits and any("<mark>EPD</mark>" in h.snippet for h in hits)
+    assert not any("<mark>är</mark>" in h.snippet.lower() or "<mark>år</mark>" in h.snippet.lower() for h in hits)
+
+
+def test_a_year_does_not_carry_a_hit_past_the_words(default_searcher):
+    """Sections holding "2025" and only the short part "upphandling" of the query's word rank below
+    the statute that holds "direktupphandling" (issue 18)."""
+    hits = default_searcher.search("direktupphandlingsgräns 2025", limit=10).hits
+    statute = next(i for i, h in enumerate(hits) if h.section.startswith("19 a kap."))
+    assert statute <= 2
+    assert all("2025" not in h.snippet for h in hits[:statute])
+
+
+def test_sections_holding_only_the_number_come_after_those_holding_a_word(default_searcher):
+    words = default_searcher.search("vildsvinskött", limit=50).hits
+    both = default_searcher.search("vildsvinskött 2025", limit=50).hits
+    assert both[: len(words)] and {h.url for h in both[: len(words)]} == {h.url for h in words}
+    assert [h.score for h in both] == sorted((h.score for h in both), reverse=True)
+
+
+def test_scores_follow_the_order_when_a_citation_pins_hits(default_searcher):
+    hits = default_searcher.search("19 a kap", limit=10).hits
+    assert hits[0].section.startswith("19 a kap.")
+    scores = [h.score for h in hits]
+    assert scores == sorted(scores, reverse=True) and scores[-1] > 0

@@ -245,3 +245,19 @@ def test_rare_word_counts_more_in_coordination(index_dir: Path):
     those holding the two common words (which plain word counting would put first)."""
     got = run_node(index_dir, "return KB.staticSearch(data, 10);", "zorbfilter anbud leverantör")
     assert got["hits"][0]["doc_id"] == "spec/rare", [h["doc_id"] for h in got["hits"]]
+
+
+def test_section_holding_only_the_year_comes_after_those_holding_a_word(index_dir: Path):
+    """As the API: "2025" fills the news' title and heading; every section holding "anbud" comes first."""
+    got = run_node(index_dir, "return KB.staticSearch(data, 20);", "anbud 2025")
+    ids = [h["doc_id"] for h in got["hits"]]
+    assert set(ids[-2:]) == {"news/2025", "guide/direkt"}, ids  # "2025" and no "anbud"
+    scores = [h["score"] for h in got["hits"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_pinned_hits_score_above_the_rest(index_dir: Path):
+    got = run_node(index_dir, "return KB.staticSearch(data, 10);", "19 a kap")
+    scores = [h["score"] for h in got["hits"]]
+    assert len(scores) > 1 and scores == sorted(scores, reverse=True) and scores[-1] > 0, scores
+

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from kb.cli import main
 from kb.config import Project
 from kb.indexing.build import build
-from kb.search import Searcher, SearchError, clean_query
+from kb.search import MAX_QUERY_CHARS, Searcher, SearchError, clean_query
 from tests.hostile import copy_sources
 
 BOUND_S = 2.0
@@ -178,9 +178,10 @@ def test_cli_search_exit_codes(project, searcher, q, limit, tag, as_json) -> Non
     record("cli", q, seconds)
     if result.exit_code == 2:
         assert "Error" in result.output or "Usage" in result.output
-        # only for usage errors: a bad --limit, a query that looks like an option ("-x") or holds no words
-        blank = not clean_query(q).strip()
-        assert not 1 <= limit <= 50 or q.startswith("-") or (tag or "").startswith("-") or blank, result.output
+        # only for usage errors: a bad --limit, a query that looks like an option ("-x"), holds no words
+        # or is longer than the API allows
+        refused = not clean_query(q).strip() or len(q) > MAX_QUERY_CHARS
+        assert not 1 <= limit <= 50 or q.startswith("-") or (tag or "").startswith("-") or refused, result.output
         TALLY["cli: usage error (exit 2)"] += 1
         return
     if as_json:

@@ -18,7 +18,10 @@ Three classes, each serving every question of its kind, never one judged query:
 - units of the value a question asks for (kronor, euro, procent, dagar …): "gränsen i kronor"
   is answered by the text that sets the limit, which need not repeat the unit, while texts
   about other sums of money are full of it.
-Folded twins are included, so "far man kopa" (får man köpa) is read the same way.
+Folded twins are included, so "far man kopa" (får man köpa) is read the same way. A folded
+twin that is also a content word ("ar": är, but also år; ``QUESTION_ONLY_FILLERS``) stays a
+searched word: read as a filler in questions it lowered both judged sets (docs/questions.md). In
+a question it is not marked in snippets: "vad ar en EPD" does not want every "är" highlighted.
 """
 
 from __future__ import annotations
@@ -49,10 +52,15 @@ UNIT_WORDS = frozenset(
 )
 
 _ALL = QUESTION_WORDS | MODAL_VERBS | GENERIC_VERBS | DISCOURSE_WORDS | UNIT_WORDS
-# "ar" (är typed without the dots) is kept: it is also "år", a content word.
-QUESTION_FILLERS: frozenset[str] = _ALL | frozenset(fold(w) for w in _ALL) - {"ar"}
+# Folded twins that are content words too: "ar" is "är" typed without the dots, and "år".
+QUESTION_ONLY_FILLERS: frozenset[str] = frozenset({"ar"})
+QUESTION_FILLERS: frozenset[str] = _ALL | frozenset(fold(w) for w in _ALL) - QUESTION_ONLY_FILLERS
 
 
-def is_filler(word: str) -> bool:
-    """Whether a query word only shapes the question ("hur", "får", "ställa", "far")."""
-    return word.lower().strip(".,;:!?()\"'") in QUESTION_FILLERS
+def is_filler(word: str, question: bool = False) -> bool:
+    """Whether a query word only shapes the question ("hur", "får", "ställa", "far").
+
+    ``question``: the query has other fillers, so "ar" is most likely "är" (for marking snippets).
+    """
+    word = word.lower().strip(".,;:!?()\"'")
+    return word in QUESTION_FILLERS or (question and word in QUESTION_ONLY_FILLERS)

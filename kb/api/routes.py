@@ -29,7 +29,7 @@ from kb.api.query_log import QueryLog, search_filters
 from kb.api.settings import ApiSettings
 from kb.config import Project
 from kb.engine import current_version_dir
-from kb.search import FACETS, MAX_LIMIT, MAX_QUERY_CHARS, IndexMissing, Searcher, clean_query, parse_query
+from kb.search import FACETS, MAX_LIMIT, MAX_QUERY_CHARS, IndexMissing, Searcher, clean_query, wildcard_terms
 from kb.urls import document_url
 
 MAX_OFFSET = 1000
@@ -92,10 +92,15 @@ _ERRORS = {
 }
 
 
-def _check_params(request: Request, allowed: frozenset[str]) -> None:
-    for name in request.query_params.keys():
+def _check_params(request: Request, allowed: frozenset[str], repeatable: frozenset[str] = frozenset()) -> None:
+    """Unknown parameters, and a single-valued one given twice (FastAPI would silently take the last)."""
+    names = request.query_params.keys()
+    for name in names:
         if name not in allowed:
             raise ApiError(400, f"unknown parameter; allowed: {', '.join(sorted(allowed))}", name[:60])
+    for name in set(names) - repeatable:
+        if len(request.query_params.getlist(name)) > 1:
+            raise ApiError(400, "given more than once; give it once", name)
 
 
 def _not_modified(request: Request, etag: str) -> bool:
@@ -156,7 +161,7 @@ async def search(
 ) -> Response:
     """The same hit objects as `kb search --json`, plus total, paging, a spelling suggestion and
     facet counts (tags, publisher, type) over all matching sections."""
-    _check_params(request, SEARCH_PARAMS)
+    _check_params(request, SEARCH_PARAMS, repeatable=frozenset({"tag"}))
     state = _state(request)
     version = state.version()
     etag = state.etag(version)
@@ -219,8 +224,7 @@ def _forget(state: ApiState, key, task: asyncio.Future) -> None:
 
 def _check_query(q: str) -> None:
     """Caps the Searcher does not enforce itself (see docs/api.md, "Time bound")."""
-    parts = parse_query(clean_query(q))
-    if sum(p.kind == "prefix" for p in parts) > MAX_PREFIX_TERMS:
+    if wildcard_terms(clean_query(q)) > MAX_PREFIX_TERMS:  # "a*" too: what the user typed
         raise ApiError(400, f"at most {MAX_PREFIX_TERMS} wildcard terms (word*) per query", "q")
 
 

@@ -9,7 +9,7 @@ the searcher of the engine a command uses).
 """
 
 from kb.search.filters import UnknownFilterValue
-from kb.search.query import MAX_QUERY_CHARS, QueryPart, clean_query, parse_query
+from kb.search.query import MAX_QUERY_CHARS, QueryPart, clean_query, parse_query, wildcard_terms
 from kb.search.ranking import diversify
 from kb.search.results import Hit, IndexMissing, SearchError, SearchResult, SearchUnavailable, section_label
 from kb.search.searcher import FACETS, MAX_LIMIT, Searcher, VersionSearcher
@@ -34,4 +34,5 @@ __all__ = [
     "diversify",
     "parse_query",
     "section_label",
+    "wildcard_terms",
 ]

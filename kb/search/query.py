@@ -123,6 +123,12 @@ def _parse_parts(query: str) -> list[QueryPart]:
     return list(unique.values())[:MAX_QUERY_WORDS]
 
 
+def wildcard_terms(query: str) -> int:
+    """How many distinct words of the query are typed with a trailing star ("möb*", "a*"), quoted
+    phrases aside: what a limit on wildcards counts, whether or not the word is long enough to expand."""
+    return len({m.group(2).lower() for m in _TOKEN_RE.finditer(query) if m.group(2) and m.group(2).endswith("*")})
+
+
 def number_pattern() -> re.Pattern[str]:
     """What a bare number or year is (``mark_roles``), for the site's static search (``kb.site.static_index``)."""
     return _NUMBER_RE

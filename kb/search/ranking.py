@@ -28,6 +28,7 @@ class Pool:
     doc_ids: list[str]
     scores: list[float]
     docnums: list[int]
+    numbers_only: frozenset[int] = frozenset()  # docnums that match none of the query's words, only its numbers
 
 
 @dataclass
@@ -47,13 +48,20 @@ class RawHit:
 
 
 def diversify(
-    doc_ids: list[str], scores: list[float], docnums: list[int], decay: float = 0.55, keep: int | None = None
+    doc_ids: list[str],
+    scores: list[float],
+    docnums: list[int],
+    decay: float = 0.55,
+    keep: int | None = None,
+    numbers_only: frozenset[int] = frozenset(),
 ) -> list[RawHit]:
     """Re-rank the pool (parallel lists, best first) so each further section of the same document
     counts for less; hits for the best ``keep`` only.
 
     The n-th section of a document (0-based) keeps ``decay**n`` of its score: a document
     with one very strong section and many weak ones no longer fills the first page.
+    Sections in ``numbers_only`` (they hold the query's year, none of its words) come after
+    every other section, in their own order, their scores scaled below the others'.
     """
     seen: dict[str, int] = {}
     decayed = []
@@ -61,8 +69,34 @@ def diversify(
         n = seen.get(doc_id, 0)
         seen[doc_id] = n + 1
         decayed.append(score * decay**n if n else score)
+    if numbers_only:
+        _below_the_rest(decayed, [d in numbers_only for d in docnums])
     order = sorted(range(len(decayed)), key=decayed.__getitem__, reverse=True)  # stable: ties keep pool order
     return [RawHit(doc_ids[i], decayed[i], docnums[i]) for i in order[:keep]]
+
+
+def above(pinned: list[RawHit], next_score: float) -> list[RawHit]:
+    """The pinned hits (best first) with scores that follow their order and stay above
+    ``next_score``, the first hit after them: a cited section found by its citation alone has no
+    score of its own, and ``score`` must still read as the order of one answer."""
+    out: list[RawHit] = []
+    floor = next_score
+    for hit in reversed(pinned):
+        floor = max(hit.score, floor * 1.01 + 0.01)
+        out.append(RawHit(hit.doc_id, floor, hit.docnum))
+    return out[::-1]
+
+
+def _below_the_rest(scores: list[float], demoted: list[bool]) -> None:
+    """Scale the demoted scores (in place) to below the lowest of the others, keeping their order."""
+    others = [s for s, d in zip(scores, demoted, strict=True) if not d]
+    top = max((s for s, d in zip(scores, demoted, strict=True) if d), default=0.0)
+    if not others or top <= 0 or top < min(others):
+        return
+    scale = 0.5 * min(others) / top
+    for i, d in enumerate(demoted):
+        if d:
+            scores[i] *= scale
 
 
 _UNREAD = object()  # a lazily read attribute not read yet

@@ -21,6 +21,7 @@ import numpy as np
 from whoosh.query import And, Or, Prefix, Query
 
 from kb.analysis import load_synonyms
+from kb.analysis.question_words import is_filler
 from kb.engine import (
     BM25_B,
     BM25_K1,
@@ -58,7 +59,7 @@ from kb.search.feedback import (
 from kb.search.filters import UnknownFilterValue, resolve_all
 from kb.search.proximity import body_terms, proximity_factors
 from kb.search.query import QueryPart, clean_query, correctable, mark_roles, parse_query
-from kb.search.ranking import Pool, RawHit, RunMemo, diversify, elapsed_ms, filter_query
+from kb.search.ranking import Pool, RawHit, RunMemo, above, diversify, elapsed_ms, filter_query
 from kb.search.results import Hit, IndexMissing, SearchError, SearchResult
 from kb.search.similar import SimilarDocuments, docnum_doc_ids, mlt_text
 from kb.search.snippets import make_snippet, match_offset
@@ -202,12 +203,15 @@ class Searcher:
                     Or([q, extra]), groups, filter_q, max(POOL, offset + limit), facets, remaining, memo
                 )
         pinned, links = state.pin(cited, citation, Pool([], [], []) if bare else hits, filter_q)
-        ranked = diversify(hits.doc_ids, hits.scores, hits.docnums, keep=offset + limit + len(pinned))
+        ranked = diversify(
+            hits.doc_ids, hits.scores, hits.docnums, keep=offset + limit + len(pinned), numbers_only=hits.numbers_only
+        )
         if pinned:
             scored = {h.docnum: h for h in ranked}
             first = [scored.get(d) or RawHit(state.doc_ids[d], 0.0, d) for d in pinned]
             first.sort(key=lambda h: -h.score)  # stable: unscored targets keep the citation's order
-            ranked = first + [h for h in ranked if h.docnum not in links]
+            rest = [h for h in ranked if h.docnum not in links]
+            ranked = above(first, rest[0].score if rest else 0.0) + rest
             total += sum(d not in hits.docnums for d in pinned)
         page = ranked[offset : offset + limit]
         match_terms = state.match_terms(marked if citation else parts, corrected)
@@ -424,6 +428,7 @@ class VersionSearcher:
             candidates, scores = candidates[keep], scores[keep]
         order = np.lexsort((-candidates, -scores))[:pool]  # best first; ties: higher docnum first
         pooled, pooled_scores = candidates[order], scores[order]
+        pooled_scores, numbers_only = self.numbers_beside_words(groups, pooled, pooled_scores, memo)
         coords = self.coordination(groups, pooled, memo) if len(groups) > 1 else None
         if coords is not None:
             pooled_scores = pooled_scores * coords
@@ -432,9 +437,31 @@ class VersionSearcher:
             pooled_scores = pooled_scores * proximity_factors(scorer, words, pooled, pooled_scores, reuse.proximity)
         doc_ids = self.doc_ids
         docnums = pooled.tolist()
-        hits = Pool([doc_ids[d] for d in docnums], pooled_scores.tolist(), docnums)
+        hits = Pool([doc_ids[d] for d in docnums], pooled_scores.tolist(), docnums, numbers_only)
         facet_counts = self.facet_counts(mask) if facets else {}
         return hits, total, facet_counts, scorer.timed_out
+
+    def numbers_beside_words(
+        self, groups, docnums: np.ndarray, scores: np.ndarray, memo: dict[int, object]
+    ) -> tuple[np.ndarray, frozenset[int]]:
+        """A query's numbers ("direktupphandlingsgräns 2025") count only in sections that hold one of
+        its words: (the scores without the numbers' share where a section holds only a compound's
+        part of them, "upphandling"; the sections that hold the numbers and nothing else, to rank
+        last). A year the texts repeat everywhere must not carry a hit past those naming the topic."""
+        words = [(strict, full) for strict, full, _, content in groups if content]
+        numbers = [full for _, full, _, content in groups if not content]
+        if not words or not numbers or not len(docnums):
+            return scores, frozenset()
+        held = np.zeros(len(docnums), bool)
+        touched = np.zeros(len(docnums), bool)
+        for strict, full in words:
+            held |= self.scorer.matches(strict, docnums, memo)
+            touched |= self.scorer.matches(full, docnums, memo)
+        numbered = self.scorer.evaluate(numbers[0] if len(numbers) == 1 else Or(numbers), memo)
+        share = numbered.scores[docnums]
+        parts_only = touched & ~held
+        scores = np.where(parts_only, np.maximum(scores - share, 0.0), scores)
+        return scores, frozenset(docnums[numbered.mask[docnums] & ~touched].tolist())
 
     @property
     def scorer(self) -> ArrayScorer:
@@ -520,9 +547,10 @@ class VersionSearcher:
         """
         b = self.builder
         terms: set[str] = set()
+        question = any(p.role == "filler" for p in parts)
         for p in parts:
-            if p.role == "filler":
-                continue
+            if p.role == "filler" or (question and p.kind == "word" and is_filler(p.text, question)):
+                continue  # not "är" marked everywhere for "vad ar en EPD" (kb.analysis.question_words)
             terms.update(b.tokens(p.text, folded=True))
             if p.text in corrected:  # "återanvändnig" searched as "återanvändning": mark what was found
                 for correction in b.corrections(p.text):

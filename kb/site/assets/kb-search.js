@@ -357,6 +357,7 @@
           if (v.stop) return;
           v.weight = parts[i].number ? m.number.weight : 1;
           v.coordination = parts[i].number ? m.number.coordination : 1;
+          v.number = !!parts[i].number;   /* specificity, proximity and numbersLast leave numbers out */
           groups.push(v);
         });
         return Promise.all(groups.map(function (g) {
@@ -364,12 +365,16 @@
         })).then(function (lists) {
           specificity(m, groups, lists);
           var scores = new Map(), matched = new Map();
+          var worded = new Set(), held = new Set(), numberShare = new Map();   /* see numbersLast */
           lists.forEach(function (perVariant, gi) {
             var seen = new Set(), g = groups[gi];
             perVariant.forEach(function (flat, vi) {
               var weight = g.list[vi][1] * g.weight, half = flat.length / 2, sid = 0;
+              var whole = g.list[vi][1] >= 0.85 * (g.list[vi][0].charAt(0) === "~" ? m.foldedWeight : 1);
               for (var k = 0; k < half; k++) {
                 sid += flat[k];
+                if (!g.number) { worded.add(sid); if (whole) held.add(sid); }
+                else numberShare.set(sid, (numberShare.get(sid) || 0) + weight * flat[half + k] / m.scale);
                 scores.set(sid, (scores.get(sid) || 0) + weight * flat[half + k] / m.scale);
                 if (!seen.has(sid)) { seen.add(sid); matched.set(sid, (matched.get(sid) || 0) + g.coordination); }
               }
@@ -377,6 +382,7 @@
           });
           var n = groups.reduce(function (a, g) { return a + g.coordination; }, 0), ranked = [];
           scores.forEach(function (s, sid) {
+            if (worded.has(sid) && !held.has(sid)) s = Math.max(s - (numberShare.get(sid) || 0), 0);
             var power = KB.coordinationPower != null ? KB.coordinationPower : COORDINATION_POWER;
             var c = Math.pow((1 + (matched.get(sid) || 0)) / (1 + n), power);
             ranked.push([sid, s * (groups.length > 1 ? c : 1)]);
@@ -393,16 +399,21 @@
             near.push((whole.length ? whole : g.list).map(function (v) { return fold(v[0].replace(/^~/, "")); }));
           });
           return proximity(m, ranked, question ? near : []).then(function () {
+<<<<<<< HEAD
             return feedback(m, question, groups, scores, matched, n, ranked, near);
           }).then(function (expanded) {
             if (expanded) ranked = expanded;
             ranked = diversify(m, ranked.slice(0, 200));
+=======
+            ranked = numbersLast(diversify(m, ranked.slice(0, 200)), worded);
+>>>>>>> qa-search
             var links = pin(m, cit, resolved.targets, bare ? [] : ranked);
             if (links.size) {
               var score = new Map(ranked);
               var first = Array.from(links.keys()).map(function (sid) { return [sid, score.get(sid) || 0]; })
                 .sort(function (a, b) { return b[1] - a[1]; });
-              ranked = first.concat(ranked.filter(function (r) { return !links.has(r[0]); }));
+              var rest = ranked.filter(function (r) { return !links.has(r[0]); });
+              ranked = above(first, rest.length ? rest[0][1] : 0).concat(rest);
             }
             return makeHits(m, ranked.slice(offset, offset + limit), terms, links).then(function (hits) {
               return { mode: "static", engine: "kb", total: ranked.length, offset: offset, hits: hits, notice: notice };
@@ -579,6 +590,27 @@
       seen.set(doc, k + 1);
       return [r[0], r[1] * Math.pow(DIVERSIFY_DECAY, k)];
     }).sort(function (a, b) { return b[1] - a[1] || a[0] - b[0]; });
+  }
+
+  /* As kb.search.searcher.numbers_beside_words and kb.search.ranking.diversify: a query's numbers
+     ("2025") count only in sections holding one of its words (a section holding only a compound's
+     part of them gets nothing for the number, above), and a section holding only the numbers
+     comes after every section holding a word, its score scaled below theirs. */
+  function numbersLast(ranked, worded) {
+    var rest = ranked.filter(function (r) { return worded.has(r[0]); });
+    if (!rest.length || rest.length === ranked.length) return ranked;
+    var floor = rest[rest.length - 1][1], numbers = ranked.filter(function (r) { return !worded.has(r[0]); });
+    var scale = numbers[0][1] >= floor && numbers[0][1] > 0 ? 0.5 * floor / numbers[0][1] : 1;
+    return rest.concat(numbers.map(function (r) { return [r[0], r[1] * scale]; }));
+  }
+
+  /* As kb.search.ranking.above: pinned hits' scores follow their order, above the next hit's. */
+  function above(pinned, next) {
+    var floor = next;
+    return pinned.slice().reverse().map(function (r) {
+      floor = Math.max(r[1], floor * 1.01 + 0.01);
+      return [r[0], floor];
+    }).reverse();
   }
 
   function makeHits(m, ranked, terms, links) {
