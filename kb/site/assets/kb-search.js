@@ -399,14 +399,10 @@
             near.push((whole.length ? whole : g.list).map(function (v) { return fold(v[0].replace(/^~/, "")); }));
           });
           return proximity(m, ranked, question ? near : []).then(function () {
-<<<<<<< HEAD
             return feedback(m, question, groups, scores, matched, n, ranked, near);
           }).then(function (expanded) {
             if (expanded) ranked = expanded;
-            ranked = diversify(m, ranked.slice(0, 200));
-=======
             ranked = numbersLast(diversify(m, ranked.slice(0, 200)), worded);
->>>>>>> qa-search
             var links = pin(m, cit, resolved.targets, bare ? [] : ranked);
             if (links.size) {
               var score = new Map(ranked);
