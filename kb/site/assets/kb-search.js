@@ -13,6 +13,7 @@
   var DIR = "sok-index/";
   var COORDINATION_POWER = 2.0;
   var DIVERSIFY_DECAY = 0.55;
+  var PART_DAMPING = 0.3;   /* kb.search.builder.PART_DAMPING: parts of a word the corpus holds inflected */
   /* Words of a snippet to mark (display only: a query's words are KB.tokens). */
   var WORD_RE = /[\p{L}\p{N}]+(?:[-:][\p{L}\p{N}]+)*/gu;
 
@@ -146,37 +147,72 @@
     return vocabCache[key];
   }
 
-  /* A word the corpus does not hold: compound parts found in the vocabulary (with the
-     analysed variants of the last part), else close spellings. Heads begin like the word,
-     so one vocabulary file answers them; a tail's file is loaded only where a head matched. */
+  /* A word the corpus does not hold: its inflected forms in the corpus, with its compound parts
+     damped (compoundVariants), as the API's analysed variants; else its parts alone; else close
+     spellings. Heads begin like the word, so one vocabulary file answers most of it. */
   function guess(m, w) {
     return vocabulary(m, w).then(function (heads) {
       var forms = inflections(w).filter(function (t) { return heads.set.has(t); }).slice(0, 3);
-      if (forms.length) return inflectedVariants(m, forms);
-      var splits = [];
-      for (var i = 3; i <= w.length - 3; i++) {
-        var head = w.slice(0, i), candidates = [head];
-        if (/s$/.test(head) && head.length > 3) candidates.push(head.slice(0, -1));
-        var headHit = candidates.find(function (h) { return heads.set.has(h); });
-        if (headHit) splits.push([headHit, w.slice(i)]);
-      }
-      return firstSplit(m, splits, 0).then(function (found) {
-        return found || closest(heads.list, w).map(function (t) { return [t, 0.7]; });
+      return compoundVariants(m, w, heads).then(function (parts) {
+        if (forms.length) {
+          return inflectedVariants(m, forms).then(function (list) {
+            var damping = KB.partDamping != null ? KB.partDamping : PART_DAMPING;   /* for measuring */
+            return strongest(list.concat(parts.map(function (p) { return [p[0], p[1] * damping]; })));
+          });
+        }
+        return parts.length ? parts : closest(heads.list, w).map(function (t) { return [t, 0.7]; });
+      });
+    });
+  }
+  /* [[term, weight], …] with each term once, at its highest weight (a term counts once per word). */
+  function strongest(list) {
+    var best = new Map();
+    list.forEach(function (v) { best.set(v[0], Math.max(best.get(v[0]) || 0, v[1])); });
+    return Array.from(best.entries());
+  }
+
+  /* An unknown compound as the API reads it (kb.search.builder: analysed parts, joined_parts):
+     "direktupphandlingsgränsen" → direktupphandling + gräns, the longest heads the corpus holds
+     (a linking s dropped; the last part may be inflected), each with its own analysed variants
+     (direktupphandling → direkt, upphandling), weighted by its share of the word as the API's
+     _variant_weight. [[term, weight], …]; empty when the word does not split. */
+  function compoundVariants(m, w, heads) {
+    return compoundSplit(m, w, heads, 0).then(function (parts) {
+      if (!parts) return [];
+      return Promise.all(parts.map(function (p) { return shardOf(m, p); })).then(function (shards) {
+        var best = new Map();
+        parts.forEach(function (p, i) {
+          var share = 0.3 + 0.6 * Math.min(1, p.length / w.length);
+          var list = shards[i].w[p] !== undefined ? pairs(shards[i].w[p]) : [[p, 1]];
+          list.forEach(function (v) { best.set(v[0], Math.max(best.get(v[0]) || 0, v[1] * share)); });
+        });
+        return Array.from(best.entries());
       });
     });
   }
 
-  function firstSplit(m, splits, k) {
-    if (k >= splits.length) return Promise.resolve(null);
-    var headHit = splits[k][0], tail = splits[k][1];
-    return vocabulary(m, tail).then(function (tails) {
-      var tailHit = [tail].concat(tailLemmas(tail)).find(function (t) { return tails.set.has(t); });
-      if (!tailHit) return firstSplit(m, splits, k + 1);
-      return shardOf(m, tailHit).then(function (sh) {
-        var tv = sh.w[tailHit] !== undefined ? pairs(sh.w[tailHit]) : [[tailHit, 1]];
-        return tv.map(function (p) { return [p[0], p[1] * 0.5]; }).concat([[headHit, 0.25]]);
+  /* `w` as indexed words, longest head first: [head, …, tail] or null. */
+  function compoundSplit(m, w, heads, depth) {
+    var splits = [];
+    for (var i = w.length - 3; i >= 3; i--) {
+      var head = w.slice(0, i), candidates = [head];
+      if (/s$/.test(head) && head.length > 3) candidates.push(head.slice(0, -1));
+      var hit = candidates.find(function (h) { return heads.set.has(h); });
+      if (hit) splits.push([hit, w.slice(i)]);
+    }
+    function attempt(k) {
+      if (k >= splits.length) return Promise.resolve(null);
+      var rest = splits[k][1];
+      return vocabulary(m, rest).then(function (tails) {
+        var tail = [rest].concat(tailLemmas(rest)).find(function (t) { return tails.set.has(t); });
+        if (tail) return [splits[k][0], tail];
+        if (depth >= 2) return attempt(k + 1);
+        return compoundSplit(m, rest, tails, depth + 1).then(function (more) {
+          return more ? [splits[k][0]].concat(more) : attempt(k + 1);
+        });
       });
-    });
+    }
+    return attempt(0);
   }
 
   /* An unknown word one Swedish inflection ending from a word of the corpus ("upphandlingskriterierna"

@@ -1,0 +1,73 @@
+"""The site's static search reads a compound the corpus does not hold as the API does.
+
+``kb-search.js`` runs in Node over a static index built here (as in test_static_search_patterns.py).
+An unknown compound ("direktupphandlingsgränserna") finds its inflected form the corpus holds
+first, and also, weakly, the sections holding its longest indexed parts ("direktupphandling"),
+as ``kb.search.builder``'s analysed parts and ``joined_parts`` do; a compound of indexed words
+with no inflected form in the corpus ("direktupphandlingsbeloppet") finds its parts.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from site_support import ensure_browser_tools
+from test_static_search_patterns import NODE, run_node
+
+from kb.model import Block, Document, Section
+from kb.site.static_index import build_static_index
+
+pytestmark = pytest.mark.browser
+
+TEXTS = {
+    "gransen": "Beloppet kallas direktupphandlingsgräns och räknas utan moms.",
+    "kapitel": "Direktupphandling får användas när kontraktets värde är lågt.",
+    "moms": "Fakturor ska visa beloppet med och utan moms.",
+    "annat": "Transporter med el och biogas minskar utsläppen i staden.",
+    "skola": "Livsmedel från ekologisk odling serveras i skolan.",
+}
+
+
+def documents() -> list[Document]:
+    return [
+        Document(id=f"guide/{name}", title=f"Blad {name}", source=f"guide/{name}.md",
+                 sections=[Section("text", [f"Blad {name}"], [Block("p", text)])], meta={"type": "vägledning"})
+        for name, text in TEXTS.items()
+    ]
+
+
+@pytest.fixture(scope="module")
+def index_dir(tmp_path_factory) -> Path:
+    ensure_browser_tools(NODE)
+    root = tmp_path_factory.mktemp("static-compounds")
+    for rel, text in build_static_index(documents()).items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root / "sok-index"
+
+
+def search(index_dir: Path, query: str) -> list[str]:
+    got = run_node(index_dir, "return KB.staticSearch(data, 10);", query)
+    return [h["doc_id"] for h in got["hits"]]
+
+
+def test_unknown_inflection_finds_its_form_first_then_its_parts(index_dir: Path):
+    ids = search(index_dir, "direktupphandlingsgränserna")
+    assert ids[0] == "guide/gransen", ids
+    assert "guide/kapitel" in ids, ids  # only "direktupphandling": the compound's longest head
+    assert "guide/annat" not in ids
+
+
+def test_unknown_compound_of_indexed_words_finds_its_parts(index_dir: Path):
+    ids = search(index_dir, "direktupphandlingsbeloppet")
+    assert {"guide/kapitel", "guide/moms"} <= set(ids), ids
+    assert "guide/skola" not in ids
+
+
+def test_compound_of_three_indexed_words_finds_its_parts(index_dir: Path):
+    """No two of moms, belopp and gräns are indexed joined: the split goes on past the first head."""
+    ids = search(index_dir, "momsbeloppsgränsen")
+    assert {"guide/gransen", "guide/moms"} <= set(ids), ids
+    assert "guide/skola" not in ids
