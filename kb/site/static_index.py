@@ -40,6 +40,7 @@ from collections.abc import Callable
 
 from kb.engine import BM25_B, BM25_K1
 from kb.model import FOLD_LETTERS, Document, fold_ascii
+from kb.search.builder import ACTION_NOUN, INFLECTION_ENDINGS, INFLECTION_WEIGHT, MIN_STEM, QUESTION_ONLY_ENDINGS
 from kb.site.js_patterns import js_pattern
 from kb.site.static_feedback import feedback_files, feedback_meta
 from kb.site.static_layout import vocabulary_files, vocabulary_keys
@@ -231,6 +232,7 @@ def build_static_index(
             "number": {**js_pattern(number_pattern()), "weight": NUMBER_WEIGHT, "coordination": NUMBER_COORDINATION},
             "citations": citation_table(documents),
             "proximity": {"window": PROXIMITY_WINDOW, "gain": PROXIMITY_GAIN, "pool": PROXIMITY_POOL},
+            "inflection": inflection_meta(),  # a word's other endings the texts hold (kb.search.builder)
             "feedback": feedback_meta(),  # questions borrow their best sections' words (kb.site.static_feedback)
             "docs": docs_meta,
             "sections": sections_meta,
@@ -245,6 +247,12 @@ def build_static_index(
     for i in range(0, n, TEXT_SHARD):
         files[f"{INDEX_DIR}/x/{i // TEXT_SHARD}.json"] = _dump(texts[i : i + TEXT_SHARD])
     return files
+
+
+def inflection_meta() -> dict:
+    """``QueryBuilder.inflections``' endings and weight, so kb-search.js finds the same forms."""
+    return {"endings": list(INFLECTION_ENDINGS), "actionNoun": sorted(ACTION_NOUN),
+            "questionOnly": sorted(QUESTION_ONLY_ENDINGS), "minStem": MIN_STEM, "weight": INFLECTION_WEIGHT}
 
 
 def citation_table(documents: list[Document]) -> dict:

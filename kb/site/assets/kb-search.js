@@ -117,7 +117,7 @@
   }
 
   /* Variants of one query word: [[term key, weight], …]; term keys of folded terms start with "~". */
-  function variants(m, part) {
+  function variants(m, part, question) {
     var w = part.word, f = fold(w);
     if (part.prefix) return prefixVariants(m, w);
     return Promise.all([shardOf(m, w), shardOf(m, f)]).then(function (sh) {
@@ -129,9 +129,57 @@
       var list = exact.map(function (p) { return [p[0], p[1]]; })
         .concat(folded.map(function (p) { return ["~" + p[0], p[1] * m.foldedWeight]; }))
         .concat((part.pieces || []).map(function (p) { return [p, 0.3 + 0.6 * p.length / w.length]; }));
-      if (known) return { list: list };
+      if (known) return otherEndings(m, w, list, question).then(function (extra) { return { list: list.concat(extra) }; });
       return guess(m, w).then(function (extra) { return { list: list.concat(extra) }; });
     });
+  }
+
+  /* A known word's forms with another ending that the texts hold, as QueryBuilder.inflections
+     (its endings in meta.inflection): "textil" finds "textilier"; in a question a verb also finds
+     its action noun ("verifiera" → verifiering), which statutes and headings use. A form whose
+     lemma is already one of the word's variants ("produkten" beside produkt) is found through it. */
+  function otherEndings(m, w, list, question) {
+    var inf = m.inflection;
+    if (!inf || KB.noOtherEndings) return Promise.resolve([]);
+    var candidates = endingCandidates(inf, w);
+    if (!candidates.length) return Promise.resolve([]);
+    var have = new Set(list.map(function (v) { return v[0]; }));
+    var wholes = new Set(list.filter(function (v) { return v[0].charAt(0) !== "~" && v[1] >= 0.55; }).map(function (v) { return v[0]; }));
+    return vocabulary(m, w).then(function (vocab) {
+      var forms = candidates.filter(function (t) {
+        return vocab.set.has(t) && !have.has(t) && (question || inf.questionOnly.indexOf(formEnding(w, t)) < 0);
+      });
+      return Promise.all(forms.map(function (t) { return shardOf(m, t); })).then(function (shards) {
+        return forms.filter(function (t, i) {
+          var own = shards[i].w[t] !== undefined ? pairs(shards[i].w[t]) : [];
+          return !own.some(function (v) { return v[0] !== t && v[1] >= 0.55 && wholes.has(v[0]); });
+        }).map(function (t) { return [t, inf.weight]; });
+      });
+    });
+  }
+
+  /* QueryBuilder.inflection_candidates: the word's stems (action-noun endings never stripped)
+     with every other ending. */
+  function endingCandidates(inf, w) {
+    var out = [];
+    if (!/^\p{L}+$/u.test(w) || w.length < inf.minStem + 1) return out;
+    var stems = new Set();
+    inf.endings.forEach(function (e) {
+      if (w.endsWith(e) && inf.actionNoun.indexOf(e) < 0 && w.length - e.length >= inf.minStem) stems.add(w.slice(0, w.length - e.length));
+    });
+    Array.from(stems).sort().forEach(function (stem) {
+      inf.endings.forEach(function (e) {
+        var form = stem + e;
+        if (form !== w && out.indexOf(form) < 0) out.push(form);
+      });
+    });
+    return out;
+  }
+
+  function formEnding(w, form) {
+    var n = 0;
+    while (n < Math.min(w.length, form.length) && w[n] === form[n]) n++;
+    return form.slice(n);
   }
 
   /* The indexed terms that begin like `term` (one file per first character, see
@@ -387,7 +435,7 @@
       var notice = cit ? citationNotice(cit, resolved) : null;
       var typed = parse(m, text), parts = contentParts(m, typed);
       var question = parts.length < typed.length;   /* it had question words ("hur", "får") */
-      return Promise.all(parts.map(function (p) { return variants(m, p); })).then(function (vs) {
+      return Promise.all(parts.map(function (p) { return variants(m, p, question); })).then(function (vs) {
         var groups = [];
         vs.forEach(function (v, i) {
           if (v.stop) return;
