@@ -40,7 +40,6 @@ from collections.abc import Callable
 
 from kb.engine import BM25_B, BM25_K1
 from kb.model import FOLD_LETTERS, Document, fold_ascii
-from kb.search.builder import ACTION_NOUN, INFLECTION_ENDINGS, INFLECTION_WEIGHT, MIN_STEM, QUESTION_ONLY_ENDINGS
 from kb.site.js_patterns import js_pattern
 from kb.site.static_feedback import feedback_files, feedback_meta
 from kb.site.static_layout import vocabulary_files, vocabulary_keys
@@ -128,6 +127,7 @@ def build_static_index(
 ) -> dict[str, str]:
     """Site-relative path → JSON text of every file of the static index."""
     from kb.analysis import SwedishTokenizer, folded_analyzer, swedish_analyzer
+    from kb.analysis.lexicon import get_lexicon
     from kb.analysis.question_words import QUESTION_FILLERS
     from kb.analysis.stop import STOP_WORDS
     from kb.analysis.tokenizer import TOKEN_RE
@@ -205,15 +205,22 @@ def build_static_index(
         shards[fnv1a(bare) % SHARDS]["t"][term] = postings_
 
     svq, faq = swedish_analyzer(expand_query=True), folded_analyzer(expand_query=True)
+    lexicon = get_lexicon()
     for word in words:
         exact = _memo_variants(memo, svq, word, word)
         if exact != [word, 1.0]:
             shards[fnv1a(word) % SHARDS]["w"][word] = exact
         folded_word = fold_ascii(word)
+        if folded_word != word and lexicon.is_known(folded_word):
+            # "ändra" spelt "andra" is another word: kb-search.js leaves its folded forms out (as the API)
+            shards[fnv1a(word) % SHARDS].setdefault("f", []).append(word)
         folded = _memo_variants(memo, faq, folded_word, "~" + folded_word)
         if folded != [folded_word, 1.0]:
             shards[fnv1a(folded_word) % SHARDS]["w"]["~" + folded_word] = folded
 
+    for shard in shards:
+        if "f" in shard:
+            shard["f"].sort()
     _add_synonyms(shards, svq, memo)
 
     vocab = sorted(t for t in postings if not t.startswith("~") and len(t) >= 3 and not t.isdigit())
@@ -251,6 +258,8 @@ def build_static_index(
 
 def inflection_meta() -> dict:
     """``QueryBuilder.inflections``' endings and weight, so kb-search.js finds the same forms."""
+    from kb.search.builder import ACTION_NOUN, INFLECTION_ENDINGS, INFLECTION_WEIGHT, MIN_STEM, QUESTION_ONLY_ENDINGS
+
     return {"endings": list(INFLECTION_ENDINGS), "actionNoun": sorted(ACTION_NOUN),
             "questionOnly": sorted(QUESTION_ONLY_ENDINGS), "minStem": MIN_STEM, "weight": INFLECTION_WEIGHT}
 

@@ -122,7 +122,10 @@
     if (part.prefix) return prefixVariants(m, w);
     return Promise.all([shardOf(m, w), shardOf(m, f)]).then(function (sh) {
       var exact = sh[0].w[w] !== undefined ? pairs(sh[0].w[w]) : [[w, 1]];
-      var folded = sh[1].w["~" + f] !== undefined ? pairs(sh[1].w["~" + f]) : [[f, 1]];
+      /* "ändra" spelt "andra" is another word (the shard's f list, by the lexicon, as the API's
+         _another_word): its folded forms would find that word, so they are left out. */
+      var twin = w !== f && (sh[0].f || []).indexOf(w) >= 0 && !KB.noTwins;
+      var folded = twin ? [] : sh[1].w["~" + f] !== undefined ? pairs(sh[1].w["~" + f]) : [[f, 1]];
       var known = exact.length === 0 || sh[0].t[w] !== undefined || sh[0].w[w] !== undefined ||
         sh[1].t["~" + f] !== undefined || sh[1].t[f] !== undefined || sh[1].w["~" + f] !== undefined;
       if (exact.length === 0) return { stop: true, list: [] };
