@@ -4,7 +4,9 @@
 An unknown compound ("direktupphandlingsgränserna") finds its inflected form the corpus holds
 first, and also, weakly, the sections holding its longest indexed parts ("direktupphandling"),
 as ``kb.search.builder``'s analysed parts and ``joined_parts`` do; a compound of indexed words
-with no inflected form in the corpus ("direktupphandlingsbeloppet") finds its parts.
+with no inflected form in the corpus ("direktupphandlingsbeloppet") finds its parts; so does a
+compound the texts hold only inflected ("upphandlingsannons": the base form is indexed, as a
+lemma, and kb build writes its parts).
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ TEXTS = {
     "moms": "Fakturor ska visa beloppet med och utan moms.",
     "annat": "Transporter med el och biogas minskar utsläppen i staden.",
     "skola": "Livsmedel från ekologisk odling serveras i skolan.",
+    "annonser": "Nya regler för upphandlingsannonser i EU.",
+    "annons": "Varje annons publiceras i databasen.",
 }
 
 
@@ -71,3 +75,9 @@ def test_compound_of_three_indexed_words_finds_its_parts(index_dir: Path):
     ids = search(index_dir, "momsbeloppsgränsen")
     assert {"guide/gransen", "guide/moms"} <= set(ids), ids
     assert "guide/skola" not in ids
+
+
+def test_compound_indexed_only_as_a_lemma_finds_its_parts(index_dir: Path):
+    ids = search(index_dir, "upphandlingsannons")
+    assert ids[0] == "guide/annonser", ids
+    assert "guide/annons" in ids, ids

@@ -218,6 +218,12 @@ def build_static_index(
         if folded != [folded_word, 1.0]:
             shards[fnv1a(folded_word) % SHARDS]["w"]["~" + folded_word] = folded
 
+    for term in postings:  # indexed lemmas no text spells so ("upphandlingsannons"): their compound parts
+        if term in words or len(term) < 8 or not term.isalpha():
+            continue
+        exact = _memo_variants(memo, svq, term, term)
+        if exact != [term, 1.0]:
+            shards[fnv1a(term) % SHARDS]["w"][term] = exact
     for shard in shards:
         if "f" in shard:
             shard["f"].sort()
