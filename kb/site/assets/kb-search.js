@@ -518,12 +518,26 @@
       g.list.forEach(function (v, vi) {
         if (v[0].charAt(0) !== "~" && v[1] >= 0.85) df = Math.max(df, lists[gi][vi].length / 2);
       });
+      if (!df && !KB.noFallbackSpecificity) df = fallbackFrequency(m, g.list, lists[gi]);
       content.push(g);
       idfs.push(Math.log(1 + n / (df || n)));
     });
     if (content.length < 2) return;
     var mean = idfs.reduce(function (a, b) { return a + b; }, 0) / idfs.length || 1;
     content.forEach(function (g, i) { g.coordination = idfs[i] / mean; });
+  }
+
+  /* The section count of a word the texts do not spell so, as the API's coordination query
+     counts it: its folded whole forms ("lange" typed for "länge"; the API's index holds the
+     folded twin in the same field), else its compound parts ("kontorsmöbler": kontor, möbel). */
+  function fallbackFrequency(m, list, perVariant) {
+    var folded = 0, parts = 0;
+    list.forEach(function (v, vi) {
+      var df = perVariant[vi].length / 2;
+      if (v[0].charAt(0) === "~") { if (v[1] >= 0.85 * m.foldedWeight) folded = Math.max(folded, df); }
+      else parts = Math.max(parts, df);
+    });
+    return folded || parts;
   }
 
   /* Proximity as kb.search.proximity: among the best sections (meta.proximity.pool, the texts the
