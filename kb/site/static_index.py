@@ -127,7 +127,6 @@ def build_static_index(
 ) -> dict[str, str]:
     """Site-relative path → JSON text of every file of the static index."""
     from kb.analysis import SwedishTokenizer, folded_analyzer, swedish_analyzer
-    from kb.analysis.lexicon import get_lexicon
     from kb.analysis.question_words import QUESTION_FILLERS
     from kb.analysis.stop import STOP_WORDS
     from kb.analysis.tokenizer import TOKEN_RE
@@ -205,13 +204,12 @@ def build_static_index(
         shards[fnv1a(bare) % SHARDS]["t"][term] = postings_
 
     svq, faq = swedish_analyzer(expand_query=True), folded_analyzer(expand_query=True)
-    lexicon = get_lexicon()
     for word in words:
         exact = _memo_variants(memo, svq, word, word)
         if exact != [word, 1.0]:
             shards[fnv1a(word) % SHARDS]["w"][word] = exact
         folded_word = fold_ascii(word)
-        if folded_word != word and lexicon.is_known(folded_word):
+        if folded_word != word and _folded_is_another_word(memo, word, folded_word):
             # "ändra" spelt "andra" is another word: kb-search.js leaves its folded forms out (as the API)
             shards[fnv1a(word) % SHARDS].setdefault("f", []).append(word)
         folded = _memo_variants(memo, faq, folded_word, "~" + folded_word)
@@ -429,6 +427,18 @@ def _memo_variants(memo: WordMemo, analyzer, word: str, key: str) -> list:
         got = memo.query[key] = _query_variants(analyzer, word, word)
         memo.changed = True
     return got
+
+
+def _folded_is_another_word(memo: WordMemo, word: str, folded_word: str) -> bool:
+    """As the API's query builder asks the lexicon; kept in the memo, so a rebuild need not load it."""
+    key = "!" + word
+    got = memo.query.get(key)
+    if got is None:
+        from kb.analysis.lexicon import get_lexicon
+
+        got = memo.query[key] = [get_lexicon().is_known(folded_word)]
+        memo.changed = True
+    return got[0]
 
 
 def _query_variants(analyzer, text: str, word: str) -> list:
