@@ -233,8 +233,11 @@ class QueryBuilder:
                 terms = [Term(f, token) for f in FIELD_BOOSTS if self.doc_frequency(f, token)]
                 per_part.append(Or(terms) if terms else None)
             if all(per_part):
-                found = self._whole_found.get((lower, question), False)
-                out = (coord if found else None, And(per_part))
+                # The whole word in the section's own text: not in the theme, whose descriptions
+                # give every section of a tag words like "klimatkrav" it does not say.
+                wholes = [c for c in _leaves(coord) if c.fieldname != "theme"]
+                found = self._whole_found.get((lower, question), False) and bool(wholes)
+                out = (Or(wholes) if found else None, And(per_part))
         self._parts_queries[key] = out
         return out
 
@@ -392,6 +395,15 @@ def _hyphen_wholes(word: str, variants: list[tuple[str, bool]]) -> list[tuple[st
     if len(first) == 1:
         return joined
     return joined + [(t, False) for t, _ in variants if (t, True) not in joined and (t, False) not in joined]
+
+
+def _leaves(q: Query | None) -> list[Term]:
+    """The terms of an Or of terms (a word's coord query)."""
+    if q is None:
+        return []
+    if isinstance(q, Term):
+        return [q]
+    return [t for sub in getattr(q, "subqueries", ()) for t in _leaves(sub)]
 
 
 def _another_word(folded: str) -> bool:
