@@ -45,3 +45,21 @@ def test_all_parts_rank_above_one_part_when_no_section_holds_the_word(searcher):
 def test_all_parts_rank_above_one_part_for_a_word_typed_without_diacritics(searcher):
     found = titles(searcher, "kontorsmobler")
     assert found[0] == "Cirkulära möbelflöden"
+
+
+def test_the_snippet_shows_the_word_itself_not_its_parts_apart():
+    from kb.search.snippets import make_snippet
+
+    text = (
+        "Sverige ska pressa ned klimatutsläppen, och det krävs mycket arbete i hela landet. "
+        + "Regeringen arbetar med bostäder, skolan och vården i alla delar av landet. " * 4
+        + "Möjligheterna att ställa klimatkrav vid upphandling förbättras."
+    )
+    snippet = make_snippet(text, frozenset({"klimatkrav", "klimat", "krav"}))
+    assert "ställa <mark>klimatkrav</mark> vid upphandling" in snippet
+    assert "klimatutsläppen" not in snippet
+
+
+def test_the_snippet_shows_the_word_in_search_results(searcher):
+    hit = searcher.search("klimatkrav", limit=1).hits[0]
+    assert "<mark>klimatkrav</mark>" in hit.snippet
