@@ -75,7 +75,7 @@ COORDINATION_POWER = 2.0
 PARTIAL_CREDIT = 0.9
 # A compound query word met only as its parts, not as the word (``coordination``): as all its
 # parts, as some of them; alone in the query (its credit is the score's factor), beside other words.
-PARTS_CREDIT, ONE_PART_CREDIT = 0.3, 0.1
+PARTS_CREDIT, ONE_PART_CREDIT = 0.3, 0.05
 PARTS_CREDIT_BESIDE, ONE_PART_CREDIT_BESIDE = PARTIAL_CREDIT, 0.85
 AND_BOOST = 1.0
 SPECIFICITY = 1.0  # 0: every content word counts alike in coordination; 1: by its IDF
