@@ -63,3 +63,4 @@ def test_the_snippet_shows_the_word_itself_not_its_parts_apart():
 def test_the_snippet_shows_the_word_in_search_results(searcher):
     hit = searcher.search("klimatkrav", limit=1).hits[0]
     assert "<mark>klimatkrav</mark>" in hit.snippet
+

@@ -181,6 +181,8 @@ class QueryBuilder:
                 if self.doc_frequency(fieldname, token):
                     present.append((fieldname, token, w, whole))
         found = any(whole for *_, whole in present)
+        if len(self._whole_found) > CACHE_WORDS:
+            self._whole_found.clear()
         self._whole_found[(lower, question)] = found
         joined: list[str] = []
         if not found:
@@ -236,7 +238,9 @@ class QueryBuilder:
                 # The whole word in the section's own text: not in the theme, whose descriptions
                 # give every section of a tag words like "klimatkrav" it does not say.
                 wholes = [c for c in _leaves(coord) if c.fieldname != "theme"]
-                found = self._whole_found.get((lower, question), False) and bool(wholes)
+                if (lower, question) not in self._whole_found:  # emptied since word_query cached the word
+                    self.word_clauses(word, question=question)
+                found = self._whole_found[(lower, question)] and bool(wholes)
                 out = (Or(wholes) if found else None, And(per_part))
         self._parts_queries[key] = out
         return out
