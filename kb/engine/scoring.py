@@ -51,7 +51,7 @@ class EncodedPositions:
     """
 
     blob: bytes
-    ends: np.ndarray  # int64: where each posting's value ends in ``blob``
+    ends: np.ndarray  # where each posting's value ends in ``blob`` (int32 where that fits)
 
     @property
     def nbytes(self) -> int:
@@ -203,6 +203,8 @@ class ArrayScorer:
         positions = None
         if values is not None and len(values) == sum(len(ids) for ids in id_parts):
             ends = np.cumsum(np.fromiter(map(len, values), np.int64, count=len(values)))
+            if ends[-1] < 2**31:
+                ends = ends.astype(np.int32)  # half the memory; a term's values are below 2 GB
             positions = EncodedPositions(b"".join(values), ends)
         if len(id_parts) == 1:
             return Postings(id_parts[0], score_parts[0], positions)
