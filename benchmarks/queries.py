@@ -1,7 +1,7 @@
 """Query latency on an existing index, rerunnable without rebuilding it.
 
     python -m benchmarks.queries INDEX_ROOT [--rounds 5] [--cold] [--judged FILE] [--dump FILE] [--compare FILE]
-        [--profile N]
+        [--profile N] [--callgrind]
 
 Opens ``INDEX_ROOT`` (a folder with a ``current`` link, e.g. a ``--keep`` folder's ``kb-index``)
 with ``kb.search.searcher.Searcher`` and times ``search(q, limit=10)`` on the dev queries exactly as
@@ -12,6 +12,12 @@ every query, so the figure shows what a query costs when nothing of it was seen 
 ``--dump`` writes each query's total and ranked page (doc id, anchor, score) as JSON;
 ``--compare`` checks the current results against such a file, which is how a speed change
 is shown to leave the ranking alone.
+
+``--callgrind`` counts instructions of the timed rounds only (the same on a busy machine)::
+
+    valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file=q.%p.cg \\
+        python -m benchmarks.queries INDEX_ROOT --rounds 3 --judged tests/data/questions-dev.json --callgrind
+    callgrind_annotate q.<pid>.cg | head    # "PROGRAM TOTALS": instructions (Ir)
 """
 
 from __future__ import annotations
@@ -24,6 +30,23 @@ import time
 from pathlib import Path
 
 from benchmarks.scale import dev_queries, judged_queries, percentile
+
+
+class CallgrindSwitch:
+    """Switches valgrind's collection on and off around the timed rounds (run under callgrind)."""
+
+    def enable(self) -> None:
+        self._switch("on")
+
+    def disable(self) -> None:
+        self._switch("off")
+
+    @staticmethod
+    def _switch(state: str) -> None:
+        import os
+        import subprocess
+
+        subprocess.run(["callgrind_control", "-i", state, str(os.getpid())], check=True, capture_output=True)
 
 
 def page_of(result) -> dict:
@@ -111,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--compare", type=Path, help="compare totals and ranked pages with a --dump file")
     parser.add_argument("--time-limit", type=float, help="seconds per search (default: the Searcher's)")
     parser.add_argument("--profile", type=int, default=0, help="cProfile the timed rounds, print N lines")
+    parser.add_argument("--callgrind", action="store_true", help="under valgrind: collect only in the timed rounds")
     args = parser.parse_args(argv)
     queries = args.query or (judged_queries(args.judged) if args.judged else dev_queries())
     if args.profile:
@@ -123,7 +147,8 @@ def main(argv: list[str] | None = None) -> int:
         stats.sort_stats("cumulative").print_stats(args.profile)
         stats.sort_stats("tottime").print_stats(args.profile)
     else:
-        times, pages = run(args.index_root, args.rounds, args.cold, queries, time_limit=args.time_limit)
+        switch = CallgrindSwitch() if args.callgrind else None
+        times, pages = run(args.index_root, args.rounds, args.cold, queries, switch, args.time_limit)
     if args.rounds > 0:
         report(times, pages)
     if args.dump:

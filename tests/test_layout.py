@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -197,3 +198,30 @@ def test(monkeypatch):
         "setattr(stream, '_WORKER')",
         "stream._run_slices",
     ]
+
+
+CONFLICT_MARKER = re.compile(r"^(<{7} |>{7} |={7}$)", re.MULTILINE)
+
+
+def conflict_markers(text: str) -> list[int]:
+    """Line numbers of merge conflict markers left in a text."""
+    return [text.count("\n", 0, m.start()) + 1 for m in CONFLICT_MARKER.finditer(text)]
+
+
+def test_no_merge_conflict_markers_in_the_project() -> None:
+    """A merge that left markers in a file nothing else parses (the browser's JavaScript, the
+    docs, the site's templates) must not pass as green."""
+    found = []
+    for folder in ("kb", "tests", "docs", "benchmarks", "scripts", "overrides", "sources"):
+        for path in sorted((REPO / folder).rglob("*")):
+            binary = path.suffix in {".so", ".gz", ".pdf", ".docx", ".odt", ".png", ".jpg"}
+            if path.is_file() and "node_modules" not in path.parts and not binary:
+                text = path.read_text(encoding="utf-8", errors="replace")
+                found += [f"{path.relative_to(REPO)}:{line}" for line in conflict_markers(text)]
+    assert found == []
+
+
+def test_conflict_markers_are_found() -> None:
+    text = "a\n<<<<<<< HEAD\nb\n=======\nc\n>>>>>>> branch\n"
+    assert conflict_markers(text) == [2, 4, 6]
+    assert conflict_markers("a\n======= not a marker\n") == []

@@ -105,6 +105,64 @@ def test_phrase_is_cached_and_repeats_the_same_answer(searcher):
     assert (first.scores == again.scores).all() and (first.mask == again.mask).all()
 
 
+def whoosh_positions(searcher, fieldname: str, btext: bytes) -> dict[int, list[int]]:
+    """Every live docnum's positions of a term, read posting by posting by Whoosh's own matchers."""
+    out: dict[int, list[int]] = {}
+    for sub, offset in searcher.leaf_searchers():
+        reader = sub.reader()
+        if (fieldname, btext) not in reader:
+            continue
+        m = reader.postings(fieldname, btext)
+        while m.is_active():
+            out[m.id() + offset] = m.value_as("positions")
+            m.next()
+    return out
+
+
+def assert_positions_equal_whoosh(searcher, scorer, fieldname: str, terms) -> int:
+    """All of each term's documents at once, then every other one (a pool), equal Whoosh's positions."""
+    checked = 0
+    for btext in terms:
+        text = btext.decode("utf-8")
+        expected = whoosh_positions(searcher, fieldname, btext)
+        docnums = np.array(sorted(expected), np.int64)
+        assert docnums.tolist() == scorer.postings(fieldname, text).ids.tolist()
+        assert scorer.positions(fieldname, text, docnums) == [expected[d] for d in docnums.tolist()]
+        pool = docnums[1::2]
+        assert scorer.positions(fieldname, text, pool) == [expected[d] for d in pool.tolist()]
+        checked += len(docnums)
+    return checked
+
+
+def test_positions_equal_whoosh_matcher_positions_for_every_term(searcher):
+    """Segments with and without deletions: the deleted document's positions are never returned."""
+    scorer = ArrayScorer(searcher, B, K1, TermCache())
+    terms = list(searcher.reader().lexicon("body"))
+    assert assert_positions_equal_whoosh(searcher, scorer, "body", terms) > len(terms)
+    deleted = {d for d in range(searcher.doc_count_all()) if searcher.reader().is_deleted(d)}
+    assert deleted and not deleted & set(scorer.postings("body", "möbler").ids.tolist())
+
+
+def test_positions_equal_whoosh_with_a_cache_too_small_to_keep_them(searcher):
+    scorer = ArrayScorer(searcher, B, K1, TermCache(max_bytes=64))
+    assert assert_positions_equal_whoosh(searcher, scorer, "body", [b"upphandling", b"m\xc3\xb6bler"]) > 0
+
+
+def test_positions_equal_whoosh_on_the_default_knowledge_base(default_kb):
+    """Terms of many postings blocks and of one posting, over the built index."""
+    from kb.engine import current_version_dir, open_scored
+
+    searcher, scorer = open_scored(current_version_dir(default_kb.index_root))
+    try:
+        reader = searcher.reader()
+        by_frequency = sorted(reader.lexicon("body"), key=lambda t: -reader.doc_frequency("body", t))
+        sample = by_frequency[:40] + by_frequency[-40:] + by_frequency[:: max(1, len(by_frequency) // 80)]
+        assert reader.doc_frequency("body", by_frequency[0]) > 128  # more than one block
+        assert assert_positions_equal_whoosh(searcher, scorer, "body", sample) > 1000
+    finally:
+        searcher.close()
+
+
 def postings(n: int) -> Postings:
     return Postings(np.arange(n, dtype=np.int64), np.ones(n, np.float64))
 

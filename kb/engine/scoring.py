@@ -42,15 +42,42 @@ BM25_B, BM25_K1 = 0.5, 1.2
 
 
 @dataclass(frozen=True)
-class Postings:
-    """One term's matching docnums (ascending, index-wide) and their scores."""
+class EncodedPositions:
+    """A term's encoded positions (Whoosh's posting values), one after another in docnum order.
 
-    ids: np.ndarray  # int64
-    scores: np.ndarray  # float64
+    Kept beside the scored postings because decoding the postings reads these bytes anyway:
+    holding them costs memory (counted in the cache's bound), reading them again later costs a
+    term lookup, a matcher and a block unpickling per segment.
+    """
+
+    blob: bytes
+    ends: np.ndarray  # where each posting's value ends in ``blob`` (int32 where that fits)
 
     @property
     def nbytes(self) -> int:
-        return self.ids.nbytes + self.scores.nbytes
+        return len(self.blob) + self.ends.nbytes
+
+    def value(self, i: int) -> bytes:
+        """The encoded value of the ``i``-th posting."""
+        return self.blob[int(self.ends[i - 1]) if i else 0 : int(self.ends[i])]
+
+
+@dataclass(frozen=True)
+class Postings:
+    """One term's matching docnums (ascending, index-wide) and their scores.
+
+    ``positions``: the encoded positions of each docnum, where the field has positions and the
+    term was decoded over Whoosh's files (otherwise None).
+    """
+
+    ids: np.ndarray  # int64
+    scores: np.ndarray  # float64
+    positions: EncodedPositions | None = None
+
+    @property
+    def nbytes(self) -> int:
+        extra = self.positions.nbytes if self.positions is not None else 0
+        return self.ids.nbytes + self.scores.nbytes + extra
 
 
 @dataclass
@@ -155,6 +182,7 @@ class ArrayScorer:
         score_parts: list[np.ndarray] = []
         if btext is None or not field.scorable:
             return Postings(np.empty(0, np.int64), np.empty(0, np.float64))
+        values: list[bytes] | None = [] if field.format.supports("positions") else None
         idf = searcher.idf(fieldname, btext)
         avgfl = searcher.avg_field_length(fieldname) or 1
         B, K1 = self.B, self.K1
@@ -162,7 +190,7 @@ class ArrayScorer:
             reader = sub.reader()
             if (fieldname, btext) not in reader:
                 continue
-            ids, tf = _read_postings(reader.postings(fieldname, btext))
+            ids, tf = _read_postings(reader.postings(fieldname, btext), values)
             if not len(ids):
                 continue
             fl = self._field_lengths(leaf, fieldname)[ids]
@@ -172,9 +200,15 @@ class ArrayScorer:
             score_parts.append(scores)
         if not id_parts:
             return Postings(np.empty(0, np.int64), np.empty(0, np.float64))
+        positions = None
+        if values is not None and len(values) == sum(len(ids) for ids in id_parts):
+            ends = np.cumsum(np.fromiter(map(len, values), np.int64, count=len(values)))
+            if ends[-1] < 2**31:
+                ends = ends.astype(np.int32)  # half the memory; a term's values are below 2 GB
+            positions = EncodedPositions(b"".join(values), ends)
         if len(id_parts) == 1:
-            return Postings(id_parts[0], score_parts[0])
-        return Postings(np.concatenate(id_parts), np.concatenate(score_parts))
+            return Postings(id_parts[0], score_parts[0], positions)
+        return Postings(np.concatenate(id_parts), np.concatenate(score_parts), positions)
 
     def _field_lengths(self, leaf: int, fieldname: str) -> np.ndarray:
         """Per-document field lengths of one segment, decoded from Whoosh's length bytes."""
@@ -360,18 +394,19 @@ class ArrayScorer:
         engine reads them in one round trip)."""
 
     def positions(self, fieldname: str, text: str, docnums: np.ndarray) -> list[list[int]]:
-        """Positions of a term in each of ``docnums`` (sorted index-wide docnums that all hold it)."""
+        """Positions of a term in each of ``docnums`` (sorted index-wide docnums that all hold it).
+
+        Read from the positions kept with the term's postings (decoded with them, or again if
+        the cache dropped them): only the asked documents' values are decoded.
+        """
         field = self.searcher.schema[fieldname]
-        btext = field.to_bytes(text)
-        out: list[list[int]] = []
-        for sub, offset in self.leaves:
-            end = offset + sub.doc_count_all()
-            lo, hi = np.searchsorted(docnums, [offset, end])
-            if lo == hi:
-                continue
-            m = sub.reader().postings(fieldname, btext)
-            out.extend(_read_positions(m, (docnums[lo:hi] - offset).tolist(), field.format))
-        return out
+        found = self.postings(fieldname, text)
+        if found.positions is None:
+            if not len(found.ids):
+                return [[] for _ in docnums]
+            raise ValueError(f"the field {fieldname!r} keeps no positions")
+        decode, value = field.format.decode_positions, found.positions.value
+        return [decode(value(i)) for i in np.searchsorted(found.ids, docnums).tolist()]
 
     def _whoosh_matches(self, q: Query) -> Postings:
         """Whoosh's own matcher for what has no array form (phrases, prefixes), collected."""
@@ -405,8 +440,9 @@ def _blockwise(m) -> bool:
     return hasattr(m, "_read_data") and hasattr(m, "_goto") and not getattr(m, "_byteids", False)
 
 
-def _read_postings(m) -> tuple[np.ndarray, np.ndarray]:
-    """(local docnums, term weights as float64) of a postings matcher, a block at a time when possible."""
+def _read_postings(m, values: list[bytes] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(local docnums, term weights as float64) of a postings matcher, a block at a time when possible;
+    each posting's value is appended to ``values`` if given."""
     if _blockwise(m):
         id_blocks: list[np.ndarray] = []
         weight_blocks: list[np.ndarray] = []
@@ -421,6 +457,8 @@ def _read_postings(m) -> tuple[np.ndarray, np.ndarray]:
                 weight_blocks.append(np.full(count, weights, np.float64))
             else:
                 weight_blocks.append(np.asarray(weights, dtype=np.float32).astype(np.float64))
+            if values is not None:
+                values.extend(m._data[2] or ())  # none: lengths differ, positions not kept
             m._next_block()
         if not id_blocks:
             return np.empty(0, np.int64), np.empty(0, np.float64)
@@ -430,6 +468,8 @@ def _read_postings(m) -> tuple[np.ndarray, np.ndarray]:
     while m.is_active():
         ids.append(m.id())
         weights.append(m.weight())
+        if values is not None:
+            values.append(m.value())
         m.next()
     return np.array(ids, np.int64), np.array(weights, np.float64)
 
@@ -442,32 +482,6 @@ def _adjacent(positions: list[list[int]]) -> bool:
         if not starts:
             return False
     return True
-
-
-def _read_positions(m, targets: list[int], format_) -> list[list[int]]:
-    """Positions at each of ``targets`` (ascending local docnums the postings hold), block-wise when possible."""
-    out: list[list[int]] = []
-    if _blockwise(m):
-        t = 0
-        while m.is_active() and t < len(targets):
-            if m._maxid < targets[t]:
-                m._next_block()
-                continue
-            m._read_data()
-            ids = np.cumsum(np.asarray(m._data[0], dtype=np.int64))
-            values = m._data[2]
-            end = t
-            while end < len(targets) and targets[end] <= m._maxid:
-                end += 1
-            for i in np.searchsorted(ids, targets[t:end]).tolist():
-                out.append(format_.decode_positions(values[i]))
-            t = end
-            m._next_block()
-        return out
-    for target in targets:
-        m.skip_to(target)
-        out.append(m.value_as("positions"))
-    return out
 
 
 def _length_bytes(reader, fieldname: str) -> np.ndarray:

@@ -6,7 +6,7 @@ weights that favour the exact spelling; synonyms and fuzzy corrections are added
 
 from __future__ import annotations
 
-from whoosh.query import Or, Phrase, Query, Term
+from whoosh.query import And, Or, Phrase, Query, Term
 
 from kb.analysis import folded_analyzer, swedish_analyzer
 from kb.analysis.lexicon import get_lexicon
@@ -47,9 +47,12 @@ class QueryBuilder:
         self._corrections: dict[str, list[str]] = {}
         self._variants: dict[tuple[str, bool], list[tuple[str, bool]]] = {}
         self._word_queries: dict[tuple[str, float], tuple[Query | None, bool, Query | None]] = {}
+        self._whole_found: dict[tuple[str, bool], bool] = {}  # per word: whether a whole form is indexed
+        self._parts_queries: dict[tuple[str, bool], tuple[Query | None, Query] | None] = {}
 
     def clear_caches(self) -> None:
-        for cache in (self._df, self._corrections, self._variants, self._word_queries):
+        for cache in (self._df, self._corrections, self._variants, self._word_queries, self._whole_found,
+                      self._parts_queries):
             cache.clear()
 
     def doc_frequency(self, fieldname: str, token: str) -> int:
@@ -178,6 +181,9 @@ class QueryBuilder:
                 if self.doc_frequency(fieldname, token):
                     present.append((fieldname, token, w, whole))
         found = any(whole for *_, whole in present)
+        if len(self._whole_found) > CACHE_WORDS:
+            self._whole_found.clear()
+        self._whole_found[(lower, question)] = found
         joined: list[str] = []
         if not found:
             # "direktupphandlingsgränsen": its finest parts (direkt, upphandling, gräns) are weak
@@ -206,6 +212,38 @@ class QueryBuilder:
             # A section holding "direktupphandling" holds the word; one with "upphandling" only, partly.
             coord = Or([c for c, (_, t, _, _) in zip(clauses, present, strict=True) if t in joined])
         return query, understood, coord
+
+    def parts_query(self, word: str, question: bool = False) -> tuple[Query | None, Query] | None:
+        """For a compound word, (its whole forms, every one of its parts): None for other words.
+
+        The searcher gives a section holding the whole word full credit, one holding all the
+        parts ("klimat" and "krav") less, one holding some of them least; the whole forms are
+        None when no section holds one ("kontorsmöbler").
+        """
+        key = (word, question)
+        if key in self._parts_queries:
+            return self._parts_queries[key]
+        if len(self._parts_queries) > CACHE_WORDS:
+            self._parts_queries.clear()
+        query, _, coord = self.word_query(word, question=question)
+        lower = word.lower()
+        parts = [t for t, whole in self.variants(word, folded=word.isascii()) if not whole]
+        out = None
+        if query is not None and "-" not in lower and len(parts) >= 2:
+            per_part = []
+            for token in parts:
+                terms = [Term(f, token) for f in FIELD_BOOSTS if self.doc_frequency(f, token)]
+                per_part.append(Or(terms) if terms else None)
+            if all(per_part):
+                # The whole word in the section's own text: not in the theme, whose descriptions
+                # give every section of a tag words like "klimatkrav" it does not say.
+                wholes = [c for c in _leaves(coord) if c.fieldname != "theme"]
+                if (lower, question) not in self._whole_found:  # emptied since word_query cached the word
+                    self.word_clauses(word, question=question)
+                found = self._whole_found[(lower, question)] and bool(wholes)
+                out = (Or(wholes) if found else None, And(per_part))
+        self._parts_queries[key] = out
+        return out
 
     def inflections(self, word: str) -> list[str]:
         """Indexed words made of ``word``'s stem and another inflection ending (cached with the variants)."""
@@ -361,6 +399,15 @@ def _hyphen_wholes(word: str, variants: list[tuple[str, bool]]) -> list[tuple[st
     if len(first) == 1:
         return joined
     return joined + [(t, False) for t, _ in variants if (t, True) not in joined and (t, False) not in joined]
+
+
+def _leaves(q: Query | None) -> list[Term]:
+    """The terms of an Or of terms (a word's coord query)."""
+    if q is None:
+        return []
+    if isinstance(q, Term):
+        return [q]
+    return [t for sub in getattr(q, "subqueries", ()) for t in _leaves(sub)]
 
 
 def _another_word(folded: str) -> bool:

@@ -73,6 +73,10 @@ POOL = 120  # hits scored and diversified before paging
 SYNONYM_WEIGHT = 0.8
 COORDINATION_POWER = 2.0
 PARTIAL_CREDIT = 0.9
+# A compound query word met only as its parts, not as the word (``coordination``): as all its
+# parts, as some of them; alone in the query (its credit is the score's factor), beside other words.
+PARTS_CREDIT, ONE_PART_CREDIT = 0.3, 0.05
+PARTS_CREDIT_BESIDE, ONE_PART_CREDIT_BESIDE = PARTIAL_CREDIT, 0.85
 AND_BOOST = 1.0
 SPECIFICITY = 1.0  # 0: every content word counts alike in coordination; 1: by its IDF
 NUMBER_WEIGHT = 0.4  # a bare number or year ("2025") beside words: its score weight …
@@ -168,13 +172,14 @@ class Searcher:
         parts = mark_roles(typed)
         if not parts and not cited:
             return SearchResult(query, 0, elapsed_ms(started), None, [], offset, limit, notice=notice)
-        q, groups, missing = state.build_query(parts)
+        compounds: dict[int, tuple[Query | None, Query]] = {}
+        q, groups, missing = state.build_query(parts, compounds=compounds)
         suggestion = None
         fuzzy = False
         corrected: set[str] = set()  # words searched with their spelling corrections
         if missing:
             suggestion = state.suggest_correction(parts, missing)
-            q, groups, _ = state.build_query(parts, fuzzy_words=missing)
+            q, groups, _ = state.build_query(parts, fuzzy_words=missing, compounds=compounds)
             fuzzy = True
             corrected = set(missing)
         filter_q = filter_query(tags, publisher, type)
@@ -182,16 +187,16 @@ class Searcher:
         memo = RunMemo()
         if q is not None:
             hits, total, facet_counts, timed_out = state.run(
-                q, groups, filter_q, max(POOL, offset + limit), facets, time_limit, memo
+                q, groups, filter_q, max(POOL, offset + limit), facets, time_limit, memo, compounds
             )
         if total == 0 and not fuzzy and q is not None:
             words = [p.text for p in parts if p.kind == "word" and correctable(p.text)][:MAX_FUZZY_WORDS]
             if words and elapsed_ms(started) < time_limit * 500:
-                q, groups, _ = state.build_query(parts, fuzzy_words=set(words))
+                q, groups, _ = state.build_query(parts, fuzzy_words=set(words), compounds=compounds)
                 corrected = set(words)
                 memo = RunMemo()  # other words
                 hits, total, facet_counts, timed_out = state.run(
-                    q, groups, filter_q, max(POOL, offset + limit), facets, time_limit, memo
+                    q, groups, filter_q, max(POOL, offset + limit), facets, time_limit, memo, compounds
                 )
                 suggestion = suggestion or state.suggest_correction(parts, set(words))
                 fuzzy = True
@@ -200,7 +205,7 @@ class Searcher:
             if extra is not None:  # the same words decide coordination and proximity; the added ones score
                 remaining = max(0.05, time_limit - elapsed_ms(started) / 1000)
                 hits, total, facet_counts, timed_out = state.run(
-                    Or([q, extra]), groups, filter_q, max(POOL, offset + limit), facets, remaining, memo
+                    Or([q, extra]), groups, filter_q, max(POOL, offset + limit), facets, remaining, memo, compounds
                 )
         pinned, links = state.pin(cited, citation, Pool([], [], []) if bare else hits, filter_q)
         ranked = diversify(
@@ -295,9 +300,19 @@ class VersionSearcher:
         self.searcher  # noqa: B018 - ensures the thread-local builder exists
         return self._local.builder
 
-    def build_query(self, parts: list[QueryPart], fuzzy_words: set[str] | None = None):
-        """The whole query, and the words that found nothing (candidates for correction)."""
+    def build_query(
+        self,
+        parts: list[QueryPart],
+        fuzzy_words: set[str] | None = None,
+        compounds: dict[int, tuple[Query | None, Query]] | None = None,
+    ):
+        """The whole query, and the words that found nothing (candidates for correction).
+
+        ``compounds``, if given, is filled (after being emptied) with the compound words' groups:
+        group number -> (the word's whole forms or None, all its parts), for ``coordination``."""
         b = self.builder
+        compounds = {} if compounds is None else compounds
+        compounds.clear()
         groups: list[Query] = []
         coord_groups: list[Query] = []
         missing: set[str] = set()
@@ -344,6 +359,9 @@ class VersionSearcher:
                 continue
             else:
                 q, found, coord = b.word_query(part.text, question=question)
+                compound = b.parts_query(part.text, question=question)
+                if compound is not None and q is not None and not (fuzzy_words and part.text in fuzzy_words):
+                    compounds[len(groups)] = compound
                 if fuzzy_words and part.text in fuzzy_words and len(part.text) >= 4:
                     fq = b.fuzzy_query(part.text)
                     if fq is not None:
@@ -401,6 +419,7 @@ class VersionSearcher:
         facets: bool,
         time_limit: float,
         reuse: RunMemo | None = None,
+        compounds: dict[int, tuple[Query | None, Query]] | None = None,
     ):
         """Score every matching section (as arrays); keep the top ``pool`` for ranking.
 
@@ -429,7 +448,8 @@ class VersionSearcher:
         order = np.lexsort((-candidates, -scores))[:pool]  # best first; ties: higher docnum first
         pooled, pooled_scores = candidates[order], scores[order]
         pooled_scores, numbers_only = self.numbers_beside_words(groups, pooled, pooled_scores, memo)
-        coords = self.coordination(groups, pooled, memo) if len(groups) > 1 else None
+        compounds = compounds or {}
+        coords = self.coordination(groups, pooled, memo, compounds) if len(groups) > 1 or compounds else None
         if coords is not None:
             pooled_scores = pooled_scores * coords
         words = [strict for strict, _, _, content in groups if content]
@@ -522,20 +542,43 @@ class VersionSearcher:
         return out
 
     def coordination(
-        self, groups: list[tuple[Query, Query]], docnums: np.ndarray, memo: dict[int, object]
+        self,
+        groups: list[tuple[Query, Query, float, bool]],
+        docnums: np.ndarray,
+        memo: dict[int, object],
+        compounds: dict[int, tuple[Query | None, Query]] | None = None,
     ) -> np.ndarray:
         """Per pooled section, ((1 + words matched) / (1 + words)) ** COORDINATION_POWER.
 
         A section that holds every query word keeps its score; one missing a word is
         still found, but ranks below sections that have them all. A word met only through
         a compound part ("bygg" of "byggprodukter") counts as PARTIAL_CREDIT of a word.
+
+        ``compounds`` (group -> (whole forms or None, all parts)): a compound query word counts
+        fully only where its whole form stands ("klimatkrav", "klimatkraven"); a section holding
+        all its parts (klimat and krav) counts PARTS_CREDIT, one holding only some of them
+        (klimatutsläpp, myndigheterna) ONE_PART_CREDIT. A one-word query is coordinated too, so
+        the word typed ranks above its parts.
         """
+        compounds = compounds or {}
         matched = np.zeros(len(docnums), np.float64)
-        for strict_q, full_q, weight, _ in groups:
+        for number, (strict_q, full_q, weight, _) in enumerate(groups):
             strict = self.scorer.matches(strict_q, docnums, memo)
             loose = self.scorer.matches(full_q, docnums, memo) if full_q is not strict_q else strict
+            if number in compounds:
+                whole_q, parts_q = compounds[number]
+                whole = self.scorer.matches(whole_q, docnums, memo) if whole_q is not None else np.zeros_like(loose)
+                together = self.scorer.matches(parts_q, docnums, memo)
+                if len(groups) == 1:
+                    credit = np.where(whole, 1.0, np.where(together, PARTS_CREDIT, ONE_PART_CREDIT))
+                else:
+                    credit = np.where(whole, 1.0, np.where(together, PARTS_CREDIT_BESIDE, ONE_PART_CREDIT_BESIDE))
+                matched += weight * np.where(loose, credit, 0.0)
+                continue
             matched += weight * np.where(strict, 1.0, np.where(loose, PARTIAL_CREDIT, 0.0))
         n = sum(weight for _, _, weight, _ in groups)
+        if len(groups) == 1:
+            return matched / n  # one compound word: its credit itself (its parts alone rank below it)
         return ((1 + matched) / (1 + n)) ** COORDINATION_POWER
 
     def match_terms(self, parts: list[QueryPart], corrected: set[str] = frozenset()) -> frozenset[str]:

@@ -57,7 +57,7 @@ def make_snippet(text: str, terms: set[str] | frozenset[str], window: int = WIND
     spans = find_matches(text, terms)
     if not spans:
         return _escape_window(text, 0, _snap_end(text, window), [])
-    concepts = [concept(text[s:e], terms) for s, e in spans]
+    concepts = [concepts_of(text[s:e], terms) for s, e in spans]
     first, last = _best_passage(spans, concepts, window, text)
     start, end = _sentence_bounds(text, spans[first][0], spans[last][1], window)
     inside = [(s, e) for s, e in spans if s >= start and e <= end]
@@ -91,6 +91,15 @@ def concept(word: str, terms: frozenset[str] | set[str]) -> str:
     lowered = word.lower()
     shared = word_forms(lowered) & terms
     return min(shared) if shared else fold_ascii(lowered)[:PREFIX]
+
+
+def concepts_of(word: str, terms: frozenset[str] | set[str]) -> tuple[str, ...]:
+    """Every query concept a matched word stands for: a compound the user typed ("klimatkrav")
+    stands for the word and each of its parts, so the sentence saying it outweighs one where
+    its parts stand apart ("klimatutsläppen … krävs"); "möbler" and "möbel" stand for "mobel"."""
+    lowered = word.lower()
+    shared = word_forms(lowered) & terms
+    return tuple(sorted(shared)) if shared else (fold_ascii(lowered)[:PREFIX],)
 
 
 def plain(snippet_html: str) -> str:
@@ -231,23 +240,27 @@ WORD_BYTES = bytes(_word_char(chr(b)) for b in range(256))  # 1 where a word cha
 LIST_COMMAS = 5  # a window with this many commas is an enumeration (partners, members), not an answer
 
 
-def _best_passage(spans: list[tuple[int, int]], concepts: list[str], window: int, text: str) -> tuple[int, int]:
+def _best_passage(
+    spans: list[tuple[int, int]], concepts: list[tuple[str, ...]], window: int, text: str
+) -> tuple[int, int]:
     """(first, last) indexes of the matches in the best window: most distinct concepts, then prose over
     enumerations (a list of partner companies names the topic but says nothing about it), then most matches."""
     best, best_key, j = (0, 0), (0, False, 0), 0
     counts: dict[str, int] = {}
     for i, (s, _) in enumerate(spans):
         while j < len(spans) and spans[j][1] <= s + window:
-            counts[concepts[j]] = counts.get(concepts[j], 0) + 1
+            for c in concepts[j]:
+                counts[c] = counts.get(c, 0) + 1
             j += 1
         prose = text.count(",", s, s + window) < LIST_COMMAS
         key = (len(counts), prose, j - i)
         if key > best_key:
             best, best_key = (i, max(i, j - 1)), key
         if j > i:
-            counts[concepts[i]] -= 1
-            if not counts[concepts[i]]:
-                del counts[concepts[i]]
+            for c in concepts[i]:
+                counts[c] -= 1
+                if not counts[c]:
+                    del counts[c]
     return best
 
 
