@@ -25,6 +25,15 @@ def test_question_words_modal_and_generic_verbs_are_fillers():
     assert "kräva" not in QUESTION_FILLERS
 
 
+def test_ar_is_a_filler_in_a_question_typed_without_swedish_letters():
+    """ "vad ar en EPD": "är" typed without the dots; searched, it pulls in every "50 år"."""
+    folded = mark_roles(parse_query("vad ar en EPD och nar ska jag krava det"))
+    assert [p.text for p in folded if p.role == "content"] == ["en", "EPD", "och", "krava"]
+    beside = mark_roles(parse_query("vad ar kräva"))  # with å/ä/ö typed, "ar" is a word of its own
+    assert [p.text for p in beside if p.role == "content"] == ["ar", "kräva"]
+    assert mark_roles(parse_query("ar 2020"))[0].role == "content"  # not a question
+
+
 def test_fillers_are_marked_only_beside_content_words():
     parts = mark_roles(parse_query("hur ställer man klimatkrav på möbler"))
     assert [p.text for p in parts if p.role == "content"] == ["klimatkrav", "på", "möbler"]

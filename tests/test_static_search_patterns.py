@@ -261,3 +261,20 @@ def test_pinned_hits_score_above_the_rest(index_dir: Path):
     scores = [h["score"] for h in got["hits"]]
     assert len(scores) > 1 and scores == sorted(scores, reverse=True) and scores[-1] > 0, scores
 
+
+
+@pytest.mark.parametrize(
+    ("words", "content"),
+    [
+        (["vad", "ar", "en", "epd"], ["en", "epd"]),  # typed without å/ä/ö: "ar" is "är"
+        (["vad", "ar", "kräva"], ["ar", "kräva"]),  # beside å/ä/ö "ar" is a word ("år" folded)
+        (["ar", "2020"], ["ar", "2020"]),  # no question
+    ],
+)
+def test_ar_is_a_filler_only_in_a_question_typed_without_swedish_letters(index_dir: Path, words, content):
+    """As kb.search.query.mark_roles, from meta.foldedQuestionFillers."""
+    from kb.search.query import QueryPart, mark_roles
+
+    python = [p.text for p in mark_roles([QueryPart(w, "word") for w in words]) if p.role != "filler"]
+    got = run_node(index_dir, "return KB.contentParts(meta, data.map((w) => ({ word: w }))).map((p) => p.word);", words)
+    assert got == python == content

@@ -19,9 +19,11 @@ Three classes, each serving every question of its kind, never one judged query:
   is answered by the text that sets the limit, which need not repeat the unit, while texts
   about other sums of money are full of it.
 Folded twins are included, so "far man kopa" (får man köpa) is read the same way. A folded
-twin that is also a content word ("ar": är, but also år; ``QUESTION_ONLY_FILLERS``) stays a
-searched word: read as a filler in questions it lowered both judged sets (docs/questions.md). In
-a question it is not marked in snippets: "vad ar en EPD" does not want every "är" highlighted.
+twin that is also a content word ("ar": är, but also år; ``QUESTION_ONLY_FILLERS``) is a filler
+only in a question typed without å, ä and ö (``is_filler(..., folded_question=True)``): there
+"vad ar en EPD" means "är", and searching it pulls in every text about years ("50 år"). Typed
+beside å/ä/ö, "ar" is a word of its own and stays searched. In any question it is not marked in
+snippets.
 """
 
 from __future__ import annotations
@@ -60,7 +62,13 @@ QUESTION_FILLERS: frozenset[str] = _ALL | frozenset(fold(w) for w in _ALL) - QUE
 def is_filler(word: str, question: bool = False) -> bool:
     """Whether a query word only shapes the question ("hur", "får", "ställa", "far").
 
-    ``question``: the query has other fillers, so "ar" is most likely "är" (for marking snippets).
+    ``question``: the query has other fillers, so "ar" is most likely "är" (for marking snippets;
+    and for searching when the query is typed without å, ä and ö: ``kb.search.query.mark_roles``).
     """
     word = word.lower().strip(".,;:!?()\"'")
     return word in QUESTION_FILLERS or (question and word in QUESTION_ONLY_FILLERS)
+
+
+def typed_without_swedish_letters(text: str) -> bool:
+    """A query with no å, ä or ö: its folded twins ("ar", "nar") stand for the Swedish words."""
+    return not any(c in "åäöÅÄÖ" for c in text)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from kb.analysis.question_words import is_filler
+from kb.analysis.question_words import is_filler, typed_without_swedish_letters
 
 MAX_QUERY_CHARS = 500
 MAX_QUERY_WORDS = 32
@@ -70,9 +70,15 @@ def mark_roles(parts: list[QueryPart]) -> list[QueryPart]:
     Question words, modal and generic verbs ("hur", "får", "ställa") are fillers
     (``kb.analysis.question_words``); bare numbers and years ("2025", "700") are numbers: a
     year the texts do not repeat must not outweigh the words that name the topic. A query of
-    such words only keeps them all as content.
+    such words only keeps them all as content. In a question typed without å, ä and ö, "ar"
+    is "är" (``kb.analysis.question_words``): a filler too.
     """
     roles = [_role(p) for p in parts]
+    if "filler" in roles and typed_without_swedish_letters(" ".join(p.text for p in parts)):
+        roles = [
+            "filler" if r == "content" and p.kind == "word" and is_filler(p.text, question=True) else r
+            for p, r in zip(parts, roles, strict=True)
+        ]
     if all(r != "content" for r in roles):
         return parts
     return [QueryPart(p.text, p.kind, r) for p, r in zip(parts, roles, strict=True)]

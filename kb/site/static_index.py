@@ -127,7 +127,7 @@ def build_static_index(
 ) -> dict[str, str]:
     """Site-relative path → JSON text of every file of the static index."""
     from kb.analysis import SwedishTokenizer, folded_analyzer, swedish_analyzer
-    from kb.analysis.question_words import QUESTION_FILLERS
+    from kb.analysis.question_words import QUESTION_FILLERS, QUESTION_ONLY_FILLERS
     from kb.analysis.stop import STOP_WORDS
     from kb.analysis.tokenizer import TOKEN_RE
     from kb.search.proximity import PROXIMITY_GAIN
@@ -239,6 +239,7 @@ def build_static_index(
             "fold": dict(zip(*FOLD_LETTERS, strict=True)),
             "vocab": vocabulary_keys(vocab),
             "fillers": sorted(QUESTION_FILLERS),  # question words left out beside content words
+            "foldedQuestionFillers": sorted(QUESTION_ONLY_FILLERS),  # "ar": a filler in a question typed without å/ä/ö
             "tokens": js_pattern(TOKEN_RE),  # what a query word is: the index's tokens
             "number": {**js_pattern(number_pattern()), "weight": NUMBER_WEIGHT, "coordination": NUMBER_COORDINATION},
             "citations": citation_table(documents),

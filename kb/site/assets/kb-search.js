@@ -94,7 +94,7 @@
   /* Roles as kb.search.query.mark_roles: question words, modal and generic verbs ("hur", "får",
      "ställa"; meta.fillers, from kb.analysis.question_words) leave a query that has other words;
      a bare number or year ("2025"; meta.number) scores low and counts less in coordination. */
-  function contentParts(m, parts) {
+  var contentParts = KB.contentParts = function (m, parts) {
     var fillers = KB._fillers || (KB._fillers = new Set(m.fillers || []));
     var number = new RegExp("^(?:" + m.number.source + ")$", m.number.flags.replace("g", ""));
     var roles = parts.map(function (p) {
@@ -102,13 +102,19 @@
       if (fillers.has(p.word)) return "filler";
       return number.test(p.word) ? "number" : "content";
     });
+    // In a question typed without å/ä/ö, "ar" is "är" (meta.foldedQuestionFillers), as in the API.
+    var typedFolded = !parts.some(function (p) { return /[åäö]/i.test(p.word); });
+    if (roles.indexOf("filler") >= 0 && typedFolded) {
+      var folded = new Set(m.foldedQuestionFillers || []);
+      roles = roles.map(function (r, i) { return r === "content" && !parts[i].prefix && folded.has(parts[i].word) ? "filler" : r; });
+    }
     if (roles.indexOf("content") < 0) return parts;
     var out = [];
     parts.forEach(function (p, i) {
       if (roles[i] !== "filler") out.push(roles[i] === "number" ? Object.assign({ number: true }, p) : p);
     });
     return out;
-  }
+  };
 
   function pairs(flat) {
     var out = [];
