@@ -19,7 +19,10 @@ from kb.site.context import (
 from kb.site.document_page import front_matter
 from kb.site.markup import html_text, md_link, md_text, rel_path, rel_url
 
-SEARCH_EXAMPLES = ["återbruk möbler", "klimatkrav vid upphandling av livsmedel", "19 a kap.", "LOU"]
+SEARCH_EXAMPLES = [
+    "återbruk möbler", "klimatkrav vid upphandling av livsmedel", "hur ställer man klimatkrav på möbler",
+    "19 a kap.", "LOU",
+]
 RECENT = 10
 
 
@@ -78,9 +81,10 @@ def start_page(ctx: SiteContext) -> str:
         "",
         search_form(file),
         "",
-        "Skriv några ord om det du letar efter. Sökningen känner igen böjningar och sammansatta "
-        "ord (*möbler* hittar *kontorsmöbler*), klarar saknade prickar (*aterbruk*) och visar "
-        "det bästa avsnittet i varje dokument. Exempel:",
+        "Skriv några ord eller en hel fråga om det du letar efter. Sökningen känner igen böjningar "
+        "och sammansatta ord (*möbler* hittar *kontorsmöbler*), klarar saknade prickar (*aterbruk*), "
+        "hänvisningar till lagrum (*19 a kap. 3 § LOU*) och visar det bästa avsnittet i varje "
+        "dokument. Exempel:",
         "",
     ]
     for example in SEARCH_EXAMPLES:
