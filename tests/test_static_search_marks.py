@@ -25,6 +25,7 @@ TEXTS = {
     "gransen": "Beloppet kallas direktupphandlingsgräns och räknas utan moms.",
     "kapitel": f"{FILLER} Direktupphandling får användas under gränsen år 2025.",
     "ehandel": "Ramavtal för e-handel sänker utsläppen med 1,5 ton.",
+    "begransa": "Kommunen vill begränsa kostnaden för ett nytt gränssnitt enligt SFS 2025:631.",
     "annat": "Transporter med el och biogas minskar utsläppen i staden.",
 }
 
@@ -65,3 +66,10 @@ def test_compound_parts_are_marked_where_they_matched(index_dir: Path):
 def test_words_are_cut_as_the_index_cuts_them(index_dir: Path):
     marks = marked(index_dir, "e-handel 1,5 ton")
     assert marks["guide/ehandel"] == ["e-handel", "1,5", "ton"], marks
+
+
+def test_a_form_is_marked_where_it_is_a_part_not_inside_another_word(index_dir: Path):
+    """As the API's analysis splits words: "gräns" is a part of gränssnitt, not of begränsa."""
+    marks = marked(index_dir, "gränsen 2025")
+    assert marks["guide/begransa"] == ["gränssnitt"], marks
+    assert marks["guide/kapitel"] == ["gränsen", "2025"], marks

@@ -38,6 +38,7 @@
 
   /* kb.model.FOLD_TABLE, from meta.json: letters NFKD leaves alone (æ, ø) fold as on the server. */
   var FOLD = {};
+  var MARK_ENDINGS = new Set([""]);   /* meta.inflection.endings, for marking words in snippets */
   function fold(text) {
     return text.replace(/[^\x00-\x7f]/g, function (c) { return FOLD[c] !== undefined ? FOLD[c] : c; })
       .normalize("NFKD").replace(/[\u0300-\u036f]/g, "");
@@ -433,6 +434,7 @@
     offset = offset || 0;
     return meta().then(function (m) {
       FOLD = m.fold || {};
+      MARK_ENDINGS = new Set([""].concat(m.inflection ? m.inflection.endings : []));
       var cleaned = q.split(/\s+/).filter(Boolean).join(" ");
       var cit = m.citations ? findCitation(m, cleaned) : null;
       var resolved = cit ? resolveCitation(m, cit) : { targets: [], missing: [] };
@@ -740,10 +742,22 @@
     });
   }
 
+  /* Whether a word (a token's key) is one of `terms` or holds one as a compound part: the term
+     starts the word before another part or an inflection ending ("gräns" in gränssnitt,
+     gränsen), or follows a part of three letters or more ("upphandling" in
+     ramavtalsupphandlingen), as the API's analysis would split it; not "gräns" in begränsa or
+     "direkt" in ägardirektiv. Numbers match only whole ("2025", not 2025:631). */
   function matches(word, terms) {
     var f = fold(word.toLowerCase());
     return terms.some(function (t) {
-      return t.length >= 3 && (f === t || (t.length >= 4 && f.indexOf(t) >= 0));
+      if (t.length < 3) return false;
+      if (f === t) return true;
+      if (t.length < 4 || /^[0-9]/.test(t)) return false;
+      for (var at = f.indexOf(t); at >= 0; at = f.indexOf(t, at + 1)) {
+        var rest = f.slice(at + t.length);
+        if ((at === 0 || at >= 3) && (rest.length >= 3 || MARK_ENDINGS.has(rest))) return true;
+      }
+      return false;
     });
   }
 
