@@ -771,15 +771,19 @@
     });
   }
 
-  /* The words of a text as the index cuts them (meta.tokens, read as KB.tokens reads them), with
+  /* The words of a text as the index cuts them (meta.tokens, keyed as KB.tokens keys them), with
      their places: {start, end, keys}; keys are the token's forms ("19 a" → 19a; "e-handel" →
      ehandel, e, handel), so a snippet marks the words the search looked up, not a look-alike. */
   function textWords(m, text) {
     var re = new RegExp(m.tokens.source, m.tokens.flags), out = [], g;
     while ((g = re.exec(text))) {
       if (!g[0].length) { re.lastIndex++; continue; }
-      var keys = [];
-      KB.tokens(m, g[0]).forEach(function (t) { keys.push(t.text); if (t.whole) keys.push(t.whole); });
+      var k = g.groups, keys;
+      if (k.sec !== undefined) keys = [(k.sec.slice(0, -2) + k.sec.slice(-1)).toLowerCase()];
+      else if (k.word !== undefined) {
+        keys = k.word.toLowerCase().split("-");
+        if (keys.length > 1) keys.push(keys.join(""));
+      } else keys = [g[0].toLowerCase()];
       out.push({ start: g.index, end: g.index + g[0].length - (g.groups.open ? 1 : 0), keys: keys });
     }
     return out;
