@@ -742,13 +742,12 @@
     });
   }
 
-  /* Whether a word (a token's key) is one of `terms` or holds one as a compound part: the term
-     starts the word before another part or an inflection ending ("gräns" in gränssnitt,
+  /* Whether a folded word (a token's key) is one of `terms` or holds one as a compound part: the
+     term starts the word before another part or an inflection ending ("gräns" in gränssnitt,
      gränsen), or follows a part of three letters or more ("upphandling" in
      ramavtalsupphandlingen), as the API's analysis would split it; not "gräns" in begränsa or
      "direkt" in ägardirektiv. Numbers match only whole ("2025", not 2025:631). */
-  function matches(word, terms) {
-    var f = fold(word.toLowerCase());
+  function matches(f, terms) {
     return terms.some(function (t) {
       if (t.length < 3) return false;
       if (f === t) return true;
@@ -772,32 +771,49 @@
   }
 
   /* The words of a text as the index cuts them (meta.tokens, keyed as KB.tokens keys them), with
-     their places: {start, end, keys}; keys are the token's forms ("19 a" → 19a; "e-handel" →
-     ehandel, e, handel), so a snippet marks the words the search looked up, not a look-alike. */
+     their places: {start, end, keys}; keys are the token's folded forms ("19 a" → 19a;
+     "e-handel" → e, handel, ehandel), so a snippet marks the words the search looked up. */
   function textWords(m, text) {
     var re = new RegExp(m.tokens.source, m.tokens.flags), out = [], g;
     while ((g = re.exec(text))) {
       if (!g[0].length) { re.lastIndex++; continue; }
       var k = g.groups, keys;
-      if (k.sec !== undefined) keys = [(k.sec.slice(0, -2) + k.sec.slice(-1)).toLowerCase()];
+      if (k.sec !== undefined) keys = [k.sec.slice(0, -2) + k.sec.slice(-1)];
       else if (k.word !== undefined) {
-        keys = k.word.toLowerCase().split("-");
+        keys = k.word.split("-");
         if (keys.length > 1) keys.push(keys.join(""));
-      } else keys = [g[0].toLowerCase()];
-      out.push({ start: g.index, end: g.index + g[0].length - (g.groups.open ? 1 : 0), keys: keys });
+      } else keys = [g[0]];
+      out.push({ start: g.index, end: g.index + g[0].length - (k.open ? 1 : 0), keys: keys });
     }
     return out;
   }
 
-  function wordMatches(word, terms) {
-    return word.keys.some(function (k) { return matches(k, terms); });
+  /* For a word of the text: the query words whose strong variants it is (`strong`, indexes of
+     `termGroups`) and those any of whose looked-up forms it is (`any`, of `markGroups`); one
+     answer per spelling, as a text repeats its words. */
+  function wordMatcher(termGroups, markGroups) {
+    var seen = new Map();
+    function groupsOf(keys, groups) {
+      var out = [];
+      groups.forEach(function (g, gi) { if (keys.some(function (f) { return matches(f, g); })) out.push(gi); });
+      return out;
+    }
+    return function (word) {
+      var id = word.keys.join(" "), found = seen.get(id);
+      if (!found) {
+        var keys = word.keys.map(function (k) { return fold(k.toLowerCase()); });
+        found = { strong: groupsOf(keys, termGroups), any: groupsOf(keys, markGroups) };
+        seen.set(id, found);
+      }
+      return found;
+    };
   }
 
-  /* `text` as HTML with each word that is one of `forms` (see searchedForms) in <mark>. */
-  function markWords(m, text, forms) {
+  /* `text` as HTML with each word that matched a looked-up form in <mark>. */
+  function markWords(m, text, match) {
     var html = "", last = 0;
     textWords(m, text).forEach(function (w) {
-      if (!wordMatches(w, forms)) return;
+      if (!match(w).any.length) return;
       html += escapeHtml(text.slice(last, w.start)) + "<mark>" + escapeHtml(text.slice(w.start, w.end)) + "</mark>";
       last = w.end;
     });
@@ -808,14 +824,15 @@
      form they looked up (`markGroups`), then the earliest; every looked-up form marked. */
   function snippet(m, text, termGroups, markGroups, max) {
     max = max || 240;
-    var marks = [].concat.apply([], markGroups);
+    var match = wordMatcher(termGroups, markGroups);
     var sentences = text.split(/(?<=[.!?:])\s+|\n+/).filter(Boolean);
     var best = 0, bestScore = -1;
     sentences.forEach(function (s, i) {
       var strong = new Set(), any = new Set(), hits = 0;
       textWords(m, s).forEach(function (w) {
-        termGroups.forEach(function (g, gi) { if (wordMatches(w, g)) { strong.add(gi); hits++; } });
-        markGroups.forEach(function (g, gi) { if (wordMatches(w, g)) any.add(gi); });
+        var found = match(w);
+        found.strong.forEach(function (gi) { strong.add(gi); hits++; });
+        found.any.forEach(function (gi) { any.add(gi); });
       });
       var score = strong.size * 10 + any.size * 2 - i * 0.05 - (s.length > 400 ? 3 : 0) - (hits || any.size ? 0 : 1);
       if (score > bestScore) { bestScore = score; best = i; }
@@ -825,12 +842,12 @@
     if (out.length > max) {
       var firstHit = -1;
       textWords(m, out).some(function (w) {
-        if (wordMatches(w, marks)) { firstHit = w.start; return true; }
+        if (match(w).any.length) { firstHit = w.start; return true; }
         return false;
       });
       var start = firstHit > max / 2 ? out.lastIndexOf(" ", Math.max(0, firstHit - 60)) + 1 : 0;
       out = (start > 0 ? "\u2026" : "") + out.slice(start, start + max).replace(/\s\S*$/, "") + "\u2026";
     }
-    return markWords(m, out, marks);
+    return markWords(m, out, match);
   }
 })();
