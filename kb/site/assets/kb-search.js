@@ -14,8 +14,6 @@
   var COORDINATION_POWER = 2.0;
   var DIVERSIFY_DECAY = 0.55;
   var PART_DAMPING = 0.3;   /* kb.search.builder.PART_DAMPING: parts of a word the corpus holds inflected */
-  /* Words of a snippet to mark (display only: a query's words are KB.tokens). */
-  var WORD_RE = /[\p{L}\p{N}]+(?:[-:][\p{L}\p{N}]+)*/gu;
 
   var cache = {};
   function json(path) {
@@ -40,6 +38,7 @@
 
   /* kb.model.FOLD_TABLE, from meta.json: letters NFKD leaves alone (æ, ø) fold as on the server. */
   var FOLD = {};
+  var MARK_ENDINGS = new Set([""]);   /* meta.inflection.endings, for marking words in snippets */
   function fold(text) {
     return text.replace(/[^\x00-\x7f]/g, function (c) { return FOLD[c] !== undefined ? FOLD[c] : c; })
       .normalize("NFKD").replace(/[\u0300-\u036f]/g, "");
@@ -435,6 +434,7 @@
     offset = offset || 0;
     return meta().then(function (m) {
       FOLD = m.fold || {};
+      MARK_ENDINGS = new Set([""].concat(m.inflection ? m.inflection.endings : []));
       var cleaned = q.split(/\s+/).filter(Boolean).join(" ");
       var cit = m.citations ? findCitation(m, cleaned) : null;
       var resolved = cit ? resolveCitation(m, cit) : { targets: [], missing: [] };
@@ -504,7 +504,7 @@
               var rest = ranked.filter(function (r) { return !links.has(r[0]); });
               ranked = above(first, rest.length ? rest[0][1] : 0).concat(rest);
             }
-            return makeHits(m, ranked.slice(offset, offset + limit), terms, links).then(function (hits) {
+            return makeHits(m, ranked.slice(offset, offset + limit), terms, searchedForms(groups), links).then(function (hits) {
               return { mode: "static", engine: "kb", total: ranked.length, offset: offset, hits: hits, notice: notice };
             });
           });
@@ -716,7 +716,7 @@
     }).reverse();
   }
 
-  function makeHits(m, ranked, terms, links) {
+  function makeHits(m, ranked, terms, marks, links) {
     var shards = {};
     ranked.forEach(function (r) { shards[Math.floor(r[0] / m.textShard)] = true; });
     var keys = Object.keys(shards);
@@ -729,7 +729,7 @@
         return {
           title: d[1], section: sec[2] === d[1] ? "" : sec[2], doc_id: d[0], anchor: sec[1],
           url: KB.docUrl(d[0], links.get(r[0]) || sec[1]), source: d[2], publisher: d[3], type: d[4], date: d[5], tags: d[6],
-          snippetHtml: snippet(text, terms), score: Math.round(r[1] * 1000) / 1000
+          snippetHtml: snippet(m, text, terms, marks), score: Math.round(r[1] * 1000) / 1000
         };
       });
     });
@@ -742,43 +742,112 @@
     });
   }
 
-  function matches(word, terms) {
-    var f = fold(word.toLowerCase());
+  /* Whether a folded word (a token's key) is one of `terms` or holds one as a compound part: the
+     term starts the word before another part or an inflection ending ("gräns" in gränssnitt,
+     gränsen), or follows a part of three letters or more ("upphandling" in
+     ramavtalsupphandlingen), as the API's analysis would split it; not "gräns" in begränsa or
+     "direkt" in ägardirektiv. Numbers match only whole ("2025", not 2025:631). */
+  function matches(f, terms) {
     return terms.some(function (t) {
-      return t.length >= 3 && (f === t || (t.length >= 4 && f.indexOf(t) >= 0));
+      if (t.length < 3) return false;
+      if (f === t) return true;
+      if (t.length < 4 || /^[0-9]/.test(t)) return false;
+      for (var at = f.indexOf(t); at >= 0; at = f.indexOf(t, at + 1)) {
+        var rest = f.slice(at + t.length);
+        if ((at === 0 || at >= 3) && (rest.length >= 3 || MARK_ENDINGS.has(rest))) return true;
+      }
+      return false;
     });
   }
 
-  /* The sentence matching most query words (then most matches, then the earliest), marked. */
-  function snippet(text, termGroups, max) {
+  /* Every form each query word looked up, folded: its spelling, lemma, folded and inflected
+     forms, compound parts and closest spellings. A snippet marks each of them, as the API's
+     snippets mark every matched form (kb.search.snippets.concepts_of), so "direktupphandling" is
+     marked for "direktupphandlingsgräns". */
+  function searchedForms(groups) {
+    return groups.map(function (g) {
+      return g.list.map(function (v) { return fold(v[0].replace(/^~/, "")); });
+    });
+  }
+
+  /* The words of a text as the index cuts them (meta.tokens, keyed as KB.tokens keys them), with
+     their places: {start, end, keys}; keys are the token's folded forms ("19 a" → 19a;
+     "e-handel" → e, handel, ehandel), so a snippet marks the words the search looked up. */
+  function textWords(m, text) {
+    var re = new RegExp(m.tokens.source, m.tokens.flags), out = [], g;
+    while ((g = re.exec(text))) {
+      if (!g[0].length) { re.lastIndex++; continue; }
+      var k = g.groups, keys;
+      if (k.sec !== undefined) keys = [k.sec.slice(0, -2) + k.sec.slice(-1)];
+      else if (k.word !== undefined) {
+        keys = k.word.split("-");
+        if (keys.length > 1) keys.push(keys.join(""));
+      } else keys = [g[0]];
+      out.push({ start: g.index, end: g.index + g[0].length - (k.open ? 1 : 0), keys: keys });
+    }
+    return out;
+  }
+
+  /* For a word of the text: the query words whose strong variants it is (`strong`, indexes of
+     `termGroups`) and those any of whose looked-up forms it is (`any`, of `markGroups`); one
+     answer per spelling, as a text repeats its words. */
+  function wordMatcher(termGroups, markGroups) {
+    var seen = new Map();
+    function groupsOf(keys, groups) {
+      var out = [];
+      groups.forEach(function (g, gi) { if (keys.some(function (f) { return matches(f, g); })) out.push(gi); });
+      return out;
+    }
+    return function (word) {
+      var id = word.keys.join(" "), found = seen.get(id);
+      if (!found) {
+        var keys = word.keys.map(function (k) { return fold(k.toLowerCase()); });
+        found = { strong: groupsOf(keys, termGroups), any: groupsOf(keys, markGroups) };
+        seen.set(id, found);
+      }
+      return found;
+    };
+  }
+
+  /* `text` as HTML with each word that matched a looked-up form in <mark>. */
+  function markWords(m, text, match) {
+    var html = "", last = 0;
+    textWords(m, text).forEach(function (w) {
+      if (!match(w).any.length) return;
+      html += escapeHtml(text.slice(last, w.start)) + "<mark>" + escapeHtml(text.slice(w.start, w.end)) + "</mark>";
+      last = w.end;
+    });
+    return html + escapeHtml(text.slice(last));
+  }
+
+  /* The sentence matching most query words by their strong variants (`termGroups`), then by any
+     form they looked up (`markGroups`), then the earliest; every looked-up form marked. */
+  function snippet(m, text, termGroups, markGroups, max) {
     max = max || 240;
-    var terms = [].concat.apply([], termGroups);
+    var match = wordMatcher(termGroups, markGroups);
     var sentences = text.split(/(?<=[.!?:])\s+|\n+/).filter(Boolean);
     var best = 0, bestScore = -1;
     sentences.forEach(function (s, i) {
-      var groups = new Set(), hits = 0;
-      (s.match(WORD_RE) || []).forEach(function (w) {
-        termGroups.forEach(function (g, gi) { if (matches(w, g)) { groups.add(gi); hits++; } });
+      var strong = new Set(), any = new Set(), hits = 0;
+      textWords(m, s).forEach(function (w) {
+        var found = match(w);
+        found.strong.forEach(function (gi) { strong.add(gi); hits++; });
+        found.any.forEach(function (gi) { any.add(gi); });
       });
-      var score = groups.size * 10 - i * 0.05 - (s.length > 400 ? 3 : 0) - (hits ? 0 : 1);
+      var score = strong.size * 10 + any.size * 2 - i * 0.05 - (s.length > 400 ? 3 : 0) - (hits || any.size ? 0 : 1);
       if (score > bestScore) { bestScore = score; best = i; }
     });
     var out = sentences[best] || "";
     for (var j = best + 1; out.length < max * 0.6 && j < sentences.length; j++) out += " " + sentences[j];
     if (out.length > max) {
-      var folded = out.replace(/./gu, function (c) { var f = fold(c); return f.length === c.length ? f : c; }).toLowerCase();
       var firstHit = -1;
-      terms.forEach(function (t) {
-        if (t.length < 3) return;
-        var at = folded.indexOf(t);
-        if (at >= 0 && (firstHit < 0 || at < firstHit)) firstHit = at;
+      textWords(m, out).some(function (w) {
+        if (match(w).any.length) { firstHit = w.start; return true; }
+        return false;
       });
       var start = firstHit > max / 2 ? out.lastIndexOf(" ", Math.max(0, firstHit - 60)) + 1 : 0;
       out = (start > 0 ? "\u2026" : "") + out.slice(start, start + max).replace(/\s\S*$/, "") + "\u2026";
     }
-    return out.replace(/([\p{L}\p{N}]+(?:[-:][\p{L}\p{N}]+)*)|([^\p{L}\p{N}]+)/gu, function (all, word, other) {
-      if (word) return matches(word, terms) ? "<mark>" + escapeHtml(word) + "</mark>" : escapeHtml(word);
-      return escapeHtml(other);
-    });
+    return markWords(m, out, match);
   }
 })();
