@@ -9,6 +9,8 @@ with the share of the query's words gathered there.
 
 from __future__ import annotations
 
+from itertools import repeat
+
 import numpy as np
 from whoosh.query import Query, Term
 
@@ -33,7 +35,15 @@ def body_terms(q: Query) -> list[str]:
 
 
 def best_window(positions: list[tuple[int, int]], window: int = WINDOW) -> int:
-    """Most distinct words (``(position, word index)`` pairs) inside any span of ``window`` positions."""
+    """Most distinct words (``(position, word index)`` pairs) inside any span of ``window`` positions.
+
+    No window holds more words than the section does: a section with one word needs no scan,
+    and the scan stops at the first window holding all of them (the pooled sections are the
+    best ones, which often gather their words early), so most of a long section is not read.
+    """
+    present = len({word for _, word in positions})
+    if present < 2:
+        return present
     positions.sort()
     best, start = 0, 0
     counts: dict[int, int] = {}
@@ -45,7 +55,10 @@ def best_window(positions: list[tuple[int, int]], window: int = WINDOW) -> int:
             if not counts[old]:
                 del counts[old]
             start += 1
-        best = max(best, len(counts))
+        if len(counts) > best:
+            best = len(counts)
+            if best == present:
+                break
     return best
 
 
@@ -89,7 +102,7 @@ def proximity_factors(
                 continue
             where = np.searchsorted(sorted_docs, holding)
             for slot, positions in zip(where.tolist(), scorer.positions("body", text, holding), strict=True):
-                hits[slot].extend((p, word) for p in positions)
+                hits[slot].extend(zip(positions, repeat(word)))
     together = np.array([best_window(h) if h else 0 for h in hits], np.float64)
     gain = 1 + PROXIMITY_GAIN * np.maximum(together - 1, 0) / (n - 1)
     factors[order] = gain
