@@ -84,6 +84,7 @@ def test_best_window_agrees_with_every_window_read_in_full():
         window = int(rng.integers(1, 20))
         most = max(len({w for p, w in positions if start <= p < start + window}) for start, _ in positions)
         assert best_window(list(positions), window=window) == most
+        assert best_window(list(positions), window=window, present=len({w for _, w in positions})) == most
 
 
 @pytest.mark.parametrize("query", ["19 a kap", "19a kap.", "lagen om offentlig upphandling 19 a kap"])

@@ -34,14 +34,16 @@ def body_terms(q: Query) -> list[str]:
     return out[:MAX_TERMS_PER_WORD]
 
 
-def best_window(positions: list[tuple[int, int]], window: int = WINDOW) -> int:
+def best_window(positions: list[tuple[int, int]], window: int = WINDOW, present: int | None = None) -> int:
     """Most distinct words (``(position, word index)`` pairs) inside any span of ``window`` positions.
 
-    No window holds more words than the section does: a section with one word needs no scan,
-    and the scan stops at the first window holding all of them (the pooled sections are the
-    best ones, which often gather their words early), so most of a long section is not read.
+    No window holds more words than the section does (``present``, counted here when not
+    given): a section with one word needs no scan, and the scan stops at the first window
+    holding all of them (the pooled sections are the best ones, which often gather their
+    words early), so most of a long section is not read.
     """
-    present = len({word for _, word in positions})
+    if present is None:
+        present = len({word for _, word in positions})
     if present < 2:
         return present
     positions.sort()
@@ -93,6 +95,7 @@ def proximity_factors(
     order = np.argsort(docnums)
     sorted_docs = docnums[order]
     hits: list[list[tuple[int, int]]] = [[] for _ in sorted_docs]
+    words: list[set[int]] = [set() for _ in sorted_docs]  # which words each section holds
     scorer.prefetch_positions("body", [text for q in word_queries for text in body_terms(q)])
     for word, q in enumerate(word_queries):
         for text in body_terms(q):
@@ -102,8 +105,10 @@ def proximity_factors(
                 continue
             where = np.searchsorted(sorted_docs, holding)
             for slot, positions in zip(where.tolist(), scorer.positions("body", text, holding), strict=True):
-                hits[slot].extend(zip(positions, repeat(word)))
-    together = np.array([best_window(h) if h else 0 for h in hits], np.float64)
+                if positions:
+                    hits[slot].extend(zip(positions, repeat(word)))
+                    words[slot].add(word)
+    together = np.array([best_window(h, present=len(w)) for h, w in zip(hits, words, strict=True)], np.float64)
     gain = 1 + PROXIMITY_GAIN * np.maximum(together - 1, 0) / (n - 1)
     factors[order] = gain
     return factors
