@@ -13,6 +13,7 @@ without loading the document.
 
 from __future__ import annotations
 
+import functools
 from pathlib import PurePosixPath
 
 from kb.model import Section
@@ -24,10 +25,17 @@ ORIGINAL_NAME = "original"
 
 def original_file(doc_id: str, source: str) -> str | None:
     """Site-relative path of the published original (``dok/<id>/original.pdf``), or None."""
-    suffix = PurePosixPath(source).suffix.lower()
+    suffix = source_suffix(source)
     if suffix not in ORIGINAL_SUFFIXES:
         return None
     return f"{document_path(doc_id)}{ORIGINAL_NAME}{suffix}"
+
+
+@functools.lru_cache(maxsize=4096)
+def source_suffix(source: str) -> str:
+    """The lower-cased suffix of a source path (".pdf"), kept per source: every hit asks for its
+    document's, and a path object costs more than the rest of the hit's link."""
+    return PurePosixPath(source).suffix.lower()
 
 
 def original_url(site_url: str, doc_id: str, source: str, page: int | None = None) -> str:

@@ -72,6 +72,19 @@ def test_best_window_counts_distinct_words_close_together():
     assert best_window([(0, 0), (50, 1), (100, 2)], window=10) == 1
     assert best_window([(0, 0), (3, 1), (5, 2), (40, 0)], window=10) == 3
     assert best_window([(0, 0), (1, 0), (2, 0)], window=10) == 1
+    assert best_window([], window=10) == 0
+
+
+def test_best_window_agrees_with_every_window_read_in_full():
+    """The scan stops early once a window holds every word: it must still find the most."""
+    rng = np.random.default_rng(7)
+    for _ in range(300):
+        n = int(rng.integers(1, 40))
+        positions = [(int(p), int(w)) for p, w in zip(rng.integers(0, 80, n), rng.integers(0, 5, n), strict=True)]
+        window = int(rng.integers(1, 20))
+        most = max(len({w for p, w in positions if start <= p < start + window}) for start, _ in positions)
+        assert best_window(list(positions), window=window) == most
+        assert best_window(list(positions), window=window, present=len({w for _, w in positions})) == most
 
 
 @pytest.mark.parametrize("query", ["19 a kap", "19a kap.", "lagen om offentlig upphandling 19 a kap"])

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from itertools import chain
 
 from whoosh.query import Or, Query, Term
 
@@ -80,7 +81,7 @@ def feedback_terms(
 
 def feedback_candidates(bodies: list[list[str]], exclude: set[str]) -> list[str]:
     """The words ``feedback_terms`` weighs (and asks the document frequency of), in the order it does."""
-    holders = Counter(word for words in bodies if words for word in dict.fromkeys(words))
+    holders = Counter(chain.from_iterable(map(dict.fromkeys, bodies)))  # each word once per section
     return [w for w, n in holders.items() if n >= MIN_SHARED and w not in exclude and is_candidate(w)]
 
 

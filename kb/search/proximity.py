@@ -9,6 +9,8 @@ with the share of the query's words gathered there.
 
 from __future__ import annotations
 
+from itertools import repeat
+
 import numpy as np
 from whoosh.query import Query, Term
 
@@ -32,8 +34,18 @@ def body_terms(q: Query) -> list[str]:
     return out[:MAX_TERMS_PER_WORD]
 
 
-def best_window(positions: list[tuple[int, int]], window: int = WINDOW) -> int:
-    """Most distinct words (``(position, word index)`` pairs) inside any span of ``window`` positions."""
+def best_window(positions: list[tuple[int, int]], window: int = WINDOW, present: int | None = None) -> int:
+    """Most distinct words (``(position, word index)`` pairs) inside any span of ``window`` positions.
+
+    No window holds more words than the section does (``present``, counted here when not
+    given): a section with one word needs no scan, and the scan stops at the first window
+    holding all of them (the pooled sections are the best ones, which often gather their
+    words early), so most of a long section is not read.
+    """
+    if present is None:
+        present = len({word for _, word in positions})
+    if present < 2:
+        return present
     positions.sort()
     best, start = 0, 0
     counts: dict[int, int] = {}
@@ -45,7 +57,10 @@ def best_window(positions: list[tuple[int, int]], window: int = WINDOW) -> int:
             if not counts[old]:
                 del counts[old]
             start += 1
-        best = max(best, len(counts))
+        if len(counts) > best:
+            best = len(counts)
+            if best == present:
+                break
     return best
 
 
@@ -80,6 +95,7 @@ def proximity_factors(
     order = np.argsort(docnums)
     sorted_docs = docnums[order]
     hits: list[list[tuple[int, int]]] = [[] for _ in sorted_docs]
+    words: list[set[int]] = [set() for _ in sorted_docs]  # which words each section holds
     scorer.prefetch_positions("body", [text for q in word_queries for text in body_terms(q)])
     for word, q in enumerate(word_queries):
         for text in body_terms(q):
@@ -89,8 +105,10 @@ def proximity_factors(
                 continue
             where = np.searchsorted(sorted_docs, holding)
             for slot, positions in zip(where.tolist(), scorer.positions("body", text, holding), strict=True):
-                hits[slot].extend((p, word) for p in positions)
-    together = np.array([best_window(h) if h else 0 for h in hits], np.float64)
+                if positions:
+                    hits[slot].extend(zip(positions, repeat(word)))
+                    words[slot].add(word)
+    together = np.array([best_window(h, present=len(w)) for h, w in zip(hits, words, strict=True)], np.float64)
     gain = 1 + PROXIMITY_GAIN * np.maximum(together - 1, 0) / (n - 1)
     factors[order] = gain
     return factors

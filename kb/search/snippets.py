@@ -57,7 +57,8 @@ def make_snippet(text: str, terms: set[str] | frozenset[str], window: int = WIND
     spans = find_matches(text, terms)
     if not spans:
         return _escape_window(text, 0, _snap_end(text, window), [])
-    concepts = [concepts_of(text[s:e], terms) for s, e in spans]
+    plan = match_plan(frozenset(terms))
+    concepts = [plan.concepts(text[s:e]) for s, e in spans]
     first, last = _best_passage(spans, concepts, window, text)
     start, end = _sentence_bounds(text, spans[first][0], spans[last][1], window)
     inside = [(s, e) for s, e in spans if s >= start and e <= end]
@@ -166,12 +167,14 @@ def _positions(haystack: str, needle: str) -> list[int]:
 
 
 class MatchPlan:
-    """What ``find_matches`` looks for, for one set of terms, and which words it found to match.
+    """What ``find_matches`` looks for, for one set of terms, which words it found to match, and
+    the concepts the matched words stand for (``concepts``).
 
     The verdicts are kept per word as written, across texts: the ten hits of a page (and
     the next pages) share most of their words, and a verdict costs an analysis lookup and
     a set test. A page's words number a few dozen, twenty pages' a few hundred; at most
-    MAX_WORDS are kept per plan (about 25 MB over the 256 plans kept). Dict reads and
+    MAX_WORDS are kept per plan (about 25 MB over the 256 plans kept; the matched words'
+    concepts at most as much again). Dict reads and
     writes are atomic, so threads may share a plan.
     """
 
@@ -190,6 +193,8 @@ class MatchPlan:
         self.byte_needles = tuple(sorted(byte_needles))
         self.text_needles = tuple(sorted(text_needles))
         self.matches: dict[str, bool] = {}
+        self.terms = terms
+        self.word_concepts: dict[str, tuple[str, ...]] = {}
 
     def text_positions(self, scanned: str) -> list[int]:
         """Starts of the prefixes outside latin-1 in the lower-cased text (rarely any)."""
@@ -210,6 +215,17 @@ class MatchPlan:
             self.matches.clear()
         self.matches[word] = hit
         return hit
+
+    def concepts(self, word: str) -> tuple[str, ...]:
+        """``concepts_of(word, terms)``, kept per word as written like the verdicts (the same
+        words recur across a page's snippets, and each costs an analysis lookup and a sort)."""
+        found = self.word_concepts.get(word)
+        if found is None:
+            found = concepts_of(word, self.terms)
+            if len(self.word_concepts) >= self.MAX_WORDS:
+                self.word_concepts.clear()
+            self.word_concepts[word] = found
+        return found
 
 
 @functools.lru_cache(maxsize=256)
