@@ -24,8 +24,10 @@ SCRIPT = Path(__file__).resolve().parents[1] / "kb" / "site" / "assets" / "kb-se
 NODE = "/usr/bin/node"  # scripts/setup-browser.sh
 
 
-def static_hits(index_dir: Path, queries: list[str], settings: dict[str, object]) -> list[list[dict]]:
-    """The top 10 hits of each query, kb-search.js reading ``index_dir`` from disk."""
+def run_in_node(index_dir: Path, queries: list[str], body: str, settings: dict[str, object] | None = None,
+                script: Path = SCRIPT) -> object:
+    """Run ``body`` (JavaScript with ``KB`` and ``queries``, printing its JSON result) in Node, with
+    ``script`` (kb-search.js) reading the static index in ``index_dir`` from disk."""
     program = f"""
 const fs = require("fs");
 global.window = {{}};
@@ -34,21 +36,27 @@ global.fetch = (path) => {{
   const ok = fs.existsSync(file);
   return Promise.resolve({{ ok, json: () => Promise.resolve(JSON.parse(fs.readFileSync(file, "utf8"))) }});
 }};
-require({json.dumps(str(SCRIPT))});
-const KB = Object.assign(window.KB, {json.dumps(settings)});
+require({json.dumps(str(script.resolve()))});
+const KB = Object.assign(window.KB, {json.dumps(settings or {})});
 KB.siteUrl = (p) => p;
 KB.docUrl = (id, anchor) => "/dok/" + id + "/" + (anchor ? "#" + anchor : "");
 const queries = JSON.parse(fs.readFileSync(0, "utf8"));
-(async () => {{
-  const out = [];
-  for (const q of queries) out.push((await KB.staticSearch(q, 10)).hits);
-  process.stdout.write(JSON.stringify(out));
-}})();
+{body}
 """
     done = subprocess.run([NODE, "-e", program], input=json.dumps(queries), capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(done.stderr)
     return json.loads(done.stdout)
+
+
+def static_hits(index_dir: Path, queries: list[str], settings: dict[str, object]) -> list[list[dict]]:
+    """The top 10 hits of each query, kb-search.js reading ``index_dir`` from disk."""
+    body = """(async () => {
+  const out = [];
+  for (const q of queries) out.push((await KB.staticSearch(q, 10)).hits);
+  process.stdout.write(JSON.stringify(out));
+})();"""
+    return run_in_node(index_dir, queries, body, settings)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,44 +12,28 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 from pathlib import Path
 
-SCRIPT = Path(__file__).resolve().parents[1] / "kb" / "site" / "assets" / "kb-search.js"
-NODE = "/usr/bin/node"  # scripts/setup-browser.sh
+try:
+    from benchmarks.static_search_quality import SCRIPT, run_in_node
+except ModuleNotFoundError:  # run as a script (benchmarks/static_search_time.py), not with -m
+    from static_search_quality import SCRIPT, run_in_node
 
 
 def query_times(index_dir: Path, queries: list[str], script: Path) -> list[float]:
     """Milliseconds of each query's second run."""
-    program = f"""
-const fs = require("fs");
-global.window = {{}};
-global.fetch = (path) => {{
-  const file = {json.dumps(str(index_dir.resolve()))} + "/" + path.replace(/^sok-index\\//, "");
-  const ok = fs.existsSync(file);
-  return Promise.resolve({{ ok, json: () => Promise.resolve(JSON.parse(fs.readFileSync(file, "utf8"))) }});
-}};
-require({json.dumps(str(script.resolve()))});
-const KB = window.KB;
-KB.siteUrl = (p) => p;
-KB.docUrl = (id, anchor) => "/dok/" + id + "/" + (anchor ? "#" + anchor : "");
-const queries = JSON.parse(fs.readFileSync(0, "utf8"));
-(async () => {{
+    body = """(async () => {
   for (const q of queries) await KB.staticSearch(q, 20);
   const out = [];
-  for (const q of queries) {{
+  for (const q of queries) {
     const t = process.hrtime.bigint();
     await KB.staticSearch(q, 20);
     out.push(Number(process.hrtime.bigint() - t) / 1e6);
-  }}
+  }
   process.stdout.write(JSON.stringify(out));
-}})();
-"""
-    done = subprocess.run([NODE, "-e", program], input=json.dumps(queries), capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise SystemExit(done.stderr)
-    return json.loads(done.stdout)
+})();"""
+    return run_in_node(index_dir, queries, body, script=script)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,13 +12,11 @@ import json
 from pathlib import Path
 
 import pytest
-from site_support import ensure_browser_tools
-from test_static_search_patterns import NODE, run_node
+from static_search_support import leaflets, run_node, write_static_index
 
 from kb.analysis import swedish_analyzer
-from kb.model import Block, Document, Section
+from kb.model import Document
 from kb.search.feedback import feedback_settings, feedback_terms, section_words
-from kb.site.static_index import build_static_index
 
 pytestmark = pytest.mark.browser
 
@@ -41,22 +39,12 @@ OTHERS = [
 def documents() -> list[Document]:
     texts = {**{f"svar-{k}": v for k, v in ANSWERS.items()}, "avtal": ONLY_THE_ANSWERS_WORDS}
     texts |= {f"annat-{i}": t for i, t in enumerate(OTHERS)}
-    return [
-        Document(id=f"guide/{name}", title=f"Blad {name}", source=f"guide/{name}.md",
-                 sections=[Section("text", [f"Blad {name}"], [Block("p", text)])], meta={"type": "vägledning"})
-        for name, text in texts.items()
-    ]
+    return leaflets(texts)
 
 
 @pytest.fixture(scope="module")
 def index_dir(tmp_path_factory) -> Path:
-    ensure_browser_tools(NODE)
-    root = tmp_path_factory.mktemp("static-feedback")
-    for rel, text in build_static_index(documents()).items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root / "sok-index"
+    return write_static_index(tmp_path_factory.mktemp("static-feedback"), documents())
 
 
 def test_meta_carries_the_feedback_settings(index_dir: Path):

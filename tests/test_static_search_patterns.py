@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
-from site_support import REPO, ensure_browser_tools
+from site_support import ensure_browser_tools
+from static_search_support import NODE, run_node
 
 from kb.analysis import SwedishTokenizer
 from kb.analysis.tokenizer import TOKEN_RE
@@ -26,9 +26,6 @@ from kb.site.js_patterns import UntranslatablePattern, js_pattern
 from kb.site.static_index import build_static_index
 
 pytestmark = pytest.mark.browser
-
-NODE = Path("/usr/bin/node")
-SCRIPT = REPO / "kb" / "site" / "assets" / "kb-search.js"
 
 TRICKY = [
     "e-handel och it-system",
@@ -123,32 +120,6 @@ def index_dir(tmp_path_factory) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     return root / "sok-index"
-
-
-def run_node(index_dir: Path, body: str, data) -> object:
-    """Run ``body`` (a function of ``KB``, ``meta`` and ``data`` returning a value or a promise) in Node
-    with kb-search.js loaded over the static index in ``index_dir``; its JSON result."""
-    program = f"""
-const fs = require("fs");
-global.window = {{}};
-global.fetch = (path) => {{
-  const file = {json.dumps(str(index_dir))} + "/" + path.replace(/^sok-index\\//, "");
-  const ok = fs.existsSync(file);
-  return Promise.resolve({{ ok, json: () => Promise.resolve(JSON.parse(fs.readFileSync(file, "utf8"))) }});
-}};
-require({json.dumps(str(SCRIPT))});
-const KB = window.KB;
-KB.siteUrl = (p) => p;
-KB.docUrl = (id, anchor) => "dok/" + id + "/" + (anchor ? "#" + anchor : "");
-const meta = JSON.parse(fs.readFileSync({json.dumps(str(index_dir / "meta.json"))}, "utf8"));
-const data = JSON.parse(fs.readFileSync(0, "utf8"));
-Promise.resolve((function (KB, meta, data) {{ {body} }})(KB, meta, data))
-  .then((out) => process.stdout.write(JSON.stringify(out)));
-"""
-    done = subprocess.run([str(NODE), "-e", program], input=json.dumps(data), capture_output=True,
-                          text=True, timeout=60, check=False)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
 
 
 def test_browser_tokens_equal_the_index_tokenizer(index_dir: Path):

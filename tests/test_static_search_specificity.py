@@ -10,11 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from site_support import ensure_browser_tools
-from test_static_search_patterns import NODE, run_node
+from static_search_support import leaflets, run_node, write_static_index
 
-from kb.model import Block, Document, Section
-from kb.site.static_index import build_static_index
+from kb.model import Document
 
 pytestmark = pytest.mark.browser
 
@@ -30,22 +28,12 @@ TEXTS = {
 
 
 def documents() -> list[Document]:
-    return [
-        Document(id=f"guide/{name}", title=f"Blad {name}", source=f"guide/{name}.md",
-                 sections=[Section("text", [f"Blad {name}"], [Block("p", text)])], meta={"type": "vägledning"})
-        for name, text in TEXTS.items()
-    ]
+    return leaflets(TEXTS)
 
 
 @pytest.fixture(scope="module")
 def index_dir(tmp_path_factory) -> Path:
-    ensure_browser_tools(NODE)
-    root = tmp_path_factory.mktemp("static-specificity")
-    for rel, text in build_static_index(documents()).items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root / "sok-index"
+    return write_static_index(tmp_path_factory.mktemp("static-specificity"), documents())
 
 
 def test_unknown_compound_counts_by_its_parts_rarity(index_dir: Path):

@@ -9,11 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from site_support import ensure_browser_tools
-from test_static_search_patterns import NODE, run_node
+from static_search_support import leaflets, search_ids, write_static_index
 
-from kb.model import Block, Document, Section
-from kb.site.static_index import build_static_index
+from kb.model import Document
 
 pytestmark = pytest.mark.browser
 
@@ -26,27 +24,16 @@ TEXTS = {
 
 
 def documents() -> list[Document]:
-    return [
-        Document(id=f"guide/{name}", title=f"Blad {name}", source=f"guide/{name}.md",
-                 sections=[Section("text", [f"Blad {name}"], [Block("p", text)])], meta={"type": "vägledning"})
-        for name, text in TEXTS.items()
-    ]
+    return leaflets(TEXTS)
 
 
 @pytest.fixture(scope="module")
 def index_dir(tmp_path_factory) -> Path:
-    ensure_browser_tools(NODE)
-    root = tmp_path_factory.mktemp("static-twins")
-    for rel, text in build_static_index(documents()).items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root / "sok-index"
+    return write_static_index(tmp_path_factory.mktemp("static-twins"), documents())
 
 
 def search(index_dir: Path, query: str) -> list[str]:
-    got = run_node(index_dir, "return KB.staticSearch(data, 10);", query)
-    return [h["doc_id"] for h in got["hits"]]
+    return search_ids(index_dir, query)
 
 
 def test_word_whose_folded_spelling_is_another_word_does_not_find_it(index_dir: Path):
