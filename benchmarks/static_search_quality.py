@@ -24,11 +24,10 @@ SCRIPT = Path(__file__).resolve().parents[1] / "kb" / "site" / "assets" / "kb-se
 NODE = "/usr/bin/node"  # scripts/setup-browser.sh
 
 
-def run_in_node(index_dir: Path, queries: list[str], body: str, settings: dict[str, object] | None = None,
-                script: Path = SCRIPT) -> object:
-    """Run ``body`` (JavaScript with ``KB`` and ``queries``, printing its JSON result) in Node, with
-    ``script`` (kb-search.js) reading the static index in ``index_dir`` from disk."""
-    program = f"""
+def node_loader(index_dir: Path, script: Path = SCRIPT) -> str:
+    """JavaScript that loads ``script`` (kb-search.js) in Node as in a browser, its ``fetch`` reading
+    the static index in ``index_dir`` from disk; ``window.KB`` is then the search."""
+    return f"""
 const fs = require("fs");
 global.window = {{}};
 global.fetch = (path) => {{
@@ -37,6 +36,14 @@ global.fetch = (path) => {{
   return Promise.resolve({{ ok, json: () => Promise.resolve(JSON.parse(fs.readFileSync(file, "utf8"))) }});
 }};
 require({json.dumps(str(script.resolve()))});
+"""
+
+
+def run_in_node(index_dir: Path, queries: list[str], body: str, settings: dict[str, object] | None = None,
+                script: Path = SCRIPT) -> object:
+    """Run ``body`` (JavaScript with ``KB`` and ``queries``, printing its JSON result) in Node, with
+    ``script`` (kb-search.js) reading the static index in ``index_dir`` from disk."""
+    program = node_loader(index_dir, script) + f"""
 const KB = Object.assign(window.KB, {json.dumps(settings or {})});
 KB.siteUrl = (p) => p;
 KB.docUrl = (id, anchor) => "/dok/" + id + "/" + (anchor ? "#" + anchor : "");

@@ -16,30 +16,25 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 
 
-def server_url() -> str:
-    url = os.environ.get("KB_TEST_POSTGRES")
+def _started_server(variable: str, script: str) -> str:
+    """The server URL in ``variable``, else the one ``scripts/<script>`` installs, starts and prints last."""
+    url = os.environ.get(variable)
     if url:
         return url
-    done = subprocess.run(
-        ["sh", str(REPO / "scripts" / "setup-postgres.sh")], capture_output=True, text=True, timeout=900
-    )
+    done = subprocess.run(["sh", str(REPO / "scripts" / script)], capture_output=True, text=True, timeout=900)
     if done.returncode != 0:
-        raise RuntimeError(f"scripts/setup-postgres.sh failed:\n{done.stdout}\n{done.stderr}")
+        raise RuntimeError(f"scripts/{script} failed:\n{done.stdout}\n{done.stderr}")
     return done.stdout.strip().splitlines()[-1]
+
+
+def server_url() -> str:
+    return _started_server("KB_TEST_POSTGRES", "setup-postgres.sh")
 
 
 def replica_server_url() -> str:
     """A streaming replica of ``server_url()`` (``scripts/setup-postgres-replica.sh``), or the
     server ``KB_TEST_POSTGRES_REPLICA`` names (a standby of ``KB_TEST_POSTGRES``)."""
-    url = os.environ.get("KB_TEST_POSTGRES_REPLICA")
-    if url:
-        return url
-    done = subprocess.run(
-        ["sh", str(REPO / "scripts" / "setup-postgres-replica.sh")], capture_output=True, text=True, timeout=900
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"scripts/setup-postgres-replica.sh failed:\n{done.stdout}\n{done.stderr}")
-    return done.stdout.strip().splitlines()[-1]
+    return _started_server("KB_TEST_POSTGRES_REPLICA", "setup-postgres-replica.sh")
 
 
 def on_server(database_url: str, server_url: str) -> str:

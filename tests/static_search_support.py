@@ -6,13 +6,13 @@ import json
 import subprocess
 from pathlib import Path
 
-from site_support import REPO, ensure_browser_tools
+from site_support import ensure_browser_tools
 
+from benchmarks.static_search_quality import SCRIPT, node_loader
 from kb.model import Block, Document, Section
 from kb.site.static_index import build_static_index
 
 NODE = Path("/usr/bin/node")
-SCRIPT = REPO / "kb" / "site" / "assets" / "kb-search.js"
 
 
 def leaflets(texts: dict[str, str]) -> list[Document]:
@@ -37,15 +37,7 @@ def write_static_index(root: Path, documents: list[Document]) -> Path:
 def run_node(index_dir: Path, body: str, data) -> object:
     """Run ``body`` (a function of ``KB``, ``meta`` and ``data`` returning a value or a promise) in Node
     with kb-search.js loaded over the static index in ``index_dir``; its JSON result."""
-    program = f"""
-const fs = require("fs");
-global.window = {{}};
-global.fetch = (path) => {{
-  const file = {json.dumps(str(index_dir))} + "/" + path.replace(/^sok-index\\//, "");
-  const ok = fs.existsSync(file);
-  return Promise.resolve({{ ok, json: () => Promise.resolve(JSON.parse(fs.readFileSync(file, "utf8"))) }});
-}};
-require({json.dumps(str(SCRIPT))});
+    program = node_loader(index_dir, SCRIPT) + f"""
 const KB = window.KB;
 KB.siteUrl = (p) => p;
 KB.docUrl = (id, anchor) => "dok/" + id + "/" + (anchor ? "#" + anchor : "");

@@ -75,19 +75,16 @@ def mark_roles(parts: list[QueryPart]) -> list[QueryPart]:
     """
     roles = [_role(p) for p in parts]
     if "filler" in roles and typed_without_swedish_letters(" ".join(p.text for p in parts)):
-        roles = [
-            "filler" if r == "content" and p.kind == "word" and is_filler(p.text, question=True) else r
-            for p, r in zip(parts, roles, strict=True)
-        ]
+        roles = [_role(p, question=True) for p in parts]
     if all(r != "content" for r in roles):
         return parts
     return [QueryPart(p.text, p.kind, r) for p, r in zip(parts, roles, strict=True)]
 
 
-def _role(part: QueryPart) -> str:
+def _role(part: QueryPart, question: bool = False) -> str:
     if part.kind != "word":
         return "content"
-    if is_filler(part.text):
+    if is_filler(part.text, question):
         return "filler"
     if _NUMBER_RE.fullmatch(part.text):
         return "number"
